@@ -1,0 +1,212 @@
+// The console chat: a real adapter over the same core, for trying the bot and for end-to-end tests.
+// It lets anyone act as anyone, so it only runs when no platform is configured (or CONSOLE=on) and
+// listens on 127.0.0.1 unless told otherwise.
+import { readFile } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { Message } from '../../src/cards/card.ts';
+import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
+import { chatsBoundOn, peopleOn } from '../../src/core/directory.ts';
+import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import type { CoreServices } from '../../src/core/services.ts';
+import type { Db } from '../../src/db/client.ts';
+import { PLATFORM } from './demo.ts';
+import { Transcript } from './transcript.ts';
+
+const handle = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_.-]{1,32}$/, 'a handle such as li');
+const chatId = z
+  .string()
+  .trim()
+  .regex(/^[\w:.-]{1,64}$/, 'a chat id such as sales or dm:li');
+const messageBody = z.object({ chat: chatId, user: handle, text: z.string().max(200_000) });
+const actionBody = z.object({ user: handle, messageId: z.string().max(64), actionId: z.string().max(500) });
+
+const publicDir = new URL('./public/', import.meta.url);
+
+export class ConsoleAdapter {
+  readonly platform = PLATFORM;
+  readonly transcript = new Transcript();
+
+  constructor(
+    private readonly services: CoreServices,
+    private readonly db: Db,
+  ) {}
+
+  // ---- outbound: the core's delivery hands messages here ----
+
+  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+    const chat = target.kind === 'user' ? `dm:${target.id}` : target.id;
+    const m = this.transcript.append(chat, message.text, message.card ? { card: message.card } : {});
+    return { tenant: '', chatId: chat, messageId: m.id };
+  }
+
+  async update(ref: PostedRef, message: Message): Promise<void> {
+    this.transcript.replace(ref.messageId, message.text, message.card);
+  }
+
+  // ---- inbound: HTTP API and the page ----
+
+  routes(): Hono {
+    const app = new Hono();
+    app.get('/', async (c) => c.html(await readFile(new URL('index.html', publicDir), 'utf8')));
+    app.get('/console/static/:file{[\\w.-]+}', async (c) => {
+      const file = c.req.param('file');
+      try {
+        const body = await readFile(new URL(file, publicDir));
+        const type = file.endsWith('.js')
+          ? 'text/javascript'
+          : file.endsWith('.css')
+            ? 'text/css'
+            : 'application/octet-stream';
+        return c.body(body, 200, { 'content-type': `${type}; charset=utf-8` });
+      } catch {
+        return c.json({ error: 'not found' }, 404);
+      }
+    });
+
+    app.get('/console/api/people', async (c) => {
+      const rows = await peopleOn(this.db, PLATFORM);
+      return c.json(
+        rows.map((p) => ({
+          handle: p.externalId,
+          name: p.name,
+          role: p.role,
+          department: p.department,
+          active: p.active,
+        })),
+      );
+    });
+
+    app.get('/console/api/chats', async (c) => {
+      const bound = await chatsBoundOn(this.db, PLATFORM);
+      const people = await peopleOn(this.db, PLATFORM);
+      const seen = new Set<string>();
+      const chats: { id: string; title: string; kind: 'group' | 'dm'; department?: string }[] = [];
+      for (const b of bound) {
+        seen.add(b.chatId);
+        chats.push({ id: b.chatId, title: b.title ?? b.chatId, kind: 'group', department: b.department });
+      }
+      for (const id of this.transcript.chatIds()) {
+        if (!seen.has(id) && !id.startsWith('dm:')) chats.push({ id, title: id, kind: 'group' });
+        seen.add(id);
+      }
+      for (const p of people) chats.push({ id: `dm:${p.externalId}`, title: p.name, kind: 'dm' });
+      return c.json(chats);
+    });
+
+    app.get('/console/api/chats/:chat/messages', (c) => {
+      const chat = chatId.safeParse(c.req.param('chat'));
+      if (!chat.success) return c.json({ error: 'unknown chat' }, 400);
+      return c.json(this.transcript.messages(chat.data));
+    });
+
+    app.post('/console/api/messages', async (c) => {
+      const body = messageBody.safeParse(await c.req.json().catch(() => null));
+      if (!body.success) return c.json({ error: describe(body.error) }, 400);
+      const { chat, user, text } = body.data;
+      if (chat.startsWith('dm:') && chat !== `dm:${user}`) {
+        return c.json(
+          { error: `${chat} is the direct chat of ${chat.slice(3)}; act as them to use it` },
+          400,
+        );
+      }
+      this.transcript.append(chat, text, { from: user });
+      const replies = await this.services.core.handleMessage({
+        user: this.user(user),
+        chat: this.chat(chat),
+        text,
+      });
+      return c.json({ replies: await this.reply(chat, replies) });
+    });
+
+    app.post('/console/api/actions', async (c) => {
+      const body = actionBody.safeParse(await c.req.json().catch(() => null));
+      if (!body.success) return c.json({ error: describe(body.error) }, 400);
+      const { user, messageId, actionId } = body.data;
+      const m = this.transcript.get(messageId);
+      // The button must be on that message now: a stale or forged action id is refused.
+      if (!m?.card?.actions.some((a) => a.id === actionId)) {
+        return c.json({ error: 'that button is not on that message (any more)' }, 409);
+      }
+      const replies = await this.services.core.handleAction({
+        user: this.user(user),
+        chat: this.chat(m.chat),
+        actionId,
+        messageId,
+      });
+      return c.json({ replies: await this.reply(m.chat, replies) });
+    });
+
+    app.get('/console/api/events', (c) =>
+      streamSSE(c, async (stream) => {
+        const queue: string[] = [];
+        let wake: (() => void) | null = null;
+        const unsubscribe = this.transcript.subscribe((m) => {
+          queue.push(JSON.stringify(m));
+          wake?.();
+        });
+        stream.onAbort(() => {
+          unsubscribe();
+          wake?.();
+        });
+        await stream.writeSSE({ event: 'ready', data: '{}' });
+        while (!stream.aborted) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, 15_000); // keep-alive
+            });
+            wake = null;
+            if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: 'ping', data: '{}' });
+            continue;
+          }
+          await stream.writeSSE({ event: 'message', data: queue.shift()! });
+        }
+        unsubscribe();
+      }),
+    );
+    return app;
+  }
+
+  private user(h: string): InboundUser {
+    return { platform: PLATFORM, tenant: '', externalId: h, name: h };
+  }
+
+  private chat(id: string): ChatRef {
+    return {
+      platform: PLATFORM,
+      tenant: '',
+      chatId: id,
+      kind: id.startsWith('dm:') ? 'dm' : 'group',
+      title: id,
+    };
+  }
+
+  /** Posts the replies into the chat, remembers their cards, and lets the outbox deliver before answering. */
+  private async reply(chat: string, replies: Message[]) {
+    const posted = [];
+    for (const r of replies) {
+      const m = this.transcript.append(chat, r.text, r.card ? { card: r.card } : {});
+      if (r.cardKey) {
+        await this.services.delivery.remember(
+          r.cardKey,
+          PLATFORM,
+          { tenant: '', chatId: chat, messageId: m.id },
+          r.locale ?? 'zh',
+        );
+      }
+      posted.push(m);
+    }
+    await this.services.delivery.drain();
+    return posted;
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,38 @@
+// Platform-neutral messages and cards. Adapters render these into Block Kit, DingTalk cards, WeCom
+// template cards or the console page; the core never knows which.
+
+export type CardField = { label: string; value: string };
+
+export type ActionStyle = 'primary' | 'danger' | 'default';
+
+/** A button. Its id names what pressing it does (e.g. `confirm:<uuid>`), parsed again on press. */
+export type CardAction = { id: string; label: string; style: ActionStyle };
+
+export type Card = {
+  title: string;
+  fields: CardField[];
+  actions: CardAction[];
+  /** A line under the fields: who decided and when, or what the buttons do. */
+  note?: string;
+};
+
+/** What the bot says: text always (every platform can show it), a card where the platform can. */
+export type Message = {
+  text: string;
+  card?: Card;
+  /** Cards posted under the same key are re-rendered together when their subject changes. */
+  cardKey?: string;
+  /** The language it was rendered in, so a re-render of the card keeps it. */
+  locale?: 'en' | 'zh';
+};
+
+export function textMessage(text: string): Message {
+  return { text };
+}
+
+/** Plain-text rendering of a card, for platforms or chats without interactive cards. */
+export function cardAsText(card: Card): string {
+  const lines = [card.title, ...card.fields.map((f) => `${f.label}: ${f.value}`)];
+  if (card.note) lines.push(card.note);
+  return lines.join('\n');
+}

@@ -1,0 +1,177 @@
+// Says, in the person's language, what was wrong with a command and what to type instead.
+import type { Locale } from '../i18n/locale.ts';
+import type { CommandError } from './parse.ts';
+import type { AnyCommand } from './spec.ts';
+import { NOUNS, type Noun, spell } from './vocabulary.ts';
+
+const PROBLEMS: Record<string, { en: string; zh: string }> = {
+  money: { en: 'an amount such as 1200.50 or ¥1,200', zh: '金额，例如 1200.50 或 ¥1,200' },
+  quantity: { en: 'a positive number such as 200', zh: '正数，例如 200' },
+  item: { en: 'name | model | quantity | unit price', zh: '名称 | 型号 | 数量 | 单价' },
+  item_name: { en: 'an item with a name first', zh: '明细第一项应为名称' },
+  item_quantity: { en: 'an item whose quantity is a positive number', zh: '明细数量应为正数' },
+  item_price: { en: 'an item whose unit price is an amount', zh: '明细单价应为金额' },
+  phone: { en: 'a phone number of 5 to 20 digits', zh: '5 到 20 位数字的电话号码' },
+  email: { en: 'an email address', zh: '邮箱地址' },
+  bool: { en: 'yes or no', zh: '是 或 否' },
+  month: { en: 'a month such as 2026-11', zh: '月份，例如 2026-11' },
+  date: {
+    en: 'a date such as 2026-12-04, 12-04, today, tomorrow, +3d, "next monday", optionally with a time 14:30',
+    zh: '日期，例如 2026-12-04、12-04、今天、明天、+3d、下周一，可加时间 14:30',
+  },
+  choice: { en: 'one of', zh: '以下之一' },
+};
+
+const say = (locale: Locale, en: string, zh: string) => (locale === 'en' ? en : zh);
+
+export function usageOf(command: Pick<AnyCommand<unknown>, 'usage'>, locale: Locale): string {
+  return command.usage[locale];
+}
+
+export function renderCommandError(
+  error: CommandError,
+  locale: Locale,
+  nounCommands: (noun: Noun) => ReadonlyArray<Pick<AnyCommand<unknown>, 'usage'>>,
+): string {
+  const usage =
+    'command' in error ? `\n${say(locale, 'Usage', '用法')}: ${usageOf(error.command, locale)}` : '';
+  const key = (k: string) => spell('key', k, locale);
+  switch (error.code) {
+    case 'empty':
+      return say(
+        locale,
+        'Type a command, e.g. customer add name="Acme Ltd". Type help for the list.',
+        '请输入命令，例如：客户 新增 名称=华星科技。输入「帮助」查看全部命令。',
+      );
+    case 'too_long':
+      return say(
+        locale,
+        `That message is ${error.length} characters; a command may have at most 8000.`,
+        `消息有 ${error.length} 个字符，命令最多 8000 个字符。`,
+      );
+    case 'unclosed_quote':
+      return say(
+        locale,
+        `A quote is not closed near ${error.near}. Put the value between "…" or 「…」.`,
+        `引号没有闭合（${error.near}）。请用 "…" 或 「…」 括住含空格的值。`,
+      );
+    case 'empty_key':
+      return say(
+        locale,
+        `Something is missing before "=" near ${error.near}.`,
+        `“=” 前面缺少键名（${error.near}）。`,
+      );
+    case 'unknown_noun': {
+      const nouns = (Object.keys(NOUNS) as Noun[]).map((n) => spell('noun', n, locale)).join(', ');
+      return say(
+        locale,
+        `I don't understand "${clip(error.word)}". Commands start with: ${nouns}. Type help for examples.`,
+        `无法识别“${clip(error.word)}”。命令以这些词开头：${nouns}。输入「帮助」查看示例。`,
+      );
+    }
+    case 'unknown_verb': {
+      const lines = nounCommands(error.noun).map((c) => `  ${usageOf(c, locale)}`);
+      const head = error.word
+        ? say(
+            locale,
+            `"${clip(error.word)}" is not something ${error.noun} can do.`,
+            `${spell('noun', error.noun, locale)}没有“${clip(error.word)}”这个操作。`,
+          )
+        : say(
+            locale,
+            `What should I do with ${error.noun}?`,
+            `请说明要对${spell('noun', error.noun, locale)}做什么。`,
+          );
+      return `${head}\n${say(locale, 'You can type', '可以输入')}:\n${lines.join('\n')}`;
+    }
+    case 'missing_ref':
+      return (
+        say(
+          locale,
+          `Which record? Add its number (like ${example(error.command)}).`,
+          `请写明记录编号（例如 ${example(error.command)}）。`,
+        ) + usage
+      );
+    case 'bad_ref':
+      return (
+        say(
+          locale,
+          `"${clip(error.word)}" is not a record number here; expected one like ${example(error.command)}.`,
+          `“${clip(error.word)}”不是有效的编号，应类似 ${example(error.command)}。`,
+        ) + usage
+      );
+    case 'unknown_key': {
+      const keys = Object.keys(error.command.keys).map(key).join(', ');
+      return (
+        say(
+          locale,
+          `"${clip(error.key)}" is not a key of this command. Keys: ${keys}.`,
+          `此命令没有“${clip(error.key)}”这个键。可用的键：${keys}。`,
+        ) + usage
+      );
+    }
+    case 'missing_key':
+      return say(locale, `${key(error.key)}= is required.`, `缺少 ${key(error.key)}=。`) + usage;
+    case 'duplicate_key':
+      return (
+        say(locale, `${key(error.key)}= is given more than once.`, `${key(error.key)}= 重复出现。`) + usage
+      );
+    case 'empty_value':
+      return say(locale, `${key(error.key)}= has no value.`, `${key(error.key)}= 没有填写值。`) + usage;
+    case 'too_long_value':
+      return (
+        say(
+          locale,
+          `${key(error.key)}= is too long (at most ${error.max} characters).`,
+          `${key(error.key)}= 太长（最多 ${error.max} 个字符）。`,
+        ) + usage
+      );
+    case 'bad_value': {
+      const p = PROBLEMS[error.params.problem] ?? { en: 'a valid value', zh: '有效的值' };
+      const choices = error.params.choices ? ` ${error.params.choices.join(', ')}` : '';
+      const eg =
+        error.params.example && !error.params.choices
+          ? say(locale, ` (e.g. ${error.params.example})`, `（例如 ${error.params.example}）`)
+          : '';
+      return (
+        say(
+          locale,
+          `${key(error.key)}="${clip(error.value)}" is not valid: expected ${p.en}${choices}${eg}.`,
+          `${key(error.key)}=“${clip(error.value)}”无效，应为${p.zh}${choices}${eg}。`,
+        ) + usage
+      );
+    }
+    case 'stray_word':
+      return (
+        say(
+          locale,
+          `"${clip(error.word)}" is not understood here. Values go as key=value, with quotes when they have spaces.`,
+          `无法理解“${clip(error.word)}”。值请写成 键=值，含空格时加引号。`,
+        ) + usage
+      );
+    case 'missing_word':
+      return say(locale, `Missing: ${error.name}.`, `缺少：${error.name}。`) + usage;
+    case 'missing_mention':
+      return say(locale, 'Say who, with @name.', '请用 @姓名 指明是谁。') + usage;
+    case 'stray_mention':
+      return (
+        say(
+          locale,
+          'This command takes no more than one @mention here.',
+          '此命令在这里不接受多余的 @提及。',
+        ) + usage
+      );
+  }
+}
+
+function example(command: AnyCommand<unknown>): string {
+  const prefix = { customer: 'C', lead: 'L', quote: 'Q', order: 'SO', approval: 'A', intel: 'I' }[
+    command.ref?.kind ?? 'customer'
+  ];
+  return `${prefix}-0001`;
+}
+
+function clip(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > 40 ? `${one.slice(0, 40)}…` : one;
+}

@@ -1,0 +1,97 @@
+// zod schemas for key values. Each turns the typed string into a typed value or a problem that the error
+// renderer can explain ("phone: 13800000000 is a good example").
+import { z } from 'zod';
+import { type DateExpr, parseDateExpr } from './dates.ts';
+import {
+  type LineItem,
+  type Parsed,
+  parseBool,
+  parseEmail,
+  parseItem,
+  parseMoney,
+  parseMonth,
+  parsePhone,
+  parseQuantity,
+  parseRef,
+  type RecordKind,
+} from './values.ts';
+
+/** Params of a value problem, read back by errors.ts. */
+export type ProblemParams = { problem: string; example: string; choices?: string[] };
+
+function fromParser<T>(parser: (raw: string) => Parsed<T>) {
+  return z.string().transform((raw, ctx): T => {
+    const r = parser(raw);
+    if (r.ok) return r.value;
+    ctx.addIssue({
+      code: 'custom',
+      message: r.problem,
+      params: { problem: r.problem, example: r.example } satisfies ProblemParams,
+    });
+    return z.NEVER;
+  });
+}
+
+function text(max = 500) {
+  return z.string().trim().min(1).max(max);
+}
+
+/** A fixed set of values, each with aliases (English and Chinese). */
+function choice<const T extends string>(options: Record<T, readonly string[]>) {
+  const index = new Map<string, T>();
+  for (const [value, aliases] of Object.entries(options) as [T, readonly string[]][]) {
+    index.set(value.toLowerCase(), value);
+    for (const a of aliases) index.set(a.toLowerCase(), value);
+  }
+  const names = Object.keys(options);
+  return z.string().transform((raw, ctx): T => {
+    const v = index.get(raw.trim().toLowerCase());
+    if (v) return v;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'choice',
+      params: { problem: 'choice', example: names[0]!, choices: names } satisfies ProblemParams,
+    });
+    return z.NEVER;
+  });
+}
+
+/** A comma-separated list of choices, e.g. share=sales,management. */
+function choices<const T extends string>(options: Record<T, readonly string[]>) {
+  const one = choice(options);
+  return z
+    .string()
+    .transform((raw) => raw.split(/[,，、\s]+/).filter(Boolean))
+    .pipe(z.array(one).min(1));
+}
+
+/** Repeatable key: `item=… item=…`. The parser hands over a string or, when repeated, an array. */
+function repeated<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(schema).min(1).max(100));
+}
+
+export const k = {
+  text,
+  phone: () => fromParser(parsePhone),
+  email: () => fromParser(parseEmail),
+  money: () => fromParser(parseMoney),
+  quantity: () => fromParser(parseQuantity),
+  bool: () => fromParser(parseBool),
+  month: () => fromParser(parseMonth),
+  date: () => fromParser<DateExpr>(parseDateExpr),
+  item: () => repeated(fromParser<LineItem>(parseItem)),
+  ref: (kind: RecordKind) => fromParser((raw) => parseRef(kind, raw)),
+  choice,
+  choices,
+};
+
+export const DEPARTMENTS = {
+  sales: ['销售', '銷售', '销售部'],
+  marketing: ['市场', '市場', '市场部', 'market'],
+  service: ['客服', '客服部', 'customer_service', 'support'],
+  finance: ['财务', '財務', '财务部'],
+  production: ['生产', '生產', '生产部'],
+  logistics: ['物流', '物流部'],
+  management: ['管理层', '管理層', '管理', 'mgmt'],
+} as const;
+export type DepartmentCode = keyof typeof DEPARTMENTS;

@@ -1,0 +1,51 @@
+// What a command is: its words, what it takes, who may run it, and what it does.
+import { z } from 'zod';
+import type { Message } from '../cards/card.ts';
+import type { Actor } from '../core/actor.ts';
+import type { Bilingual } from '../i18n/locale.ts';
+import type { Token } from './lexer.ts';
+import type { RecordKind } from './values.ts';
+import type { Noun, Verb } from './vocabulary.ts';
+
+export type Mention = Extract<Token, { kind: 'mention' }>;
+
+export type Intent<S extends z.ZodRawShape> = {
+  /** The record number named in the command, normalised (C-0001), if the command takes one. */
+  ref: string | null;
+  mentions: Mention[];
+  /** Bare words after noun and verb (e.g. the role in `admin role @li sales_rep`). */
+  words: string[];
+  args: z.output<z.ZodObject<S>>;
+  /** The text as typed, for confirmations that run it again. */
+  text: string;
+};
+
+export type Permission = (actor: Actor) => boolean;
+
+export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
+  noun: Noun;
+  /** Canonical verb first; null for nouns used alone (`help`, `me`). */
+  verbs: readonly (Verb | null)[];
+  ref?: { kind: RecordKind; required: boolean };
+  mention?: 'required' | 'optional' | 'many';
+  /** Names of the bare words it takes, for usage and for refusing stray words. */
+  words?: { name: string; required: boolean }[];
+  keys: S;
+  usage: Bilingual;
+  summary: Bilingual;
+  /** Who may run it at all; record-level checks (owner, department) happen in the flow. */
+  allow: Permission;
+  /** Describes what a needed confirmation would do; the command then runs only on Confirm. */
+  confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual>;
+  /** Read-only commands run without a write transaction. */
+  readOnly?: boolean;
+  run(ctx: Ctx, intent: Intent<S>): Promise<Message>;
+};
+
+/** A command with its types erased, as the registry holds it. */
+export type AnyCommand<Ctx> = CommandSpec<z.ZodRawShape, Ctx> & { schema: z.ZodObject<z.ZodRawShape> };
+
+export function defineCommand<Ctx>() {
+  return <S extends z.ZodRawShape>(spec: CommandSpec<S, Ctx>): AnyCommand<Ctx> =>
+    ({ ...spec, schema: z.object(spec.keys).strict() }) as unknown as AnyCommand<Ctx>;
+}

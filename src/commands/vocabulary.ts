@@ -1,0 +1,140 @@
+// The words of the command language in English and Chinese (simplified and traditional where they differ).
+// The first word of each list is the canonical name; the rest are aliases. `help` lists them.
+
+export const NOUNS = {
+  customer: ['customer', 'cust', '客户', '客戶'],
+  lead: ['lead', '线索', '線索'],
+  quote: ['quote', 'quotation', '报价', '報價'],
+  order: ['order', '订单', '訂單'],
+  intel: ['intel', '情报', '情報', '市场信息'],
+  approval: ['approval', '审批', '審批'],
+  remind: ['remind', 'reminder', '提醒'],
+  report: ['report', '报表', '報表'],
+  admin: ['admin', '管理'],
+  me: ['me', '我', 'settings', '设置'],
+  help: ['help', '帮助', '幫助', '?', '？'],
+} as const;
+export type Noun = keyof typeof NOUNS;
+
+export const VERBS = {
+  add: ['add', '新增', '添加', '增加'],
+  new: ['new', '新建', 'create'],
+  show: ['show', '查看', 'view', '详情'],
+  list: ['list', '列表', 'ls', '列出'],
+  update: ['update', '修改', 'edit', '更新'],
+  assign: ['assign', '分配'],
+  accept: ['accept', '接受', '接收'],
+  follow: ['follow', '跟进', '跟進'],
+  convert: ['convert', '转化', '轉化'],
+  need: ['need', '需求'],
+  share: ['share', '共享'],
+  submit: ['submit', '提交'],
+  send: ['send', '发送', '發送'],
+  feedback: ['feedback', '反馈', '反饋'],
+  approve: ['approve', '同意', '批准'],
+  reject: ['reject', '驳回', '駁回', '拒绝'],
+  withdraw: ['withdraw', '撤回'],
+  delegate: ['delegate', '转交', '轉交'],
+  progress: ['progress', '进度', '進度'],
+  delay: ['delay', '延期', '延误'],
+  ship: ['ship', '发货', '發貨'],
+  paid: ['paid', '收款', '到账'],
+  change: ['change', '变更', '變更'],
+  cancel: ['cancel', '取消'],
+  complete: ['complete', '完成'],
+  role: ['role', '角色'],
+  bind: ['bind', '绑定', '綁定'],
+  unbind: ['unbind', '解绑'],
+  people: ['people', '人员', '成员'],
+  offboard: ['offboard', '离职', '離職'],
+} as const;
+export type Verb = keyof typeof VERBS;
+
+export const KEYS = {
+  name: ['name', '名称', '名稱', '姓名', '公司'],
+  contact: ['contact', '联系人', '聯繫人', '聯系人'],
+  phone: ['phone', 'tel', 'mobile', '电话', '電話', '手机', '手機'],
+  email: ['email', 'mail', '邮箱', '郵箱', '邮件'],
+  fax: ['fax', '传真', '傳真'],
+  address: ['address', '地址'],
+  industry: ['industry', '行业', '行業'],
+  scope: ['scope', '经营范围', '經營範圍', '业务范围'],
+  size: ['size', '规模', '規模', '企业规模'],
+  region: ['region', '地区', '地區', '区域'],
+  key: ['key', 'keyaccount', '重点客户', '重點客戶'],
+  customer: ['customer', '客户', '客戶'],
+  source: ['source', '来源', '來源'],
+  desc: ['desc', 'description', '描述', '说明'],
+  next: ['next', '下一步'],
+  due: ['due', '截止', '期限', '到期'],
+  item: ['item', '明细', '明細', '产品'],
+  valid: ['valid', '有效期'],
+  tax: ['tax', '含税', '含稅', '税'],
+  payment: ['payment', '付款', '付款方式'],
+  payment_due: ['payment_due', '付款期限'],
+  late: ['late', '逾期', '逾期规定'],
+  delivery: ['delivery', '交期', '交货期', '交貨期'],
+  place: ['place', '交货地点', '交貨地點', '地点'],
+  adjustment: ['adjustment', '调价', '价格调整'],
+  reason: ['reason', '原因', '理由'],
+  note: ['note', '备注', '備註'],
+  tracking: ['tracking', '运单号', '運單號', '单号'],
+  carrier: ['carrier', '承运商', '快递', '物流公司'],
+  from: ['from', '基于', '来自报价'],
+  kind: ['kind', 'type', '类型', '類型', '类别'],
+  title: ['title', '标题', '標題'],
+  body: ['body', '内容', '內容', '正文'],
+  level: ['level', '密级', '密級', '保密级别'],
+  share: ['share', '共享给', '共享', '分享'],
+  important: ['important', '重要'],
+  likelihood: ['likelihood', '可能性', '意向'],
+  budget: ['budget', '预算', '預算'],
+  process: ['process', '采购流程', '採購流程'],
+  decision: ['decision', '决策人', '決策人'],
+  spec: ['spec', '规格', '規格'],
+  model: ['model', '型号', '型號'],
+  quantity: ['quantity', 'qty', '数量', '數量'],
+  quality: ['quality', '质量', '質量', '质量要求'],
+  sensitivity: ['sensitivity', '价格敏感度', '敏感度'],
+  fields: ['fields', '字段', '范围'],
+  dept: ['dept', 'department', '部门', '部門'],
+  lang: ['lang', 'language', '语言', '語言'],
+  tz: ['tz', 'timezone', '时区', '時區'],
+  status: ['status', '状态', '狀態'],
+  owner: ['owner', '负责人', '負責人'],
+  result: ['result', '结果', '結果'],
+  month: ['month', '月份'],
+  until: ['until', '延至', '新交期'],
+  amount: ['amount', '金额', '金額'],
+  to: ['to', '交给', '给'],
+  all: ['all', '全部'],
+} as const;
+export type Key = keyof typeof KEYS;
+
+function indexOf<T extends string>(table: Record<T, readonly string[]>): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const [canonical, words] of Object.entries(table) as [T, readonly string[]][]) {
+    for (const w of words) if (!map.has(w.toLowerCase())) map.set(w.toLowerCase(), canonical);
+  }
+  return map;
+}
+
+const nounIndex = indexOf(NOUNS);
+const verbIndex = indexOf(VERBS);
+const keyIndex = indexOf(KEYS);
+
+export const lookupNoun = (word: string): Noun | undefined => nounIndex.get(word.toLowerCase());
+export const lookupVerb = (word: string): Verb | undefined => verbIndex.get(word.toLowerCase());
+export const lookupKey = (word: string): Key | undefined => keyIndex.get(word.toLowerCase());
+
+/** The English and Chinese spelling of a word, for usage lines and help. */
+export function spell(table: 'noun' | 'verb' | 'key', canonical: string, locale: 'en' | 'zh'): string {
+  const words: readonly string[] =
+    table === 'noun'
+      ? NOUNS[canonical as Noun]
+      : table === 'verb'
+        ? VERBS[canonical as Verb]
+        : KEYS[canonical as Key];
+  if (locale === 'en') return words[0]!;
+  return words.find((w) => /[\u4e00-\u9fff]/.test(w)) ?? words[0]!;
+}

@@ -1,0 +1,95 @@
+// The one place that reads process.env. Everything else receives a typed Config.
+import { z } from 'zod';
+
+const onOff = z
+  .enum(['on', 'off', 'auto', 'true', 'false', '1', '0'])
+  .default('auto')
+  .transform((v) => (v === 'true' || v === '1' ? 'on' : v === 'false' || v === '0' ? 'off' : v));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+export const configSchema = z.object({
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default('./data'),
+  REDIS_URL: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  CONSOLE: onOff,
+  ADMINS: z.string().default(''),
+  ORG_NAME: z.string().default('My Company'),
+  ORG_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'not an IANA time zone'),
+  ORG_LOCALE: z.enum(['zh', 'en']).default('zh'),
+  ORG_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'a three-letter ISO code such as CNY')
+    .default('CNY'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLACK_BOT_TOKEN: optionalString,
+  DINGTALK_CLIENT_ID: optionalString,
+  WECOM_BOT_ID: optionalString,
+  WECOM_CORP_ID: optionalString,
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  port: number;
+  host: string;
+  /** Whether the console chat runs; it lets anyone act as anyone, so it is off when a platform is set. */
+  console: boolean;
+  admins: PlatformIdentityRef[];
+  org: { name: string; timezone: string; locale: 'zh' | 'en'; currency: string };
+  logLevel: string;
+  /** Names of chat platforms that have settings, for the start-up decision about the console. */
+  platforms: string[];
+};
+
+export type PlatformIdentityRef = { platform: string; externalId: string };
+
+export class ConfigError extends Error {}
+
+export function parseAdmins(value: string): PlatformIdentityRef[] {
+  return value
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':');
+      if (at <= 0 || at === entry.length - 1) {
+        throw new ConfigError(`ADMINS: "${entry}" should look like platform:userid, e.g. slack:U0123`);
+      }
+      return { platform: entry.slice(0, at).toLowerCase(), externalId: entry.slice(at + 1) };
+    });
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid settings (see .env.example):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const platforms = [
+    e.SLACK_BOT_TOKEN && 'slack',
+    e.DINGTALK_CLIENT_ID && 'dingtalk',
+    (e.WECOM_BOT_ID || e.WECOM_CORP_ID) && 'wecom',
+  ].filter((p): p is string => Boolean(p));
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    host: e.HOST,
+    console: e.CONSOLE === 'on' || (e.CONSOLE === 'auto' && platforms.length === 0),
+    admins: parseAdmins(e.ADMINS),
+    org: { name: e.ORG_NAME, timezone: e.ORG_TIMEZONE, locale: e.ORG_LOCALE, currency: e.ORG_CURRENCY },
+    logLevel: e.LOG_LEVEL,
+    platforms,
+  };
+}

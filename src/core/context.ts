@@ -1,0 +1,115 @@
+// What a flow gets to work with: the transaction, who acts, where, when, and the ways to leave a trace
+// (history, audit, outbox). One context per command; everything it writes commits or rolls back together.
+
+import { type DateExpr, formatDate, type ResolvedDate, resolveDate } from '../commands/dates.ts';
+import type { DepartmentCode } from '../commands/keys.ts';
+import type { CommandTable } from '../commands/parse.ts';
+import type { Mention } from '../commands/spec.ts';
+import type { Tx } from '../db/client.ts';
+import { auditLog, recordHistory } from '../db/schema.ts';
+import type { Bilingual, Locale } from '../i18n/locale.ts';
+import type { Actor } from './actor.ts';
+import { refuse } from './errors.ts';
+import type { ChatRef } from './inbound.ts';
+import { formatMoney } from './money.ts';
+import { nextNumber } from './numbering.ts';
+import type { Org } from './org.ts';
+import { type OutboxWriter, outboxWriter } from './outbox.ts';
+import { findPersonByHandle, findPersonByIdentity, type PersonRow } from './people.ts';
+
+export type FieldChange = { field: string; from: unknown; to: unknown };
+
+export type Someone = { person: PersonRow; department: DepartmentCode | null };
+
+export type FlowContext = {
+  tx: Tx;
+  actor: Actor;
+  chat: ChatRef;
+  now: Date;
+  org: Org;
+  locale: Locale;
+  zone: string;
+  t(text: Bilingual): string;
+  out: OutboxWriter;
+  audit(action: string, entity?: string, ref?: string, detail?: Record<string, unknown>): Promise<void>;
+  /** Records field changes (R-REC-1); values are stored as text. */
+  history(entity: string, id: number, changes: FieldChange[]): Promise<void>;
+  nextNumber(prefix: string): Promise<string>;
+  /** The person a mention names; refuses with a clear answer if nobody matches. */
+  person(m: Mention): Promise<Someone>;
+  date(expr: DateExpr): ResolvedDate;
+  fmtDate(d: Date | string | null | undefined, withTime?: boolean): string;
+  money(minor: bigint | null | undefined): string;
+  /** The command table, for help. */
+  commands?: CommandTable<FlowContext>;
+};
+
+export function createContext(args: {
+  tx: Tx;
+  actor: Actor;
+  chat: ChatRef;
+  now: Date;
+  org: Org;
+}): FlowContext {
+  const { tx, actor, chat, now, org } = args;
+  const locale = actor.locale;
+  const zone = actor.timezone;
+  return {
+    tx,
+    actor,
+    chat,
+    now,
+    org,
+    locale,
+    zone,
+    t: (text) => text[locale],
+    out: outboxWriter(tx, org, chat.platform),
+    async audit(action, entity, ref, detail = {}) {
+      await tx.insert(auditLog).values({
+        personId: actor.personId,
+        action,
+        entity: entity ?? null,
+        entityRef: ref ?? null,
+        detail: { ...detail, platform: chat.platform, chat: chat.chatId },
+      });
+    },
+    async history(entity, id, changes) {
+      const real = changes.filter((c) => stringify(c.from) !== stringify(c.to));
+      if (real.length === 0) return;
+      await tx.insert(recordHistory).values(
+        real.map((c) => ({
+          entity,
+          entityId: id,
+          field: c.field,
+          oldValue: stringify(c.from),
+          newValue: stringify(c.to),
+          personId: actor.personId,
+          at: now,
+        })),
+      );
+    },
+    nextNumber: (prefix) => nextNumber(tx, prefix),
+    async person(m) {
+      // `@handle` names a person by handle, or by their user id on this platform (the console uses both).
+      const externalId = m.externalId ?? m.handle!;
+      const found =
+        (m.handle ? await findPersonByHandle(tx, m.handle) : undefined) ??
+        (await findPersonByIdentity(tx, { platform: chat.platform, tenant: chat.tenant, externalId }));
+      if (!found) {
+        const who = m.handle ? `@${m.handle}` : (m.display ?? m.externalId ?? '?');
+        return refuse(`I don't know ${who} yet.`, `还不认识 ${who}。`);
+      }
+      return { person: found.person, department: found.department as DepartmentCode | null };
+    },
+    date: (expr) => resolveDate(expr, zone, now),
+    fmtDate: (d, withTime = false) => formatDate(d, zone, withTime),
+    money: (minor) => formatMoney(minor, org.currency),
+  };
+}
+
+function stringify(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object') return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+  return String(v);
+}

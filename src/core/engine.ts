@@ -1,0 +1,298 @@
+// The path of one command: dedupe → person → parse → permission → flow in one transaction → reply.
+// Adapters call handleMessage / handleAction; everything for other people leaves through the outbox.
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Card, Message } from '../cards/card.ts';
+import { renderCommandError } from '../commands/errors.ts';
+import type { CommandTable } from '../commands/parse.ts';
+import type { AnyCommand } from '../commands/spec.ts';
+import type { Config } from '../config.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { confirmations, inboundEvents } from '../db/schema.ts';
+import type { Bilingual } from '../i18n/locale.ts';
+import { type Actor, ROLE_NAMES } from './actor.ts';
+import { createContext, type FlowContext } from './context.ts';
+import type { Delivery } from './delivery.ts';
+import { UserError } from './errors.ts';
+import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbound.ts';
+import { loadOrg, type Org } from './org.ts';
+import { resolvePerson, toActor } from './people.ts';
+
+export type CoreDeps = {
+  db: Db;
+  config: Pick<Config, 'admins'>;
+  log: Logger;
+  delivery: Delivery;
+  commands: CommandTable<FlowContext>;
+  clock?: () => Date;
+};
+
+const CONFIRM_TTL_MS = 24 * 3600_000;
+
+export class Core {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  get commands(): CommandTable<FlowContext> {
+    return this.deps.commands;
+  }
+
+  /** A message typed by a person. Returns the replies for that person, in their language. */
+  async handleMessage(inbound: InboundMessage): Promise<Message[]> {
+    const replies = await this.inTransaction(
+      inbound.user,
+      inbound.chat,
+      inbound.eventId,
+      async (tx, actor, org) => {
+        const parsed = this.deps.commands.parse(inbound.text);
+        if (!parsed.ok) {
+          const text = renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n));
+          return [{ text }];
+        }
+        return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
+      },
+    );
+    void this.deps.delivery.drain();
+    return replies;
+  }
+
+  /** A card button pressed. Action ids: `run:<command text>` or `confirm:<id>` / `cancel:<id>`. */
+  async handleAction(inbound: InboundAction): Promise<Message[]> {
+    const replies = await this.inTransaction(
+      inbound.user,
+      inbound.chat,
+      inbound.eventId,
+      async (tx, actor, org) => {
+        const [kind, ...rest] = inbound.actionId.split(':');
+        const arg = rest.join(':');
+        if (kind === 'run') {
+          const parsed = this.deps.commands.parse(arg);
+          if (!parsed.ok)
+            return [
+              { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
+            ];
+          return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
+        }
+        if (kind === 'confirm' || kind === 'cancel')
+          return this.decideConfirmation(tx, actor, org, inbound.chat, arg, kind);
+        return [
+          say(
+            actor,
+            'That button is not known (the card may be from an older version).',
+            '无法识别这个按钮（卡片可能已过期）。',
+          ),
+        ];
+      },
+    );
+    void this.deps.delivery.drain();
+    return replies;
+  }
+
+  private async inTransaction(
+    user: InboundUser,
+    _chat: ChatRef,
+    eventId: string | undefined,
+    work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
+  ): Promise<Message[]> {
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        if (eventId) {
+          const fresh = await tx
+            .insert(inboundEvents)
+            .values({ platform: user.platform, eventId })
+            .onConflictDoNothing()
+            .returning({ eventId: inboundEvents.eventId });
+          if (fresh.length === 0) return []; // a redelivery: answered the first time
+        }
+        const org = await loadOrg(tx);
+        const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
+        if (!person.active)
+          return [
+            say(toActor(person, department, org), 'Your access has been revoked.', '您的权限已被收回。'),
+          ];
+        const actor = toActor(person, department, org);
+        const replies = await work(tx, actor, org);
+        return replies.map((r) => ({ ...r, locale: actor.locale }));
+      });
+    } catch (err) {
+      this.deps.log.error({ err, platform: user.platform, user: user.externalId }, 'command failed');
+      return [
+        {
+          text: 'Something went wrong on our side; nothing was changed. Please try again in a moment. / 系统出错，未做任何修改，请稍后重试。',
+        },
+      ];
+    }
+  }
+
+  private async runCommand(
+    tx: Tx,
+    actor: Actor,
+    org: Org,
+    chat: ChatRef,
+    command: AnyCommand<FlowContext>,
+    intent: Parameters<AnyCommand<FlowContext>['run']>[1],
+    confirmed: boolean,
+  ): Promise<Message[]> {
+    const ctx = createContext({ tx, actor, chat, now: this.clock(), org });
+    ctx.commands = this.deps.commands;
+    if (!command.allow(actor)) {
+      await ctx.audit('denied', command.noun, intent.ref ?? undefined, {
+        command: `${command.noun} ${command.verbs[0] ?? ''}`,
+      });
+      return [denial(actor, command)];
+    }
+    try {
+      // A savepoint: a refusal half-way through rolls back the flow's writes, keeping the audit of the attempt.
+      return await tx.transaction(async (sp) => {
+        const inner = createContext({ tx: sp, actor, chat, now: ctx.now, org });
+        inner.commands = this.deps.commands;
+        if (command.confirm && !confirmed) return [await this.askConfirmation(inner, command, intent)];
+        return [await command.run(inner, intent)];
+      });
+    } catch (err) {
+      if (err instanceof UserError) return [{ text: err.text[actor.locale] }];
+      throw err;
+    }
+  }
+
+  private async askConfirmation(
+    ctx: FlowContext,
+    command: AnyCommand<FlowContext>,
+    intent: Parameters<AnyCommand<FlowContext>['run']>[1],
+  ): Promise<Message> {
+    const summary = await command.confirm!(ctx, intent);
+    const [row] = await ctx.tx
+      .insert(confirmations)
+      .values({
+        personId: ctx.actor.personId,
+        command: { text: intent.text, chatKind: ctx.chat.kind },
+        summary: JSON.stringify(summary),
+        expiresAt: new Date(ctx.now.getTime() + CONFIRM_TTL_MS),
+      })
+      .returning({ id: confirmations.id });
+    const id = row!.id;
+    const card: Card = {
+      title: ctx.t({ en: 'Please confirm', zh: '请确认' }),
+      fields: [{ label: ctx.t({ en: 'Action', zh: '操作' }), value: ctx.t(summary) }],
+      actions: [
+        { id: `confirm:${id}`, label: ctx.t({ en: 'Confirm', zh: '确认' }), style: 'primary' },
+        { id: `cancel:${id}`, label: ctx.t({ en: 'Cancel', zh: '取消' }), style: 'default' },
+      ],
+      note: ctx.t({
+        en: `Only ${ctx.actor.name} can confirm; valid for 24 hours.`,
+        zh: `仅 ${ctx.actor.name} 本人可确认，24 小时内有效。`,
+      }),
+    };
+    return { text: `${card.title}: ${ctx.t(summary)}`, card, cardKey: `confirm:${id}` };
+  }
+
+  private async decideConfirmation(
+    tx: Tx,
+    actor: Actor,
+    org: Org,
+    chat: ChatRef,
+    id: string,
+    decision: 'confirm' | 'cancel',
+  ): Promise<Message[]> {
+    if (!/^[0-9a-f-]{36}$/i.test(id))
+      return [say(actor, 'That confirmation does not exist.', '该确认请求不存在。')];
+    const [row] = await tx.select().from(confirmations).where(eq(confirmations.id, id)).for('update');
+    if (!row) return [say(actor, 'That confirmation does not exist.', '该确认请求不存在。')];
+    if (row.personId !== actor.personId) {
+      const ctx = createContext({ tx, actor, chat, now: this.clock(), org });
+      await ctx.audit('denied', 'confirmation', id, { reason: 'not the requester' });
+      return [
+        say(actor, 'Only the person who asked can confirm or cancel this.', '只有发起人本人可以确认或取消。'),
+      ];
+    }
+    if (row.state !== 'pending') {
+      const when = row.decidedAt?.toISOString().slice(0, 16).replace('T', ' ') ?? '';
+      return [
+        say(
+          actor,
+          `This was already ${row.state} (${when} UTC).`,
+          `此请求已${row.state === 'confirmed' ? '确认' : '处理'}（${when} UTC）。`,
+        ),
+      ];
+    }
+    const now = this.clock();
+    const summary = JSON.parse(row.summary) as Bilingual;
+    if (row.expiresAt < now) {
+      await tx
+        .update(confirmations)
+        .set({ state: 'expired', decidedAt: now })
+        .where(eq(confirmations.id, id));
+      await this.rerenderConfirmation(tx, org, chat, actor, id, summary, 'expired', now);
+      return [
+        say(
+          actor,
+          'This confirmation expired; please type the command again.',
+          '确认已过期，请重新输入命令。',
+        ),
+      ];
+    }
+    const state = decision === 'confirm' ? 'confirmed' : 'cancelled';
+    await tx
+      .update(confirmations)
+      .set({ state, decidedAt: now })
+      .where(and(eq(confirmations.id, id), eq(confirmations.state, 'pending')));
+    await this.rerenderConfirmation(tx, org, chat, actor, id, summary, state, now);
+    if (decision === 'cancel')
+      return [say(actor, 'Cancelled; nothing was changed.', '已取消，未做任何修改。')];
+    const parsed = this.deps.commands.parse(row.command.text);
+    if (!parsed.ok) return [say(actor, 'The command can no longer be run.', '该命令已无法执行。')];
+    const replies = await this.runCommand(tx, actor, org, chat, parsed.command, parsed.intent, true);
+    return replies;
+  }
+
+  private async rerenderConfirmation(
+    tx: Tx,
+    org: Org,
+    chat: ChatRef,
+    actor: Actor,
+    id: string,
+    summary: Bilingual,
+    state: 'confirmed' | 'cancelled' | 'expired',
+    at: Date,
+  ): Promise<void> {
+    const ctx = createContext({ tx, actor, chat, now: at, org });
+    const when = ctx.fmtDate(at, true);
+    const states = {
+      confirmed: { en: `Confirmed by ${actor.name} at ${when}`, zh: `${actor.name} 已于 ${when} 确认` },
+      cancelled: { en: `Cancelled by ${actor.name} at ${when}`, zh: `${actor.name} 已于 ${when} 取消` },
+      expired: { en: 'Expired', zh: '已过期' },
+    }[state];
+    await ctx.out.update(`confirm:${id}`, (locale) => {
+      const title = locale === 'en' ? 'Confirmation' : '确认';
+      return {
+        text: `${title}: ${summary[locale]} — ${states[locale]}`,
+        card: {
+          title,
+          fields: [{ label: locale === 'en' ? 'Action' : '操作', value: summary[locale] }],
+          actions: [],
+          note: states[locale],
+        },
+      };
+    });
+  }
+}
+
+function say(actor: Pick<Actor, 'locale'>, en: string, zh: string): Message {
+  return { text: actor.locale === 'en' ? en : zh };
+}
+
+function denial(actor: Actor, command: AnyCommand<FlowContext>): Message {
+  const what = `${command.noun} ${command.verbs[0] ?? ''}`.trim();
+  if (!actor.role) {
+    return say(
+      actor,
+      `You have no role yet, so you cannot use "${what}". Ask an admin to run: admin role @you <role>.`,
+      `您还没有角色，无法使用“${what}”。请管理员执行：管理 角色 @您 <角色>。`,
+    );
+  }
+  const role = ROLE_NAMES[actor.role];
+  return say(actor, `A ${role.en} may not use "${what}".`, `${role.zh}无权使用“${what}”。`);
+}

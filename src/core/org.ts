@@ -1,0 +1,25 @@
+// The organisation's settings: one row, read once per command (cheap, and changes apply at once).
+
+import type { Queryable } from '../db/client.ts';
+import { orgSettings } from '../db/schema.ts';
+import { isLocale, type Locale } from '../i18n/locale.ts';
+
+export type Org = { name: string; locale: Locale; timezone: string; currency: string };
+
+export async function loadOrg(db: Queryable): Promise<Org> {
+  const [row] = await db.select().from(orgSettings).limit(1);
+  if (!row) return { name: 'My Company', locale: 'zh', timezone: 'Asia/Shanghai', currency: 'CNY' };
+  return {
+    name: row.name,
+    locale: isLocale(row.locale) ? row.locale : 'zh',
+    timezone: row.timezone,
+    currency: row.currency,
+  };
+}
+
+export async function ensureOrg(db: Queryable, defaults: Org): Promise<void> {
+  await db
+    .insert(orgSettings)
+    .values({ id: 1, ...defaults })
+    .onConflictDoNothing();
+}

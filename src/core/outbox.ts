@@ -1,0 +1,119 @@
+// Writes messages for other people and chats into the outbox, inside the caller's transaction, so a
+// message exists exactly when the change that caused it was committed.
+import { and, asc, eq } from 'drizzle-orm';
+import type { Message } from '../cards/card.ts';
+import type { DepartmentCode } from '../commands/keys.ts';
+import type { Queryable } from '../db/client.ts';
+import { chatBindings, departments, identities, outbox, people } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
+import type { Org } from './org.ts';
+
+export type Target =
+  | { kind: 'person'; personId: number }
+  | { kind: 'department'; code: DepartmentCode }
+  | { kind: 'chat'; platform: string; tenant: string; chatId: string };
+
+/** A message is rendered per recipient, in their language. */
+export type Render = (locale: Locale) => Message;
+
+export type OutboxWriter = {
+  send(target: Target, render: Render, cardKey?: string): Promise<number>;
+  /** Re-render every copy of a card, wherever it was posted. */
+  update(cardKey: string, render: Render): Promise<void>;
+};
+
+export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): OutboxWriter {
+  return {
+    async send(target, render, cardKey) {
+      const rows = await resolveTargets(db, target, org, preferPlatform);
+      if (rows.length === 0) return 0;
+      await db.insert(outbox).values(
+        rows.map((r) => ({
+          platform: r.platform,
+          tenant: r.tenant,
+          targetKind: r.targetKind,
+          targetId: r.targetId,
+          op: 'post',
+          cardKey: cardKey ?? null,
+          payload: withKey(render(r.locale), cardKey),
+          locale: r.locale,
+        })),
+      );
+      return rows.length;
+    },
+    async update(cardKey, render) {
+      await db.insert(outbox).values({
+        platform: '*',
+        targetKind: 'card',
+        targetId: cardKey,
+        op: 'update',
+        cardKey,
+        payload: { en: withKey(render('en'), cardKey), zh: withKey(render('zh'), cardKey) },
+      });
+    },
+  };
+}
+
+function withKey(m: Message, cardKey: string | undefined): Message {
+  return cardKey ? { ...m, cardKey } : m;
+}
+
+type ResolvedTarget = {
+  platform: string;
+  tenant: string;
+  targetKind: 'user' | 'chat';
+  targetId: string;
+  locale: Locale;
+};
+
+async function resolveTargets(
+  db: Queryable,
+  target: Target,
+  org: Org,
+  prefer: string,
+): Promise<ResolvedTarget[]> {
+  if (target.kind === 'chat') {
+    return [
+      {
+        platform: target.platform,
+        tenant: target.tenant,
+        targetKind: 'chat',
+        targetId: target.chatId,
+        locale: org.locale,
+      },
+    ];
+  }
+  if (target.kind === 'department') {
+    const chats = await db
+      .select({ platform: chatBindings.platform, tenant: chatBindings.tenant, chatId: chatBindings.chatId })
+      .from(chatBindings)
+      .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
+      .where(eq(departments.code, target.code));
+    return chats.map((c) => ({ ...c, targetKind: 'chat' as const, targetId: c.chatId, locale: org.locale }));
+  }
+  // A person: one direct message, on the platform of the conversation if they are there, else their first.
+  const ids = await db
+    .select({
+      platform: identities.platform,
+      tenant: identities.tenant,
+      externalId: identities.externalId,
+      locale: people.locale,
+      active: people.active,
+    })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .where(and(eq(identities.personId, target.personId)))
+    .orderBy(asc(identities.id));
+  const chosen = ids.find((i) => i.platform === prefer) ?? ids[0];
+  if (!chosen?.active) return [];
+  const locale = chosen.locale === 'en' || chosen.locale === 'zh' ? chosen.locale : org.locale;
+  return [
+    {
+      platform: chosen.platform,
+      tenant: chosen.tenant,
+      targetKind: 'user',
+      targetId: chosen.externalId,
+      locale,
+    },
+  ];
+}

@@ -1,0 +1,455 @@
+// The data model as code. drizzle-kit generates migrations/ from this file (npm run db:generate).
+// Money is integer minor units (fen/cents) in bigint; quantities are exact numerics; instants are UTC
+// timestamptz; calendar dates (delivery, validity) are plain dates because they have no time zone.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const money = (name: string) => bigint(name, { mode: 'bigint' });
+
+/** One row: the organisation this deployment serves (time zone, language, currency, policy knobs). */
+export const orgSettings = pgTable('org_settings', {
+  id: integer('id').primaryKey().default(1),
+  name: text('name').notNull().default('My Company'),
+  locale: text('locale').notNull().default('zh'),
+  timezone: text('timezone').notNull().default('Asia/Shanghai'),
+  currency: text('currency').notNull().default('CNY'),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  updatedAt: updatedAt(),
+});
+
+export const departments = pgTable('departments', {
+  id: serial('id').primaryKey(),
+  code: text('code').notNull().unique(),
+  nameEn: text('name_en').notNull(),
+  nameZh: text('name_zh').notNull(),
+});
+
+export const people = pgTable(
+  'people',
+  {
+    id: serial('id').primaryKey(),
+    handle: text('handle').unique(),
+    name: text('name').notNull(),
+    role: text('role'),
+    departmentId: integer('department_id').references(() => departments.id),
+    managerId: integer('manager_id'),
+    email: text('email'),
+    locale: text('locale'),
+    timezone: text('timezone'),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index('people_department_idx').on(t.departmentId)],
+);
+
+/** A person as one chat platform knows them. One person may have several. */
+export const identities = pgTable(
+  'identities',
+  {
+    id: serial('id').primaryKey(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    platform: text('platform').notNull(),
+    tenant: text('tenant').notNull().default(''),
+    externalId: text('external_id').notNull(),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('identities_platform_user_uq').on(t.platform, t.tenant, t.externalId),
+    index('identities_person_idx').on(t.personId),
+  ],
+);
+
+/** A platform chat bound to a department: "send to finance" posts to these. */
+export const chatBindings = pgTable(
+  'chat_bindings',
+  {
+    id: serial('id').primaryKey(),
+    platform: text('platform').notNull(),
+    tenant: text('tenant').notNull().default(''),
+    chatId: text('chat_id').notNull(),
+    title: text('title'),
+    departmentId: integer('department_id')
+      .notNull()
+      .references(() => departments.id),
+    settings: jsonb('settings').$type<Record<string, string>>().notNull().default({}),
+    boundBy: integer('bound_by').references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chat_bindings_chat_uq').on(t.platform, t.tenant, t.chatId),
+    index('chat_bindings_department_idx').on(t.departmentId),
+  ],
+);
+
+/** Record-number counters: one row per prefix, bumped inside the creating transaction. */
+export const counters = pgTable('counters', {
+  prefix: text('prefix').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    name: text('name').notNull(),
+    industry: text('industry'),
+    address: text('address'),
+    scope: text('scope'),
+    size: text('size'),
+    region: text('region'),
+    keyAccount: boolean('key_account').notNull().default(false),
+    status: text('status').notNull().default('active'),
+    intentLikelihood: text('intent_likelihood'),
+    intentBudgetMinor: money('intent_budget_minor'),
+    intentProcess: text('intent_process'),
+    intentDecisionMakers: text('intent_decision_makers'),
+    ownerId: integer('owner_id').references(() => people.id),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('customers_owner_idx').on(t.ownerId), index('customers_name_idx').on(t.name)],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    name: text('name').notNull(),
+    title: text('title'),
+    phone: text('phone'),
+    email: text('email'),
+    fax: text('fax'),
+    primary: boolean('is_primary').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('contacts_customer_idx').on(t.customerId)],
+);
+
+/** What the customer needs (R-CUST-1): one row per need. */
+export const customerNeeds = pgTable(
+  'customer_needs',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    spec: text('spec').notNull(),
+    model: text('model'),
+    quantity: numeric('quantity', { precision: 18, scale: 3 }),
+    quality: text('quality'),
+    deliveryDate: date('delivery_date', { mode: 'string' }),
+    priceSensitivity: text('price_sensitivity'),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('customer_needs_customer_idx').on(t.customerId)],
+);
+
+/** A customer shared with a department, and which fields (R-CUST-4). */
+export const customerShares = pgTable(
+  'customer_shares',
+  {
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    departmentId: integer('department_id')
+      .notNull()
+      .references(() => departments.id),
+    fields: text('fields').array().notNull(),
+    sharedBy: integer('shared_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.departmentId] })],
+);
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    customerId: integer('customer_id').references(() => customers.id),
+    prospectName: text('prospect_name'),
+    contactName: text('contact_name'),
+    phone: text('phone'),
+    source: text('source').notNull(),
+    description: text('description'),
+    industry: text('industry'),
+    region: text('region'),
+    status: text('status').notNull().default('new'),
+    important: boolean('important').notNull().default(false),
+    ownerId: integer('owner_id').references(() => people.id),
+    assignedBy: integer('assigned_by').references(() => people.id),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    followDueAt: timestamp('follow_due_at', { withTimezone: true }),
+    nextStep: text('next_step'),
+    nextDueAt: timestamp('next_due_at', { withTimezone: true }),
+    convertedCustomerId: integer('converted_customer_id').references(() => customers.id),
+    convertedAt: timestamp('converted_at', { withTimezone: true }),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('leads_owner_idx').on(t.ownerId, t.status), index('leads_customer_idx').on(t.customerId)],
+);
+
+export const leadFollowups = pgTable(
+  'lead_followups',
+  {
+    id: serial('id').primaryKey(),
+    leadId: integer('lead_id')
+      .notNull()
+      .references(() => leads.id),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    note: text('note').notNull(),
+    nextStep: text('next_step'),
+    nextDueAt: timestamp('next_due_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('lead_followups_lead_idx').on(t.leadId)],
+);
+
+const lineItemColumns = () => ({
+  id: serial('id').primaryKey(),
+  lineNo: integer('line_no').notNull(),
+  name: text('name').notNull(),
+  model: text('model'),
+  quantity: numeric('quantity', { precision: 18, scale: 3 }).notNull(),
+  unitPriceMinor: money('unit_price_minor').notNull(),
+  amountMinor: money('amount_minor').notNull(),
+});
+
+export const quotes = pgTable(
+  'quotes',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    leadId: integer('lead_id').references(() => leads.id),
+    status: text('status').notNull().default('draft'),
+    currency: text('currency').notNull(),
+    totalMinor: money('total_minor').notNull(),
+    validUntil: date('valid_until', { mode: 'string' }),
+    taxIncluded: boolean('tax_included'),
+    payment: text('payment'),
+    deliveryDate: date('delivery_date', { mode: 'string' }),
+    adjustment: text('adjustment'),
+    note: text('note'),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('quotes_customer_idx').on(t.customerId), index('quotes_owner_idx').on(t.ownerId, t.status)],
+);
+
+export const quoteItems = pgTable(
+  'quote_items',
+  {
+    ...lineItemColumns(),
+    quoteId: integer('quote_id')
+      .notNull()
+      .references(() => quotes.id),
+  },
+  (t) => [uniqueIndex('quote_items_line_uq').on(t.quoteId, t.lineNo)],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    quoteId: integer('quote_id').references(() => quotes.id),
+    status: text('status').notNull().default('draft'),
+    orderDate: date('order_date', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    totalMinor: money('total_minor').notNull(),
+    deliveryDate: date('delivery_date', { mode: 'string' }),
+    deliveryPlace: text('delivery_place'),
+    paymentTerms: text('payment_terms'),
+    paymentDueDate: date('payment_due_date', { mode: 'string' }),
+    latePaymentRule: text('late_payment_rule'),
+    paidMinor: money('paid_minor').notNull().default(sql`0`),
+    note: text('note'),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('orders_customer_idx').on(t.customerId), index('orders_owner_idx').on(t.ownerId, t.status)],
+);
+
+export const orderItems = pgTable(
+  'order_items',
+  {
+    ...lineItemColumns(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+  },
+  (t) => [uniqueIndex('order_items_line_uq').on(t.orderId, t.lineNo)],
+);
+
+/** Market information (R-MKT-1/2): news, competitor facts, campaign feedback, tips to verify. */
+export const intel = pgTable(
+  'intel',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    body: text('body'),
+    level: text('level').notNull(),
+    sharedWith: text('shared_with').array().notNull().default(sql`'{}'::text[]`),
+    verified: boolean('verified').notNull().default(false),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('intel_created_idx').on(t.createdAt)],
+);
+
+/** R-REC-1: every field change of every record, who and when. */
+export const recordHistory = pgTable(
+  'record_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    entity: text('entity').notNull(),
+    entityId: integer('entity_id').notNull(),
+    field: text('field').notNull(),
+    oldValue: text('old_value'),
+    newValue: text('new_value'),
+    personId: integer('person_id').references(() => people.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('record_history_entity_idx').on(t.entity, t.entityId)],
+);
+
+/** R-SEC-2: every change, every read of confidential data, every refusal. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    personId: integer('person_id').references(() => people.id),
+    action: text('action').notNull(),
+    entity: text('entity'),
+    entityRef: text('entity_ref'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_entity_idx').on(t.entity, t.entityRef)],
+);
+
+/** Messages to deliver, written in the same transaction as the change that caused them. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    tenant: text('tenant').notNull().default(''),
+    /** 'chat' (a group or channel id) or 'user' (the platform user id; the adapter opens the DM). */
+    targetKind: text('target_kind').notNull(),
+    targetId: text('target_id').notNull(),
+    /** 'post' a new message, or 'update' every message already posted under card_key. */
+    op: text('op').notNull().default('post'),
+    cardKey: text('card_key'),
+    /** post: one Message; update: { en: Message, zh: Message } so each posted copy keeps its language. */
+    payload: jsonb('payload').notNull(),
+    locale: text('locale').notNull().default('zh'),
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [index('outbox_pending_idx').on(t.state, t.nextAttemptAt)],
+);
+
+/** Where each card was posted, so it can be re-rendered in place when its subject changes. */
+export const postedCards = pgTable(
+  'posted_cards',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cardKey: text('card_key').notNull(),
+    platform: text('platform').notNull(),
+    tenant: text('tenant').notNull().default(''),
+    chatId: text('chat_id').notNull(),
+    messageId: text('message_id').notNull(),
+    locale: text('locale').notNull().default('zh'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('posted_cards_key_idx').on(t.cardKey),
+    uniqueIndex('posted_cards_message_uq').on(t.platform, t.tenant, t.chatId, t.messageId),
+  ],
+);
+
+/** Commands that wait for the same person to press Confirm (e.g. lead convert). */
+export const confirmations = pgTable('confirmations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  personId: integer('person_id')
+    .notNull()
+    .references(() => people.id),
+  command: jsonb('command').$type<{ text: string; chatKind: string }>().notNull(),
+  summary: text('summary').notNull(),
+  state: text('state').notNull().default('pending'),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  decidedAt: timestamp('decided_at', { withTimezone: true }),
+});
+
+/** Platform event ids already handled: a retried delivery or a double click does nothing twice. */
+export const inboundEvents = pgTable(
+  'inbound_events',
+  {
+    platform: text('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);

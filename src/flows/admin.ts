@@ -1,0 +1,162 @@
+// Administration: give people roles and departments, bind chats to departments, list people.
+import { asc, eq } from 'drizzle-orm';
+import { k } from '../commands/keys.ts';
+import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
+import { refuse } from '../core/errors.ts';
+import { isAdmin } from '../core/permissions.ts';
+import { chatBindings, departments, people } from '../db/schema.ts';
+import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
+
+function parseRole(word: string): Role | undefined {
+  const w = word.toLowerCase();
+  return (Object.keys(ROLES) as Role[]).find((r) => r === w || (ROLES[r] as readonly string[]).includes(w));
+}
+
+const role = command({
+  noun: 'admin',
+  verbs: ['role'],
+  mention: 'required',
+  words: [{ name: 'role', required: true }],
+  keys: { dept: k.choice(deptChoice).optional() },
+  usage: {
+    en: 'admin role @li sales_rep   (roles: sales_rep, sales_manager, member, head, supervisor, admin; dept=finance for member/head)',
+    zh: '管理 角色 @li 销售代表   （角色：销售代表、销售经理、部门成员、部门负责人、监督组、管理员；成员/负责人需 部门=财务）',
+  },
+  summary: { en: "set a person's role and department", zh: '设置人员角色和部门' },
+  allow: isAdmin,
+  async run(ctx, { mentions, words, args }) {
+    const r = parseRole(words[0]!);
+    if (!r) {
+      const names = (Object.keys(ROLES) as Role[]).map((x) => `${x} (${ROLE_NAMES[x].zh})`).join(', ');
+      return refuse(
+        `"${words[0]}" is not a role. Roles: ${names}.`,
+        `“${words[0]}”不是角色。角色：${names}。`,
+      );
+    }
+    const { person, department } = await ctx.person(mentions[0]!);
+    const dept =
+      args.dept ??
+      (r === 'sales_rep' || r === 'sales_manager'
+        ? 'sales'
+        : r === 'supervisor'
+          ? 'management'
+          : (department ?? undefined));
+    if ((r === 'member' || r === 'head') && !dept)
+      refuse('Say which department: dept=finance.', '请写明部门：部门=财务。');
+    if ((r === 'sales_rep' || r === 'sales_manager') && dept !== 'sales')
+      refuse('Sales roles belong to the sales department.', '销售角色属于销售部。');
+    if (person.id === ctx.actor.personId && r !== 'admin') {
+      const admins = await ctx.tx.select({ id: people.id }).from(people).where(eq(people.role, 'admin'));
+      if (admins.length <= 1)
+        refuse(
+          'You are the last admin; make someone else admin first.',
+          '您是最后一位管理员，请先指定其他管理员。',
+        );
+    }
+    const deptId = dept ? await departmentId(ctx, dept) : null;
+    await ctx.tx.update(people).set({ role: r, departmentId: deptId }).where(eq(people.id, person.id));
+    await ctx.history('person', person.id, [
+      { field: 'role', from: person.role, to: r },
+      { field: 'department', from: department, to: dept ?? null },
+    ]);
+    await ctx.audit('admin.role', 'person', String(person.id), { role: r, dept });
+    await ctx.out.send({ kind: 'person', personId: person.id }, (l) => ({
+      text: label(
+        l,
+        `${ctx.actor.name} made you ${ROLE_NAMES[r].en}${dept ? ` in ${DEPARTMENT_NAMES[dept].en}` : ''}. Type help to see what you can do.`,
+        `${ctx.actor.name} 已将您设为${dept ? DEPARTMENT_NAMES[dept].zh : ''}${ROLE_NAMES[r].zh}。输入「帮助」查看可用命令。`,
+      ),
+    }));
+    return {
+      text: ctx.t({
+        en: `${person.name} is now ${ROLE_NAMES[r].en}${dept ? ` in ${DEPARTMENT_NAMES[dept].en}` : ''}.`,
+        zh: `${person.name} 现为${dept ? DEPARTMENT_NAMES[dept].zh : ''}${ROLE_NAMES[r].zh}。`,
+      }),
+    };
+  },
+});
+
+const bind = command({
+  noun: 'admin',
+  verbs: ['bind'],
+  words: [{ name: 'department', required: true }],
+  keys: {},
+  usage: { en: 'admin bind finance   (in the chat to bind)', zh: '管理 绑定 财务   （在要绑定的群里发送）' },
+  summary: { en: 'bind this chat to a department', zh: '将本群绑定到部门' },
+  allow: isAdmin,
+  async run(ctx, { words }) {
+    const parsed = k.choice(deptChoice).safeParse(words[0]);
+    if (!parsed.success) {
+      return refuse(
+        `"${words[0]}" is not a department: ${departmentCodes.join(', ')}.`,
+        `“${words[0]}”不是部门：${departmentCodes.join('、')}。`,
+      );
+    }
+    const code = parsed.data;
+    if (ctx.chat.kind === 'dm')
+      refuse(
+        'Bind in the group chat itself, not in a direct message.',
+        '请在要绑定的群聊中发送，而不是私聊。',
+      );
+    const deptId = await departmentId(ctx, code);
+    const [existing] = await ctx.tx
+      .select({ departmentId: chatBindings.departmentId })
+      .from(chatBindings)
+      .where(eq(chatBindings.chatId, ctx.chat.chatId));
+    await ctx.tx
+      .insert(chatBindings)
+      .values({
+        platform: ctx.chat.platform,
+        tenant: ctx.chat.tenant,
+        chatId: ctx.chat.chatId,
+        title: ctx.chat.title ?? null,
+        departmentId: deptId,
+        boundBy: ctx.actor.personId,
+      })
+      .onConflictDoUpdate({
+        target: [chatBindings.platform, chatBindings.tenant, chatBindings.chatId],
+        set: { departmentId: deptId, boundBy: ctx.actor.personId, title: ctx.chat.title ?? null },
+      });
+    await ctx.audit('admin.bind', 'chat', ctx.chat.chatId, {
+      department: code,
+      previous: existing?.departmentId,
+    });
+    return {
+      text: ctx.t({
+        en: `This chat now receives ${DEPARTMENT_NAMES[code].en}'s messages.`,
+        zh: `本群已绑定${DEPARTMENT_NAMES[code].zh}，将接收该部门的消息。`,
+      }),
+    };
+  },
+});
+
+const peopleList = command({
+  noun: 'admin',
+  verbs: ['people'],
+  keys: {},
+  usage: { en: 'admin people', zh: '管理 人员' },
+  summary: { en: 'list people, roles and departments', zh: '人员、角色和部门列表' },
+  allow: isAdmin,
+  readOnly: true,
+  async run(ctx) {
+    const rows = await ctx.tx
+      .select({
+        name: people.name,
+        handle: people.handle,
+        role: people.role,
+        dept: departments.code,
+        active: people.active,
+      })
+      .from(people)
+      .leftJoin(departments, eq(departments.id, people.departmentId))
+      .orderBy(asc(people.id))
+      .limit(200);
+    const lines = rows.map(
+      (p) =>
+        `${p.name}${p.handle ? ` (@${p.handle})` : ''} · ${p.role ? ROLE_NAMES[p.role as Role][ctx.locale] : ctx.t({ en: 'no role', zh: '无角色' })}${p.dept ? ` · ${DEPARTMENT_NAMES[p.dept as keyof typeof DEPARTMENT_NAMES][ctx.locale]}` : ''}${p.active ? '' : ctx.t({ en: ' · left', zh: ' · 已离职' })}`,
+    );
+    return { text: `${ctx.t({ en: 'People:', zh: '人员：' })}\n${lines.join('\n')}` };
+  },
+});
+
+export const adminCommands = [role, bind, peopleList];

@@ -1,0 +1,513 @@
+// Customers (R-CUST-1/2/4): register at first contact, show with contacts masked by role and chat, update
+// with history, record needs, share with departments with a stated scope.
+import { and, asc, desc, eq, ilike } from 'drizzle-orm';
+import type { Message } from '../cards/card.ts';
+import { k } from '../commands/keys.ts';
+import type { FieldChange, FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+import { isMarketing, isSales, isSalesManager, isStaff, isSupervisor } from '../core/permissions.ts';
+import {
+  contacts,
+  customerNeeds,
+  customerShares,
+  customers,
+  departments,
+  orders,
+  quotes,
+} from '../db/schema.ts';
+import {
+  command,
+  DEPARTMENT_NAMES,
+  departmentId,
+  deptChoice,
+  field,
+  label,
+  linesOf,
+  loadCustomer,
+  maskEmail,
+  maskPhone,
+  personName,
+} from './common.ts';
+
+const SHARE_FIELDS = {
+  contacts: ['联系方式', '联系人'],
+  needs: ['需求'],
+  intent: ['购买意向', '意向'],
+  history: ['交易记录', '历史'],
+} as const;
+type ShareField = keyof typeof SHARE_FIELDS;
+
+const LIKELIHOOD = { high: ['高'], medium: ['中'], low: ['低'] } as const;
+const SENSITIVITY = { high: ['高'], medium: ['中'], low: ['低'] } as const;
+
+const canOwn = (ctx: FlowContext, c: { ownerId: number | null }) =>
+  isSalesManager(ctx.actor) || c.ownerId === ctx.actor.personId;
+
+/** Which confidential parts of a customer this person may see (R-SEC-1, R-CUST-4). */
+async function visibleParts(ctx: FlowContext, customerId: number): Promise<Set<ShareField>> {
+  if (isSales(ctx.actor) || isSupervisor(ctx.actor))
+    return new Set(['contacts', 'needs', 'intent', 'history']);
+  if (!ctx.actor.department) return new Set();
+  const rows = await ctx.tx
+    .select({ fields: customerShares.fields })
+    .from(customerShares)
+    .innerJoin(departments, eq(departments.id, customerShares.departmentId))
+    .where(and(eq(customerShares.customerId, customerId), eq(departments.code, ctx.actor.department)));
+  return new Set((rows[0]?.fields ?? []) as ShareField[]);
+}
+
+const add = command({
+  noun: 'customer',
+  verbs: ['add', 'new'],
+  keys: {
+    name: k.text(200),
+    contact: k.text(100).optional(),
+    phone: k.phone().optional(),
+    email: k.email().optional(),
+    fax: k.phone().optional(),
+    address: k.text(300).optional(),
+    industry: k.text(100).optional(),
+    scope: k.text(300).optional(),
+    size: k.text(100).optional(),
+    region: k.text(100).optional(),
+    key: k.bool().optional(),
+  },
+  usage: {
+    en: 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000 [email=… industry=… address=… region=…]',
+    zh: '客户 新增 名称=华星科技 联系人=王芳 电话=13900000000 [邮箱=… 行业=… 地址=… 地区=…]',
+  },
+  summary: { en: 'register a customer', zh: '登记客户' },
+  allow: (a) => isSales(a) || isMarketing(a),
+  async run(ctx, { args }) {
+    if ((args.phone || args.email) && !args.contact) {
+      refuse('Give the contact person too: contact="Li Lei".', '请同时填写联系人：联系人=王芳。');
+    }
+    const [dupe] = await ctx.tx
+      .select({ number: customers.number })
+      .from(customers)
+      .where(eq(customers.name, args.name))
+      .limit(1);
+    if (dupe)
+      refuse(
+        `${args.name} is already customer ${dupe.number}.`,
+        `${args.name} 已登记为客户 ${dupe.number}。`,
+      );
+    const number = await ctx.nextNumber('C');
+    const [c] = await ctx.tx
+      .insert(customers)
+      .values({
+        number,
+        name: args.name,
+        industry: args.industry ?? null,
+        address: args.address ?? null,
+        scope: args.scope ?? null,
+        size: args.size ?? null,
+        region: args.region ?? null,
+        keyAccount: isSalesManager(ctx.actor) ? (args.key ?? false) : false,
+        // Marketing submits prospects (R-CUST-2); sales owns what it registers.
+        status: isSales(ctx.actor) ? 'active' : 'prospect',
+        ownerId: isSales(ctx.actor) ? ctx.actor.personId : null,
+        createdBy: ctx.actor.personId,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
+      .returning();
+    if (args.contact) {
+      await ctx.tx.insert(contacts).values({
+        customerId: c!.id,
+        name: args.contact,
+        phone: args.phone ?? null,
+        email: args.email ?? null,
+        fax: args.fax ?? null,
+        primary: true,
+      });
+    }
+    await ctx.history('customer', c!.id, [{ field: 'created', from: null, to: number }]);
+    await ctx.audit('customer.add', 'customer', number);
+    if (!isSales(ctx.actor)) {
+      await ctx.out.send({ kind: 'department', code: 'sales' }, (l) => ({
+        text: label(
+          l,
+          `New prospect from ${ctx.actor.name}: ${number} ${args.name}`,
+          `${ctx.actor.name} 提交了潜在客户：${number} ${args.name}`,
+        ),
+      }));
+    }
+    return {
+      text: ctx.t({
+        en: `Customer ${number} ${args.name} registered.${args.contact ? ` Contact: ${args.contact}.` : ''} Next: lead add customer=${number} source=… or quote new customer=${number} item=…`,
+        zh: `已登记客户 ${number} ${args.name}。${args.contact ? `联系人：${args.contact}。` : ''}下一步：线索 新增 客户=${number} 来源=… 或 报价 新建 客户=${number} 明细=…`,
+      }),
+    };
+  },
+});
+
+const show = command({
+  noun: 'customer',
+  verbs: ['show'],
+  ref: { kind: 'customer', required: true },
+  keys: {},
+  usage: { en: 'customer show C-0001', zh: '客户 查看 C-0001' },
+  summary: { en: 'show a customer', zh: '查看客户' },
+  allow: isStaff,
+  readOnly: true,
+  async run(ctx, { ref }) {
+    const c = await loadCustomer(ctx, ref!);
+    const parts = await visibleParts(ctx, c.id);
+    const l = ctx.locale;
+    const fields = [
+      field(label(l, 'Industry', '行业'), c.industry),
+      field(label(l, 'Region', '地区'), c.region),
+      field(label(l, 'Address', '地址'), c.address),
+      field(label(l, 'Size', '规模'), c.size),
+      field(label(l, 'Scope', '经营范围'), c.scope),
+      field(label(l, 'Owner', '负责人'), await personName(ctx, c.ownerId)),
+      field(
+        label(l, 'Status', '状态'),
+        c.status + (c.keyAccount ? label(l, ' · key account', ' · 重点客户') : ''),
+      ),
+    ];
+    if (parts.has('contacts')) {
+      const people = await ctx.tx
+        .select()
+        .from(contacts)
+        .where(eq(contacts.customerId, c.id))
+        .orderBy(asc(contacts.id));
+      // In a group chat contact details are masked (R-SEC-1); full details only in a direct chat.
+      const masked = ctx.chat.kind === 'group';
+      for (const p of people) {
+        const phone = masked ? maskPhone(p.phone) : (p.phone ?? '—');
+        const email = masked ? maskEmail(p.email) : (p.email ?? '—');
+        fields.push(
+          field(
+            label(l, 'Contact', '联系人'),
+            `${p.name} · ${phone} · ${email}${p.fax ? ` · fax ${p.fax}` : ''}`,
+          ),
+        );
+      }
+      if (people.length > 0) {
+        await ctx.audit('read.confidential', 'customer', c.number, { parts: ['contacts'], masked });
+      }
+      if (masked && people.length > 0) {
+        fields.push(
+          field(
+            label(l, 'Note', '说明'),
+            label(
+              l,
+              'Contact details are masked in group chats; ask me in a direct chat.',
+              '群聊中联系方式已隐藏，请在私聊中查看。',
+            ),
+          ),
+        );
+      }
+    } else {
+      fields.push(
+        field(
+          label(l, 'Contacts', '联系方式'),
+          label(l, 'not shared with your department', '未共享给您的部门'),
+        ),
+      );
+    }
+    if (parts.has('intent') && (c.intentLikelihood || c.intentBudgetMinor !== null)) {
+      fields.push(
+        field(
+          label(l, 'Purchase intent', '购买意向'),
+          [
+            c.intentLikelihood,
+            c.intentBudgetMinor !== null ? ctx.money(c.intentBudgetMinor) : null,
+            c.intentProcess,
+            c.intentDecisionMakers,
+          ]
+            .filter(Boolean)
+            .join(' · '),
+        ),
+      );
+    }
+    if (parts.has('needs')) {
+      const needs = await ctx.tx
+        .select()
+        .from(customerNeeds)
+        .where(eq(customerNeeds.customerId, c.id))
+        .orderBy(asc(customerNeeds.id));
+      for (const n of needs) {
+        fields.push(
+          field(
+            label(l, 'Need', '需求'),
+            [
+              n.spec,
+              n.model,
+              n.quantity,
+              n.quality,
+              n.deliveryDate,
+              n.priceSensitivity && `${label(l, 'price sensitivity', '价格敏感度')} ${n.priceSensitivity}`,
+            ]
+              .filter(Boolean)
+              .join(' · '),
+          ),
+        );
+      }
+    }
+    if (parts.has('history')) {
+      const q = await ctx.tx
+        .select({ number: quotes.number, status: quotes.status })
+        .from(quotes)
+        .where(eq(quotes.customerId, c.id))
+        .orderBy(desc(quotes.id))
+        .limit(5);
+      const o = await ctx.tx
+        .select({ number: orders.number, status: orders.status })
+        .from(orders)
+        .where(eq(orders.customerId, c.id))
+        .orderBy(desc(orders.id))
+        .limit(5);
+      if (q.length + o.length > 0) {
+        fields.push(
+          field(
+            label(l, 'Trade history', '交易记录'),
+            [...o, ...q].map((r) => `${r.number} ${r.status}`).join(', '),
+          ),
+        );
+      }
+    }
+    const title = `${c.number} ${c.name}`;
+    return { text: linesOf(title, fields), card: { title, fields, actions: [] } } satisfies Message;
+  },
+});
+
+const list = command({
+  noun: 'customer',
+  verbs: ['list'],
+  keys: { name: k.text(100).optional(), industry: k.text(100).optional() },
+  usage: { en: 'customer list [name=acme] [industry=…]', zh: '客户 列表 [名称=华星] [行业=…]' },
+  summary: { en: 'list customers', zh: '客户列表' },
+  allow: isStaff,
+  readOnly: true,
+  async run(ctx, { args }) {
+    const conds = [
+      args.name ? ilike(customers.name, `%${args.name.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
+      args.industry ? ilike(customers.industry, `%${args.industry.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
+    ].filter(Boolean);
+    const rows = await ctx.tx
+      .select({
+        number: customers.number,
+        name: customers.name,
+        industry: customers.industry,
+        status: customers.status,
+      })
+      .from(customers)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(customers.id))
+      .limit(20);
+    if (rows.length === 0) return { text: ctx.t({ en: 'No customers found.', zh: '没有找到客户。' }) };
+    const lines = rows.map(
+      (r) =>
+        `${r.number}  ${r.name}${r.industry ? ` · ${r.industry}` : ''}${r.status === 'prospect' ? ctx.t({ en: ' · prospect', zh: ' · 潜在' }) : ''}`,
+    );
+    return {
+      text: `${ctx.t({ en: 'Customers (newest first, up to 20):', zh: '客户（最新在前，最多 20 条）：' })}\n${lines.join('\n')}`,
+    };
+  },
+});
+
+const update = command({
+  noun: 'customer',
+  verbs: ['update'],
+  ref: { kind: 'customer', required: true },
+  keys: {
+    name: k.text(200).optional(),
+    contact: k.text(100).optional(),
+    phone: k.phone().optional(),
+    email: k.email().optional(),
+    fax: k.phone().optional(),
+    address: k.text(300).optional(),
+    industry: k.text(100).optional(),
+    scope: k.text(300).optional(),
+    size: k.text(100).optional(),
+    region: k.text(100).optional(),
+    key: k.bool().optional(),
+    likelihood: k.choice(LIKELIHOOD).optional(),
+    budget: k.money().optional(),
+    process: k.text(300).optional(),
+    decision: k.text(300).optional(),
+  },
+  usage: {
+    en: 'customer update C-0001 phone=13800000001 [address=… industry=… likelihood=high budget=500000 decision="…"]',
+    zh: '客户 修改 C-0001 电话=13800000001 [地址=… 行业=… 可能性=高 预算=500000 决策人=…]',
+  },
+  summary: { en: 'change a customer (history is kept)', zh: '修改客户（保留修改记录）' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    if (Object.keys(args).length === 0)
+      refuse('Say what to change, e.g. phone=13800000001.', '请写明要修改的内容，例如 电话=13800000001。');
+    const c = await loadCustomer(ctx, ref!, true);
+    if (!canOwn(ctx, c)) {
+      refuse(
+        `${c.number} belongs to another rep; ask them or the sales manager, or file a correction.`,
+        `${c.number} 由其他销售负责，请联系负责人或销售经理，或提交更正申请。`,
+      );
+    }
+    if (args.key !== undefined && !isSalesManager(ctx.actor))
+      refuse('Only the sales manager flags key accounts.', '只有销售经理可以标记重点客户。');
+    const next = {
+      name: args.name ?? c.name,
+      industry: args.industry ?? c.industry,
+      address: args.address ?? c.address,
+      scope: args.scope ?? c.scope,
+      size: args.size ?? c.size,
+      region: args.region ?? c.region,
+      keyAccount: args.key ?? c.keyAccount,
+      intentLikelihood: args.likelihood ?? c.intentLikelihood,
+      intentBudgetMinor: args.budget ?? c.intentBudgetMinor,
+      intentProcess: args.process ?? c.intentProcess,
+      intentDecisionMakers: args.decision ?? c.intentDecisionMakers,
+    };
+    const changes: FieldChange[] = (Object.keys(next) as (keyof typeof next)[]).map((f) => ({
+      field: f,
+      from: c[f],
+      to: next[f],
+    }));
+    await ctx.tx
+      .update(customers)
+      .set({ ...next, updatedAt: ctx.now })
+      .where(eq(customers.id, c.id));
+    if (args.contact || args.phone || args.email || args.fax) {
+      const [primary] = await ctx.tx
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.customerId, c.id), eq(contacts.primary, true)))
+        .limit(1);
+      if (primary) {
+        const set = {
+          name: args.contact ?? primary.name,
+          phone: args.phone ?? primary.phone,
+          email: args.email ?? primary.email,
+          fax: args.fax ?? primary.fax,
+        };
+        await ctx.tx.update(contacts).set(set).where(eq(contacts.id, primary.id));
+        changes.push(
+          ...(['name', 'phone', 'email', 'fax'] as const).map((f) => ({
+            field: `contact.${f}`,
+            from: primary[f],
+            to: set[f],
+          })),
+        );
+      } else {
+        if (!args.contact)
+          refuse('There is no contact yet: give contact="…" as well.', '还没有联系人，请同时填写 联系人=…。');
+        await ctx.tx.insert(contacts).values({
+          customerId: c.id,
+          name: args.contact!,
+          phone: args.phone ?? null,
+          email: args.email ?? null,
+          fax: args.fax ?? null,
+          primary: true,
+        });
+        changes.push({ field: 'contact', from: null, to: args.contact });
+      }
+    }
+    await ctx.history('customer', c.id, changes);
+    await ctx.audit('customer.update', 'customer', c.number, { fields: Object.keys(args) });
+    const changed = Object.keys(args).join(', ');
+    return {
+      text: ctx.t({
+        en: `Customer ${c.number} updated (${changed}).`,
+        zh: `客户 ${c.number} 已修改（${changed}）。`,
+      }),
+    };
+  },
+});
+
+const need = command({
+  noun: 'customer',
+  verbs: ['need'],
+  ref: { kind: 'customer', required: true },
+  keys: {
+    spec: k.text(200),
+    model: k.text(100).optional(),
+    quantity: k.quantity().optional(),
+    quality: k.text(200).optional(),
+    delivery: k.date().optional(),
+    sensitivity: k.choice(SENSITIVITY).optional(),
+  },
+  usage: {
+    en: 'customer need C-0001 spec="temperature sensor" model=X200 quantity=200 delivery=2027-01-15 sensitivity=high',
+    zh: '客户 需求 C-0001 规格=温度传感器 型号=X200 数量=200 交期=2027-01-15 价格敏感度=高',
+  },
+  summary: { en: "record a customer's need", zh: '记录客户需求' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const c = await loadCustomer(ctx, ref!);
+    await ctx.tx.insert(customerNeeds).values({
+      customerId: c.id,
+      spec: args.spec,
+      model: args.model ?? null,
+      quantity: args.quantity ?? null,
+      quality: args.quality ?? null,
+      deliveryDate: args.delivery ? ctx.date(args.delivery).date : null,
+      priceSensitivity: args.sensitivity ?? null,
+      createdBy: ctx.actor.personId,
+    });
+    await ctx.history('customer', c.id, [{ field: 'need', from: null, to: args.spec }]);
+    await ctx.audit('customer.need', 'customer', c.number);
+    return {
+      text: ctx.t({
+        en: `Need recorded for ${c.number}: ${args.spec}.`,
+        zh: `已记录 ${c.number} 的需求：${args.spec}。`,
+      }),
+    };
+  },
+});
+
+const share = command({
+  noun: 'customer',
+  verbs: ['share'],
+  ref: { kind: 'customer', required: true },
+  keys: { to: k.choices(deptChoice), fields: k.choices(SHARE_FIELDS) },
+  usage: {
+    en: 'customer share C-0001 to=finance,service fields=contacts,history',
+    zh: '客户 共享 C-0001 给=财务,客服 字段=联系方式,交易记录',
+  },
+  summary: {
+    en: 'share a customer with departments, stating which fields',
+    zh: '向部门共享客户，注明共享范围',
+  },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const c = await loadCustomer(ctx, ref!);
+    if (!canOwn(ctx, c))
+      refuse(
+        `Only the owner of ${c.number} or the sales manager shares it.`,
+        `只有 ${c.number} 的负责人或销售经理可以共享。`,
+      );
+    for (const code of args.to) {
+      const deptId = await departmentId(ctx, code);
+      await ctx.tx
+        .insert(customerShares)
+        .values({ customerId: c.id, departmentId: deptId, fields: args.fields, sharedBy: ctx.actor.personId })
+        .onConflictDoUpdate({
+          target: [customerShares.customerId, customerShares.departmentId],
+          set: { fields: args.fields, sharedBy: ctx.actor.personId, createdAt: ctx.now },
+        });
+      await ctx.out.send({ kind: 'department', code }, (l) => ({
+        text: label(
+          l,
+          `${ctx.actor.name} shared customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en} (${args.fields.join(', ')}). See: customer show ${c.number}`,
+          `${ctx.actor.name} 向${DEPARTMENT_NAMES[code].zh}共享了客户 ${c.number} ${c.name}（${args.fields.join('、')}）。查看：客户 查看 ${c.number}`,
+        ),
+      }));
+    }
+    await ctx.history('customer', c.id, [
+      { field: 'shared', from: null, to: `${args.to.join(',')}:${args.fields.join(',')}` },
+    ]);
+    await ctx.audit('customer.share', 'customer', c.number, { to: args.to, fields: args.fields });
+    const names = args.to.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(', ');
+    return {
+      text: ctx.t({
+        en: `${c.number} shared with ${names}: ${args.fields.join(', ')}.`,
+        zh: `${c.number} 已共享给${names}：${args.fields.join('、')}。`,
+      }),
+    };
+  },
+});
+
+export const customerCommands = [add, show, list, update, need, share];

@@ -1,0 +1,572 @@
+// Leads (R-LEAD-1..5): register with source and a first plan, the manager assigns with a deadline (the rep
+// gets a card with Accept), reps record follow-ups, conversion makes a customer and closes the lead.
+import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
+import type { Card } from '../cards/card.ts';
+import { k } from '../commands/keys.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
+import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { clip, command, field, label, linesOf, loadCustomer, loadLead, personName } from './common.ts';
+
+const SOURCES = {
+  campaign: ['市场活动', '活动', 'marketing'],
+  online: ['网络', '网络推广', 'web', 'internet'],
+  referral: ['推荐', '客户推荐', 'recommendation'],
+  expo: ['展会', '展會', '行业展会', 'trade show', 'tradeshow', 'fair'],
+  other: ['其他', '其它'],
+} as const;
+
+const STATUS = {
+  new: { en: 'new', zh: '新建' },
+  assigned: { en: 'assigned', zh: '已分配' },
+  following: { en: 'following up', zh: '跟进中' },
+  converted: { en: 'converted', zh: '已转化' },
+  closed: { en: 'closed', zh: '已关闭' },
+} as const;
+const statusName = (s: string, l: Locale) => STATUS[s as keyof typeof STATUS]?.[l] ?? s;
+const OPEN = ['new', 'assigned', 'following'];
+
+type Lead = typeof leads.$inferSelect;
+
+const canWork = (ctx: FlowContext, lead: Lead) =>
+  isSalesManager(ctx.actor) || lead.ownerId === ctx.actor.personId;
+
+async function leadTitle(ctx: FlowContext, lead: Lead): Promise<string> {
+  if (lead.customerId) {
+    const [c] = await ctx.tx
+      .select({ number: customers.number, name: customers.name })
+      .from(customers)
+      .where(eq(customers.id, lead.customerId));
+    if (c) return `${c.number} ${c.name}`;
+  }
+  return lead.prospectName ?? '—';
+}
+
+async function salesManagers(ctx: FlowContext): Promise<number[]> {
+  const rows = await ctx.tx
+    .select({ id: people.id })
+    .from(people)
+    .where(and(eq(people.role, 'sales_manager'), eq(people.active, true)));
+  return rows.map((r) => r.id);
+}
+
+const add = command({
+  noun: 'lead',
+  verbs: ['add', 'new'],
+  keys: {
+    customer: k.ref('customer').optional(),
+    name: k.text(200).optional(),
+    contact: k.text(100).optional(),
+    phone: k.text(40).optional(),
+    source: k.choice(SOURCES),
+    desc: k.text(2000).optional(),
+    industry: k.text(100).optional(),
+    region: k.text(100).optional(),
+    next: k.text(300).optional(),
+    due: k.date().optional(),
+    important: k.bool().optional(),
+  },
+  usage: {
+    en: 'lead add customer=C-0001 source=expo desc="needs 200 sensors" next="send catalogue" due=+3d [important=yes]',
+    zh: '线索 新增 客户=C-0001 来源=展会 描述="需要200个传感器" 下一步=寄送目录 截止=+3d [重要=是]',
+  },
+  summary: {
+    en: 'register a lead (name=… when there is no customer yet)',
+    zh: '登记线索（尚无客户时用 名称=…）',
+  },
+  allow: (a) => isSales(a) || isMarketing(a),
+  async run(ctx, { args }) {
+    if (!args.customer && !args.name) {
+      refuse(
+        'Say who the lead is: customer=C-0001, or name="Company" for someone not yet a customer.',
+        '请写明线索对象：客户=C-0001，或尚未登记的用 名称=公司名。',
+      );
+    }
+    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    const due = args.due ? ctx.date(args.due) : null;
+    if (due && due.at < ctx.now && due.date < ctx.fmtDate(ctx.now))
+      refuse('The due date is in the past.', '截止日期已过。');
+    const number = await ctx.nextNumber('L');
+    // A rep's own lead is theirs to follow; marketing and managers hand leads to the manager to assign.
+    const ownLead = ctx.actor.role === 'sales_rep';
+    const [lead] = await ctx.tx
+      .insert(leads)
+      .values({
+        number,
+        customerId: customer?.id ?? null,
+        prospectName: customer ? null : args.name!,
+        contactName: args.contact ?? null,
+        phone: args.phone ?? null,
+        source: args.source,
+        description: args.desc ?? null,
+        industry: args.industry ?? customer?.industry ?? null,
+        region: args.region ?? customer?.region ?? null,
+        status: ownLead ? 'following' : 'new',
+        important: args.important ?? false,
+        ownerId: ownLead ? ctx.actor.personId : null,
+        nextStep: args.next ?? null,
+        nextDueAt: due?.at ?? null,
+        createdBy: ctx.actor.personId,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
+      .returning();
+    await ctx.history('lead', lead!.id, [{ field: 'created', from: null, to: number }]);
+    await ctx.audit('lead.add', 'lead', number, { source: args.source, important: args.important ?? false });
+    const who = customer ? `${customer.number} ${customer.name}` : args.name!;
+    if (!ownLead || args.important) {
+      // Handed over (R-LEAD-2) or important (R-LEAD-4): the sales managers hear of it at once.
+      for (const id of await salesManagers(ctx)) {
+        if (id === ctx.actor.personId) continue;
+        await ctx.out.send({ kind: 'person', personId: id }, (l) => ({
+          text: label(
+            l,
+            `${args.important ? '❗ Important lead' : 'New lead'} ${number} from ${ctx.actor.name}: ${who} (${args.source})${args.desc ? ` — ${args.desc}` : ''}.${ownLead ? '' : ` Assign it: lead assign ${number} @rep due=+2d`}`,
+            `${args.important ? '❗ 重要线索' : '新线索'} ${number}（${ctx.actor.name}）：${who}（${args.source}）${args.desc ? `——${args.desc}` : ''}。${ownLead ? '' : `请分配：线索 分配 ${number} @销售 截止=+2d`}`,
+          ),
+        }));
+      }
+    }
+    const plan = args.next
+      ? ctx.t({
+          en: ` Next: ${args.next}${due ? ` by ${ctx.fmtDate(due.at)}` : ''}.`,
+          zh: ` 下一步：${args.next}${due ? `（${ctx.fmtDate(due.at)} 前）` : ''}。`,
+        })
+      : '';
+    return {
+      text: ctx.t({
+        en: `Lead ${number} registered: ${who}, source ${args.source}.${plan}${ownLead ? '' : ' The sales manager will assign it.'}`,
+        zh: `已登记线索 ${number}：${who}，来源 ${args.source}。${plan}${ownLead ? '' : '销售经理将进行分配。'}`,
+      }),
+    };
+  },
+});
+
+const show = command({
+  noun: 'lead',
+  verbs: ['show'],
+  ref: { kind: 'lead', required: true },
+  keys: {},
+  usage: { en: 'lead show L-0001', zh: '线索 查看 L-0001' },
+  summary: { en: 'show a lead and its follow-ups', zh: '查看线索及跟进记录' },
+  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  readOnly: true,
+  async run(ctx, { ref }) {
+    const lead = await loadLead(ctx, ref!);
+    const l = ctx.locale;
+    const fields = [
+      field(label(l, 'Who', '对象'), await leadTitle(ctx, lead)),
+      field(
+        label(l, 'Status', '状态'),
+        statusName(lead.status, l) + (lead.important ? label(l, ' · important', ' · 重要') : ''),
+      ),
+      field(label(l, 'Source', '来源'), lead.source),
+      field(label(l, 'Description', '描述'), lead.description),
+      field(label(l, 'Owner', '负责人'), await personName(ctx, lead.ownerId)),
+      field(
+        label(l, 'Follow up by', '跟进期限'),
+        lead.followDueAt ? ctx.fmtDate(lead.followDueAt, true) : null,
+      ),
+      field(
+        label(l, 'Next step', '下一步'),
+        lead.nextStep
+          ? `${lead.nextStep}${lead.nextDueAt ? ` (${ctx.fmtDate(lead.nextDueAt, true)})` : ''}`
+          : null,
+      ),
+    ];
+    const follows = await ctx.tx
+      .select({
+        at: leadFollowups.createdAt,
+        note: leadFollowups.note,
+        next: leadFollowups.nextStep,
+        by: people.name,
+      })
+      .from(leadFollowups)
+      .innerJoin(people, eq(people.id, leadFollowups.personId))
+      .where(eq(leadFollowups.leadId, lead.id))
+      .orderBy(desc(leadFollowups.id))
+      .limit(10);
+    for (const f of follows) {
+      fields.push(field(`${ctx.fmtDate(f.at, true)} ${f.by}`, `${f.note}${f.next ? ` → ${f.next}` : ''}`));
+    }
+    const title = `${lead.number} ${await leadTitle(ctx, lead)}`;
+    return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
+  },
+});
+
+const list = command({
+  noun: 'lead',
+  verbs: ['list'],
+  keys: {
+    status: k
+      .choice({
+        open: ['未完成', '进行中'],
+        ...Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])),
+      } as unknown as Record<'open' | keyof typeof STATUS, readonly string[]>)
+      .optional(),
+  },
+  usage: {
+    en: 'lead list [status=open|new|assigned|following|converted]',
+    zh: '线索 列表 [状态=未完成|新建|已分配|跟进中|已转化]',
+  },
+  summary: {
+    en: 'list leads (reps: their own and unassigned)',
+    zh: '线索列表（销售代表：自己的和未分配的）',
+  },
+  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  readOnly: true,
+  async run(ctx, { args }) {
+    const status = args.status ?? 'open';
+    const statusCond = status === 'open' ? inArray(leads.status, OPEN) : eq(leads.status, status);
+    const scope =
+      ctx.actor.role === 'sales_rep'
+        ? or(eq(leads.ownerId, ctx.actor.personId), isNull(leads.ownerId))
+        : undefined;
+    const rows = await ctx.tx
+      .select({ lead: leads, customer: customers.name, owner: people.name })
+      .from(leads)
+      .leftJoin(customers, eq(customers.id, leads.customerId))
+      .leftJoin(people, eq(people.id, leads.ownerId))
+      .where(and(statusCond, scope))
+      .orderBy(desc(leads.id))
+      .limit(20);
+    if (rows.length === 0) return { text: ctx.t({ en: 'No leads found.', zh: '没有找到线索。' }) };
+    const lines = rows.map(
+      ({ lead, customer, owner }) =>
+        `${lead.number}  ${customer ?? lead.prospectName ?? '—'} · ${statusName(lead.status, ctx.locale)} · ${owner ?? ctx.t({ en: 'unassigned', zh: '未分配' })}${lead.important ? ' ❗' : ''}${lead.nextDueAt ? ` · ${ctx.fmtDate(lead.nextDueAt)}` : ''}`,
+    );
+    return { text: `${ctx.t({ en: 'Leads:', zh: '线索：' })}\n${lines.join('\n')}` };
+  },
+});
+
+function assignmentCard(
+  l: Locale,
+  lead: Lead,
+  who: string,
+  by: string,
+  dueText: string,
+  state: { accepted?: string } = {},
+): Card {
+  const fields = [
+    field(label(l, 'Lead', '线索'), `${lead.number} ${who}`),
+    field(label(l, 'Source', '来源'), lead.source),
+    field(label(l, 'Description', '描述'), clip(lead.description, 200)),
+    field(label(l, 'Follow up by', '跟进期限'), dueText),
+    field(label(l, 'Assigned by', '分配人'), by),
+  ];
+  return {
+    title: label(l, `Lead assigned to you: ${lead.number}`, `分配给您的线索：${lead.number}`),
+    fields,
+    actions: state.accepted
+      ? []
+      : [{ id: `run:lead accept ${lead.number}`, label: label(l, 'Accept', '接受'), style: 'primary' }],
+    note:
+      state.accepted ??
+      label(
+        l,
+        `Record follow-ups with: lead follow ${lead.number} note="…" next="…" due=…`,
+        `跟进后记录：线索 跟进 ${lead.number} 备注=… 下一步=… 截止=…`,
+      ),
+  };
+}
+
+const assign = command({
+  noun: 'lead',
+  verbs: ['assign'],
+  ref: { kind: 'lead', required: true },
+  mention: 'required',
+  keys: { due: k.date().optional(), note: k.text(500).optional() },
+  usage: { en: 'lead assign L-0001 @chen due=2026-12-10', zh: '线索 分配 L-0001 @chen 截止=2026-12-10' },
+  summary: {
+    en: 'assign a lead to a rep with a follow-up deadline (sales manager)',
+    zh: '分配线索并设定跟进期限（销售经理）',
+  },
+  allow: isSalesManager,
+  async run(ctx, { ref, mentions, args }) {
+    const lead = await loadLead(ctx, ref!, true);
+    if (!OPEN.includes(lead.status))
+      refuse(
+        `${lead.number} is ${lead.status}; only open leads are assigned.`,
+        `${lead.number} ${statusName(lead.status, 'zh')}，只能分配未完成的线索。`,
+      );
+    const { person } = await ctx.person(mentions[0]!);
+    if (person.role !== 'sales_rep' && person.role !== 'sales_manager') {
+      refuse(
+        `${person.name} is not in sales; leads go to sales reps.`,
+        `${person.name} 不是销售人员，线索只能分配给销售。`,
+      );
+    }
+    if (!person.active) refuse(`${person.name} has left.`, `${person.name} 已离职。`);
+    // Default deadline: two days, so that no assignment is open-ended.
+    const due = ctx.date(args.due ?? { kind: 'relative', days: 2 });
+    await ctx.tx
+      .update(leads)
+      .set({
+        ownerId: person.id,
+        assignedBy: ctx.actor.personId,
+        assignedAt: ctx.now,
+        acceptedAt: null,
+        followDueAt: due.at,
+        status: 'assigned',
+        updatedAt: ctx.now,
+      })
+      .where(eq(leads.id, lead.id));
+    await ctx.history('lead', lead.id, [
+      { field: 'owner', from: await personName(ctx, lead.ownerId), to: person.name },
+      { field: 'follow_due_at', from: lead.followDueAt, to: due.at },
+      { field: 'status', from: lead.status, to: 'assigned' },
+    ]);
+    await ctx.audit('lead.assign', 'lead', lead.number, {
+      to: person.id,
+      due: due.at.toISOString(),
+      note: args.note,
+    });
+    const who = await leadTitle(ctx, lead);
+    const cardKey = `lead-assign:${lead.number}`;
+    if (lead.ownerId && lead.ownerId !== person.id) {
+      await ctx.out.update(cardKey, (l) => {
+        const card = assignmentCard(l, lead, who, ctx.actor.name, '—', {
+          accepted: label(l, `Reassigned to ${person.name}`, `已改派给 ${person.name}`),
+        });
+        return { text: card.note!, card };
+      });
+    }
+    const updated = { ...lead, ownerId: person.id };
+    await ctx.out.send(
+      { kind: 'person', personId: person.id },
+      (l) => {
+        const card = assignmentCard(l, updated, who, ctx.actor.name, ctx.fmtDate(due.at, true));
+        return { text: `${card.title}\n${who}${args.note ? `\n${args.note}` : ''}`, card };
+      },
+      cardKey,
+    );
+    return {
+      text: ctx.t({
+        en: `${lead.number} assigned to ${person.name}; follow up by ${ctx.fmtDate(due.at, true)}. ${person.name} got a card to accept it.`,
+        zh: `${lead.number} 已分配给 ${person.name}，跟进期限 ${ctx.fmtDate(due.at, true)}。已向 ${person.name} 发送接受卡片。`,
+      }),
+    };
+  },
+});
+
+const accept = command({
+  noun: 'lead',
+  verbs: ['accept'],
+  ref: { kind: 'lead', required: true },
+  keys: {},
+  usage: { en: 'lead accept L-0001', zh: '线索 接受 L-0001' },
+  summary: { en: 'accept a lead assigned to you', zh: '接受分配给您的线索' },
+  allow: isSales,
+  async run(ctx, { ref }) {
+    const lead = await loadLead(ctx, ref!, true);
+    if (lead.ownerId !== ctx.actor.personId)
+      refuse(`${lead.number} is not assigned to you.`, `${lead.number} 没有分配给您。`);
+    if (lead.acceptedAt) {
+      return {
+        text: ctx.t({
+          en: `You accepted ${lead.number} on ${ctx.fmtDate(lead.acceptedAt, true)}.`,
+          zh: `您已于 ${ctx.fmtDate(lead.acceptedAt, true)} 接受 ${lead.number}。`,
+        }),
+      };
+    }
+    await ctx.tx
+      .update(leads)
+      .set({ acceptedAt: ctx.now, status: 'following', updatedAt: ctx.now })
+      .where(eq(leads.id, lead.id));
+    await ctx.history('lead', lead.id, [{ field: 'status', from: lead.status, to: 'following' }]);
+    await ctx.audit('lead.accept', 'lead', lead.number);
+    const who = await leadTitle(ctx, lead);
+    const assigner = await personName(ctx, lead.assignedBy);
+    const when = ctx.fmtDate(ctx.now, true);
+    await ctx.out.update(`lead-assign:${lead.number}`, (l) => {
+      const card = assignmentCard(
+        l,
+        lead,
+        who,
+        assigner,
+        lead.followDueAt ? ctx.fmtDate(lead.followDueAt, true) : '—',
+        {
+          accepted: label(
+            l,
+            `Accepted by ${ctx.actor.name} at ${when}`,
+            `${ctx.actor.name} 已于 ${when} 接受`,
+          ),
+        },
+      );
+      return { text: `${card.title} — ${card.note}`, card };
+    });
+    if (lead.assignedBy && lead.assignedBy !== ctx.actor.personId) {
+      await ctx.out.send({ kind: 'person', personId: lead.assignedBy }, (l) => ({
+        text: label(
+          l,
+          `${ctx.actor.name} accepted lead ${lead.number}.`,
+          `${ctx.actor.name} 已接受线索 ${lead.number}。`,
+        ),
+      }));
+    }
+    return {
+      text: ctx.t({
+        en: `Accepted ${lead.number}. Record follow-ups with: lead follow ${lead.number} note="…" next="…" due=…`,
+        zh: `已接受 ${lead.number}。跟进后记录：线索 跟进 ${lead.number} 备注=… 下一步=… 截止=…`,
+      }),
+    };
+  },
+});
+
+const follow = command({
+  noun: 'lead',
+  verbs: ['follow'],
+  ref: { kind: 'lead', required: true },
+  keys: { note: k.text(2000), next: k.text(300).optional(), due: k.date().optional() },
+  usage: {
+    en: 'lead follow L-0001 note="called; wants a quote" next="send quote" due=tomorrow',
+    zh: '线索 跟进 L-0001 备注="已电话沟通，需要报价" 下一步=发送报价 截止=明天',
+  },
+  summary: { en: 'record a follow-up and the next step', zh: '记录跟进和下一步' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const lead = await loadLead(ctx, ref!, true);
+    if (!canWork(ctx, lead))
+      refuse(
+        `${lead.number} is not yours; ask the sales manager to assign it.`,
+        `${lead.number} 不是您负责的，请销售经理分配。`,
+      );
+    if (!OPEN.includes(lead.status))
+      refuse(`${lead.number} is ${lead.status}.`, `${lead.number} ${statusName(lead.status, 'zh')}。`);
+    if (args.due && !args.next) refuse('Say what the next step is: next="…".', '请写明下一步：下一步=…。');
+    const due = args.due ? ctx.date(args.due) : null;
+    await ctx.tx.insert(leadFollowups).values({
+      leadId: lead.id,
+      personId: ctx.actor.personId,
+      note: args.note,
+      nextStep: args.next ?? null,
+      nextDueAt: due?.at ?? null,
+      createdAt: ctx.now,
+    });
+    const status = lead.ownerId === ctx.actor.personId ? 'following' : lead.status;
+    await ctx.tx
+      .update(leads)
+      .set({
+        nextStep: args.next ?? null,
+        nextDueAt: due?.at ?? null,
+        status,
+        acceptedAt: lead.acceptedAt ?? (lead.ownerId === ctx.actor.personId ? ctx.now : null),
+        updatedAt: ctx.now,
+      })
+      .where(eq(leads.id, lead.id));
+    await ctx.history('lead', lead.id, [
+      { field: 'followup', from: null, to: args.note },
+      { field: 'next_step', from: lead.nextStep, to: args.next ?? null },
+      { field: 'next_due_at', from: lead.nextDueAt, to: due?.at ?? null },
+      { field: 'status', from: lead.status, to: status },
+    ]);
+    await ctx.audit('lead.follow', 'lead', lead.number);
+    const next = args.next
+      ? ctx.t({
+          en: ` Next: ${args.next}${due ? ` by ${ctx.fmtDate(due.at, due.hasTime)}` : ''}.`,
+          zh: ` 下一步：${args.next}${due ? `（${ctx.fmtDate(due.at, due.hasTime)} 前）` : ''}。`,
+        })
+      : '';
+    return {
+      text: ctx.t({
+        en: `Follow-up recorded on ${lead.number}.${next}`,
+        zh: `已记录 ${lead.number} 的跟进。${next}`,
+      }),
+    };
+  },
+});
+
+const convert = command({
+  noun: 'lead',
+  verbs: ['convert'],
+  ref: { kind: 'lead', required: true },
+  keys: {},
+  usage: { en: 'lead convert L-0001', zh: '线索 转化 L-0001' },
+  summary: {
+    en: 'convert a lead: creates the customer if needed and closes the lead (asks to confirm)',
+    zh: '转化线索：必要时创建客户并关闭线索（需确认）',
+  },
+  allow: isSales,
+  async confirm(ctx, { ref }) {
+    const lead = await checkConvertible(ctx, ref!);
+    const who = await leadTitle(ctx, lead);
+    return lead.customerId
+      ? {
+          en: `Convert ${lead.number} (${who}) and close it.`,
+          zh: `转化 ${lead.number}（${who}）并关闭该线索。`,
+        }
+      : {
+          en: `Convert ${lead.number}: create customer "${who}" and close the lead.`,
+          zh: `转化 ${lead.number}：新建客户“${who}”并关闭该线索。`,
+        };
+  },
+  async run(ctx, { ref }) {
+    const lead = await checkConvertible(ctx, ref!);
+    let customerId = lead.customerId;
+    let created = '';
+    if (!customerId) {
+      const number = await ctx.nextNumber('C');
+      const [c] = await ctx.tx
+        .insert(customers)
+        .values({
+          number,
+          name: lead.prospectName!,
+          industry: lead.industry,
+          region: lead.region,
+          ownerId: lead.ownerId ?? ctx.actor.personId,
+          createdBy: ctx.actor.personId,
+          createdAt: ctx.now,
+          updatedAt: ctx.now,
+        })
+        .returning();
+      customerId = c!.id;
+      created = number;
+      if (lead.contactName) {
+        await ctx.tx
+          .insert(contacts)
+          .values({ customerId, name: lead.contactName, phone: lead.phone, primary: true });
+      }
+      await ctx.history('customer', customerId, [
+        { field: 'created', from: null, to: `${number} (from ${lead.number})` },
+      ]);
+    }
+    await ctx.tx
+      .update(leads)
+      .set({
+        status: 'converted',
+        convertedCustomerId: customerId,
+        convertedAt: ctx.now,
+        customerId,
+        updatedAt: ctx.now,
+      })
+      .where(eq(leads.id, lead.id));
+    await ctx.history('lead', lead.id, [{ field: 'status', from: lead.status, to: 'converted' }]);
+    await ctx.audit('lead.convert', 'lead', lead.number, { customer: created || undefined });
+    const [c] = await ctx.tx
+      .select({ number: customers.number, name: customers.name })
+      .from(customers)
+      .where(eq(customers.id, customerId));
+    const newText = created
+      ? ctx.t({ en: ` Customer ${created} created.`, zh: `已新建客户 ${created}。` })
+      : '';
+    return {
+      text: ctx.t({
+        en: `Lead ${lead.number} converted to ${c!.number} ${c!.name}.${newText} Next: quote new customer=${c!.number} item="name | model | qty | price"`,
+        zh: `线索 ${lead.number} 已转化为 ${c!.number} ${c!.name}。${newText}下一步：报价 新建 客户=${c!.number} 明细="名称 | 型号 | 数量 | 单价"`,
+      }),
+    };
+  },
+});
+
+async function checkConvertible(ctx: FlowContext, ref: string): Promise<Lead> {
+  const lead = await loadLead(ctx, ref, true);
+  if (!canWork(ctx, lead))
+    refuse(`${lead.number} is not yours to convert.`, `${lead.number} 不是您负责的线索。`);
+  if (lead.status === 'converted') refuse(`${lead.number} is already converted.`, `${lead.number} 已转化。`);
+  if (lead.status === 'closed') refuse(`${lead.number} is closed.`, `${lead.number} 已关闭。`);
+  return lead;
+}
+
+export const leadCommands = [add, show, list, assign, accept, follow, convert];

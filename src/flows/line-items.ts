@@ -1,0 +1,31 @@
+// Line items of quotes and orders: exact amounts and the way they read in a reply.
+import { type LineItem, lineAmount } from '../commands/values.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+
+export type PricedItem = LineItem & { lineNo: number; amountMinor: bigint };
+
+const MAX_TOTAL = 10n ** 16n; // fits comfortably in bigint columns and reads as a typo above it
+
+export function priceItems(items: LineItem[]): { items: PricedItem[]; totalMinor: bigint } {
+  const priced = items.map((it, i) => ({
+    ...it,
+    lineNo: i + 1,
+    amountMinor: lineAmount(it.quantity, it.unitPriceMinor),
+  }));
+  const totalMinor = priced.reduce((sum, it) => sum + it.amountMinor, 0n);
+  if (totalMinor >= MAX_TOTAL)
+    refuse(
+      'That total is too large to be right; check the quantities and prices.',
+      '总价过大，请检查数量和单价。',
+    );
+  return { items: priced, totalMinor };
+}
+
+/** `Sensor X200 × 200 @ ¥35.50 = ¥7,100.00`; prices hidden for people who may not see them. */
+export function itemLine(ctx: FlowContext, it: Omit<PricedItem, 'lineNo'>, showPrices: boolean): string {
+  const name = it.model ? `${it.name} ${it.model}` : it.name;
+  return showPrices
+    ? `${name} × ${it.quantity} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`
+    : `${name} × ${it.quantity}`;
+}

@@ -1,0 +1,64 @@
+// A person's own settings: language and time zone. Shown with their role, so people know what they can do.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { k } from '../commands/keys.ts';
+import { ROLE_NAMES } from '../core/actor.ts';
+import { anyone } from '../core/permissions.ts';
+import { people } from '../db/schema.ts';
+import { command, DEPARTMENT_NAMES } from './common.ts';
+
+const zone = z
+  .string()
+  .trim()
+  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
+    params: { problem: 'timezone', example: 'Asia/Shanghai' },
+  });
+
+const me = command({
+  noun: 'me',
+  verbs: [null],
+  keys: {
+    lang: k.choice({ en: ['english', '英文', '英语'], zh: ['chinese', '中文', '汉语', 'cn'] }).optional(),
+    tz: zone.optional(),
+    name: k.text(100).optional(),
+  },
+  usage: {
+    en: 'me [lang=en|zh] [tz=Asia/Shanghai] [name="Li Lei"]',
+    zh: '我 [语言=中文|英文] [时区=Asia/Shanghai] [姓名=李雷]',
+  },
+  summary: { en: 'your role, language and time zone', zh: '我的角色、语言和时区' },
+  allow: anyone,
+  async run(ctx, { args }) {
+    const changed = args.lang !== undefined || args.tz !== undefined || args.name !== undefined;
+    const locale = args.lang ?? ctx.locale;
+    if (changed) {
+      const [before] = await ctx.tx.select().from(people).where(eq(people.id, ctx.actor.personId));
+      const set = {
+        locale: args.lang ?? before!.locale,
+        timezone: args.tz ?? before!.timezone,
+        name: args.name ?? before!.name,
+      };
+      await ctx.tx.update(people).set(set).where(eq(people.id, ctx.actor.personId));
+      await ctx.history('person', ctx.actor.personId, [
+        { field: 'locale', from: before!.locale, to: set.locale },
+        { field: 'timezone', from: before!.timezone, to: set.timezone },
+        { field: 'name', from: before!.name, to: set.name },
+      ]);
+    }
+    const role = ctx.actor.role
+      ? ROLE_NAMES[ctx.actor.role][locale]
+      : locale === 'en'
+        ? 'no role yet (ask an admin)'
+        : '尚无角色（请联系管理员）';
+    const dept = ctx.actor.department ? DEPARTMENT_NAMES[ctx.actor.department][locale] : '—';
+    const tz = args.tz ?? ctx.zone;
+    const name = args.name ?? ctx.actor.name;
+    const text =
+      locale === 'en'
+        ? `${changed ? 'Saved. ' : ''}${name}: ${role}, ${dept}. Language: English. Time zone: ${tz}.`
+        : `${changed ? '已保存。' : ''}${name}：${role}，${dept}。语言：中文。时区：${tz}。`;
+    return { text };
+  },
+});
+
+export const meCommands = [me];

@@ -1,0 +1,276 @@
+// Orders (R-ORD-1): drafted by sales, optionally from a quote. Approval, distribution to departments and
+// execution (progress, delay, ship, paid) come with the approvals issue.
+import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
+import { k } from '../commands/keys.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+import { isSales, isStaff, seesPrices } from '../core/permissions.ts';
+import { customers, orderItems, orders, people, quoteItems, recordHistory } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { command, field, label, linesOf, loadCustomer, loadOrder, loadQuote, personName } from './common.ts';
+import { itemLine, type PricedItem, priceItems } from './line-items.ts';
+import { canSeeQuote } from './quote.ts';
+
+const STATUS: Record<string, { en: string; zh: string }> = {
+  draft: { en: 'draft', zh: '草稿' },
+  pending: { en: 'pending approval', zh: '待审批' },
+  confirmed: { en: 'confirmed', zh: '已确认' },
+  in_production: { en: 'in production', zh: '生产中' },
+  shipped: { en: 'shipped', zh: '已发货' },
+  completed: { en: 'completed', zh: '已完成' },
+  cancelled: { en: 'cancelled', zh: '已取消' },
+};
+const orderStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
+/** Before approval an order is the rep's working draft; departments see it once it is confirmed. */
+const UNRELEASED = ['draft', 'pending'];
+
+type Order = typeof orders.$inferSelect;
+
+function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): boolean {
+  if (ctx.actor.role === 'sales_rep') return o.ownerId === ctx.actor.personId;
+  if (isSales(ctx.actor) || seesPrices(ctx.actor)) return true;
+  return !UNRELEASED.includes(o.status);
+}
+
+const create = command({
+  noun: 'order',
+  verbs: ['new', 'add'],
+  keys: {
+    customer: k.ref('customer').optional(),
+    from: k.ref('quote').optional(),
+    item: k.item().optional(),
+    delivery: k.date().optional(),
+    place: k.text(300).optional(),
+    payment: k.text(300).optional(),
+    payment_due: k.date().optional(),
+    late: k.text(300).optional(),
+    note: k.text(1000).optional(),
+  },
+  usage: {
+    en: 'order new customer=C-0001 from=Q-0001 delivery=2027-01-15 place=Shenzhen payment="30% advance, 70% on delivery"',
+    zh: '订单 新建 客户=C-0001 基于=Q-0001 交期=2027-01-15 交货地点=深圳 付款="预付30%，货到付70%"',
+  },
+  summary: {
+    en: 'draft an order, from a quote (from=Q-…) or with item= lines',
+    zh: '起草订单：基于报价（基于=Q-…）或逐行 明细=',
+  },
+  allow: isSales,
+  async run(ctx, { args }) {
+    if (!args.customer && !args.from)
+      refuse(
+        'Say the customer (customer=C-0001) or the quote (from=Q-0001).',
+        '请写明客户（客户=C-0001）或报价（基于=Q-0001）。',
+      );
+    const quote = args.from ? await loadQuote(ctx, args.from) : null;
+    if (quote && !canSeeQuote(ctx, quote))
+      refuse(`${quote.number} is another rep's quote.`, `${quote.number} 是其他销售的报价。`);
+    if (quote && ['rejected', 'declined', 'expired'].includes(quote.status)) {
+      refuse(
+        `${quote.number} is ${quote.status}; an order cannot be made from it.`,
+        `${quote.number} 状态为 ${quote.status}，不能据此下单。`,
+      );
+    }
+    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    if (customer && quote && quote.customerId !== customer.id) {
+      refuse(
+        `${quote.number} was made for another customer, not ${customer.number}.`,
+        `${quote.number} 不是给 ${customer.number} 的报价。`,
+      );
+    }
+    const customerId = customer?.id ?? quote!.customerId;
+    let priced: { items: PricedItem[]; totalMinor: bigint };
+    if (args.item) {
+      priced = priceItems(args.item);
+    } else if (quote) {
+      const qi = await ctx.tx
+        .select()
+        .from(quoteItems)
+        .where(eq(quoteItems.quoteId, quote.id))
+        .orderBy(asc(quoteItems.lineNo));
+      priced = priceItems(
+        qi.map((i) => ({
+          name: i.name,
+          model: i.model,
+          quantity: i.quantity,
+          unitPriceMinor: i.unitPriceMinor,
+        })),
+      );
+    } else {
+      return refuse(
+        'Give the items: item="name | model | quantity | unit price", or from=Q-0001.',
+        '请填写明细：明细="名称 | 型号 | 数量 | 单价"，或 基于=Q-0001。',
+      );
+    }
+    const delivery = args.delivery ? ctx.date(args.delivery).date : (quote?.deliveryDate ?? null);
+    if (delivery && delivery < ctx.fmtDate(ctx.now))
+      refuse(`delivery=${delivery} is already past.`, `交期 ${delivery} 已过。`);
+    const number = await ctx.nextNumber('SO');
+    const [o] = await ctx.tx
+      .insert(orders)
+      .values({
+        number,
+        customerId,
+        quoteId: quote?.id ?? null,
+        orderDate: ctx.fmtDate(ctx.now),
+        currency: ctx.org.currency,
+        totalMinor: priced.totalMinor,
+        deliveryDate: delivery,
+        deliveryPlace: args.place ?? null,
+        paymentTerms: args.payment ?? quote?.payment ?? null,
+        paymentDueDate: args.payment_due ? ctx.date(args.payment_due).date : null,
+        latePaymentRule: args.late ?? null,
+        note: args.note ?? null,
+        ownerId: ctx.actor.personId,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      })
+      .returning();
+    await ctx.tx.insert(orderItems).values(
+      priced.items.map((it) => ({
+        orderId: o!.id,
+        lineNo: it.lineNo,
+        name: it.name,
+        model: it.model,
+        quantity: it.quantity,
+        unitPriceMinor: it.unitPriceMinor,
+        amountMinor: it.amountMinor,
+      })),
+    );
+    await ctx.history('order', o!.id, [
+      { field: 'created', from: null, to: quote ? `${number} from ${quote.number}` : number },
+    ]);
+    await ctx.audit('order.new', 'order', number, {
+      total: priced.totalMinor.toString(),
+      from: quote?.number,
+    });
+    const [c] = await ctx.tx
+      .select({ number: customers.number, name: customers.name })
+      .from(customers)
+      .where(eq(customers.id, customerId));
+    const missing = [
+      !delivery && 'delivery',
+      !args.place && 'place',
+      !(args.payment ?? quote?.payment) && 'payment',
+    ].filter(Boolean) as string[];
+    const hint = missing.length
+      ? ctx.t({
+          en: ` Still to fill before submitting: ${missing.join(', ')}.`,
+          zh: ` 提交前还需填写：${missing.join('、')}。`,
+        })
+      : '';
+    return {
+      text: ctx.t({
+        en: `Order ${number} drafted for ${c!.number} ${c!.name}${quote ? ` from ${quote.number}` : ''}: ${priced.items.length} item(s), total ${ctx.money(priced.totalMinor)}${delivery ? `, delivery ${delivery}` : ''}${args.place ? ` to ${args.place}` : ''}.${hint}`,
+        zh: `已起草订单 ${number}（${c!.number} ${c!.name}${quote ? `，基于 ${quote.number}` : ''}）：${priced.items.length} 项，总价 ${ctx.money(priced.totalMinor)}${delivery ? `，交期 ${delivery}` : ''}${args.place ? `，交货地点 ${args.place}` : ''}。${hint}`,
+      }),
+    };
+  },
+});
+
+const show = command({
+  noun: 'order',
+  verbs: ['show'],
+  ref: { kind: 'order', required: true },
+  keys: {},
+  usage: { en: 'order show SO-0001', zh: '订单 查看 SO-0001' },
+  summary: { en: 'show an order and its timeline', zh: '查看订单及时间线' },
+  allow: isStaff,
+  readOnly: true,
+  async run(ctx, { ref }) {
+    const o = await loadOrder(ctx, ref!);
+    if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
+    const prices = seesPrices(ctx.actor);
+    const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, o.customerId));
+    const items = await ctx.tx
+      .select()
+      .from(orderItems)
+      .where(eq(orderItems.orderId, o.id))
+      .orderBy(asc(orderItems.lineNo));
+    const l = ctx.locale;
+    const fields = [
+      field(label(l, 'Customer', '客户'), `${c!.number} ${c!.name}`),
+      field(label(l, 'Status', '状态'), orderStatus(o.status, l)),
+      field(label(l, 'Order date', '下单日期'), o.orderDate),
+      ...items.map((it) => field(`#${it.lineNo}`, itemLine(ctx, it, prices))),
+      ...(prices
+        ? [
+            field(label(l, 'Total', '总价'), ctx.money(o.totalMinor)),
+            field(label(l, 'Paid', '已收款'), ctx.money(o.paidMinor)),
+          ]
+        : []),
+      field(label(l, 'Delivery', '交期'), o.deliveryDate),
+      field(label(l, 'Place', '交货地点'), o.deliveryPlace),
+      field(label(l, 'Payment', '付款条款'), o.paymentTerms),
+      field(label(l, 'Payment due', '付款期限'), o.paymentDueDate),
+      field(label(l, 'Late payment', '逾期规定'), o.latePaymentRule),
+      field(label(l, 'Owner', '负责人'), await personName(ctx, o.ownerId)),
+    ];
+    const timeline = await ctx.tx
+      .select({
+        at: recordHistory.at,
+        field: recordHistory.field,
+        to: recordHistory.newValue,
+        by: people.name,
+      })
+      .from(recordHistory)
+      .leftJoin(people, eq(people.id, recordHistory.personId))
+      .where(and(eq(recordHistory.entity, 'order'), eq(recordHistory.entityId, o.id)))
+      .orderBy(asc(recordHistory.id))
+      .limit(30);
+    for (const t of timeline)
+      fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} ${t.field}: ${t.to ?? '—'}`.trim()));
+    if (prices) await ctx.audit('read.confidential', 'order', o.number, { parts: ['prices'] });
+    const title = label(l, `Order ${o.number}`, `订单 ${o.number}`);
+    return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
+  },
+});
+
+const list = command({
+  noun: 'order',
+  verbs: ['list'],
+  keys: {
+    customer: k.ref('customer').optional(),
+    status: k
+      .choice(
+        Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
+          string,
+          readonly string[]
+        >,
+      )
+      .optional(),
+  },
+  usage: {
+    en: 'order list [customer=C-0001] [status=confirmed]',
+    zh: '订单 列表 [客户=C-0001] [状态=已确认]',
+  },
+  summary: { en: 'list orders', zh: '订单列表' },
+  allow: isStaff,
+  readOnly: true,
+  async run(ctx, { args }) {
+    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    const prices = seesPrices(ctx.actor);
+    const rep = ctx.actor.role === 'sales_rep';
+    const rows = await ctx.tx
+      .select({ o: orders, name: customers.name })
+      .from(orders)
+      .innerJoin(customers, eq(customers.id, orders.customerId))
+      .where(
+        and(
+          customer ? eq(orders.customerId, customer.id) : undefined,
+          args.status ? eq(orders.status, args.status) : undefined,
+          rep ? eq(orders.ownerId, ctx.actor.personId) : undefined,
+          !rep && !isSales(ctx.actor) && !prices ? notInArray(orders.status, UNRELEASED) : undefined,
+        ),
+      )
+      .orderBy(desc(orders.id))
+      .limit(20);
+    if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
+    const lines = rows.map(
+      ({ o, name }) =>
+        `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${o.deliveryDate ? ` · ${ctx.t({ en: 'delivery', zh: '交期' })} ${o.deliveryDate}` : ''}`,
+    );
+    return { text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}` };
+  },
+});
+
+export const orderCommands = [create, show, list];

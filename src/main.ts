@@ -1,0 +1,37 @@
+// `npm start`: runs SalesRelay until stopped. Flags: --no-demo (no demo organisation on first start).
+import { performance } from 'node:perf_hooks';
+import { startApp } from './app.ts';
+import { ConfigError } from './config.ts';
+
+const started = performance.now();
+try {
+  const app = await startApp({ demo: !process.argv.includes('--no-demo') });
+  const ms = Math.round(performance.now() - started);
+  app.log.info({ database: app.database.kind, ms }, `SalesRelay ready in ${ms} ms`);
+  if (app.console) {
+    app.log.warn(
+      'The console chat lets anyone act as anyone. It is on because no chat platform is configured (or CONSOLE=on); it listens on %s only.',
+      app.config.host,
+    );
+    app.log.info(`Console chat: ${app.url}`);
+  } else {
+    app.log.info(`Listening on ${app.url}`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+}
