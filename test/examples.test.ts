@@ -1,0 +1,176 @@
+// The core examples of commands.md that belong to the foundation, through the console API, in English
+// and in Chinese, checking what was written to the database as well as what was answered.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Driver, startDriver } from './helpers/console.ts';
+
+let d: Driver;
+beforeAll(async () => {
+  d = await startDriver();
+  for (const who of ['li', 'wang', 'admin', 'qian']) await d.say(who, 'me lang=en');
+});
+afterAll(() => d?.close());
+
+describe('core examples in English', () => {
+  it('customer add', async () => {
+    const r = await d.say(
+      'li',
+      'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000 industry=manufacturing',
+      'sales',
+    );
+    expect(r.text).toContain('C-0001');
+    const [c] = await d.query<{ name: string; industry: string }>(
+      `select name, industry from customers where number = 'C-0001'`,
+    );
+    expect(c).toEqual({ name: 'Acme Ltd', industry: 'manufacturing' });
+    const contacts = await d.query<{ phone: string }>(`select phone from contacts`);
+    expect(contacts.map((x) => x.phone)).toEqual(['13800000000']);
+  });
+
+  it('lead add with a first plan due in three days', async () => {
+    const r = await d.say(
+      'li',
+      'lead add customer=C-0001 source=expo desc="needs 200 sensors" next="send catalogue" due=+3d',
+    );
+    expect(r.text).toContain('L-0001');
+    const [l] = await d.query<{ source: string; next_step: string; days: number }>(
+      `select source, next_step, round(extract(epoch from next_due_at - now()) / 86400)::int as days from leads where number = 'L-0001'`,
+    );
+    expect(l?.source).toBe('expo');
+    expect(l?.next_step).toBe('send catalogue');
+    expect(l?.days).toBeGreaterThanOrEqual(2);
+    expect(l?.days).toBeLessThanOrEqual(3);
+  });
+
+  it('lead assign sends the assignee a card with Accept', async () => {
+    const r = await d.say('wang', 'lead assign L-0001 @li due=2026-12-10');
+    expect(r.text).toContain('L-0001');
+    const dm = await d.messages('dm:li');
+    const card = dm.findLast((m) => m.card?.title.includes('L-0001'));
+    expect(card?.card?.actions.map((a) => a.id)).toEqual(['run:lead accept L-0001']);
+    const pressed = await d.press('li', card!.id, 'run:lead accept L-0001');
+    expect(pressed.status).toBe(200);
+    expect(pressed.replies[0]?.text).toMatch(/Accepted L-0001/);
+    const after = (await d.messages('dm:li')).find((m) => m.id === card!.id);
+    expect(after?.card?.actions).toEqual([]);
+    expect(after?.card?.note).toMatch(/Accepted by/);
+    const [l] = await d.query<{ status: string; owner: string }>(
+      `select l.status, p.handle as owner from leads l join people p on p.id = l.owner_id where number = 'L-0001'`,
+    );
+    expect(l).toEqual({ status: 'following', owner: 'li' });
+  });
+
+  it('lead follow', async () => {
+    const r = await d.say(
+      'li',
+      'lead follow L-0001 note="called; wants a quote" next="send quote" due=tomorrow',
+    );
+    expect(r.text).toContain('L-0001');
+    const rows = await d.query<{ note: string }>(`select note from lead_followups`);
+    expect(rows).toEqual([{ note: 'called; wants a quote' }]);
+  });
+
+  it('lead convert asks to confirm, and only the requester can', async () => {
+    const r = await d.say('li', 'lead convert L-0001', 'sales');
+    const confirm = r.card?.actions.find((a) => a.id.startsWith('confirm:'));
+    expect(confirm).toBeDefined();
+    expect((await d.query(`select 1 from leads where status = 'converted'`)).length).toBe(0);
+    const other = await d.press('wang', r.id, confirm!.id);
+    expect(other.replies[0]?.text).toMatch(/Only the person who asked/);
+    expect((await d.query(`select 1 from leads where status = 'converted'`)).length).toBe(0);
+    const ok = await d.press('li', r.id, confirm!.id);
+    expect(ok.replies[0]?.text).toMatch(/L-0001 converted to C-0001/);
+    const again = await d.press('li', r.id, confirm!.id);
+    expect(again.status).toBe(409); // the button is gone from the re-rendered card
+    const card = (await d.messages('sales')).find((m) => m.id === r.id);
+    expect(card?.card?.actions).toEqual([]);
+  });
+
+  it('quote new with items and price terms', async () => {
+    const r = await d.say(
+      'li',
+      'quote new customer=C-0001 item="Sensor | X200 | 200 | 35.5" valid=2026-12-31 tax=included payment="30% advance" delivery=2027-01-15',
+    );
+    expect(r.text).toContain('Q-0001');
+    expect(r.text).toContain('¥7,100.00');
+    const [q] = await d.query<{ total_minor: string; valid_until: string; tax_included: boolean }>(
+      `select total_minor::text, valid_until::text, tax_included from quotes where number = 'Q-0001'`,
+    );
+    expect(q).toEqual({ total_minor: '710000', valid_until: '2026-12-31', tax_included: true });
+  });
+
+  it('order new from a quote copies its items', async () => {
+    const r = await d.say(
+      'li',
+      'order new customer=C-0001 from=Q-0001 delivery=2027-01-15 place=Shenzhen payment="30% advance, 70% on delivery"',
+    );
+    expect(r.text).toContain('SO-0001');
+    const items = await d.query<{ name: string; quantity: string; amount_minor: string }>(
+      `select name, quantity::text, amount_minor::text from order_items`,
+    );
+    expect(items).toEqual([{ name: 'Sensor', quantity: '200.000', amount_minor: '710000' }]);
+  });
+
+  it('intel add shares with the chosen departments', async () => {
+    const r = await d.say(
+      'qian',
+      'intel add kind=competitor title="Rival cuts X200 price" body="by 10%" level=confidential share=sales,management',
+    );
+    expect(r.text).toContain('I-0001');
+    const sales = await d.messages('sales');
+    const notice = sales.findLast((m) => m.text.includes('Rival cuts X200 price'));
+    expect(notice?.text).not.toContain('by 10%'); // confidential text stays out of group chats
+    expect((await d.messages('finance')).some((m) => m.text.includes('Rival'))).toBe(false);
+  });
+
+  it('admin role and admin bind', async () => {
+    await d.say('admin', 'admin role @chen sales_manager');
+    const [p] = await d.query<{ role: string }>(`select role from people where handle = 'chen'`);
+    expect(p?.role).toBe('sales_manager');
+    const r = await d.say('admin', 'admin bind finance', 'finance-2');
+    expect(r.text).toMatch(/Finance/);
+    const rows = await d.query(`select 1 from chat_bindings where chat_id = 'finance-2'`);
+    expect(rows.length).toBe(1);
+  });
+
+  it('help and help quote', async () => {
+    expect((await d.say('li', 'help')).text).toMatch(/customer/);
+    const h = await d.say('li', 'help quote');
+    expect(h.text).toMatch(/quote new customer=C-0001/);
+  });
+});
+
+describe('core examples in Chinese', () => {
+  it('客户 新增', async () => {
+    const r = await d.say('chen', '客户 新增 名称=华星科技 联系人=王芳 电话=13900000000', 'sales');
+    expect(r.text).toContain('C-0002');
+    expect(r.text).toContain('已登记客户');
+  });
+
+  it('线索 新增 / 分配 / 跟进 / 转化', async () => {
+    expect((await d.say('chen', '线索 新增 名称＝「星河电子」 来源：展会 描述=“需要 50 台”')).text).toContain(
+      'L-0002',
+    );
+    expect(
+      (await d.say('chen', '线索 跟进 L-0002 备注=已电话沟通 下一步=发送报价 截止=明天')).text,
+    ).toContain('L-0002');
+    const r = await d.say('chen', '线索 转化 L-0002');
+    const confirm = r.card!.actions.find((a) => a.id.startsWith('confirm:'))!;
+    const ok = await d.press('chen', r.id, confirm.id);
+    expect(ok.replies[0]?.text).toMatch(/已转化为 C-0003 星河电子/);
+  });
+
+  it('报价 新建 and 订单 新建 with two items', async () => {
+    const q = await d.say(
+      'chen',
+      '报价 新建 客户=C-0002 明细="传感器 | X200 | 100 | 35.5" 明细="网关 | G1 | 2 | ¥1,200" 有效期=2026-12-31 含税=含税',
+    );
+    expect(q.text).toContain('Q-0002');
+    expect(q.text).toContain('¥5,950.00');
+    const o = await d.say('chen', '订单 新建 基于=Q-0002 交期=2027-01-20 交货地点=上海 付款="预付30%"');
+    expect(o.text).toContain('SO-0002');
+  });
+
+  it('帮助', async () => {
+    expect((await d.say('chen', '帮助 报价')).text).toContain('报价 新建');
+  });
+});
