@@ -17,17 +17,23 @@ describe('PGlite in memory', () => {
   afterAll(() => d?.close());
 
   it('runs a lead from registration to conversion', async () => {
-    expect((await d.say('li', 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000')).text).toContain('C-0001');
-    expect((await d.say('wang', 'lead add name="Beta Co" contact="Zhang" phone=13700000000 source=referral')).text).toContain(
-      'L-0001',
-    );
+    expect(
+      (await d.say('li', 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000')).text,
+    ).toContain('C-0001');
+    expect(
+      (await d.say('wang', 'lead add name="Beta Co" contact="Zhang" phone=13700000000 source=referral')).text,
+    ).toContain('L-0001');
     expect((await d.say('wang', 'lead assign L-0001 @li due=+2d')).text).toContain('assigned to');
     const card = (await d.messages('dm:li')).findLast((m) => m.card?.actions.length);
-    expect((await d.press('li', card!.id, card!.card!.actions[0]!.id)).replies[0]?.text).toMatch(/Accepted L-0001/);
+    expect((await d.press('li', card!.id, card!.card!.actions[0]!.id)).replies[0]?.text).toMatch(
+      /Accepted L-0001/,
+    );
     const r = await d.say('li', 'lead convert L-0001');
     const ok = await d.press('li', r.id, r.card!.actions[0]!.id);
     expect(ok.replies[0]?.text).toMatch(/converted to C-0002 Beta Co/);
-    const [c] = await d.query<{ name: string }>(`select c.name from contacts c join customers k on k.id = c.customer_id where k.number = 'C-0002'`);
+    const [c] = await d.query<{ name: string }>(
+      `select c.name from contacts c join customers k on k.id = c.customer_id where k.number = 'C-0002'`,
+    );
     expect(c?.name).toBe('Zhang');
   });
 
