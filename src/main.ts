@@ -1,9 +1,12 @@
 // `npm start`: runs SalesRelay until stopped. Flags: --no-demo (no demo organisation on first start).
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './app.ts';
 import { ConfigError } from './config.ts';
 
 const started = performance.now();
+// Settings may live in ./.env (see .env.example); real environment variables win over it.
+if (existsSync('.env')) process.loadEnvFile('.env');
 try {
   const app = await startApp({ demo: !process.argv.includes('--no-demo') });
   const ms = Math.round(performance.now() - started);
@@ -13,7 +16,7 @@ try {
       'The console chat lets anyone act as anyone. It is on because no chat platform is configured (or CONSOLE=on); it listens on %s only.',
       app.config.host,
     );
-    app.log.info(`Console chat: ${app.url}`);
+    app.log.info(`Console chat: ${app.url.replace('//127.0.0.1:', '//localhost:')}`);
   } else {
     app.log.info(`Listening on ${app.url}`);
   }

@@ -41,7 +41,7 @@ function validYmd(y: number, m: number, d: number): boolean {
 }
 
 function parseTime(s: string): TimeOfDay | null {
-  const m = /^(\d{1,2})[:：.](\d{2})$/.exec(s) ?? /^(\d{1,2})[点時时](?:(\d{1,2})分?)?$/.exec(s);
+  const m = /^(\d{1,2})[:：](\d{2})$/.exec(s) ?? /^(\d{1,2})[点時时](?:(\d{1,2})分?)?$/.exec(s);
   if (!m) return null;
   const hour = Number(m[1]);
   const minute = Number(m[2] ?? 0);

@@ -70,6 +70,13 @@ export function renderCommandError(
       );
     }
     case 'unknown_verb': {
+      if (nounCommands(error.noun).length === 0) {
+        return say(
+          locale,
+          `${error.noun} commands are not available yet. Type help for what works today.`,
+          `${spell('noun', error.noun, locale)}相关命令尚未开放。输入「帮助」查看现有命令。`,
+        );
+      }
       const lines = nounCommands(error.noun).map((c) => `  ${usageOf(c, locale)}`);
       const head = error.word
         ? say(

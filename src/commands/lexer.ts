@@ -36,6 +36,7 @@ const SPACE = /[\s\u3000]/;
 
 export function normalizeText(raw: string): string {
   return raw
+    .replace(/[\u200b-\u200f\u2060\ufeff]/g, '')
     .replace(INVISIBLE, ' ')
     .replace(/\u3000/g, ' ')
     .trim();
@@ -104,7 +105,7 @@ export function tokenize(raw: string): Token[] {
       if (q !== undefined && QUOTES[q]) {
         tokens.push({ kind: 'pair', key, value: readQuoted(q), quoted: true });
       } else {
-        tokens.push({ kind: 'pair', key, value: readBare().replace(/，/g, ','), quoted: false });
+        tokens.push({ kind: 'pair', key, value: readBare(), quoted: false });
       }
       continue;
     }

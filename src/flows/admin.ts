@@ -1,5 +1,5 @@
 // Administration: give people roles and departments, bind chats to departments, list people.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
 import { refuse } from '../core/errors.ts';
@@ -102,7 +102,13 @@ const bind = command({
     const [existing] = await ctx.tx
       .select({ departmentId: chatBindings.departmentId })
       .from(chatBindings)
-      .where(eq(chatBindings.chatId, ctx.chat.chatId));
+      .where(
+        and(
+          eq(chatBindings.platform, ctx.chat.platform),
+          eq(chatBindings.tenant, ctx.chat.tenant),
+          eq(chatBindings.chatId, ctx.chat.chatId),
+        ),
+      );
     await ctx.tx
       .insert(chatBindings)
       .values({
