@@ -37,7 +37,7 @@ export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
   allow: Permission;
   /** Describes what a needed confirmation would do; the command then runs only on Confirm. */
   confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual>;
-  /** Read-only commands run without a write transaction. */
+  /** Changes nothing but (perhaps) the audit log, so it runs without a savepoint. */
   readOnly?: boolean;
   run(ctx: Ctx, intent: Intent<S>): Promise<Message>;
 };

@@ -145,6 +145,8 @@ export class Core {
       return [denial(actor, command)];
     }
     try {
+      // Reads need no savepoint: they have nothing to roll back.
+      if (command.readOnly && !command.confirm) return [await command.run(ctx, intent)];
       // A savepoint: a refusal half-way through rolls back the flow's writes, keeping the audit of the attempt.
       return await tx.transaction(async (sp) => {
         const inner = createContext({ tx: sp, actor, chat, now: ctx.now, org });

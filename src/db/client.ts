@@ -1,6 +1,7 @@
 // Opens the database: PostgreSQL through postgres.js when a URL is given, else embedded PGlite in a folder.
 // Both are the same drizzle PgDatabase to the rest of the code.
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
@@ -19,7 +20,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
-const migrationsFolder = new URL('../../migrations', import.meta.url).pathname;
+const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export type OpenOptions = { databaseUrl?: string | undefined; dataDir?: string; maxConnections?: number };
 
