@@ -222,6 +222,7 @@ CREATE TABLE "outbox" (
 	"card_key" text,
 	"payload" jsonb NOT NULL,
 	"locale" text DEFAULT 'zh' NOT NULL,
+	"audience" text DEFAULT 'group' NOT NULL,
 	"state" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -253,6 +254,7 @@ CREATE TABLE "posted_cards" (
 	"chat_id" text NOT NULL,
 	"message_id" text NOT NULL,
 	"locale" text DEFAULT 'zh' NOT NULL,
+	"audience" text DEFAULT 'group' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => d?.close());
 
-const count = async (table: string) => Number((await d.query<{ n: string }>(`select count(*)::text as n from ${table}`))[0]!.n);
+const count = async (table: string) =>
+  Number((await d.query<{ n: string }>(`select count(*)::text as n from ${table}`))[0]!.n);
 
 describe('role checks', () => {
   it.each([
@@ -51,7 +52,9 @@ describe('role checks', () => {
   });
 
   it('a rep cannot change another rep’s customer; the manager can', async () => {
-    expect((await d.say('chen', 'customer update C-0001 phone=13800000009')).text).toMatch(/belongs to another rep/);
+    expect((await d.say('chen', 'customer update C-0001 phone=13800000009')).text).toMatch(
+      /belongs to another rep/,
+    );
     expect((await d.say('wang', 'customer update C-0001 address="1 Harbour Rd"')).text).toMatch(/updated/);
     const h = await d.query<{ field: string; new_value: string }>(
       `select field, new_value from record_history where entity = 'customer' and field = 'address'`,
@@ -93,7 +96,9 @@ describe('confidential customer details', () => {
 
   it('finance sees contacts only after they were shared with finance, and each read is audited', async () => {
     expect((await d.say('zhao', 'customer show C-0001')).text).not.toContain('1380000');
-    expect((await d.say('chen', 'customer share C-0001 to=finance fields=contacts')).text).toMatch(/Only the owner/);
+    expect((await d.say('chen', 'customer share C-0001 to=finance fields=contacts')).text).toMatch(
+      /Only the owner/,
+    );
     const shared = await d.say('li', 'customer share C-0001 to=finance fields=contacts');
     expect(shared.text).toMatch(/shared with Finance/);
     expect((await d.messages('finance')).some((m) => m.text.includes('C-0001'))).toBe(true);
@@ -106,7 +111,10 @@ describe('confidential customer details', () => {
 
 describe('market information levels', () => {
   it('confidential intel reaches only the departments it was shared with', async () => {
-    await d.say('qian', 'intel add kind=competitor title="Rival price cut" body="X200 now 29.9" level=confidential share=sales,management');
+    await d.say(
+      'qian',
+      'intel add kind=competitor title="Rival price cut" body="X200 now 29.9" level=confidential share=sales,management',
+    );
     expect((await d.say('admin', 'intel list')).text).toContain('X200 now 29.9');
     expect((await d.say('li', 'intel list')).text).toContain('X200 now 29.9');
     expect((await d.say('zhao', 'intel list')).text).not.toContain('Rival price cut');
@@ -116,7 +124,9 @@ describe('market information levels', () => {
   it('a tip from outside marketing goes to marketing to verify and is shared with nobody yet', async () => {
     const r = await d.say('sun', 'intel add kind=competitor title="Heard rival closes plant" share=sales');
     expect(r.text).toMatch(/went to marketing to verify/);
-    expect((await d.messages('marketing')).some((m) => m.text.includes('Heard rival closes plant'))).toBe(true);
+    expect((await d.messages('marketing')).some((m) => m.text.includes('Heard rival closes plant'))).toBe(
+      true,
+    );
     expect((await d.messages('sales')).some((m) => m.text.includes('Heard rival closes plant'))).toBe(false);
     expect((await d.say('li', 'intel list')).text).not.toContain('Heard rival');
   });

@@ -193,12 +193,9 @@ export class ConsoleAdapter {
     for (const r of replies) {
       const m = this.transcript.append(chat, r.text, r.card ? { card: r.card } : {});
       if (r.cardKey) {
-        await this.services.delivery.remember(
-          r.cardKey,
-          PLATFORM,
-          { tenant: '', chatId: chat, messageId: m.id },
-          r.locale ?? 'zh',
-        );
+        const ref = { tenant: '', chatId: chat, messageId: m.id };
+        const audience = chat.startsWith('dm:') ? 'private' : 'group';
+        await this.services.delivery.remember(r.cardKey, PLATFORM, ref, r.locale ?? 'zh', audience);
       }
       posted.push(m);
     }

@@ -122,25 +122,41 @@ export class Delivery {
       { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
       message,
     );
-    if (row.cardKey) await this.remember(row.cardKey, row.platform, ref, row.locale);
+    if (row.cardKey)
+      await this.remember(row.cardKey, row.platform, ref, row.locale, row.audience as 'private' | 'group');
   }
 
   private async updateEverywhere(row: OutboxRow): Promise<void> {
-    const payload = row.payload as { en: Message; zh: Message };
+    const payload = row.payload as Record<string, Message>;
     const copies = await this.db.select().from(postedCards).where(eq(postedCards.cardKey, row.cardKey!));
     for (const copy of copies) {
       const d = this.deliverers.get(copy.platform);
       if (!d) continue;
-      const message = copy.locale === 'en' ? payload.en : payload.zh;
+      const message = payload[`${copy.locale}/${copy.audience}`] ?? payload[`${copy.locale}/group`];
+      if (!message) continue;
       await d.update({ tenant: copy.tenant, chatId: copy.chatId, messageId: copy.messageId }, message);
     }
   }
 
   /** Records where a card was posted (also for cards sent as immediate replies by adapters). */
-  async remember(cardKey: string, platform: string, ref: PostedRef, locale: string): Promise<void> {
+  async remember(
+    cardKey: string,
+    platform: string,
+    ref: PostedRef,
+    locale: string,
+    audience: 'private' | 'group',
+  ): Promise<void> {
     await this.db
       .insert(postedCards)
-      .values({ cardKey, platform, tenant: ref.tenant, chatId: ref.chatId, messageId: ref.messageId, locale })
+      .values({
+        cardKey,
+        platform,
+        tenant: ref.tenant,
+        chatId: ref.chatId,
+        messageId: ref.messageId,
+        locale,
+        audience,
+      })
       .onConflictDoNothing();
   }
 

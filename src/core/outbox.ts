@@ -13,8 +13,18 @@ export type Target =
   | { kind: 'department'; code: DepartmentCode }
   | { kind: 'chat'; platform: string; tenant: string; chatId: string };
 
-/** A message is rendered per recipient, in their language. */
-export type Render = (locale: Locale) => Message;
+/** Who will read a message: one person (full details their role allows) or a group chat (confidential masked). */
+export type Audience = 'private' | 'group';
+
+/** A message is rendered per recipient, in their language, for their audience. */
+export type Render = (locale: Locale, audience: Audience) => Message;
+
+export const VARIANTS: readonly [Locale, Audience][] = [
+  ['en', 'private'],
+  ['zh', 'private'],
+  ['en', 'group'],
+  ['zh', 'group'],
+];
 
 export type OutboxWriter = {
   send(target: Target, render: Render, cardKey?: string): Promise<number>;
@@ -35,8 +45,9 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
           targetId: r.targetId,
           op: 'post',
           cardKey: cardKey ?? null,
-          payload: withKey(render(r.locale), cardKey),
+          payload: withKey(render(r.locale, r.audience), cardKey),
           locale: r.locale,
+          audience: r.audience,
         })),
       );
       return rows.length;
@@ -48,7 +59,7 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
         targetId: cardKey,
         op: 'update',
         cardKey,
-        payload: { en: withKey(render('en'), cardKey), zh: withKey(render('zh'), cardKey) },
+        payload: Object.fromEntries(VARIANTS.map(([l, a]) => [`${l}/${a}`, withKey(render(l, a), cardKey)])),
       });
     },
   };
@@ -64,6 +75,7 @@ type ResolvedTarget = {
   targetKind: 'user' | 'chat';
   targetId: string;
   locale: Locale;
+  audience: Audience;
 };
 
 async function resolveTargets(
@@ -80,6 +92,7 @@ async function resolveTargets(
         targetKind: 'chat',
         targetId: target.chatId,
         locale: org.locale,
+        audience: 'group',
       },
     ];
   }
@@ -89,7 +102,13 @@ async function resolveTargets(
       .from(chatBindings)
       .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
       .where(eq(departments.code, target.code));
-    return chats.map((c) => ({ ...c, targetKind: 'chat' as const, targetId: c.chatId, locale: org.locale }));
+    return chats.map((c) => ({
+      ...c,
+      targetKind: 'chat' as const,
+      targetId: c.chatId,
+      locale: org.locale,
+      audience: 'group' as const,
+    }));
   }
   // A person: one direct message, on the platform of the conversation if they are there, else their first.
   const ids = await db
@@ -114,6 +133,7 @@ async function resolveTargets(
       targetKind: 'user',
       targetId: chosen.externalId,
       locale,
+      audience: 'private',
     },
   ];
 }

@@ -397,9 +397,10 @@ export const outbox = pgTable(
     /** 'post' a new message, or 'update' every message already posted under card_key. */
     op: text('op').notNull().default('post'),
     cardKey: text('card_key'),
-    /** post: one Message; update: { en: Message, zh: Message } so each posted copy keeps its language. */
+    /** post: one Message; update: a Message per `locale/audience`, so each posted copy keeps its language and masking. */
     payload: jsonb('payload').notNull(),
     locale: text('locale').notNull().default('zh'),
+    audience: text('audience').notNull().default('group'),
     state: text('state').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
@@ -421,6 +422,8 @@ export const postedCards = pgTable(
     chatId: text('chat_id').notNull(),
     messageId: text('message_id').notNull(),
     locale: text('locale').notNull().default('zh'),
+    /** 'private' (a direct chat: full details) or 'group' (confidential fields masked). */
+    audience: text('audience').notNull().default('group'),
     createdAt: createdAt(),
   },
   (t) => [

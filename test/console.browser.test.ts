@@ -1,0 +1,176 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Drives the console web page in a real Chromium against the app with the demo organisation:
+// a sales rep adds a customer and a lead, converts it, and confirms the conversion on the card.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '../src/app.ts';
+import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const STEP = 30_000;
+const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
+
+if (!hasChromium) {
+  console.warn(`console.browser.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+}
+
+/** Ids of the messages on the page now. */
+function messageIds(page: Page): Promise<string[]> {
+  return page.$$eval('[data-testid="msg"]', (els) => els.map((e) => e.getAttribute('data-id') ?? ''));
+}
+
+/** Texts of bot messages not among `known`, for failure messages. */
+async function newBotTexts(page: Page, known: string[]): Promise<string[]> {
+  return page.$$eval(
+    '[data-testid="msg"][data-from="bot"]',
+    (els, known) =>
+      els.filter((e) => !known.includes(e.getAttribute('data-id') ?? '')).map((e) => e.textContent ?? ''),
+    known,
+  );
+}
+
+/**
+ * Waits for a bot message that was not among `known` and contains `needle` (and a card button if
+ * `withActions`); returns its id.
+ */
+async function waitForReply(
+  page: Page,
+  known: string[],
+  needle: string,
+  what: string,
+  withActions = false,
+): Promise<string> {
+  try {
+    const handle = await page.waitForFunction(
+      ({ known, needle, withActions }) => {
+        for (const e of document.querySelectorAll('[data-testid="msg"][data-from="bot"]')) {
+          const id = e.getAttribute('data-id') ?? '';
+          if (known.includes(id) || !(e.textContent ?? '').includes(needle)) continue;
+          if (withActions && !e.querySelector('[data-testid="action"]')) continue;
+          return id;
+        }
+        return null;
+      },
+      { known, needle, withActions },
+      { timeout: STEP },
+    );
+    return (await handle.jsonValue()) as string;
+  } catch (err) {
+    const seen = await newBotTexts(page, known);
+    throw new Error(
+      `No ${what} (a new bot message containing "${needle}") within ${STEP / 1000} s; new bot messages: ` +
+        `${JSON.stringify(seen)}\n${String(err)}`,
+    );
+  }
+}
+
+/** Types `text` into the composer, sends it with Enter and waits for a reply containing `needle`. */
+async function command(page: Page, text: string, needle: string, withActions = false): Promise<string> {
+  const known = await messageIds(page);
+  const input = page.getByTestId('input');
+  await input.fill(text);
+  await input.press('Enter');
+  await expect.poll(() => input.inputValue(), { timeout: STEP }).toBe('');
+  return waitForReply(page, known, needle, `reply to "${text}"`, withActions);
+}
+
+describe.skipIf(!hasChromium)(
+  hasChromium ? 'console page in Chromium' : `console page in Chromium (skipped: no ${CHROMIUM})`,
+  () => {
+    let databaseUrl: string | undefined;
+    let app: { url: string; close(): Promise<void> } | undefined;
+    let browser: Browser | undefined;
+    let page: Page | undefined;
+    let finished = false;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      databaseUrl = await freshDatabaseUrl();
+      app = await startApp({
+        env: { DATABASE_URL: databaseUrl, PORT: '0', CONSOLE: 'on', LOG_LEVEL: 'silent' },
+        demo: true,
+      });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      page.setDefaultTimeout(STEP);
+      page.on('pageerror', (err) => pageErrors.push(String(err)));
+    }, 120_000);
+
+    afterAll(async () => {
+      if (page && !finished) {
+        mkdirSync(resultsDir, { recursive: true });
+        await page.screenshot({ path: `${resultsDir}console-failure.png`, fullPage: true }).catch(() => {});
+      }
+      await browser?.close().catch(() => {});
+      await app?.close();
+      if (databaseUrl) await dropDatabase(databaseUrl);
+    }, 60_000);
+
+    it('adds a customer and a lead, converts it and confirms on the card', async () => {
+      const p = page!;
+      await p.goto(app!.url);
+
+      // Choose who I am; my direct chat appears with the department chats.
+      await p.getByTestId('who').selectOption('li');
+      await p.getByTestId('chat-dm:li').waitFor();
+      await p.getByTestId('chat-sales').click();
+      await p.waitForFunction(
+        () => document.querySelector('[data-testid="chat-sales"]')?.getAttribute('aria-current') === 'true',
+      );
+
+      // Any reply to the language setting will do; the rest then answers in English.
+      await command(p, 'me lang=en', '');
+      await command(p, 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000', 'C-0001');
+      await command(p, 'lead add customer=C-0001 source=expo desc="needs 200 sensors"', 'L-0001');
+      const cardId = await command(p, 'lead convert L-0001', '', true);
+
+      const card = p.locator(`[data-testid="msg"][data-id="${cardId}"]`);
+      const confirm = card.locator('[data-testid="action"][data-action-id^="confirm:"]');
+      expect(await confirm.count(), 'the card has a confirm button').toBe(1);
+      const known = await messageIds(p);
+      await confirm.click();
+
+      const replyId = await waitForReply(p, known, 'L-0001', 'reply to pressing confirm');
+      expect(replyId).not.toBe(cardId);
+      // The card is re-rendered in place, decided: still there, once, with no buttons.
+      await expect.poll(() => card.locator('[data-testid="action"]').count(), { timeout: STEP }).toBe(0);
+      expect(await card.count()).toBe(1);
+
+      // Nothing shows twice, though replies come both in responses and through the stream.
+      const ids = await messageIds(p);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(new Set(ids).size, `duplicate messages: ${ids.join(', ')}`).toBe(ids.length);
+
+      mkdirSync(resultsDir, { recursive: true });
+      await p.screenshot({ path: `${resultsDir}console.png`, fullPage: true });
+
+      // After a reload the choice of person and chat is remembered and the transcript shows the decided card.
+      await p.reload();
+      await p.waitForFunction(
+        () => (document.querySelector('[data-testid="who"]') as HTMLSelectElement | null)?.value === 'li',
+      );
+      await card.waitFor();
+      expect(await card.locator('[data-testid="action"]').count()).toBe(0);
+      expect(await p.locator(`[data-testid="msg"][data-id="${replyId}"]`).count()).toBe(1);
+
+      expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
+  },
+);
