@@ -24,7 +24,12 @@ const chatId = z
   .trim()
   .regex(/^[\w:.-]{1,64}$/, 'a chat id such as sales or dm:li');
 const messageBody = z.object({ chat: chatId, user: handle, text: z.string().max(200_000) });
-const actionBody = z.object({ user: handle, messageId: z.string().max(64), actionId: z.string().max(500) });
+const actionBody = z.object({
+  user: handle,
+  messageId: z.string().max(64),
+  actionId: z.string().max(500),
+  values: z.record(z.string().regex(/^[a-z_]{1,20}$/), z.string().max(2000)).optional(),
+});
 
 const publicDir = new URL('./public/', import.meta.url);
 
@@ -127,7 +132,7 @@ export class ConsoleAdapter {
     app.post('/console/api/actions', async (c) => {
       const body = actionBody.safeParse(await c.req.json().catch(() => null));
       if (!body.success) return c.json({ error: describe(body.error) }, 400);
-      const { user, messageId, actionId } = body.data;
+      const { user, messageId, actionId, values } = body.data;
       const m = this.transcript.get(messageId);
       // The button must be on that message now: a stale or forged action id is refused.
       if (!m?.card?.actions.some((a) => a.id === actionId)) {
@@ -138,6 +143,7 @@ export class ConsoleAdapter {
         chat: this.chat(m.chat),
         actionId,
         messageId,
+        ...(values ? { values } : {}),
       });
       return c.json({ replies: await this.reply(m.chat, replies) });
     });

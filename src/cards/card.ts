@@ -6,7 +6,13 @@ export type CardField = { label: string; value: string };
 export type ActionStyle = 'primary' | 'danger' | 'default';
 
 /** A button. Its id names what pressing it does (e.g. `confirm:<uuid>`), parsed again on press. */
-export type CardAction = { id: string; label: string; style: ActionStyle };
+export type CardAction = {
+  id: string;
+  label: string;
+  style: ActionStyle;
+  /** Ask for a text before acting (e.g. a reject reason); adapters show a form or modal. */
+  input?: { name: string; label: string; required: boolean };
+};
 
 export type Card = {
   title: string;

@@ -31,6 +31,10 @@ export const VERBS = {
   submit: ['submit', '提交'],
   send: ['send', '发送', '發送'],
   feedback: ['feedback', '反馈', '反饋'],
+  ack: ['ack', 'acknowledge', '确认', '確認', '确认收到'],
+  correct: ['correct', '更正', '纠错'],
+  escalate: ['escalate', '上报', '升级'],
+  policy: ['policy', '规则', '审批规则'],
   approve: ['approve', '同意', '批准'],
   reject: ['reject', '驳回', '駁回', '拒绝'],
   withdraw: ['withdraw', '撤回'],
@@ -108,6 +112,8 @@ export const KEYS = {
   amount: ['amount', '金额', '金額'],
   to: ['to', '交给', '给'],
   all: ['all', '全部'],
+  threshold: ['threshold', '阈值', '金额门槛'],
+  joint: ['joint', '会签', '會簽'],
 } as const;
 export type Key = keyof typeof KEYS;
 

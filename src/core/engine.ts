@@ -69,7 +69,7 @@ export class Core {
         const [kind, ...rest] = inbound.actionId.split(':');
         const arg = rest.join(':');
         if (kind === 'run') {
-          const parsed = this.deps.commands.parse(arg);
+          const parsed = this.deps.commands.parse(withValues(arg, inbound.values));
           if (!parsed.ok)
             return [
               { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
@@ -155,7 +155,10 @@ export class Core {
         return [await command.run(inner, intent)];
       });
     } catch (err) {
-      if (err instanceof UserError) return [{ text: err.text[actor.locale] }];
+      if (err instanceof UserError) {
+        if (err.audit) await ctx.audit(err.audit.action, err.audit.entity, err.audit.ref, err.audit.detail);
+        return [{ text: err.text[actor.locale] }];
+      }
       throw err;
     }
   }
@@ -280,6 +283,23 @@ export class Core {
       };
     });
   }
+}
+
+/** Form values (e.g. a reject reason) become key="value" on the command, quoted with marks the value lacks. */
+export function withValues(text: string, values: Record<string, string> | undefined): string {
+  if (!values) return text;
+  const parts = Object.entries(values)
+    .filter(([key, v]) => /^[a-z_]{1,20}$/.test(key) && v.trim())
+    .map(([key, v]) => {
+      const value = v.replace(/[\r\n]+/g, ' ').trim();
+      const [open, close] = !value.includes('"')
+        ? ['"', '"']
+        : !value.includes('」')
+          ? ['「', '」']
+          : ['『', '』'];
+      return `${key}=${open}${value.replaceAll(close!, '')}${close}`;
+    });
+  return [text, ...parts].join(' ');
 }
 
 function say(actor: Pick<Actor, 'locale'>, en: string, zh: string): Message {

@@ -273,6 +273,8 @@ export const quotes = pgTable(
     deliveryDate: date('delivery_date', { mode: 'string' }),
     adjustment: text('adjustment'),
     note: text('note'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    feedbackNote: text('feedback_note'),
     ownerId: integer('owner_id')
       .notNull()
       .references(() => people.id),
@@ -312,6 +314,12 @@ export const orders = pgTable(
     paymentDueDate: date('payment_due_date', { mode: 'string' }),
     latePaymentRule: text('late_payment_rule'),
     paidMinor: money('paid_minor').notNull().default(sql`0`),
+    /** A delay reported by production: the date it is now expected, if it differs from delivery_date. */
+    expectedDate: date('expected_date', { mode: 'string' }),
+    carrier: text('carrier'),
+    tracking: text('tracking'),
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
     note: text('note'),
     ownerId: integer('owner_id')
       .notNull()
@@ -455,4 +463,99 @@ export const inboundEvents = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);
+
+/** An approval of a subject (a quote, an order, an order change or cancellation, a customer correction). */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    subjectRef: text('subject_ref').notNull(),
+    requesterId: integer('requester_id')
+      .notNull()
+      .references(() => people.id),
+    reason: text('reason'),
+    /** What the approval would change (order change fields, a correction), applied on approval. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    state: text('state').notNull().default('pending'),
+    currentStep: integer('current_step').notNull().default(1),
+    stepCount: integer('step_count').notNull(),
+    decidedBy: integer('decided_by').references(() => people.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('approvals_subject_idx').on(t.subjectType, t.subjectId),
+    index('approvals_state_idx').on(t.state),
+  ],
+);
+
+/**
+ * A seat in a step: one required sign-off, which any one of `eligible` may give. A step in 'any' mode
+ * (或签) is done when one seat is approved; in 'all' mode (会签) when every seat is.
+ */
+export const approvalSeats = pgTable(
+  'approval_seats',
+  {
+    id: serial('id').primaryKey(),
+    approvalId: integer('approval_id')
+      .notNull()
+      .references(() => approvals.id),
+    stepNo: integer('step_no').notNull(),
+    seatNo: integer('seat_no').notNull(),
+    mode: text('mode').notNull(),
+    label: text('label').notNull(),
+    eligible: integer('eligible').array().notNull(),
+    state: text('state').notNull().default('waiting'),
+    decidedBy: integer('decided_by').references(() => people.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    note: text('note'),
+  },
+  (t) => [uniqueIndex('approval_seats_uq').on(t.approvalId, t.stepNo, t.seatNo)],
+);
+
+/** Everything that happened to an approval: submit, approve, reject, delegate, withdraw, comment. */
+export const approvalEvents = pgTable(
+  'approval_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    approvalId: integer('approval_id')
+      .notNull()
+      .references(() => approvals.id),
+    stepNo: integer('step_no'),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    kind: text('kind').notNull(),
+    note: text('note'),
+    targetPersonId: integer('target_person_id').references(() => people.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('approval_events_approval_idx').on(t.approvalId)],
+);
+
+/** A record sent to a department for acknowledgement (R-ORD-3, R-KPI-1/4): who acknowledged, when, how. */
+export const distributions = pgTable(
+  'distributions',
+  {
+    id: serial('id').primaryKey(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    subjectRef: text('subject_ref').notNull(),
+    /** order (approved order), change, cancel. */
+    kind: text('kind').notNull(),
+    departmentId: integer('department_id')
+      .notNull()
+      .references(() => departments.id),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+    ackedBy: integer('acked_by').references(() => people.id),
+    ackedAt: timestamp('acked_at', { withTimezone: true }),
+    note: text('note'),
+  },
+  (t) => [index('distributions_subject_idx').on(t.subjectType, t.subjectId, t.departmentId)],
 );

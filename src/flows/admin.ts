@@ -1,10 +1,11 @@
 // Administration: give people roles and departments, bind chats to departments, list people.
 import { and, asc, eq } from 'drizzle-orm';
+import { readSettings, storeSettings } from '../approvals/policy.ts';
 import { k } from '../commands/keys.ts';
 import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
 import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
-import { chatBindings, departments, people } from '../db/schema.ts';
+import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
 
 function parseRole(word: string): Role | undefined {
@@ -165,4 +166,43 @@ const peopleList = command({
   },
 });
 
-export const adminCommands = [role, bind, peopleList];
+const policy = command({
+  noun: 'admin',
+  verbs: ['policy'],
+  keys: { threshold: k.money().optional(), joint: k.choices(deptChoice).optional() },
+  usage: {
+    en: 'admin policy [threshold=100000] [joint=finance,marketing]',
+    zh: '管理 规则 [阈值=100000] [会签=财务,市场]',
+  },
+  summary: { en: 'show or change the approval policy', zh: '查看或修改审批规则' },
+  allow: isAdmin,
+  async run(ctx, { args }) {
+    const [row] = await ctx.tx.select({ settings: orgSettings.settings }).from(orgSettings).limit(1);
+    const before = readSettings(row?.settings?.approvals);
+    const after = {
+      quoteThresholdMinor: args.threshold ?? before.quoteThresholdMinor,
+      quoteJoint: args.joint ?? before.quoteJoint,
+    };
+    if (args.threshold !== undefined || args.joint !== undefined) {
+      await ctx.tx
+        .update(orgSettings)
+        .set({ settings: { ...(row?.settings ?? {}), approvals: storeSettings(after) }, updatedAt: ctx.now })
+        .where(eq(orgSettings.id, 1));
+      await ctx.audit('admin.policy', 'org', 'approvals', {
+        before: storeSettings(before),
+        after: storeSettings(after),
+      });
+    }
+    const joint = after.quoteJoint
+      .map((d) => DEPARTMENT_NAMES[d][ctx.locale])
+      .join(ctx.locale === 'en' ? ' and ' : '和');
+    return {
+      text: ctx.t({
+        en: `Approval policy:\n• quote: sales manager; above ${ctx.money(after.quoteThresholdMinor)} or for key accounts also ${joint} heads, all of them\n• order: sales manager\n• order change: heads of the affected departments, all of them (delivery/place → production and logistics; items/payment → production and finance)\n• order cancellation: sales manager\n• customer correction: the owning rep or a sales manager`,
+        zh: `审批规则：\n• 报价：销售经理；超过 ${ctx.money(after.quoteThresholdMinor)} 或重点客户，另需${joint}负责人会签\n• 订单：销售经理\n• 订单变更：受影响部门负责人会签（交期/地点 → 生产和物流；明细/付款 → 生产和财务）\n• 订单取消：销售经理\n• 客户信息更正：负责销售或销售经理（或签）`,
+      }),
+    };
+  },
+});
+
+export const adminCommands = [role, bind, peopleList, policy];

@@ -1,8 +1,8 @@
-// Customers (R-CUST-1/2/4): register at first contact, show with contacts masked by role and chat, update
+// Customers (R-CUST-1/2/3/4): register at first contact, show with contacts masked by role and chat, update
 // with history, record needs, share with departments with a stated scope.
 import { and, asc, desc, eq, ilike } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
-import { k } from '../commands/keys.ts';
+import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isStaff, isSupervisor } from '../core/permissions.ts';
@@ -15,6 +15,7 @@ import {
   orders,
   quotes,
 } from '../db/schema.ts';
+import { submitForApproval } from './approval.ts';
 import {
   command,
   DEPARTMENT_NAMES,
@@ -28,6 +29,7 @@ import {
   maskPhone,
   personName,
 } from './common.ts';
+import type { SubjectHandler } from './subjects.ts';
 
 const SHARE_FIELDS = {
   contacts: ['联系方式', '联系人'],
@@ -510,4 +512,154 @@ const share = command({
   },
 });
 
-export const customerCommands = [add, show, list, update, need, share];
+type Correction = Partial<
+  Record<
+    'name' | 'industry' | 'address' | 'scope' | 'size' | 'region' | 'contact' | 'phone' | 'email' | 'fax',
+    string
+  >
+>;
+const CUSTOMER_FIELDS = ['name', 'industry', 'address', 'scope', 'size', 'region'] as const;
+const CONTACT_FIELDS = { contact: 'name', phone: 'phone', email: 'email', fax: 'fax' } as const;
+
+const correct = command({
+  noun: 'customer',
+  verbs: ['correct'],
+  ref: { kind: 'customer', required: true },
+  keys: {
+    name: k.text(200).optional(),
+    contact: k.text(100).optional(),
+    phone: k.phone().optional(),
+    email: k.email().optional(),
+    fax: k.phone().optional(),
+    address: k.text(300).optional(),
+    industry: k.text(100).optional(),
+    scope: k.text(300).optional(),
+    size: k.text(100).optional(),
+    region: k.text(100).optional(),
+    reason: k.text(1000),
+  },
+  usage: {
+    en: 'customer correct C-0001 phone=13800000001 reason="number changed, told by the customer"',
+    zh: '客户 更正 C-0001 电话=13800000001 原因="客户告知号码已变更"',
+  },
+  summary: { en: 'report wrong customer data; sales verifies it', zh: '报告客户信息有误，由销售核实' },
+  allow: isStaff,
+  async run(ctx, { ref, args }) {
+    const c = await loadCustomer(ctx, ref!);
+    const { reason, ...fields } = args;
+    const payload = Object.fromEntries(
+      Object.entries(fields).filter(([, v]) => v !== undefined),
+    ) as Correction;
+    if (Object.keys(payload).length === 0)
+      refuse(
+        'Say what is wrong and the right value, e.g. phone=13800000001.',
+        '请写明正确的值，例如 电话=13800000001。',
+      );
+    const a = await submitForApproval(ctx, {
+      subjectType: 'customer_correction',
+      subjectId: c.id,
+      subjectRef: c.number,
+      facts: { type: 'customer_correction', ownerId: c.ownerId },
+      reason,
+      payload,
+    });
+    return {
+      text: ctx.t({
+        en: `Correction of ${c.number} filed (${a.number}); the owning rep or the sales manager will verify it.`,
+        zh: `已提交 ${c.number} 的更正（${a.number}），将由负责销售或销售经理核实。`,
+      }),
+    };
+  },
+});
+
+function describeCorrection(p: Correction, masked: boolean): string {
+  return Object.entries(p)
+    .map(
+      ([key, v]) =>
+        `${key} → ${masked && (key === 'phone' || key === 'email' || key === 'fax') ? (key === 'email' ? maskEmail(v) : maskPhone(v)) : v}`,
+    )
+    .join('\n');
+}
+
+export const correctionSubject: SubjectHandler = {
+  async summary(ctx, a) {
+    const c = await loadCustomer(ctx, a.subjectRef);
+    const p = a.payload as Correction;
+    return (l, audience) => ({
+      fields: [
+        field(label(l, 'Customer', '客户'), `${c.number} ${c.name}`),
+        field(label(l, 'Correct to', '更正为'), describeCorrection(p, audience === 'group')),
+      ],
+      details: `customer show ${c.number}`,
+    });
+  },
+  async approved(ctx, a) {
+    const c = await loadCustomer(ctx, a.subjectRef, true);
+    const p = a.payload as Correction;
+    const changes: FieldChange[] = [];
+    const set: Record<string, string> = {};
+    for (const f of CUSTOMER_FIELDS) {
+      if (p[f] !== undefined) {
+        set[f] = p[f]!;
+        changes.push({ field: f, from: c[f], to: p[f] });
+      }
+    }
+    if (Object.keys(set).length)
+      await ctx.tx
+        .update(customers)
+        .set({ ...set, updatedAt: ctx.now })
+        .where(eq(customers.id, c.id));
+    const contactSet: Record<string, string> = {};
+    for (const [key, column] of Object.entries(CONTACT_FIELDS)) {
+      const v = p[key as keyof Correction];
+      if (v !== undefined) contactSet[column] = v;
+    }
+    if (Object.keys(contactSet).length) {
+      const [primary] = await ctx.tx
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.customerId, c.id), eq(contacts.primary, true)))
+        .limit(1);
+      if (primary) {
+        await ctx.tx.update(contacts).set(contactSet).where(eq(contacts.id, primary.id));
+        for (const [column, v] of Object.entries(contactSet))
+          changes.push({ field: `contact.${column}`, from: primary[column as 'name'], to: v });
+      } else {
+        await ctx.tx.insert(contacts).values({
+          customerId: c.id,
+          name: contactSet.name ?? c.name,
+          phone: contactSet.phone ?? null,
+          email: contactSet.email ?? null,
+          fax: contactSet.fax ?? null,
+          primary: true,
+        });
+        changes.push({ field: 'contact', from: null, to: contactSet.name ?? contactSet.phone ?? '' });
+      }
+    }
+    await ctx.history('customer', c.id, [
+      ...changes,
+      { field: 'correction', from: null, to: `${a.number}: ${a.reason ?? ''}` },
+    ]);
+    // Everyone who was given this customer hears of the correction (R-CUST-3).
+    const shared = await ctx.tx
+      .select({ code: departments.code })
+      .from(customerShares)
+      .innerJoin(departments, eq(departments.id, customerShares.departmentId))
+      .where(eq(customerShares.customerId, c.id));
+    const notice = (l: 'en' | 'zh', audience: 'private' | 'group') => ({
+      text: `${label(
+        l,
+        `Customer ${c.number} ${c.name} corrected (${a.number}):`,
+        `客户 ${c.number} ${c.name} 信息已更正（${a.number}）：`,
+      )}\n${describeCorrection(p, audience === 'group')}`,
+    });
+    for (const s of shared)
+      await ctx.out.send({ kind: 'department', code: s.code as DepartmentCode }, notice);
+    if (c.ownerId && c.ownerId !== ctx.actor.personId)
+      await ctx.out.send({ kind: 'person', personId: c.ownerId }, notice);
+  },
+  async rejected() {},
+  async withdrawn() {},
+};
+
+export const customerCommands = [add, show, list, update, need, share, correct];

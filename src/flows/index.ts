@@ -2,13 +2,28 @@
 import { CommandTable } from '../commands/parse.ts';
 import type { FlowContext } from '../core/context.ts';
 import { adminCommands } from './admin.ts';
-import { customerCommands } from './customer.ts';
+import { approvalCommands } from './approval.ts';
+import { correctionSubject, customerCommands } from './customer.ts';
 import { helpCommands } from './help.ts';
 import { intelCommands } from './intel.ts';
 import { leadCommands } from './lead.ts';
 import { meCommands } from './me.ts';
 import { orderCommands } from './order.ts';
-import { quoteCommands } from './quote.ts';
+import {
+  orderApprovalCommands,
+  orderCancelSubject,
+  orderChangeSubject,
+  orderSubject,
+} from './order-approval.ts';
+import { orderExecutionCommands } from './order-execution.ts';
+import { quoteCommands, quoteSubject } from './quote.ts';
+import { registerSubject } from './subjects.ts';
+
+registerSubject('quote', quoteSubject);
+registerSubject('order', orderSubject);
+registerSubject('order_change', orderChangeSubject);
+registerSubject('order_cancel', orderCancelSubject);
+registerSubject('customer_correction', correctionSubject);
 
 export function commandTable(): CommandTable<FlowContext> {
   return new CommandTable<FlowContext>([
@@ -16,6 +31,9 @@ export function commandTable(): CommandTable<FlowContext> {
     ...leadCommands,
     ...quoteCommands,
     ...orderCommands,
+    ...orderApprovalCommands,
+    ...orderExecutionCommands,
+    ...approvalCommands,
     ...intelCommands,
     ...adminCommands,
     ...meCommands,

@@ -569,4 +569,49 @@ async function checkConvertible(ctx: FlowContext, ref: string): Promise<Lead> {
   return lead;
 }
 
-export const leadCommands = [add, show, list, assign, accept, follow, convert];
+const escalate = command({
+  noun: 'lead',
+  verbs: ['escalate'],
+  ref: { kind: 'lead', required: true },
+  keys: { note: k.text(1000) },
+  usage: {
+    en: 'lead escalate L-0001 note="customer asks for the director"',
+    zh: '线索 上报 L-0001 备注="客户要求总监出面"',
+  },
+  summary: {
+    en: 'mark a lead important and tell the sales manager at once',
+    zh: '标记为重要线索并立即上报销售经理',
+  },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const lead = await loadLead(ctx, ref!, true);
+    if (!canWork(ctx, lead)) refuse(`${lead.number} is not yours.`, `${lead.number} 不是您负责的线索。`);
+    if (!OPEN.includes(lead.status))
+      refuse(`${lead.number} is ${lead.status}.`, `${lead.number} ${statusName(lead.status, 'zh')}。`);
+    await ctx.tx.update(leads).set({ important: true, updatedAt: ctx.now }).where(eq(leads.id, lead.id));
+    await ctx.history('lead', lead.id, [
+      { field: 'important', from: lead.important, to: true },
+      { field: 'escalation', from: null, to: args.note },
+    ]);
+    await ctx.audit('lead.escalate', 'lead', lead.number);
+    const who = await leadTitle(ctx, lead);
+    for (const id of await salesManagers(ctx)) {
+      if (id === ctx.actor.personId) continue;
+      await ctx.out.send({ kind: 'person', personId: id }, (l) => ({
+        text: label(
+          l,
+          `❗ ${ctx.actor.name} escalates lead ${lead.number} (${who}): ${args.note}`,
+          `❗ ${ctx.actor.name} 上报线索 ${lead.number}（${who}）：${args.note}`,
+        ),
+      }));
+    }
+    return {
+      text: ctx.t({
+        en: `${lead.number} marked important; the sales manager was told.`,
+        zh: `${lead.number} 已标记为重要并上报销售经理。`,
+      }),
+    };
+  },
+});
+
+export const leadCommands = [add, show, list, assign, accept, follow, convert, escalate];

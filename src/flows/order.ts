@@ -20,7 +20,7 @@ const STATUS: Record<string, { en: string; zh: string }> = {
   completed: { en: 'completed', zh: '已完成' },
   cancelled: { en: 'cancelled', zh: '已取消' },
 };
-const orderStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
+export const orderStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
 /** Before approval an order is the rep's working draft; departments see it once it is confirmed. */
 const UNRELEASED = ['draft', 'pending'];
 

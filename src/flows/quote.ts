@@ -1,14 +1,17 @@
 // Quotes (R-QUO-1): drafted by sales with line items and price terms. Submission for approval, sending and
 // feedback come with the approvals issue.
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
-import { isSales, seesPrices } from '../core/permissions.ts';
-import { customers, quoteItems, quotes } from '../db/schema.ts';
+import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
+import type { Queryable } from '../db/client.ts';
+import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { submitForApproval } from './approval.ts';
 import { command, field, label, linesOf, loadCustomer, loadQuote, personName } from './common.ts';
 import { itemLine, priceItems } from './line-items.ts';
+import type { SubjectHandler } from './subjects.ts';
 
 export const TAX = {
   included: ['含税', '含', 'incl', 'yes'],
@@ -193,4 +196,236 @@ const list = command({
   },
 });
 
-export const quoteCommands = [create, show, list];
+async function quoteSummaryParts(ctx: FlowContext, q: Quote) {
+  const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, q.customerId));
+  const items = await ctx.tx
+    .select()
+    .from(quoteItems)
+    .where(eq(quoteItems.quoteId, q.id))
+    .orderBy(asc(quoteItems.lineNo));
+  return { customer: c!, items };
+}
+
+/** The quote's part of its approval card: prices only where the reader may see them (not in group chats). */
+export const quoteSubject: SubjectHandler = {
+  async summary(ctx, approval) {
+    const q = await loadQuote(ctx, approval.subjectRef);
+    const { customer, items } = await quoteSummaryParts(ctx, q);
+    return (l, audience) => {
+      const prices = audience === 'private';
+      return {
+        fields: [
+          field(
+            label(l, 'Customer', '客户'),
+            `${customer.number} ${customer.name}${customer.keyAccount ? label(l, ' (key account)', '（重点客户）') : ''}`,
+          ),
+          field(
+            label(l, 'Total', '总价'),
+            prices ? ctx.money(q.totalMinor) : label(l, 'hidden in group chats', '群聊中不显示'),
+          ),
+          field(label(l, 'Items', '明细'), items.map((it) => itemLine(ctx, it, prices)).join('\n')),
+          field(label(l, 'Valid until', '有效期'), q.validUntil),
+          field(label(l, 'Delivery', '交期'), q.deliveryDate),
+          field(label(l, 'Payment', '付款方式'), q.payment),
+        ],
+        details: `quote show ${q.number}`,
+      };
+    };
+  },
+  async approved(ctx, approval) {
+    await setQuoteStatus(ctx, approval.subjectRef, 'approved');
+  },
+  async rejected(ctx, approval) {
+    await setQuoteStatus(ctx, approval.subjectRef, 'rejected');
+  },
+  async withdrawn(ctx, approval) {
+    await setQuoteStatus(ctx, approval.subjectRef, 'draft');
+  },
+};
+
+async function setQuoteStatus(ctx: FlowContext, ref: string, status: string): Promise<Quote> {
+  const q = await loadQuote(ctx, ref, true);
+  await ctx.tx.update(quotes).set({ status, updatedAt: ctx.now }).where(eq(quotes.id, q.id));
+  await ctx.history('quote', q.id, [{ field: 'status', from: q.status, to: status }]);
+  return { ...q, status };
+}
+
+/** Legal moves of a quote (R-QUO-3); anything else is refused with the state it is in. */
+const QUOTE_MOVES: Record<string, string[]> = {
+  submit: ['draft'],
+  send: ['approved'],
+  feedback: ['sent', 'negotiating'],
+};
+
+function checkMove(q: Quote, move: keyof typeof QUOTE_MOVES, l: Locale): void {
+  if (QUOTE_MOVES[move]!.includes(q.status)) return;
+  const allowed = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'en')).join(' or ');
+  const allowedZh = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'zh')).join('或');
+  refuse(
+    `${q.number} is ${quoteStatus(q.status, 'en')}; ${move} needs it to be ${allowed}.`,
+    `${q.number} 当前为${quoteStatus(q.status, 'zh')}，只有${allowedZh}状态才能执行此操作。`,
+  );
+  void l;
+}
+
+function ownQuote(ctx: FlowContext, q: Quote): void {
+  if (q.ownerId !== ctx.actor.personId && !isSalesManager(ctx.actor)) {
+    refuse(`${q.number} is another rep's quote.`, `${q.number} 是其他销售的报价。`);
+  }
+}
+
+const submit = command({
+  noun: 'quote',
+  verbs: ['submit'],
+  ref: { kind: 'quote', required: true },
+  keys: { note: k.text(1000).optional() },
+  usage: { en: 'quote submit Q-0001 [note="why this price"]', zh: '报价 提交 Q-0001 [备注=定价说明]' },
+  summary: { en: 'submit a draft quote for approval', zh: '提交报价审批' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const q = await loadQuote(ctx, ref!, true);
+    ownQuote(ctx, q);
+    checkMove(q, 'submit', ctx.locale);
+    if (q.validUntil && q.validUntil < ctx.fmtDate(ctx.now))
+      refuse(`${q.number} is past its validity date.`, `${q.number} 已过有效期。`);
+    const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, q.customerId));
+    await ctx.tx.update(quotes).set({ status: 'pending', updatedAt: ctx.now }).where(eq(quotes.id, q.id));
+    await ctx.history('quote', q.id, [{ field: 'status', from: q.status, to: 'pending' }]);
+    const a = await submitForApproval(ctx, {
+      subjectType: 'quote',
+      subjectId: q.id,
+      subjectRef: q.number,
+      facts: { type: 'quote', totalMinor: q.totalMinor, keyAccount: c!.keyAccount },
+      reason: args.note ?? null,
+    });
+    const joint = a.stepCount > 1;
+    return {
+      text: ctx.t({
+        en: `${q.number} submitted for approval ${a.number}: sales manager${joint ? ', then a joint review by finance and marketing (big deal or key account)' : ''}.`,
+        zh: `${q.number} 已提交审批 ${a.number}：销售经理审核${joint ? '，随后财务和市场会签（大额或重点客户）' : ''}。`,
+      }),
+    };
+  },
+});
+
+const send = command({
+  noun: 'quote',
+  verbs: ['send'],
+  ref: { kind: 'quote', required: true },
+  keys: { note: k.text(1000).optional() },
+  usage: { en: 'quote send Q-0001 [note="emailed to Li Lei"]', zh: '报价 发送 Q-0001 [备注=已邮件发送]' },
+  summary: { en: 'record that an approved quote went to the customer', zh: '记录已将批准的报价发给客户' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const q = await loadQuote(ctx, ref!, true);
+    ownQuote(ctx, q);
+    checkMove(q, 'send', ctx.locale);
+    if (q.validUntil && q.validUntil < ctx.fmtDate(ctx.now))
+      refuse(`${q.number} is past its validity date.`, `${q.number} 已过有效期。`);
+    await ctx.tx
+      .update(quotes)
+      .set({ status: 'sent', sentAt: ctx.now, updatedAt: ctx.now })
+      .where(eq(quotes.id, q.id));
+    await ctx.history('quote', q.id, [
+      { field: 'status', from: q.status, to: 'sent' },
+      ...(args.note ? [{ field: 'send_note', from: null, to: args.note }] : []),
+    ]);
+    await ctx.audit('quote.send', 'quote', q.number);
+    return {
+      text: ctx.t({
+        en: `${q.number} recorded as sent to the customer. When they answer: quote feedback ${q.number} result=accepted|negotiating|declined note="…"`,
+        zh: `已记录 ${q.number} 发给客户。客户答复后：报价 反馈 ${q.number} 结果=接受|谈判|拒绝 备注=…`,
+      }),
+    };
+  },
+});
+
+const RESULTS = {
+  accepted: ['接受', '已接受', 'accept', 'yes'],
+  negotiating: ['谈判', '谈判中', 'negotiate'],
+  declined: ['拒绝', '已拒绝', 'decline', 'no'],
+} as const;
+
+const feedback = command({
+  noun: 'quote',
+  verbs: ['feedback'],
+  ref: { kind: 'quote', required: true },
+  keys: { result: k.choice(RESULTS), note: k.text(1000).optional() },
+  usage: {
+    en: 'quote feedback Q-0001 result=accepted note="signs next week"',
+    zh: '报价 反馈 Q-0001 结果=接受 备注=下周签约',
+  },
+  summary: { en: "record the customer's answer; the manager is told", zh: '记录客户答复并告知销售经理' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const q = await loadQuote(ctx, ref!, true);
+    ownQuote(ctx, q);
+    checkMove(q, 'feedback', ctx.locale);
+    await ctx.tx
+      .update(quotes)
+      .set({ status: args.result, feedbackNote: args.note ?? null, updatedAt: ctx.now })
+      .where(eq(quotes.id, q.id));
+    await ctx.history('quote', q.id, [
+      { field: 'status', from: q.status, to: args.result },
+      { field: 'feedback', from: q.feedbackNote, to: args.note ?? null },
+    ]);
+    await ctx.audit('quote.feedback', 'quote', q.number, { result: args.result });
+    const { customer } = await quoteSummaryParts(ctx, q);
+    for (const id of await managerIds(ctx)) {
+      if (id === ctx.actor.personId) continue;
+      await ctx.out.send({ kind: 'person', personId: id }, (l) => ({
+        text: label(
+          l,
+          `Quote ${q.number} (${customer.number} ${customer.name}): customer ${quoteStatus(args.result, 'en')}${args.note ? ` — ${args.note}` : ''} (${ctx.actor.name})`,
+          `报价 ${q.number}（${customer.number} ${customer.name}）：客户${quoteStatus(args.result, 'zh')}${args.note ? `——${args.note}` : ''}（${ctx.actor.name}）`,
+        ),
+      }));
+    }
+    const next =
+      args.result === 'accepted'
+        ? ctx.t({
+            en: ` Next: order new from=${q.number} delivery=… place=… payment=…`,
+            zh: ` 下一步：订单 新建 基于=${q.number} 交期=… 交货地点=… 付款=…`,
+          })
+        : '';
+    return {
+      text: ctx.t({
+        en: `${q.number}: ${quoteStatus(args.result, 'en')}; the sales manager was told.${next}`,
+        zh: `${q.number}：${quoteStatus(args.result, 'zh')}，已告知销售经理。${next}`,
+      }),
+    };
+  },
+});
+
+async function managerIds(ctx: FlowContext): Promise<number[]> {
+  const rows = await ctx.tx
+    .select({ id: people.id })
+    .from(people)
+    .where(and(eq(people.role, 'sales_manager'), eq(people.active, true)));
+  return rows.map((r) => r.id);
+}
+
+/** Quotes past their validity date become expired (R-QUO-3). Run on start and periodically. */
+export async function expireQuotes(db: Queryable, today: string): Promise<number> {
+  const rows = await db
+    .update(quotes)
+    .set({ status: 'expired', updatedAt: new Date() })
+    .where(
+      and(inArray(quotes.status, ['draft', 'approved', 'sent', 'negotiating']), lt(quotes.validUntil, today)),
+    )
+    .returning({ id: quotes.id, from: quotes.status });
+  if (rows.length) {
+    await db.insert(recordHistory).values(
+      rows.map((r) => ({
+        entity: 'quote',
+        entityId: r.id,
+        field: 'status',
+        oldValue: 'open',
+        newValue: 'expired',
+      })),
+    );
+  }
+  return rows.length;
+}
+
+export const quoteCommands = [create, show, list, submit, send, feedback];

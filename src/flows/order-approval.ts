@@ -1,0 +1,401 @@
+// An order's way through approval (R-ORD-2/5/6): submit for the sales manager; once approved it is
+// distributed to marketing, service, finance and production. Changes need the affected heads (会签);
+// cancellations the sales manager; every department that had the order is told.
+import { asc, eq } from 'drizzle-orm';
+import { CHANGE_SIGNERS } from '../approvals/policy.ts';
+import type { DepartmentCode } from '../commands/keys.ts';
+import { k } from '../commands/keys.ts';
+import type { LineItem } from '../commands/values.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+import { isSales, isSalesManager } from '../core/permissions.ts';
+import { customers, orderItems, orders } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { submitForApproval } from './approval.ts';
+import { command, DEPARTMENT_NAMES, field, label, loadOrder } from './common.ts';
+import { type DistributionContent, distribute, receivers } from './distribution.ts';
+import { itemLine, priceItems } from './line-items.ts';
+import { orderStatus } from './order.ts';
+import type { SubjectHandler } from './subjects.ts';
+
+type Order = typeof orders.$inferSelect;
+
+/** Who gets an approved order (policy 3.3.2). */
+export const ORDER_RECEIVERS: DepartmentCode[] = ['marketing', 'service', 'finance', 'production'];
+/** Department chats that may see amounts on a distribution card. */
+const SEE_AMOUNTS: DepartmentCode[] = ['finance', 'management', 'sales'];
+
+export function ownOrder(ctx: FlowContext, o: Order): void {
+  if (o.ownerId !== ctx.actor.personId && !isSalesManager(ctx.actor)) {
+    refuse(`${o.number} is another rep's order.`, `${o.number} 是其他销售的订单。`);
+  }
+}
+
+export function illegal(o: Order, what: string, whatZh: string): never {
+  return refuse(
+    `${o.number} is ${orderStatus(o.status, 'en')}, so it cannot be ${what}.`,
+    `${o.number} 当前为${orderStatus(o.status, 'zh')}，不能${whatZh}。`,
+  );
+}
+
+export async function setOrderStatus(
+  ctx: FlowContext,
+  o: Order,
+  status: string,
+  extra: Partial<Order> = {},
+): Promise<void> {
+  await ctx.tx
+    .update(orders)
+    .set({ ...extra, status, updatedAt: ctx.now })
+    .where(eq(orders.id, o.id));
+  await ctx.history('order', o.id, [{ field: 'status', from: o.status, to: status }]);
+}
+
+/** The order as a card body: amounts only for readers who may see them. */
+export async function orderContent(
+  ctx: FlowContext,
+  ref: string,
+  title: { en: string; zh: string },
+): Promise<DistributionContent> {
+  const o = await loadOrder(ctx, ref);
+  const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, o.customerId));
+  const items = await ctx.tx
+    .select()
+    .from(orderItems)
+    .where(eq(orderItems.orderId, o.id))
+    .orderBy(asc(orderItems.lineNo));
+  return (l, audience, department) => {
+    const amounts = audience === 'private' || SEE_AMOUNTS.includes(department);
+    return {
+      title: title[l],
+      fields: [
+        field(label(l, 'Customer', '客户'), `${c!.number} ${c!.name}`),
+        field(label(l, 'Items', '明细'), items.map((it) => itemLine(ctx, it, amounts)).join('\n')),
+        ...(amounts ? [field(label(l, 'Total', '总价'), ctx.money(o.totalMinor))] : []),
+        field(
+          label(l, 'Delivery', '交期'),
+          `${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` · ${o.deliveryPlace}` : ''}`,
+        ),
+        field(label(l, 'Payment', '付款条款'), o.paymentTerms),
+        field(label(l, 'Status', '状态'), orderStatus(o.status, l)),
+      ],
+    };
+  };
+}
+
+function summaryFrom(content: DistributionContent, details: string) {
+  return (l: Locale, audience: 'private' | 'group') => ({
+    fields: content(l, audience, 'management').fields,
+    details,
+  });
+}
+
+export const orderSubject: SubjectHandler = {
+  async summary(ctx, a) {
+    return summaryFrom(
+      await orderContent(ctx, a.subjectRef, { en: '', zh: '' }),
+      `order show ${a.subjectRef}`,
+    );
+  },
+  async approved(ctx, a) {
+    const o = await loadOrder(ctx, a.subjectRef, true);
+    await setOrderStatus(ctx, o, 'confirmed');
+    const content = await orderContent(ctx, o.number, {
+      en: `Order ${o.number} confirmed — please acknowledge`,
+      zh: `订单 ${o.number} 已确认，请确认收到`,
+    });
+    await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'order', ORDER_RECEIVERS, content);
+  },
+  async rejected(ctx, a) {
+    await setOrderStatus(ctx, await loadOrder(ctx, a.subjectRef, true), 'draft');
+  },
+  async withdrawn(ctx, a) {
+    await setOrderStatus(ctx, await loadOrder(ctx, a.subjectRef, true), 'draft');
+  },
+};
+
+const submit = command({
+  noun: 'order',
+  verbs: ['submit'],
+  ref: { kind: 'order', required: true },
+  keys: { note: k.text(1000).optional() },
+  usage: { en: 'order submit SO-0001 [note="…"]', zh: '订单 提交 SO-0001 [备注=…]' },
+  summary: { en: 'submit a draft order to the sales manager', zh: '提交订单给销售经理审批' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    ownOrder(ctx, o);
+    if (o.status !== 'draft') illegal(o, 'submitted', '提交');
+    const missing = [
+      !o.deliveryDate && 'delivery',
+      !o.deliveryPlace && 'place',
+      !o.paymentTerms && 'payment',
+    ].filter(Boolean) as string[];
+    if (missing.length) {
+      refuse(
+        `${o.number} is missing ${missing.join(', ')}; an order goes to the departments complete. Draft it again with them, e.g. delivery=2027-01-15 place=Shenzhen payment="30% advance".`,
+        `${o.number} 缺少：${missing.join('、')}。订单须信息完整才能流转，请补全后重新起草，例如 交期=2027-01-15 交货地点=深圳 付款="预付30%"。`,
+      );
+    }
+    await setOrderStatus(ctx, o, 'pending');
+    const a = await submitForApproval(ctx, {
+      subjectType: 'order',
+      subjectId: o.id,
+      subjectRef: o.number,
+      facts: { type: 'order' },
+      reason: args.note ?? null,
+    });
+    return {
+      text: ctx.t({
+        en: `${o.number} submitted to the sales manager (${a.number}).`,
+        zh: `${o.number} 已提交销售经理审批（${a.number}）。`,
+      }),
+    };
+  },
+});
+
+type ChangePayload = {
+  delivery?: string;
+  place?: string;
+  payment?: string;
+  items?: { name: string; model: string | null; quantity: string; unitPriceMinor: string }[];
+};
+
+function describeChange(p: ChangePayload, ctx: FlowContext, l: Locale, amounts: boolean): string {
+  const parts: string[] = [];
+  if (p.delivery) parts.push(`${label(l, 'delivery', '交期')} → ${p.delivery}`);
+  if (p.place) parts.push(`${label(l, 'place', '交货地点')} → ${p.place}`);
+  if (p.payment) parts.push(`${label(l, 'payment', '付款')} → ${p.payment}`);
+  if (p.items) {
+    const { items } = priceItems(p.items.map((i) => ({ ...i, unitPriceMinor: BigInt(i.unitPriceMinor) })));
+    parts.push(`${label(l, 'items', '明细')} → ${items.map((it) => itemLine(ctx, it, amounts)).join('; ')}`);
+  }
+  return parts.join('\n');
+}
+
+export const orderChangeSubject: SubjectHandler = {
+  async summary(ctx, a) {
+    const base = await orderContent(ctx, a.subjectRef, { en: '', zh: '' });
+    const p = a.payload as ChangePayload;
+    return (l, audience) => ({
+      fields: [
+        ...base(l, audience, 'management').fields.filter((f) => f.label !== label(l, 'Status', '状态')),
+        field(label(l, 'Change', '变更内容'), describeChange(p, ctx, l, audience === 'private')),
+      ],
+      details: `order show ${a.subjectRef}`,
+    });
+  },
+  async approved(ctx, a) {
+    const o = await loadOrder(ctx, a.subjectRef, true);
+    const p = a.payload as ChangePayload;
+    const set: Partial<Order> = {};
+    const changes = [];
+    if (p.delivery) {
+      set.deliveryDate = p.delivery;
+      set.expectedDate = null;
+      changes.push({ field: 'delivery_date', from: o.deliveryDate, to: p.delivery });
+    }
+    if (p.place) {
+      set.deliveryPlace = p.place;
+      changes.push({ field: 'delivery_place', from: o.deliveryPlace, to: p.place });
+    }
+    if (p.payment) {
+      set.paymentTerms = p.payment;
+      changes.push({ field: 'payment_terms', from: o.paymentTerms, to: p.payment });
+    }
+    if (p.items) {
+      const priced = priceItems(p.items.map((i) => ({ ...i, unitPriceMinor: BigInt(i.unitPriceMinor) })));
+      await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, o.id));
+      await ctx.tx.insert(orderItems).values(
+        priced.items.map((it) => ({
+          orderId: o.id,
+          lineNo: it.lineNo,
+          name: it.name,
+          model: it.model,
+          quantity: it.quantity,
+          unitPriceMinor: it.unitPriceMinor,
+          amountMinor: it.amountMinor,
+        })),
+      );
+      set.totalMinor = priced.totalMinor;
+      changes.push(
+        { field: 'items', from: null, to: `${priced.items.length} lines` },
+        { field: 'total_minor', from: o.totalMinor, to: priced.totalMinor },
+      );
+    }
+    await ctx.tx
+      .update(orders)
+      .set({ ...set, updatedAt: ctx.now })
+      .where(eq(orders.id, o.id));
+    await ctx.history('order', o.id, [
+      ...changes,
+      { field: 'change', from: null, to: `${a.number}: ${a.reason ?? ''}` },
+    ]);
+    const to = await receivers(ctx, 'order', o.id);
+    const base = await orderContent(ctx, o.number, {
+      en: `Order ${o.number} changed — please acknowledge`,
+      zh: `订单 ${o.number} 已变更，请确认`,
+    });
+    const content: DistributionContent = (l, audience, dept) => {
+      const c = base(l, audience, dept);
+      const amounts = audience === 'private' || SEE_AMOUNTS.includes(dept);
+      return {
+        title: c.title,
+        fields: [
+          field(label(l, 'What changed', '变更内容'), describeChange(p, ctx, l, amounts)),
+          field(label(l, 'Reason', '原因'), a.reason),
+          ...c.fields,
+        ],
+      };
+    };
+    await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'change', to, content);
+  },
+  async rejected() {},
+  async withdrawn() {},
+};
+
+const change = command({
+  noun: 'order',
+  verbs: ['change'],
+  ref: { kind: 'order', required: true },
+  keys: {
+    delivery: k.date().optional(),
+    place: k.text(300).optional(),
+    payment: k.text(300).optional(),
+    item: k.item().optional(),
+    reason: k.text(1000),
+  },
+  usage: {
+    en: 'order change SO-0001 delivery=2027-01-25 reason="customer moved the date"',
+    zh: '订单 变更 SO-0001 交期=2027-01-25 原因="客户调整日期"',
+  },
+  summary: {
+    en: 'request a change; the affected departments must all sign',
+    zh: '申请订单变更，受影响部门负责人会签',
+  },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    ownOrder(ctx, o);
+    if (!['confirmed', 'in_production'].includes(o.status)) {
+      if (o.status === 'draft')
+        refuse(
+          `${o.number} is still a draft: draft it again instead of changing it.`,
+          `${o.number} 仍是草稿，请直接重新起草。`,
+        );
+      illegal(o, 'changed', '变更');
+    }
+    const payload: ChangePayload = {};
+    const fields: string[] = [];
+    if (args.delivery) {
+      const d = ctx.date(args.delivery).date;
+      if (d < ctx.fmtDate(ctx.now)) refuse(`delivery=${d} is already past.`, `交期 ${d} 已过。`);
+      if (d === o.deliveryDate) refuse(`The delivery date is already ${d}.`, `交期已是 ${d}。`);
+      payload.delivery = d;
+      fields.push('delivery');
+    }
+    if (args.place) {
+      payload.place = args.place;
+      fields.push('place');
+    }
+    if (args.payment) {
+      payload.payment = args.payment;
+      fields.push('payment');
+    }
+    if (args.item) {
+      priceItems(args.item);
+      payload.items = args.item.map((i: LineItem) => ({ ...i, unitPriceMinor: i.unitPriceMinor.toString() }));
+      fields.push('item');
+    }
+    if (fields.length === 0)
+      refuse(
+        'Say what changes: delivery=…, place=…, payment=… or item=… lines.',
+        '请写明变更内容：交期=…、交货地点=…、付款=… 或 明细=…。',
+      );
+    const a = await submitForApproval(ctx, {
+      subjectType: 'order_change',
+      subjectId: o.id,
+      subjectRef: o.number,
+      facts: { type: 'order_change', fields },
+      reason: args.reason,
+      payload,
+    });
+    const signers = [...new Set(fields.flatMap((f) => CHANGE_SIGNERS[f] ?? []))];
+    const names = signers.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(ctx.locale === 'en' ? ', ' : '、');
+    return {
+      text: ctx.t({
+        en: `Change of ${o.number} submitted (${a.number}); ${names} must all sign.`,
+        zh: `${o.number} 变更已提交（${a.number}），需${names}会签。`,
+      }),
+    };
+  },
+});
+
+export const orderCancelSubject: SubjectHandler = {
+  async summary(ctx, a) {
+    return summaryFrom(
+      await orderContent(ctx, a.subjectRef, { en: '', zh: '' }),
+      `order show ${a.subjectRef}`,
+    );
+  },
+  async approved(ctx, a) {
+    const o = await loadOrder(ctx, a.subjectRef, true);
+    await setOrderStatus(ctx, o, 'cancelled');
+    await ctx.history('order', o.id, [{ field: 'cancel_reason', from: null, to: a.reason }]);
+    const to = await receivers(ctx, 'order', o.id);
+    const base = await orderContent(ctx, o.number, {
+      en: `Order ${o.number} cancelled — record how you handled it`,
+      zh: `订单 ${o.number} 已取消，请记录处理情况`,
+    });
+    const content: DistributionContent = (l, audience, dept) => {
+      const c = base(l, audience, dept);
+      return { title: c.title, fields: [field(label(l, 'Reason', '原因'), a.reason), ...c.fields] };
+    };
+    await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'cancel', to, content);
+  },
+  async rejected() {},
+  async withdrawn() {},
+};
+
+const cancel = command({
+  noun: 'order',
+  verbs: ['cancel'],
+  ref: { kind: 'order', required: true },
+  keys: { reason: k.text(1000) },
+  usage: { en: 'order cancel SO-0001 reason="customer withdrew"', zh: '订单 取消 SO-0001 原因="客户撤单"' },
+  summary: {
+    en: 'cancel an order (the sales manager approves once it is confirmed)',
+    zh: '取消订单（已确认的订单需销售经理批准）',
+  },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    ownOrder(ctx, o);
+    if (o.status === 'draft') {
+      await setOrderStatus(ctx, o, 'cancelled');
+      await ctx.history('order', o.id, [{ field: 'cancel_reason', from: null, to: args.reason }]);
+      return { text: ctx.t({ en: `Draft ${o.number} cancelled.`, zh: `草稿订单 ${o.number} 已取消。` }) };
+    }
+    if (o.status === 'pending')
+      refuse(
+        `${o.number} is waiting for approval: withdraw that first (approval list).`,
+        `${o.number} 正在审批中，请先撤回审批（审批 列表）。`,
+      );
+    if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'cancelled', '取消');
+    const a = await submitForApproval(ctx, {
+      subjectType: 'order_cancel',
+      subjectId: o.id,
+      subjectRef: o.number,
+      facts: { type: 'order_cancel' },
+      reason: args.reason,
+    });
+    return {
+      text: ctx.t({
+        en: `Cancellation of ${o.number} submitted to the sales manager (${a.number}).`,
+        zh: `${o.number} 取消申请已提交销售经理（${a.number}）。`,
+      }),
+    };
+  },
+});
+
+export const orderApprovalCommands = [submit, change, cancel];

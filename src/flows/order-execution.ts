@@ -1,0 +1,287 @@
+// After approval (R-ORD-3/4): departments acknowledge, production reports progress and delays, logistics
+// ships with a tracking number, finance records payments, sales completes. Each step is told to whoever
+// needs it, and the order's history is its timeline.
+import { and, eq } from 'drizzle-orm';
+import type { DepartmentCode } from '../commands/keys.ts';
+import { k } from '../commands/keys.ts';
+import type { Actor } from '../core/actor.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse } from '../core/errors.ts';
+import { isSales, isStaff } from '../core/permissions.ts';
+import { customers, orders, people } from '../db/schema.ts';
+import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
+import { acknowledge } from './distribution.ts';
+import { illegal, orderContent, ownOrder, setOrderStatus } from './order-approval.ts';
+
+const inDept = (dept: DepartmentCode) => (a: Actor) =>
+  a.role === 'admin' || (a.department === dept && (a.role === 'head' || a.role === 'member'));
+
+type Order = Awaited<ReturnType<typeof loadOrder>>;
+
+async function customerName(ctx: FlowContext, o: Order): Promise<string> {
+  const [c] = await ctx.tx
+    .select({ number: customers.number, name: customers.name })
+    .from(customers)
+    .where(eq(customers.id, o.customerId));
+  return c ? `${c.number} ${c.name}` : '';
+}
+
+async function tellOwner(ctx: FlowContext, o: Order, en: string, zh: string): Promise<void> {
+  if (o.ownerId !== ctx.actor.personId)
+    await ctx.out.send({ kind: 'person', personId: o.ownerId }, (l) => ({ text: label(l, en, zh) }));
+}
+
+async function tellManagers(ctx: FlowContext, en: string, zh: string): Promise<void> {
+  const managers = await ctx.tx
+    .select({ id: people.id })
+    .from(people)
+    .where(and(eq(people.role, 'sales_manager'), eq(people.active, true)));
+  for (const m of managers) {
+    if (m.id !== ctx.actor.personId)
+      await ctx.out.send({ kind: 'person', personId: m.id }, (l) => ({ text: label(l, en, zh) }));
+  }
+}
+
+const ack = command({
+  noun: 'order',
+  verbs: ['ack', 'accept'],
+  ref: { kind: 'order', required: true },
+  keys: { note: k.text(1000).optional() },
+  usage: {
+    en: 'order ack SO-0001 [note="collection plan: 30% on 12-10"]',
+    zh: '订单 确认 SO-0001 [备注="收款计划：12-10 收 30%"]',
+  },
+  summary: {
+    en: 'acknowledge an order sent to your department (with how you handle it)',
+    zh: '确认收到发给本部门的订单（可注明处理方式）',
+  },
+  allow: isStaff,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!);
+    const content = await orderContent(ctx, o.number, { en: `Order ${o.number}`, zh: `订单 ${o.number}` });
+    const r = await acknowledge(ctx, { type: 'order', id: o.id, ref: o.number }, args.note ?? null, content);
+    if (!r)
+      refuse(
+        `${o.number} was not sent to your department for acknowledgement.`,
+        `${o.number} 没有发给您的部门确认。`,
+      );
+    if (r && 'already' in r) {
+      return {
+        text: ctx.t({
+          en: `Already acknowledged by ${r.already.by} at ${r.already.at}.`,
+          zh: `已由 ${r.already.by} 于 ${r.already.at} 确认。`,
+        }),
+      };
+    }
+    const dept = DEPARTMENT_NAMES[r!.department];
+    await ctx.audit('order.ack', 'order', o.number, {
+      department: r!.department,
+      kind: r!.kind,
+      note: args.note,
+    });
+    await ctx.history('order', o.id, [
+      { field: `ack.${r!.kind}.${r!.department}`, from: null, to: args.note ?? 'ok' },
+    ]);
+    await tellOwner(
+      ctx,
+      o,
+      `${dept.en} acknowledged ${o.number} (${ctx.actor.name})${args.note ? `: ${args.note}` : ''}.`,
+      `${dept.zh}已确认 ${o.number}（${ctx.actor.name}）${args.note ? `：${args.note}` : ''}。`,
+    );
+    return {
+      text: ctx.t({
+        en: `Acknowledged ${o.number} for ${dept.en}.`,
+        zh: `已代表${dept.zh}确认 ${o.number}。`,
+      }),
+    };
+  },
+});
+
+const progress = command({
+  noun: 'order',
+  verbs: ['progress'],
+  ref: { kind: 'order', required: true },
+  keys: { note: k.text(1000) },
+  usage: {
+    en: 'order progress SO-0001 note="half of the units built"',
+    zh: '订单 进度 SO-0001 备注="已完成一半"',
+  },
+  summary: { en: 'report production progress (production)', zh: '报告生产进度（生产部）' },
+  allow: inDept('production'),
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'reported on', '报告进度');
+    if (o.status === 'confirmed') await setOrderStatus(ctx, o, 'in_production');
+    await ctx.history('order', o.id, [{ field: 'progress', from: null, to: args.note }]);
+    await ctx.audit('order.progress', 'order', o.number);
+    await tellOwner(ctx, o, `Production on ${o.number}: ${args.note}`, `${o.number} 生产进度：${args.note}`);
+    return {
+      text: ctx.t({
+        en: `Progress recorded on ${o.number}; sales was told.`,
+        zh: `已记录 ${o.number} 的进度并告知销售。`,
+      }),
+    };
+  },
+});
+
+const delay = command({
+  noun: 'order',
+  verbs: ['delay'],
+  ref: { kind: 'order', required: true },
+  keys: { until: k.date(), reason: k.text(1000) },
+  usage: {
+    en: 'order delay SO-0001 until=2027-01-20 reason="chip shortage"',
+    zh: '订单 延期 SO-0001 延至=2027-01-20 原因="芯片短缺"',
+  },
+  summary: {
+    en: 'report a production delay; sales and the manager are alerted at once',
+    zh: '报告生产延误，立即通知销售和经理',
+  },
+  allow: inDept('production'),
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'delayed', '报告延期');
+    const until = ctx.date(args.until).date;
+    if (o.deliveryDate && until <= o.deliveryDate)
+      refuse(
+        `until=${until} is not later than the delivery date ${o.deliveryDate}.`,
+        `延至 ${until} 不晚于交期 ${o.deliveryDate}。`,
+      );
+    await ctx.tx.update(orders).set({ expectedDate: until, updatedAt: ctx.now }).where(eq(orders.id, o.id));
+    await ctx.history('order', o.id, [
+      { field: 'expected_date', from: o.expectedDate, to: until },
+      { field: 'delay_reason', from: null, to: args.reason },
+    ]);
+    await ctx.audit('order.delay', 'order', o.number, { until });
+    const who = await customerName(ctx, o);
+    const en = `⚠️ Delay on ${o.number} (${who}): now expected ${until} instead of ${o.deliveryDate ?? '—'} — ${args.reason} (${ctx.actor.name})`;
+    const zh = `⚠️ ${o.number}（${who}）延误：预计 ${until}（原交期 ${o.deliveryDate ?? '—'}）——${args.reason}（${ctx.actor.name}）`;
+    await tellOwner(ctx, o, en, zh);
+    await tellManagers(ctx, en, zh);
+    await ctx.out.send({ kind: 'department', code: 'sales' }, (l) => ({ text: label(l, en, zh) }));
+    return {
+      text: ctx.t({
+        en: `Delay recorded on ${o.number}; sales and the sales manager were alerted. To move the delivery date itself, sales files: order change ${o.number} delivery=${until} reason="…"`,
+        zh: `已记录 ${o.number} 延误并通知销售和销售经理。如需正式变更交期，由销售提交：订单 变更 ${o.number} 交期=${until} 原因=…`,
+      }),
+    };
+  },
+});
+
+const ship = command({
+  noun: 'order',
+  verbs: ['ship'],
+  ref: { kind: 'order', required: true },
+  keys: { tracking: k.text(100), carrier: k.text(100).optional(), note: k.text(500).optional() },
+  usage: {
+    en: 'order ship SO-0001 tracking=SF1234567890 carrier=SF',
+    zh: '订单 发货 SO-0001 运单号=SF1234567890 承运商=顺丰',
+  },
+  summary: {
+    en: 'record shipment with the tracking number (logistics); sales and service are told',
+    zh: '记录发货和运单号（物流部），通知销售和客服',
+  },
+  allow: inDept('logistics'),
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'shipped', '发货');
+    await setOrderStatus(ctx, o, 'shipped', {
+      tracking: args.tracking,
+      carrier: args.carrier ?? null,
+      shippedAt: ctx.now,
+    });
+    await ctx.history('order', o.id, [
+      {
+        field: 'tracking',
+        from: o.tracking,
+        to: `${args.carrier ? `${args.carrier} ` : ''}${args.tracking}`,
+      },
+    ]);
+    await ctx.audit('order.ship', 'order', o.number, { tracking: args.tracking });
+    const who = await customerName(ctx, o);
+    const en = `🚚 ${o.number} (${who}) shipped: ${args.carrier ? `${args.carrier} ` : ''}${args.tracking}${args.note ? ` — ${args.note}` : ''}`;
+    const zh = `🚚 ${o.number}（${who}）已发货：${args.carrier ? `${args.carrier} ` : ''}${args.tracking}${args.note ? `——${args.note}` : ''}`;
+    await tellOwner(ctx, o, en, zh);
+    await ctx.out.send({ kind: 'department', code: 'service' }, (l) => ({ text: label(l, en, zh) }));
+    return {
+      text: ctx.t({
+        en: `${o.number} marked shipped (${args.tracking}); sales and customer service were told.`,
+        zh: `${o.number} 已标记发货（${args.tracking}），已通知销售和客服。`,
+      }),
+    };
+  },
+});
+
+const paid = command({
+  noun: 'order',
+  verbs: ['paid'],
+  ref: { kind: 'order', required: true },
+  keys: { amount: k.money(), note: k.text(500).optional() },
+  usage: {
+    en: 'order paid SO-0001 amount=2130 [note="bank transfer"]',
+    zh: '订单 收款 SO-0001 金额=2130 [备注=银行转账]',
+  },
+  summary: { en: 'record a payment received (finance)', zh: '记录到账款项（财务部）' },
+  allow: inDept('finance'),
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    if (['draft', 'pending', 'cancelled'].includes(o.status)) illegal(o, 'paid', '登记收款');
+    const total = o.paidMinor + args.amount;
+    if (args.amount <= 0n) refuse('The amount must be more than zero.', '金额必须大于零。');
+    if (total > o.totalMinor) {
+      refuse(
+        `That would make ${ctx.money(total)} paid on a total of ${ctx.money(o.totalMinor)}; check the amount.`,
+        `登记后已收 ${ctx.money(total)}，超过总价 ${ctx.money(o.totalMinor)}，请核对金额。`,
+      );
+    }
+    await ctx.tx.update(orders).set({ paidMinor: total, updatedAt: ctx.now }).where(eq(orders.id, o.id));
+    await ctx.history('order', o.id, [
+      { field: 'paid_minor', from: o.paidMinor, to: total },
+      ...(args.note ? [{ field: 'payment_note', from: null, to: args.note }] : []),
+    ]);
+    await ctx.audit('order.paid', 'order', o.number, { amount: args.amount.toString() });
+    const left = o.totalMinor - total;
+    await tellOwner(
+      ctx,
+      o,
+      `💰 ${o.number}: ${ctx.money(args.amount)} received; ${left === 0n ? 'fully paid' : `${ctx.money(left)} outstanding`}.`,
+      `💰 ${o.number}：收到 ${ctx.money(args.amount)}，${left === 0n ? '已全部付清' : `尚欠 ${ctx.money(left)}`}。`,
+    );
+    return {
+      text: ctx.t({
+        en: `Payment recorded on ${o.number}: ${ctx.money(total)} of ${ctx.money(o.totalMinor)} paid.`,
+        zh: `已登记 ${o.number} 收款：已收 ${ctx.money(total)} / ${ctx.money(o.totalMinor)}。`,
+      }),
+    };
+  },
+});
+
+const complete = command({
+  noun: 'order',
+  verbs: ['complete'],
+  ref: { kind: 'order', required: true },
+  keys: { note: k.text(500).optional() },
+  usage: { en: 'order complete SO-0001', zh: '订单 完成 SO-0001' },
+  summary: { en: 'complete a shipped order', zh: '完成已发货的订单' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    ownOrder(ctx, o);
+    if (o.status !== 'shipped') illegal(o, 'completed', '完成');
+    await setOrderStatus(ctx, o, 'completed', { completedAt: ctx.now });
+    if (args.note)
+      await ctx.history('order', o.id, [{ field: 'completion_note', from: null, to: args.note }]);
+    await ctx.audit('order.complete', 'order', o.number);
+    const open = o.totalMinor - o.paidMinor;
+    const warn =
+      open > 0n
+        ? ctx.t({
+            en: ` Note: ${ctx.money(open)} is still unpaid.`,
+            zh: ` 注意：尚有 ${ctx.money(open)} 未收款。`,
+          })
+        : '';
+    return { text: ctx.t({ en: `${o.number} completed.${warn}`, zh: `${o.number} 已完成。${warn}` }) };
+  },
+});
+
+export const orderExecutionCommands = [ack, progress, delay, ship, paid, complete];
