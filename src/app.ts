@@ -6,7 +6,9 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { createDemoIfEmpty } from '../adapters/console/demo.ts';
+import { adapterFactories } from '../adapters/index.ts';
 import { type Config, loadConfig } from './config.ts';
+import type { PlatformAdapter } from './core/adapter.ts';
 import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -58,6 +60,28 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       log.info('created the demo organisation (people li, chen, wang, qian, wu, zhao, sun, zhou, admin)');
     }
   }
+  const env = opts.env ?? process.env;
+  const platforms: PlatformAdapter[] = [];
+  for (const factory of adapterFactories) {
+    const adapter = await factory({
+      env,
+      services: { core, delivery },
+      db: database.db,
+      log: log.child({ part: 'adapter' }),
+    });
+    if (!adapter) continue;
+    delivery.register(adapter);
+    if (adapter.routes) http.route('/', adapter.routes());
+    platforms.push(adapter);
+  }
+  for (const name of config.platforms) {
+    if (!platforms.some((p) => p.platform === name)) {
+      log.warn(
+        { platform: name },
+        `${name} settings are present but that adapter is not available yet; nothing will answer there`,
+      );
+    }
+  }
   delivery.start();
 
   const server = serve({ fetch: http.fetch, port: config.port, hostname: config.host });
@@ -65,6 +89,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  for (const p of platforms) await p.start();
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
 
@@ -77,6 +102,8 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
     log,
     async close() {
+      for (const p of platforms)
+        await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
       delivery.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await delivery.drain();

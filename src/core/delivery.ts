@@ -20,6 +20,16 @@ export interface Deliverer {
 /** A delivery failure that will not get better by retrying (e.g. the bot was removed from the chat). */
 export class PermanentDeliveryError extends Error {}
 
+/** The platform asked us to wait (rate limit, Retry-After): not a failure, tried again after `afterMs`. */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly afterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 type OutboxRow = typeof outbox.$inferSelect;
 
 const MAX_ATTEMPTS = 10;
@@ -97,6 +107,19 @@ export class Delivery {
         .set({ state: 'sent', sentAt: new Date(), lastError: null })
         .where(eq(outbox.id, row.id));
     } catch (err) {
+      if (err instanceof RetryLaterError) {
+        // Throttled: wait as told, and do not count it against the message's attempts.
+        await this.db
+          .update(outbox)
+          .set({
+            state: 'pending',
+            attempts: Math.max(0, row.attempts - 1),
+            lastError: err.message.slice(0, 500),
+            nextAttemptAt: new Date(Date.now() + err.afterMs),
+          })
+          .where(eq(outbox.id, row.id));
+        return;
+      }
       const permanent = err instanceof PermanentDeliveryError || row.attempts >= MAX_ATTEMPTS;
       const backoffMs = Math.min(60_000 * 2 ** Math.min(row.attempts, 6), 3_600_000);
       this.log.warn(

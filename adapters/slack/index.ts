@@ -1,0 +1,4 @@
+// The Slack adapter (planned: see its issue). Returns null until it is configured and built.
+import type { AdapterFactory } from '../../src/core/adapter.ts';
+
+export const createSlackAdapter: AdapterFactory = async () => null;
