@@ -99,7 +99,7 @@ export async function openApproval(
     for (const [j, rule] of step.seats.entries()) {
       const eligible = await resolveSeat(ctx, rule, ctx.actor.personId);
       if (eligible.length === 0) {
-        const who = rule.kind === 'head' ? `the ${rule.dept} head` : 'a sales manager';
+        const who = rule.kind === 'head' ? `${rule.dept} head` : 'sales manager';
         const whoZh = rule.kind === 'head' ? `${rule.dept} 部门负责人` : '销售经理';
         refuse(
           `Nobody can approve this: there is no ${who} other than you. Ask an admin to assign the role.`,
