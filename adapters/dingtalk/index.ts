@@ -1,4 +1,454 @@
-// The DingTalk adapter (planned: see its issue). Returns null until it is configured and built.
-import type { AdapterFactory } from '../../src/core/adapter.ts';
+// The DingTalk adapter: Stream mode in (robot @-messages and interactive card clicks), robot and card
+// OpenAPIs out. See docs/setup-dingtalk.md for the setup and ../shared/platforms/dingtalk.md for the facts.
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Message } from '../../src/cards/card.ts';
+import type { AdapterContext, AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
+import {
+  PermanentDeliveryError,
+  type PostedRef,
+  type PostTarget,
+  RetryLaterError,
+} from '../../src/core/delivery.ts';
+import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import type { CoreServices } from '../../src/core/services.ts';
+import type { Db } from '../../src/db/client.ts';
+import { outbox, postedCards } from '../../src/db/schema.ts';
+import { DingTalkApi, WindowLimiter } from './api.ts';
+import { type DingTalkSettings, loadDingTalkSettings } from './config.ts';
+import { cardParams, inputHint, markdownOf } from './render.ts';
+import { StreamConnection } from './stream.ts';
 
-export const createDingTalkAdapter: AdapterFactory = async () => null;
+export const PLATFORM = 'dingtalk';
+/** Our outTrackIds start with this; other message refs (markdown) cannot be edited in place. */
+const CARD_PREFIX = 'sr_';
+const MARKDOWN_PREFIX = 'md:';
+/** A card callback is answered within DingTalk's 2 s window; slower work finishes afterwards. */
+const CALLBACK_BUDGET_MS = 1500;
+/** Do not use a sessionWebhook in its last minute. */
+const WEBHOOK_MARGIN_MS = 60_000;
+
+const atUser = z.object({ dingtalkId: z.string().optional(), staffId: z.string().optional() });
+const robotMessage = z.object({
+  conversationId: z.string().min(1),
+  conversationType: z.string(),
+  conversationTitle: z.string().optional(),
+  msgId: z.string().min(1),
+  msgtype: z.string(),
+  senderNick: z.string().optional(),
+  senderStaffId: z.string().optional(),
+  senderId: z.string().optional(),
+  senderCorpId: z.string().optional(),
+  chatbotCorpId: z.string().optional(),
+  chatbotUserId: z.string().optional(),
+  sessionWebhook: z.string().optional(),
+  sessionWebhookExpiredTime: z.number().optional(),
+  atUsers: z.array(atUser).optional(),
+  text: z.object({ content: z.string() }).optional(),
+  content: z.unknown().optional(),
+});
+type RobotMessage = z.infer<typeof robotMessage>;
+
+const cardCallback = z.object({
+  outTrackId: z.string().min(1),
+  userId: z.string().min(1),
+  corpId: z.string().optional(),
+  spaceType: z.string().optional(),
+  spaceId: z.string().optional(),
+  content: z.string(),
+});
+const callbackContent = z.object({
+  cardPrivateData: z
+    .object({
+      actionIds: z.array(z.string()).optional(),
+      params: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
+
+export const createDingTalkAdapter: AdapterFactory = async (ctx) => {
+  const settings = loadDingTalkSettings(ctx.env);
+  if (!settings) return null;
+  return new DingTalkAdapter(settings, ctx);
+};
+
+export class DingTalkAdapter implements PlatformAdapter {
+  readonly platform = PLATFORM;
+  readonly api: DingTalkApi;
+  readonly stream: StreamConnection;
+  private readonly services: CoreServices;
+  private readonly db: Db;
+  private readonly log: Logger;
+  private readonly groups: WindowLimiter;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly settings: DingTalkSettings,
+    ctx: AdapterContext,
+  ) {
+    this.services = ctx.services;
+    this.db = ctx.db;
+    this.log = ctx.log.child({ platform: PLATFORM });
+    this.api = new DingTalkApi(settings, this.log);
+    this.groups = new WindowLimiter(settings.groupPerMinute, 60_000);
+    this.stream = new StreamConnection({
+      settings,
+      log: this.log,
+      onRobotMessage: (_f, data) => this.onRobotMessage(data),
+      onCardCallback: (f, data) => this.onCardCallback(f.headers.messageId, data),
+    });
+  }
+
+  get cards(): boolean {
+    return Boolean(this.settings.cardTemplateId);
+  }
+
+  async start(): Promise<void> {
+    if (!this.cards)
+      this.log.warn(
+        'DINGTALK_CARD_TEMPLATE_ID is not set: cards are sent as markdown with the equivalent text commands (no buttons). See docs/setup-dingtalk.md to import the card template.',
+      );
+    await this.stream.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.stream.stop();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Work that outlives the stream callback (replies after the ack); stop() waits for it. */
+  private track(p: Promise<unknown>): void {
+    const q = p.catch((err) => this.log.error({ err }, 'dingtalk background work failed'));
+    this.pending.add(q);
+    void q.finally(() => this.pending.delete(q));
+  }
+
+  // ---------------------------------------------------------------- outbound (the outbox calls these)
+
+  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+    if (target.kind === 'chat') {
+      const wait = this.groups.waitFor(target.id);
+      if (wait > 0) throw new RetryLaterError(`dingtalk group ${target.id} throttled`, wait);
+      this.groups.take(target.id);
+    }
+    return this.send(target, message);
+  }
+
+  async update(ref: PostedRef, message: Message): Promise<void> {
+    if (!ref.messageId.startsWith(CARD_PREFIX) || !message.card) return; // markdown cannot be edited
+    const res = await this.api.call<{ success?: boolean }>('card.update', 'PUT', '/v1.0/card/instances', {
+      outTrackId: ref.messageId,
+      cardData: { cardParamMap: cardParams(message.card, message.locale ?? 'zh') },
+      cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+      userIdType: 1,
+    });
+    if (res.success === false) throw new Error(`dingtalk card update of ${ref.messageId} failed`);
+  }
+
+  /** Sends to a group (openConversationId) or a person (staff id): a card when possible, else markdown. */
+  private async send(target: PostTarget, message: Message): Promise<PostedRef> {
+    if (message.card && this.cards) return this.sendCard(target, message);
+    const md = markdownOf(message, target.kind === 'chat');
+    const msgParam = JSON.stringify(md);
+    if (target.kind === 'chat') {
+      const res = await this.api.call<{ processQueryKey?: string }>(
+        'robot.groupMessages.send',
+        'POST',
+        '/v1.0/robot/groupMessages/send',
+        {
+          robotCode: this.settings.robotCode,
+          openConversationId: target.id,
+          msgKey: 'sampleMarkdown',
+          msgParam,
+        },
+      );
+      return { tenant: target.tenant, chatId: target.id, messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}` };
+    }
+    const res = await this.api.call<{
+      processQueryKey?: string;
+      invalidStaffIdList?: string[];
+      flowControlledStaffIdList?: string[];
+    }>('robot.oToMessages.batchSend', 'POST', '/v1.0/robot/oToMessages/batchSend', {
+      robotCode: this.settings.robotCode,
+      userIds: [target.id],
+      msgKey: 'sampleMarkdown',
+      msgParam,
+    });
+    if (res.invalidStaffIdList?.includes(target.id))
+      throw new PermanentDeliveryError(`dingtalk: ${target.id} is not a valid staff id for this robot`);
+    if (res.flowControlledStaffIdList?.includes(target.id))
+      throw new RetryLaterError(`dingtalk: messages to ${target.id} are flow-controlled`, 1000);
+    return { tenant: target.tenant, chatId: target.id, messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}` };
+  }
+
+  private async sendCard(target: PostTarget, message: Message): Promise<PostedRef> {
+    const outTrackId = `${CARD_PREFIX}${randomUUID().replaceAll('-', '')}`;
+    const space =
+      target.kind === 'chat'
+        ? {
+            openSpaceId: `dtv1.card//IM_GROUP.${target.id}`,
+            imGroupOpenSpaceModel: { supportForward: false },
+            imGroupOpenDeliverModel: { robotCode: this.settings.robotCode },
+          }
+        : {
+            openSpaceId: `dtv1.card//IM_ROBOT.${target.id}`,
+            imRobotOpenSpaceModel: { supportForward: false },
+            imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.settings.robotCode },
+          };
+    const res = await this.api.call<{
+      success?: boolean;
+      result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] };
+    }>('card.createAndDeliver', 'POST', '/v1.0/card/instances/createAndDeliver', {
+      cardTemplateId: this.settings.cardTemplateId,
+      outTrackId,
+      callbackType: 'STREAM',
+      cardData: { cardParamMap: cardParams(message.card!, message.locale ?? 'zh') },
+      ...space,
+      userIdType: 1,
+    });
+    const failed = res.result?.deliverResults?.find((d) => d.success === false);
+    if (res.success === false || failed)
+      // The card exists now; a retry gets a new outTrackId, so nothing is shown twice.
+      throw new Error(`dingtalk card ${outTrackId} not delivered: ${failed?.errorMsg ?? 'unknown error'}`);
+    return { tenant: target.tenant, chatId: target.id, messageId: outTrackId };
+  }
+
+  // ---------------------------------------------------------------- inbound: robot messages
+
+  private async onRobotMessage(data: unknown): Promise<null> {
+    const parsed = robotMessage.safeParse(data);
+    if (!parsed.success) {
+      this.log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'dingtalk: robot message not understood; dropped');
+      return null;
+    }
+    const m = parsed.data;
+    const tenant = m.chatbotCorpId ?? m.senderCorpId ?? '';
+    const externalId = m.senderStaffId || m.senderId;
+    if (!externalId) return null;
+    const user: InboundUser = {
+      platform: PLATFORM,
+      tenant,
+      externalId,
+      ...(m.senderNick ? { name: m.senderNick } : {}),
+    };
+    const group = m.conversationType !== '1';
+    const chat: ChatRef = {
+      platform: PLATFORM,
+      tenant,
+      chatId: m.conversationId,
+      kind: group ? 'group' : 'dm',
+      ...(m.conversationTitle ? { title: m.conversationTitle } : {}),
+    };
+    const raw = textOf(m);
+    if (raw === null) {
+      this.track(
+        this.reply(m, chat, [
+          { text: 'I read text commands only; type help. / 我只能读取文字命令，请输入「帮助」。' },
+        ]),
+      );
+      return null;
+    }
+    const text = normalizeMentions(raw, m.atUsers ?? [], m.chatbotUserId);
+    const eventId = `msg:${m.msgId}`;
+    // Without card buttons, `confirm <id>` / `cancel <id>` stand for pressing them.
+    const typed = /^\/?(confirm|cancel|确认|取消)\s+([0-9a-f-]{36})$/i.exec(text.trim());
+    const replies = typed
+      ? await this.services.core.handleAction({
+          user,
+          chat,
+          actionId: `${/^(confirm|确认)$/i.test(typed[1]!) ? 'confirm' : 'cancel'}:${typed[2]!.toLowerCase()}`,
+          eventId,
+        })
+      : await this.services.core.handleMessage({ user, chat, text, eventId });
+    // The core has committed (and deduped): ack now, reply after.
+    if (replies.length) this.track(this.reply(m, chat, replies));
+    return null;
+  }
+
+  /** Replies to a command: through the sessionWebhook while valid, else the robot API; never lost. */
+  private async reply(m: RobotMessage, chat: ChatRef, replies: Message[]): Promise<void> {
+    const group = chat.kind === 'group';
+    const target: PostTarget = group
+      ? { tenant: chat.tenant, kind: 'chat', id: m.conversationId }
+      : { tenant: chat.tenant, kind: 'user', id: m.senderStaffId || m.senderId || '' };
+    for (const r of replies) {
+      try {
+        if (group) this.groups.take(m.conversationId);
+        const webhookValid =
+          m.sessionWebhook && (m.sessionWebhookExpiredTime ?? 0) - WEBHOOK_MARGIN_MS > Date.now();
+        if (webhookValid && !(r.card && this.cards)) {
+          try {
+            await this.api.webhook(m.sessionWebhook!, { msgtype: 'markdown', markdown: markdownOf(r, group) });
+            continue;
+          } catch (err) {
+            this.log.info({ err: String((err as Error).message) }, 'dingtalk sessionWebhook refused; using the robot API');
+          }
+        }
+        const ref = await this.send(target, r);
+        if (r.cardKey) {
+          const posted = { ...ref, chatId: chat.chatId };
+          await this.services.delivery.remember(r.cardKey, PLATFORM, posted, r.locale ?? 'zh', group ? 'group' : 'private');
+        }
+      } catch (err) {
+        // Throttled or failing now: the outbox delivers it later (it waits, never drops).
+        this.log.warn({ err: String((err as Error).message) }, 'dingtalk reply deferred to the outbox');
+        await this.enqueue(target, r, group ? 'group' : 'private');
+      }
+    }
+  }
+
+  private async enqueue(target: PostTarget, message: Message, audience: 'group' | 'private'): Promise<void> {
+    await this.db.insert(outbox).values({
+      platform: PLATFORM,
+      tenant: target.tenant,
+      targetKind: target.kind,
+      targetId: target.id,
+      op: 'post',
+      cardKey: message.cardKey ?? null,
+      payload: message,
+      locale: message.locale ?? 'zh',
+      audience,
+    });
+    void this.services.delivery.drain();
+  }
+
+  // ---------------------------------------------------------------- inbound: card button clicks
+
+  private async onCardCallback(frameId: string, data: unknown): Promise<unknown> {
+    const parsed = cardCallback.safeParse(data);
+    if (!parsed.success) {
+      this.log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'dingtalk: card callback not understood; dropped');
+      return null;
+    }
+    const cb = parsed.data;
+    let content: z.infer<typeof callbackContent>;
+    try {
+      content = callbackContent.parse(JSON.parse(cb.content));
+    } catch {
+      this.log.warn({ outTrackId: cb.outTrackId }, 'dingtalk: card callback content is not JSON; dropped');
+      return null;
+    }
+    const params = content.cardPrivateData?.params ?? {};
+    const actionId = typeof params.action === 'string' ? params.action : '';
+    const input = typeof params.input === 'string' ? params.input : '';
+    if (!actionId || actionId.startsWith('${')) return null;
+
+    const where = await this.chatOfCard(cb);
+    const user: InboundUser = { platform: PLATFORM, tenant: where.chat.tenant, externalId: cb.userId };
+    const locale = where.locale;
+    if (input) {
+      // No form on this card: tell the person what to type, privately on the card and in their chat.
+      const hint = inputHint({ id: actionId, input }, locale, where.chat.kind === 'group');
+      this.track(this.post({ tenant: user.tenant, kind: 'user', id: cb.userId }, { text: hint, locale }));
+      return privateHint(hint);
+    }
+    const work = this.services.core.handleAction({
+      user,
+      chat: where.chat,
+      actionId,
+      messageId: cb.outTrackId,
+      eventId: `card:${frameId}`,
+    });
+    const timeout = new Promise<null>((r) => setTimeout(() => r(null), CALLBACK_BUDGET_MS).unref?.());
+    const early = await Promise.race([work, timeout]);
+    // Whatever the core says goes to the clicker's own chat; the card itself is re-rendered through the outbox.
+    this.track(work.then((replies) => this.tellClicker(user, replies)));
+    if (!early) return privateHint(locale === 'en' ? 'Working on it…' : '处理中…');
+    return early.length ? privateHint(early[0]!.text) : null;
+  }
+
+  private async tellClicker(user: InboundUser, replies: Message[]): Promise<void> {
+    const target: PostTarget = { tenant: user.tenant, kind: 'user', id: user.externalId };
+    for (const r of replies) {
+      try {
+        const ref = await this.send(target, r);
+        if (r.cardKey)
+          await this.services.delivery.remember(r.cardKey, PLATFORM, ref, r.locale ?? 'zh', 'private');
+      } catch (err) {
+        this.log.warn({ err: String((err as Error).message) }, 'dingtalk click reply deferred to the outbox');
+        await this.enqueue(target, r, 'private');
+      }
+    }
+  }
+
+  /** Where the clicked card is: from where we posted it (any replica), else from the callback. */
+  private async chatOfCard(cb: z.infer<typeof cardCallback>): Promise<{ chat: ChatRef; locale: 'en' | 'zh' }> {
+    const [row] = await this.db
+      .select()
+      .from(postedCards)
+      .where(and(eq(postedCards.platform, PLATFORM), eq(postedCards.messageId, cb.outTrackId)))
+      .limit(1);
+    const locale = row?.locale === 'en' ? 'en' : 'zh';
+    if (row)
+      return {
+        chat: {
+          platform: PLATFORM,
+          tenant: row.tenant || cb.corpId || '',
+          chatId: row.chatId,
+          kind: row.audience === 'group' ? 'group' : 'dm',
+        },
+        locale,
+      };
+    const group = cb.spaceType === 'IM_GROUP' && cb.spaceId;
+    return {
+      chat: {
+        platform: PLATFORM,
+        tenant: cb.corpId ?? '',
+        chatId: group ? cb.spaceId! : cb.userId,
+        kind: group ? 'group' : 'dm',
+      },
+      locale,
+    };
+  }
+}
+
+function privateHint(text: string) {
+  return {
+    userPrivateData: { cardParamMap: { hint: text.slice(0, 900) } },
+    cardUpdateOptions: { updatePrivateDataByKey: true },
+  };
+}
+
+/** The command text of a robot message, or null for pictures, files and the like. */
+function textOf(m: RobotMessage): string | null {
+  if (m.msgtype === 'text' && m.text) return m.text.content.trim();
+  if (m.msgtype === 'richText') {
+    const rich = (m.content as { richText?: { text?: string }[] } | undefined)?.richText;
+    if (Array.isArray(rich))
+      return rich
+        .map((p) => p.text ?? '')
+        .join('')
+        .trim();
+  }
+  return null;
+}
+
+/**
+ * `@Nick` in the text → `<@staffId|Nick>`, matching the at-list in order. The bot's own mention is
+ * removed by DingTalk; if a client left it in, the extra leading mention is the bot and is dropped.
+ */
+export function normalizeMentions(
+  content: string,
+  atUsers: { dingtalkId?: string; staffId?: string }[],
+  botUserId: string | undefined,
+): string {
+  const people = atUsers.filter((u) => u.dingtalkId !== botUserId || !botUserId);
+  const botListed = botUserId !== undefined && atUsers.some((u) => u.dingtalkId === botUserId);
+  const pattern = /(^|\s)@([^\s@<>|]+)/g;
+  const count = [...content.matchAll(pattern)].length;
+  let skipBot = botListed && count === people.length + 1;
+  let i = 0;
+  const out = content.replace(pattern, (all, pre: string, name: string) => {
+    if (skipBot) {
+      skipBot = false;
+      return pre;
+    }
+    const who = people[i++];
+    if (!who) return all;
+    const id = who.staffId || who.dingtalkId;
+    return id ? `${pre}<@${id}|${name}>` : all;
+  });
+  return out.trim();
+}
