@@ -1,4 +1,560 @@
-// The Slack adapter (planned: see its issue). Returns null until it is configured and built.
-import type { AdapterFactory } from '../../src/core/adapter.ts';
+// The Slack adapter: slash commands /crm /lead /quote /order, Block Kit cards with buttons, modals for a
+// reason or a new quote/order, DMs and app mentions; outbound posts paced per channel, updated in place.
+// HTTP mode shares the app's one port (POST /slack/events); Socket Mode (SLACK_APP_TOKEN) needs no public URL.
+import { App, type Logger as BoltLogger, type LogLevel, type types } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Message } from '../../src/cards/card.ts';
+import type { AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
+import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import { loadOrg } from '../../src/core/org.ts';
+import { findPersonByIdentity, localeOf } from '../../src/core/people.ts';
+import type { CoreServices } from '../../src/core/services.ts';
+import type { Db } from '../../src/db/client.ts';
+import type { Locale } from '../../src/i18n/locale.ts';
+import { type Rendered, render } from './blocks.ts';
+import { loadSlackConfig, type SlackConfig } from './config.ts';
+import {
+  ADD_LINE,
+  FORM_CALLBACK,
+  formCommand,
+  formModal,
+  INPUT_CALLBACK,
+  inputModal,
+  inputValue,
+  MAX_LINES,
+  type ModalMeta,
+  unpackMeta,
+  type ViewState,
+} from './modals.ts';
+import { SlackOutbound } from './outbound.ts';
+import { sharedPortReceiver, slackRoutes } from './receiver.ts';
 
-export const createSlackAdapter: AdapterFactory = async () => null;
+export const PLATFORM = 'slack';
+
+export const createSlackAdapter: AdapterFactory = async (ctx) => {
+  const config = loadSlackConfig(ctx.env);
+  if (!config) return null;
+  return new SlackAdapter(config, ctx.services, ctx.db, ctx.log.child({ platform: PLATFORM }));
+};
+
+/** Where the answer to a person goes. */
+type Where = {
+  team: string;
+  channel: string;
+  kind: 'dm' | 'group';
+  user: string;
+  responseUrl?: string | undefined;
+  /** The conversation is the person's DM with the bot: answers are real messages there (cards updatable). */
+  botDm?: boolean;
+  /** The first answer replaces the ephemeral message whose button was pressed (no live buttons remain). */
+  replaceOriginal?: boolean;
+};
+
+type SlashBody = {
+  command: string;
+  text?: string;
+  team_id: string;
+  user_id: string;
+  channel_id: string;
+  channel_name?: string;
+  response_url?: string;
+  trigger_id: string;
+};
+
+type ButtonPayload = { action_id: string; value?: string; action_ts?: string };
+type ActionBody = {
+  type: string;
+  team?: { id: string } | null;
+  user: { id: string; team_id?: string };
+  channel?: { id: string; name?: string };
+  container?: { type: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+  message?: { ts: string; blocks?: { type: string; text?: { text?: string } }[] };
+  view?: { id: string; hash: string; private_metadata?: string; callback_id?: string };
+  actions: ButtonPayload[];
+  response_url?: string;
+  trigger_id: string;
+};
+
+type ViewBody = {
+  team?: { id: string } | null;
+  user: { id: string; team_id?: string };
+  view: { id: string; callback_id: string; private_metadata?: string; state: { values: ViewState } };
+};
+
+type EventBody = {
+  team_id?: string;
+  event_id?: string;
+  event: {
+    type: string;
+    subtype?: string;
+    channel_type?: string;
+    bot_id?: string;
+    user?: string;
+    text?: string;
+    channel: string;
+    team?: string;
+  };
+};
+
+type ButtonValue = { i: string; in?: { name: string; label: string; required: boolean } };
+
+export class SlackAdapter implements PlatformAdapter {
+  readonly platform = PLATFORM;
+  readonly bolt: App;
+  readonly out: SlackOutbound;
+  private botUserId: string | undefined;
+  private readonly users = new Map<string, { user: InboundUser; at: number }>();
+  readonly routes?: () => import('hono').Hono;
+
+  constructor(
+    private readonly config: SlackConfig,
+    private readonly services: CoreServices,
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {
+    const clientOptions = {
+      ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+      // A 429 is handed back to the outbox with its Retry-After instead of blocking the whole client.
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: config.retries ?? 2, minTimeout: 500, maxTimeout: 5000 },
+      logger: boltLogger(log),
+    };
+    const common = {
+      token: config.botToken,
+      clientOptions,
+      logger: boltLogger(log),
+      tokenVerificationEnabled: false,
+      // The adapter itself ignores messages from bots.
+      ignoreSelf: false,
+    };
+    this.bolt =
+      config.mode === 'socket'
+        ? new App({ ...common, appToken: config.appToken!, socketMode: true })
+        : new App({ ...common, receiver: sharedPortReceiver });
+    this.out = new SlackOutbound(this.bolt.client, log, config.channelIntervalMs);
+    if (config.mode === 'http') {
+      const signingSecret = config.signingSecret!;
+      this.routes = () => slackRoutes({ app: this.bolt, signingSecret, log });
+    }
+    this.listen();
+  }
+
+  // ---- lifecycle ----
+
+  async start(): Promise<void> {
+    try {
+      const who = await this.bolt.client.auth.test();
+      this.botUserId = who.user_id;
+      this.log.info({ team: who.team_id, bot: who.user_id, mode: this.config.mode }, 'Slack connected');
+    } catch (err) {
+      const mapped = this.out.mapError(err, 'auth.test');
+      this.log.error({ err: mapped }, 'Slack auth.test failed: check SLACK_BOT_TOKEN and SLACK_API_URL');
+    }
+    if (this.config.mode === 'socket') {
+      try {
+        await this.bolt.start();
+      } catch (err) {
+        this.log.error(
+          { err },
+          'Slack Socket Mode did not connect: check SLACK_APP_TOKEN (connections:write)',
+        );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.config.mode === 'socket') await this.bolt.stop().catch(() => {});
+  }
+
+  // ---- outbound: the outbox hands messages here ----
+
+  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+    const channel = target.kind === 'user' ? await this.out.dmChannel(target.id) : target.id;
+    return this.out.postMessage(target.tenant, channel, render(message));
+  }
+
+  async update(ref: PostedRef, message: Message): Promise<void> {
+    await this.out.update(ref, message);
+  }
+
+  // ---- inbound ----
+
+  private listen(): void {
+    this.bolt.command(/.*/, async ({ ack, body }) => {
+      const cmd = body as unknown as SlashBody;
+      const text = commandText(cmd.command, cmd.text ?? '');
+      const form = emptyForm(text);
+      await ack();
+      const where: Where = {
+        team: cmd.team_id,
+        channel: cmd.channel_id,
+        kind: cmd.channel_id.startsWith('D') ? 'dm' : 'group',
+        user: cmd.user_id,
+        responseUrl: cmd.response_url,
+      };
+      if (form) {
+        const opened = await this.openForm(form, cmd.trigger_id, where);
+        if (opened) return;
+      }
+      await this.runMessage(where, text, `cmd:${cmd.team_id}:${cmd.trigger_id}`, cmd.channel_name);
+    });
+
+    this.bolt.action({ type: 'block_actions' }, async ({ ack, body }) => {
+      await ack();
+      await this.onBlockAction(body as unknown as ActionBody);
+    });
+
+    this.bolt.view(INPUT_CALLBACK, async ({ ack, body }) => {
+      const b = body as unknown as ViewBody;
+      const meta = unpackMeta(b.view.private_metadata);
+      const value = inputValue(b.view.state.values);
+      if (!meta?.a) return void (await ack());
+      if (!value && !meta.o) {
+        const locale = await this.localeOf(meta.t, b.user.id);
+        await ack({
+          response_action: 'errors',
+          errors: { sr_value: locale === 'en' ? 'Please write something' : '请填写内容' },
+        });
+        return;
+      }
+      await ack();
+      const name = meta.q ?? 'note';
+      const where = this.whereFromMeta(meta, b.user.id);
+      const user = await this.inboundUser(meta.t, b.user.id);
+      const replies = await this.services.core.handleAction({
+        user,
+        chat: this.chatRef(where),
+        actionId: meta.a,
+        ...(meta.m ? { messageId: meta.m } : {}),
+        eventId: `view:${meta.t}:${b.view.id}`,
+        ...(value ? { values: { [name]: value } } : {}),
+      });
+      await this.answer(where, replies);
+    });
+
+    this.bolt.view(new RegExp(`^(${FORM_CALLBACK.quote}|${FORM_CALLBACK.order})$`), async ({ ack, body }) => {
+      const b = body as unknown as ViewBody;
+      const meta = unpackMeta(b.view.private_metadata);
+      if (!meta?.f) return void (await ack());
+      const locale = await this.localeOf(meta.t, b.user.id);
+      const result = formCommand(meta.f, meta.n ?? 1, b.view.state.values, locale);
+      if (!result.ok) {
+        await ack({ response_action: 'errors', errors: result.errors });
+        return;
+      }
+      await ack();
+      await this.runMessage(this.whereFromMeta(meta, b.user.id), result.text, `view:${meta.t}:${b.view.id}`);
+    });
+
+    this.bolt.event('message', async ({ body }) => {
+      const b = body as unknown as EventBody;
+      const e = b.event;
+      if (e.channel_type !== 'im' || e.subtype || e.bot_id || !e.user || e.user === this.botUserId) return;
+      const team = b.team_id ?? e.team ?? '';
+      const where: Where = { team, channel: e.channel, kind: 'dm', user: e.user, botDm: true };
+      await this.runMessage(where, (e.text ?? '').trim() || 'help', `evt:${team}:${b.event_id}`);
+    });
+
+    this.bolt.event('app_mention', async ({ body }) => {
+      const b = body as unknown as EventBody;
+      const e = b.event;
+      if (e.bot_id || !e.user) return;
+      const team = b.team_id ?? e.team ?? '';
+      const text = (e.text ?? '').replace(/<@([A-Z0-9]+)(\|[^>]*)?>/g, (m, id) =>
+        id === this.botUserId ? '' : m,
+      );
+      const where: Where = {
+        team,
+        channel: e.channel,
+        kind: e.channel.startsWith('D') ? 'dm' : 'group',
+        user: e.user,
+      };
+      await this.runMessage(where, text.trim() || 'help', `evt:${team}:${b.event_id}`);
+    });
+
+    this.bolt.error(async (err) => {
+      this.log.error({ err }, 'Slack listener failed');
+    });
+  }
+
+  private async runMessage(where: Where, text: string, eventId: string, title?: string): Promise<void> {
+    try {
+      if (where.kind === 'dm' && where.botDm === undefined) where.botDm = await this.isBotDm(where);
+      const user = await this.inboundUser(where.team, where.user);
+      const replies = await this.services.core.handleMessage({
+        user,
+        chat: this.chatRef(where, title),
+        text,
+        eventId,
+      });
+      await this.answer(where, replies);
+    } catch (err) {
+      this.log.error({ err, user: where.user, channel: where.channel }, 'Slack command failed');
+    }
+  }
+
+  private async onBlockAction(b: ActionBody): Promise<void> {
+    const action = b.actions[0];
+    if (!action) return;
+    const team = b.team?.id ?? b.user.team_id ?? '';
+    if (action.action_id === ADD_LINE && b.view) {
+      const meta = unpackMeta(b.view.private_metadata);
+      if (!meta?.f) return;
+      const locale = await this.localeOf(team, b.user.id);
+      const view = formModal(meta.f, Math.min((meta.n ?? 1) + 1, MAX_LINES), meta, locale);
+      try {
+        await this.bolt.client.views.update({
+          view_id: b.view.id,
+          hash: b.view.hash,
+          view: view as unknown as types.View,
+        });
+      } catch (err) {
+        this.log.warn({ err: this.out.mapError(err, 'views.update') }, 'could not add a line to the form');
+      }
+      return;
+    }
+    const pressed = parseValue(action);
+    if (!pressed) return;
+    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
+    const ephemeral = Boolean(b.container?.is_ephemeral);
+    const messageTs = b.container?.message_ts ?? b.message?.ts;
+    const where: Where = {
+      team,
+      channel,
+      kind: channel.startsWith('D') ? 'dm' : 'group',
+      user: b.user.id,
+      responseUrl: b.response_url,
+      replaceOriginal: ephemeral,
+    };
+    if (pressed.in) {
+      const locale = await this.localeOf(team, b.user.id);
+      const header = b.message?.blocks?.find((x) => x.type === 'header')?.text?.text ?? '';
+      const meta: ModalMeta = {
+        t: team,
+        c: channel,
+        k: where.kind,
+        a: pressed.i,
+        ...(b.response_url ? { r: b.response_url } : {}),
+        ...(messageTs ? { m: messageTs } : {}),
+        ...(ephemeral ? { e: true } : {}),
+      };
+      const label = (action as { text?: { text?: string } }).text?.text ?? pressed.in.label;
+      const view = inputModal(
+        { id: pressed.i, label, style: 'default', input: pressed.in },
+        header,
+        meta,
+        locale,
+      );
+      try {
+        await this.bolt.client.views.open({ trigger_id: b.trigger_id, view: view as unknown as types.View });
+      } catch (err) {
+        this.log.warn({ err: this.out.mapError(err, 'views.open') }, 'could not open the form');
+        const text =
+          locale === 'en'
+            ? `Type it instead: ${pressed.i.replace(/^run:/, '')} ${pressed.in.name}="…"`
+            : `请改为输入：${pressed.i.replace(/^run:/, '')} ${pressed.in.name}="…"`;
+        await this.answer({ ...where, replaceOriginal: false }, [{ text }]);
+      }
+      return;
+    }
+    try {
+      if (where.kind === 'dm') where.botDm = !ephemeral && (await this.isBotDm(where));
+      const user = await this.inboundUser(team, b.user.id);
+      const replies = await this.services.core.handleAction({
+        user,
+        chat: this.chatRef(where),
+        actionId: pressed.i,
+        ...(messageTs ? { messageId: messageTs } : {}),
+        // The same press delivered twice has the same trigger_id; a second click is a new press that the
+        // core answers from the state (already decided), changing nothing.
+        eventId: `act:${team}:${b.trigger_id}`,
+      });
+      await this.answer(where, replies);
+    } catch (err) {
+      this.log.error({ err, user: b.user.id }, 'Slack button failed');
+    }
+  }
+
+  /** Sends the core's replies to the person who spoke or pressed. */
+  private async answer(where: Where, replies: Message[]): Promise<void> {
+    let replace = where.replaceOriginal === true;
+    for (const reply of replies) {
+      const body = render(reply);
+      try {
+        if (where.botDm) {
+          const ref = await this.out.postMessage(where.team, where.channel, body);
+          if (reply.cardKey)
+            await this.services.delivery.remember(
+              reply.cardKey,
+              PLATFORM,
+              ref,
+              reply.locale ?? 'zh',
+              'private',
+            );
+        } else if (where.responseUrl) {
+          await this.respond(where.responseUrl, body, replace);
+        } else {
+          await this.out.postEphemeral(where.channel, where.user, reply);
+        }
+      } catch (err) {
+        this.log.error({ err, channel: where.channel, user: where.user }, 'could not answer on Slack');
+      }
+      replace = false;
+    }
+  }
+
+  /** Answers through the response_url of a command or button (ephemeral: only the person sees it). */
+  private async respond(url: string, body: Rendered, replaceOriginal: boolean): Promise<void> {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        response_type: 'ephemeral',
+        ...(replaceOriginal ? { replace_original: true } : {}),
+        text: body.text,
+        ...(body.blocks ? { blocks: body.blocks } : {}),
+      }),
+    });
+    if (!res.ok) throw new Error(`response_url answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  }
+
+  private async openForm(kind: 'quote' | 'order', triggerId: string, where: Where): Promise<boolean> {
+    const locale = await this.localeOf(where.team, where.user);
+    const meta: ModalMeta = {
+      t: where.team,
+      c: where.channel,
+      k: where.kind,
+      ...(where.responseUrl ? { r: where.responseUrl } : {}),
+    };
+    try {
+      await this.bolt.client.views.open({
+        trigger_id: triggerId,
+        view: formModal(kind, 1, meta, locale) as unknown as types.View,
+      });
+      return true;
+    } catch (err) {
+      this.log.warn(
+        { err: this.out.mapError(err, 'views.open') },
+        'could not open the form; answering with usage',
+      );
+      return false;
+    }
+  }
+
+  private whereFromMeta(meta: ModalMeta, user: string): Where {
+    return {
+      team: meta.t,
+      channel: meta.c,
+      kind: meta.k,
+      user,
+      ...(meta.r ? { responseUrl: meta.r } : {}),
+      ...(meta.e ? { replaceOriginal: true } : {}),
+    };
+  }
+
+  private chatRef(where: Where, title?: string): ChatRef {
+    return {
+      platform: PLATFORM,
+      tenant: where.team,
+      chatId: where.channel,
+      kind: where.kind,
+      ...(title && title !== 'directmessage' && title !== 'privategroup' ? { title } : {}),
+    };
+  }
+
+  private async isBotDm(where: Where): Promise<boolean> {
+    if (!where.channel.startsWith('D')) return false;
+    try {
+      return (await this.out.dmChannel(where.user)) === where.channel;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The person behind a Slack user id, with name and email from users.info (cached for an hour). */
+  async inboundUser(team: string, userId: string): Promise<InboundUser> {
+    const key = `${team}:${userId}`;
+    const cached = this.users.get(key);
+    if (cached && Date.now() - cached.at < 3600_000) return cached.user;
+    const user: InboundUser = { platform: PLATFORM, tenant: team, externalId: userId };
+    try {
+      const res = await this.bolt.client.users.info({ user: userId });
+      const u = res.user as
+        | {
+            name?: string;
+            real_name?: string;
+            profile?: { real_name?: string; display_name?: string; email?: string };
+          }
+        | undefined;
+      const name = u?.real_name || u?.profile?.real_name || u?.profile?.display_name || u?.name;
+      if (name) user.name = name;
+      if (u?.profile?.email) user.email = u.profile.email;
+      this.users.set(key, { user, at: Date.now() });
+    } catch (err) {
+      this.log.warn({ err: this.out.mapError(err, 'users.info'), user: userId }, 'users.info failed');
+    }
+    return user;
+  }
+
+  private async localeOf(team: string, userId: string): Promise<Locale> {
+    try {
+      const org = await loadOrg(this.db);
+      const found = await findPersonByIdentity(this.db, {
+        platform: PLATFORM,
+        tenant: team,
+        externalId: userId,
+      });
+      return found ? localeOf(found.person, org) : org.locale;
+    } catch {
+      return 'zh';
+    }
+  }
+}
+
+/** `/lead add …` means `lead add …`; `/crm` alone means `help`. */
+export function commandText(command: string, text: string): string {
+  const noun = command.replace(/^\//, '').toLowerCase();
+  const rest = text.trim();
+  if (noun === 'lead' || noun === 'quote' || noun === 'order')
+    return rest ? `${noun} ${rest}` : `help ${noun}`;
+  return rest || 'help';
+}
+
+const NEW_FORM = /^\/?(quote|quotation|报价|報價|order|订单|訂單)\s+(new|create|add|新建)$/i;
+
+/** `quote new` / `order new` with nothing after: open the form instead. */
+export function emptyForm(text: string): 'quote' | 'order' | null {
+  const m = NEW_FORM.exec(text.trim());
+  if (!m) return null;
+  return /^(quote|quotation|报价|報價)$/i.test(m[1]!) ? 'quote' : 'order';
+}
+
+function parseValue(action: ButtonPayload): ButtonValue | null {
+  const raw = action.value ?? action.action_id;
+  if (raw.startsWith('{')) {
+    try {
+      const v = JSON.parse(raw) as ButtonValue;
+      return typeof v.i === 'string' ? v : null;
+    } catch {
+      return null;
+    }
+  }
+  return { i: raw };
+}
+
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ sdk: 'slack' });
+  let level = 'info' as LogLevel;
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
