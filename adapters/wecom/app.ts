@@ -1,0 +1,299 @@
+// The self-built app (自建应用) transport: WeCom calls our HTTP endpoint (signed and encrypted), we answer
+// through the app message API (message/send, message/update_template_card) with a cached access token.
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Card, Message } from '../../src/cards/card.ts';
+import {
+  PermanentDeliveryError,
+  type PostedRef,
+  type PostTarget,
+  RetryLaterError,
+} from '../../src/core/delivery.ts';
+import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import { buttonCard, cutBytes, hasButtons, messageAsText, NOOP_KEY, newTaskId } from './cards.ts';
+import type { AppSettings } from './config.ts';
+import { CallbackCryptoError, decryptMessage, signatureMatches } from './crypto.ts';
+import type { Shared } from './shared.ts';
+import { maxOutboxId, newestRender, PLATFORM, postedCard, webhookKeyOf } from './store.ts';
+import { apiError } from './webhook.ts';
+
+/** A field of WeCom's flat XML (CDATA or plain). */
+export function xmlField(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(xml);
+  return m ? (m[1] ?? m[2] ?? '') : undefined;
+}
+
+type ApiResult = {
+  errcode: number;
+  errmsg: string;
+  access_token?: string;
+  expires_in?: number;
+  response_code?: string;
+};
+
+export class AppTransport {
+  private token: { value: string; until: number } | null = null;
+  private tokenFetch: Promise<string> | null = null;
+  /** task_id → the response_code that may update that card once (from message/send or a click). */
+  private readonly codes = new Map<string, string>();
+  /** Callback work in flight, so stop() and tests can wait for it. */
+  readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly s: Shared,
+    private readonly app: AppSettings,
+  ) {}
+
+  get tenant(): string {
+    return this.app.corpId;
+  }
+
+  routes(): Hono {
+    const http = new Hono();
+    const path = this.app.callbackPath;
+    // URL verification when the callback URL is saved in the admin console.
+    http.get(path, (c) => {
+      const q = c.req.query();
+      const { msg_signature: sig, timestamp, nonce, echostr } = q;
+      if (!sig || !timestamp || !nonce || !echostr) return c.text('missing parameters', 400);
+      if (!signatureMatches(sig, this.app.token, timestamp, nonce, echostr)) {
+        this.s.log.warn('wecom callback: URL verification with a bad signature refused');
+        return c.text('bad signature', 403);
+      }
+      try {
+        return c.text(decryptMessage(this.app.encodingAESKey, echostr, this.app.corpId));
+      } catch (err) {
+        this.s.log.warn({ err: (err as Error).message }, 'wecom callback: echostr did not decrypt');
+        return c.text('bad echostr', 403);
+      }
+    });
+    http.post(path, async (c) => {
+      const { msg_signature: sig, timestamp, nonce } = c.req.query();
+      const body = await c.req.text();
+      const encrypted = xmlField(body, 'Encrypt');
+      if (!sig || !timestamp || !nonce || !encrypted) return c.text('missing parameters', 400);
+      if (!signatureMatches(sig, this.app.token, timestamp, nonce, encrypted)) {
+        this.s.log.warn('wecom callback: bad signature refused');
+        return c.text('bad signature', 403);
+      }
+      let xml: string;
+      try {
+        xml = decryptMessage(this.app.encodingAESKey, encrypted, this.app.corpId);
+      } catch (err) {
+        const why = err instanceof CallbackCryptoError ? err.message : 'decrypt failed';
+        this.s.log.warn({ why }, 'wecom callback: message did not decrypt');
+        return c.text('bad message', 403);
+      }
+      // Answer at once (WeCom retries after 5 s); the work goes on and its replies use the API.
+      const work = this.handle(xml).catch((err) =>
+        this.s.log.error({ err }, 'wecom callback: handling failed'),
+      );
+      this.inflight.add(work);
+      void work.finally(() => this.inflight.delete(work));
+      return c.text('');
+    });
+    return http;
+  }
+
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  private user(id: string): InboundUser {
+    return { platform: PLATFORM, tenant: this.tenant, externalId: id };
+  }
+
+  private chat(id: string): ChatRef {
+    return { platform: PLATFORM, tenant: this.tenant, chatId: `dm:${id}`, kind: 'dm' };
+  }
+
+  private async handle(xml: string): Promise<void> {
+    const type = xmlField(xml, 'MsgType');
+    const userId = xmlField(xml, 'FromUserName');
+    if (!userId || !/^[\w.@-]{1,64}$/.test(userId)) {
+      this.s.log.warn('wecom callback: malformed message dropped');
+      return;
+    }
+    const chat = this.chat(userId);
+    if (type === 'text') {
+      const msgId = xmlField(xml, 'MsgId');
+      const text = xmlField(xml, 'Content') ?? '';
+      const replies = await this.s.handleText(
+        this.user(userId),
+        chat,
+        text.trim(),
+        `app:msg:${msgId ?? randomBytes(8).toString('hex')}`,
+      );
+      await this.replyAll(userId, replies);
+      return;
+    }
+    if (type === 'event' && xmlField(xml, 'Event') === 'template_card_event') {
+      const key = xmlField(xml, 'EventKey');
+      const taskId = xmlField(xml, 'TaskId');
+      const code = xmlField(xml, 'ResponseCode');
+      if (!key || !taskId) {
+        this.s.log.warn('wecom callback: malformed card event dropped');
+        return;
+      }
+      if (code) this.codes.set(taskId, code);
+      if (key === NOOP_KEY) return;
+      const before = await maxOutboxId(this.s.db);
+      const replies = await this.s.services.core.handleAction({
+        user: this.user(userId),
+        chat,
+        actionId: key,
+        messageId: taskId,
+        eventId: `app:evt:${code ?? `${userId}:${xmlField(xml, 'CreateTime')}:${taskId}:${key}`}`,
+      });
+      const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
+      const render = await newestRender(this.s.db, ref.tenant, ref.chatId, taskId, before);
+      if (render && !this.s.alreadyShows(ref, render.message))
+        await this.updateCard(ref, render.message, render.locale).catch(() => false);
+      await this.replyAll(userId, replies);
+      return;
+    }
+    this.s.log.debug({ type }, 'wecom callback: ignored');
+  }
+
+  private async replyAll(userId: string, replies: Message[]): Promise<void> {
+    for (const r of replies) {
+      await this.s.quota.acquire(`app:${userId}`);
+      try {
+        const ref = await this.send(userId, r);
+        await this.s.remember(r.cardKey, ref, r.locale, true);
+      } catch (err) {
+        this.s.log.warn({ err: String(err) }, 'wecom app: reply failed');
+      }
+    }
+  }
+
+  // ---- the API ----
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.token.until > Date.now()) return this.token.value;
+    this.tokenFetch ??= (async () => {
+      try {
+        const url = `${this.s.settings.apiUrl}/cgi-bin/gettoken?corpid=${encodeURIComponent(this.app.corpId)}&corpsecret=${encodeURIComponent(this.app.secret)}`;
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        const json = (await res.json()) as ApiResult;
+        if (json.errcode !== 0 || !json.access_token)
+          throw apiError(json.errcode, `gettoken: ${json.errmsg}`, this.s.settings.quota.throttledRetryMs);
+        // Refreshed five minutes early; WeCom's tokens live 7200 s.
+        this.token = {
+          value: json.access_token,
+          until: Date.now() + ((json.expires_in ?? 7200) - 300) * 1000,
+        };
+        return json.access_token;
+      } finally {
+        this.tokenFetch = null;
+      }
+    })();
+    return this.tokenFetch;
+  }
+
+  private async call(path: string, body: unknown, retried = false): Promise<ApiResult> {
+    const token = await this.accessToken();
+    const res = await fetch(
+      `${this.s.settings.apiUrl}/cgi-bin/${path}?access_token=${encodeURIComponent(token)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
+    const json = (await res.json()) as ApiResult;
+    if ([40014, 42001, 41001].includes(json.errcode) && !retried) {
+      this.token = null; // expired or revoked: fetch a new one once
+      return this.call(path, body, true);
+    }
+    if (json.errcode !== 0)
+      throw apiError(json.errcode, `${path}: ${json.errmsg}`, this.s.settings.quota.throttledRetryMs);
+    return json;
+  }
+
+  private async send(userId: string, m: Message): Promise<PostedRef> {
+    const locale = m.locale ?? 'zh';
+    const base = { touser: userId, agentid: this.app.agentId };
+    if (hasButtons(m)) {
+      const taskId = newTaskId();
+      const json = await this.call('message/send', {
+        ...base,
+        msgtype: 'template_card',
+        template_card: buttonCard(m.card!, taskId, locale),
+      });
+      if (json.response_code) this.codes.set(taskId, json.response_code);
+      return { tenant: this.tenant, chatId: `dm:${userId}`, messageId: taskId };
+    }
+    await this.call('message/send', {
+      ...base,
+      msgtype: 'text',
+      text: { content: cutBytes(messageAsText(m, locale).replace(/\*\*/g, ''), 2000) },
+    });
+    return {
+      tenant: this.tenant,
+      chatId: `dm:${userId}`,
+      messageId: `msg_${randomBytes(8).toString('hex')}`,
+    };
+  }
+
+  /** Replaces a card through its response_code (once each; a click brings a new one). */
+  private async updateCard(ref: PostedRef, m: Message, locale: 'en' | 'zh'): Promise<boolean> {
+    const code = this.codes.get(ref.messageId);
+    if (!code) return false;
+    this.codes.delete(ref.messageId);
+    const card: Card = m.card ?? { title: m.text, fields: [], actions: [] };
+    await this.call('message/update_template_card', {
+      userids: [ref.chatId.slice(3)],
+      agentid: this.app.agentId,
+      response_code: code,
+      template_card: buttonCard(card, ref.messageId, locale),
+    });
+    this.s.markShown(ref, m);
+    return true;
+  }
+
+  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+    if (target.kind === 'chat') {
+      // An app reaches people, not group chats: a bound group robot carries notices there.
+      const key = await webhookKeyOf(this.s.db, this.tenant, target.id);
+      if (!key)
+        throw new PermanentDeliveryError(
+          'wecom app mode cannot post to a group chat without a group robot webhook',
+        );
+      await this.s.webhook.send(key, messageAsText(message, message.locale ?? 'zh'));
+      return {
+        tenant: this.tenant,
+        chatId: target.id,
+        messageId: `webhook_${randomBytes(8).toString('hex')}`,
+      };
+    }
+    const wait = this.s.quota.take(`app:${target.id}`);
+    if (wait > 0) throw new RetryLaterError(`wecom app: quota reached for ${target.id}`, wait);
+    return this.send(target.id, message);
+  }
+
+  async update(ref: PostedRef, message: Message): Promise<void> {
+    if (this.s.alreadyShows(ref, message) || !ref.chatId.startsWith('dm:')) return;
+    const copy = await postedCard(this.s.db, ref.tenant, ref.chatId, ref.messageId);
+    const locale = copy?.locale === 'en' ? 'en' : 'zh';
+    try {
+      if (await this.updateCard(ref, message, locale)) return;
+    } catch (err) {
+      this.s.log.warn({ err: String(err) }, 'wecom app: card update refused; a follow-up will say it');
+    }
+    const userId = ref.chatId.slice(3);
+    const wait = this.s.quota.take(`app:${userId}`);
+    if (wait > 0) throw new RetryLaterError(`wecom app: quota reached for ${userId}`, wait);
+    const posted = await this.send(userId, { ...message, locale });
+    this.s.markShown(ref, message);
+    if (hasButtons(message) && message.cardKey && copy)
+      await this.s.services.delivery.remember(
+        message.cardKey,
+        PLATFORM,
+        posted,
+        copy.locale,
+        copy.audience as 'private' | 'group',
+      );
+  }
+}

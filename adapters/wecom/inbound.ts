@@ -1,0 +1,45 @@
+// Turning what a WeCom person typed into the command text the core reads.
+import type { Db } from '../../src/db/client.ts';
+import { userIdFor } from './store.ts';
+
+/**
+ * WeCom puts the bot's @mention into the text (followed by U+2005). In a group the bot is only called
+ * when mentioned, so a leading @… is the bot; a configured bot name is stripped wherever it appears.
+ */
+export function stripBotMention(text: string, group: boolean, botName?: string): string {
+  let t = text.replace(/[\u2005\u00a0\u3000]/g, ' ');
+  if (botName) t = t.split(`@${botName}`).join(' ');
+  if (group) t = t.replace(/^\s*[@＠]\S+\s*/, '');
+  return t.trim();
+}
+
+/** `@userid` (or a known display name) → `<@userid>`, so the core resolves it on this platform. */
+export async function normalizeMentions(db: Db, tenant: string, text: string): Promise<string> {
+  const parts = text.split(/(^|\s)[@＠]([^\s@＠<>]+)/g);
+  if (parts.length === 1) return text;
+  let out = '';
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 3 === 0) out += parts[i];
+    else if (i % 3 === 1) out += parts[i];
+    else {
+      const name = parts[i]!;
+      const id = await userIdFor(db, tenant, name);
+      out += id ? `<@${id}>` : `@${name}`;
+    }
+  }
+  return out;
+}
+
+const BIND = /^\s*\/?(admin|管理)\s+(bind|绑定)\s/i;
+const WEBHOOK = /(^|\s)(webhook|机器人)\s*[=＝:：]\s*(\S+)/i;
+
+/** `admin bind finance webhook=<key>`: the command without the key, and the key (not for the core's logs). */
+export function splitWebhookBind(text: string): { text: string; key: string } | null {
+  if (!BIND.test(text)) return null;
+  const m = WEBHOOK.exec(text);
+  if (!m) return null;
+  const key = m[3]!.replace(/^.*[?&]key=/, '');
+  return { text: text.replace(m[0], ' ').replace(/\s+/g, ' ').trim(), key };
+}
+
+export const WEBHOOK_KEY = /^[A-Za-z0-9-]{8,64}$/;
