@@ -11,6 +11,7 @@ import { type Config, loadConfig } from './config.ts';
 import type { PlatformAdapter } from './core/adapter.ts';
 import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
+import { promoteAdmins } from './core/people.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { seedBasics } from './db/seed.ts';
 import { commandTable } from './flows/index.ts';
@@ -35,6 +36,8 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await database.migrate();
   await seedBasics(database.db, config.org);
+  const promoted = await promoteAdmins(database.db, config.admins);
+  if (promoted) log.info({ promoted }, 'made the people listed in ADMINS admins');
 
   const delivery = new Delivery(database.db, log.child({ part: 'delivery' }));
   const core = new Core({

@@ -117,7 +117,9 @@ describe('refusals change nothing', () => {
       /pending approval; send needs it to be approved/,
     );
     await d.say('li', 'order new customer=C-0001 item="A | | 1 | 100"');
-    expect((await d.say('li', 'order submit SO-0001')).text).toMatch(/missing delivery, place, payment/);
+    expect((await d.say('li', 'order submit SO-0001')).text).toMatch(
+      /missing delivery date, delivery place, payment terms/,
+    );
     expect((await d.say('li', 'order complete SO-0001')).text).toMatch(/is draft, so it cannot be completed/);
     expect((await d.say('li', 'order change SO-0001 place=X reason=y')).text).toMatch(/still a draft/);
     expect(await count(`orders where status = 'draft'`)).toBe(1);

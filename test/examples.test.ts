@@ -98,6 +98,19 @@ describe('core examples in English', () => {
     expect(q).toEqual({ total_minor: '710000', valid_until: '2026-12-31', tax_included: true });
   });
 
+  it('quote submit, approval approve, quote send, quote feedback', async () => {
+    expect((await d.say('li', 'order new from=Q-0001 place=Shenzhen')).text).toMatch(
+      /made from an approved quote/,
+    );
+    expect((await d.say('li', 'quote submit Q-0001')).text).toContain('A-0001');
+    expect((await d.say('wang', 'approval list')).text).toContain('A-0001');
+    expect((await d.say('wang', 'approval approve A-0001 note="ok"')).text).toMatch(/now approved/);
+    expect((await d.say('li', 'quote send Q-0001')).text).toMatch(/sent to the customer/);
+    expect((await d.say('li', 'quote feedback Q-0001 result=accepted note="signs next week"')).text).toMatch(
+      /accepted/,
+    );
+  });
+
   it('order new from a quote copies its items', async () => {
     const r = await d.say(
       'li',
@@ -166,8 +179,11 @@ describe('core examples in Chinese', () => {
     );
     expect(q.text).toContain('Q-0002');
     expect(q.text).toContain('¥5,950.00');
+    expect((await d.say('chen', '报价 提交 Q-0002')).text).toContain('A-0002');
+    expect((await d.say('wang', '审批 同意 A-0002')).text).toMatch(/now approved/);
     const o = await d.say('chen', '订单 新建 基于=Q-0002 交期=2027-01-20 交货地点=上海 付款="预付30%"');
     expect(o.text).toContain('SO-0002');
+    expect((await d.say('chen', '订单 提交 SO-0002')).text).toContain('A-0003');
   });
 
   it('帮助', async () => {

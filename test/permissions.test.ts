@@ -79,7 +79,9 @@ describe('role checks', () => {
   it('production sees no draft order and no prices', async () => {
     expect((await d.say('sun', 'order show SO-0001')).text).toMatch(/cannot see SO-0001/);
     expect((await d.say('sun', 'order list')).text).not.toContain('SO-0001');
-    expect((await d.say('zhao', 'order show SO-0001')).text).toContain('¥355.00');
+    // Until the manager approves, an order is the rep's draft: no other department sees it.
+    expect((await d.say('zhao', 'order show SO-0001')).text).toMatch(/cannot see SO-0001 yet/);
+    expect((await d.say('wang', 'order show SO-0001')).text).toContain('¥355.00');
   });
 });
 

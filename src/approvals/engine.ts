@@ -2,7 +2,7 @@
 // twice or two approvers pressing together produce exactly one decision; the loser is told who won.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { FlowContext } from '../core/context.ts';
-import { refuse, refuseAudited } from '../core/errors.ts';
+import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
 import { approvalEvents, approvalSeats, approvals, departments, people } from '../db/schema.ts';
 import type { SeatRule, StepPlan, SubjectType } from './policy.ts';
 
@@ -144,7 +144,7 @@ export async function openApproval(
 export async function loadApproval(ctx: FlowContext, number: string, forUpdate = false): Promise<Approval> {
   const q = ctx.tx.select().from(approvals).where(eq(approvals.number, number));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuse(`There is no approval ${number}.`, `审批 ${number} 不存在。`);
+  return row ?? refuseInput(`There is no approval ${number}.`, `审批 ${number} 不存在。`);
 }
 
 export async function seatsOf(ctx: FlowContext, approvalId: number): Promise<Seat[]> {

@@ -19,7 +19,8 @@ const PROBLEMS: Record<string, { en: string; zh: string }> = {
     en: 'a date such as 2026-12-04, 12-04, today, tomorrow, +3d, "next monday", optionally with a time 14:30',
     zh: '日期，例如 2026-12-04、12-04、今天、明天、+3d、下周一，可加时间 14:30',
   },
-  choice: { en: 'one of', zh: '以下之一' },
+  choice: { en: 'one of', zh: '以下之一：' },
+  timezone: { en: 'an IANA time zone', zh: 'IANA 时区' },
 };
 
 const say = (locale: Locale, en: string, zh: string) => (locale === 'en' ? en : zh);
@@ -108,7 +109,17 @@ export function renderCommandError(
         ) + usage
       );
     case 'unknown_key': {
-      const keys = Object.keys(error.command.keys).map(key).join(', ');
+      const names = Object.keys(error.command.keys).map(key);
+      if (names.length === 0) {
+        return (
+          say(
+            locale,
+            `"${clip(error.key)}" is not understood: this command takes no keys.`,
+            `无法理解“${clip(error.key)}”：此命令不接受任何键。`,
+          ) + usage
+        );
+      }
+      const keys = names.join(locale === 'en' ? ', ' : '、');
       return (
         say(
           locale,
@@ -133,9 +144,18 @@ export function renderCommandError(
           `${key(error.key)}= 太长（最多 ${error.max} 个字符）。`,
         ) + usage
       );
+    case 'too_many':
+      return (
+        say(
+          locale,
+          `Too many ${key(error.key)}= lines (at most ${error.max}); split it into several records.`,
+          `${key(error.key)}= 行数过多（最多 ${error.max} 行），请拆分为多条记录。`,
+        ) + usage
+      );
     case 'bad_value': {
       const p = PROBLEMS[error.params.problem] ?? { en: 'a valid value', zh: '有效的值' };
-      const choices = error.params.choices ? ` ${error.params.choices.join(', ')}` : '';
+      const list = locale === 'zh' ? (error.params.choicesZh ?? error.params.choices) : error.params.choices;
+      const choices = list ? ` ${list.join(locale === 'zh' ? '、' : ', ')}` : '';
       const eg =
         error.params.example && !error.params.choices
           ? say(locale, ` (e.g. ${error.params.example})`, `（例如 ${error.params.example}）`)
@@ -157,15 +177,15 @@ export function renderCommandError(
         ) + usage
       );
     case 'missing_word':
-      return say(locale, `Missing: ${error.name}.`, `缺少：${error.name}。`) + usage;
+      return say(locale, `Missing: ${error.name.en}.`, `缺少：${error.name.zh}。`) + usage;
     case 'missing_mention':
       return say(locale, 'Say who, with @name.', '请用 @姓名 指明是谁。') + usage;
     case 'stray_mention':
       return (
         say(
           locale,
-          'This command takes no more than one @mention here.',
-          '此命令在这里不接受多余的 @提及。',
+          error.command.mention ? 'This command takes only one @mention.' : 'This command takes no @mention.',
+          error.command.mention ? '此命令只接受一个 @提及。' : '此命令不接受 @提及。',
         ) + usage
       );
   }

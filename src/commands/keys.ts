@@ -17,7 +17,7 @@ import {
 } from './values.ts';
 
 /** Params of a value problem, read back by errors.ts. */
-export type ProblemParams = { problem: string; example: string; choices?: string[] };
+export type ProblemParams = { problem: string; example: string; choices?: string[]; choicesZh?: string[] };
 
 function fromParser<T>(parser: (raw: string) => Parsed<T>) {
   return z.string().transform((raw, ctx): T => {
@@ -44,13 +44,22 @@ function choice<const T extends string>(options: Record<T, readonly string[]>) {
     for (const a of aliases) index.set(a.toLowerCase(), value);
   }
   const names = Object.keys(options);
+  // Chinese readers are offered the Chinese words (the first alias written in Chinese).
+  const namesZh = (Object.entries(options) as [T, readonly string[]][]).map(
+    ([value, aliases]) => aliases.find((a) => /[\u4e00-\u9fff]/.test(a)) ?? value,
+  );
   return z.string().transform((raw, ctx): T => {
     const v = index.get(raw.trim().toLowerCase());
     if (v) return v;
     ctx.addIssue({
       code: 'custom',
       message: 'choice',
-      params: { problem: 'choice', example: names[0]!, choices: names } satisfies ProblemParams,
+      params: {
+        problem: 'choice',
+        example: names[0]!,
+        choices: names,
+        choicesZh: namesZh,
+      } satisfies ProblemParams,
     });
     return z.NEVER;
   });

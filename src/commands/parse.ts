@@ -1,5 +1,6 @@
 // Text → (command, typed intent) or a CommandError that says what was wrong. Pure: no database, no clock.
 import type { z } from 'zod';
+import type { Bilingual } from '../i18n/locale.ts';
 import type { ProblemParams } from './keys.ts';
 import { LexError, type Token, tokenize } from './lexer.ts';
 import type { AnyCommand, Intent, Mention } from './spec.ts';
@@ -30,8 +31,9 @@ export type CommandError =
   | { code: 'empty_value'; command: AnyCommand<unknown>; key: string }
   | { code: 'bad_value'; command: AnyCommand<unknown>; key: string; value: string; params: ProblemParams }
   | { code: 'too_long_value'; command: AnyCommand<unknown>; key: string; max: number }
+  | { code: 'too_many'; command: AnyCommand<unknown>; key: string; max: number }
   | { code: 'stray_word'; command: AnyCommand<unknown>; word: string }
-  | { code: 'missing_word'; command: AnyCommand<unknown>; name: string }
+  | { code: 'missing_word'; command: AnyCommand<unknown>; name: Bilingual }
   | { code: 'missing_mention'; command: AnyCommand<unknown> }
   | { code: 'stray_mention'; command: AnyCommand<unknown> };
 
@@ -197,6 +199,8 @@ function bindArguments<Ctx>(command: AnyCommand<Ctx>, tokens: Token[], text: str
     if (given === undefined) return fail({ code: 'missing_key', command: c, key });
     if (issue.code === 'invalid_type' && Array.isArray(given))
       return fail({ code: 'duplicate_key', command: c, key });
+    if (issue.code === 'too_big' && Array.isArray(given) && issue.path.length === 1)
+      return fail({ code: 'too_many', command: c, key, max: Number(issue.maximum) });
     if (issue.code === 'too_big')
       return fail({ code: 'too_long_value', command: c, key, max: Number(issue.maximum) });
     if (issue.code === 'too_small') return fail({ code: 'empty_value', command: c, key });

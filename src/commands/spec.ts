@@ -29,7 +29,7 @@ export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
   ref?: { kind: RecordKind; required: boolean };
   mention?: 'required' | 'optional' | 'many';
   /** Names of the bare words it takes, for usage and for refusing stray words. */
-  words?: { name: string; required: boolean }[];
+  words?: { name: Bilingual; required: boolean }[];
   keys: S;
   usage: Bilingual;
   summary: Bilingual;

@@ -9,7 +9,7 @@ import type { Tx } from '../db/client.ts';
 import { auditLog, recordHistory } from '../db/schema.ts';
 import type { Bilingual, Locale } from '../i18n/locale.ts';
 import type { Actor } from './actor.ts';
-import { refuse } from './errors.ts';
+import { refuseInput } from './errors.ts';
 import type { ChatRef } from './inbound.ts';
 import { formatMoney } from './money.ts';
 import { nextNumber } from './numbering.ts';
@@ -97,7 +97,10 @@ export function createContext(args: {
         (await findPersonByIdentity(tx, { platform: chat.platform, tenant: chat.tenant, externalId }));
       if (!found) {
         const who = m.handle ? `@${m.handle}` : (m.display ?? m.externalId ?? '?');
-        return refuse(`I don't know ${who} yet.`, `还不认识 ${who}。`);
+        return refuseInput(
+          `I don't know ${who} yet: they need to write to the bot once, or check the spelling.`,
+          `还不认识 ${who}：请对方先给机器人发一条消息，或检查拼写。`,
+        );
       }
       return { person: found.person, department: found.department as DepartmentCode | null };
     },

@@ -3,9 +3,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Card, Message } from '../cards/card.ts';
+import { formatDate } from '../commands/dates.ts';
 import { renderCommandError } from '../commands/errors.ts';
 import type { CommandTable } from '../commands/parse.ts';
 import type { AnyCommand } from '../commands/spec.ts';
+import { spell } from '../commands/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { confirmations, inboundEvents } from '../db/schema.ts';
@@ -157,7 +159,10 @@ export class Core {
     } catch (err) {
       if (err instanceof UserError) {
         if (err.audit) await ctx.audit(err.audit.action, err.audit.entity, err.audit.ref, err.audit.detail);
-        return [{ text: err.text[actor.locale] }];
+        const usage = err.withUsage
+          ? `\n${actor.locale === 'en' ? 'Usage' : '用法'}: ${command.usage[actor.locale]}`
+          : '';
+        return [{ text: err.text[actor.locale] + usage }];
       }
       throw err;
     }
@@ -214,12 +219,12 @@ export class Core {
       ];
     }
     if (row.state !== 'pending') {
-      const when = row.decidedAt?.toISOString().slice(0, 16).replace('T', ' ') ?? '';
+      const when = row.decidedAt ? formatDate(row.decidedAt, actor.timezone, true) : '';
       return [
         say(
           actor,
-          `This was already ${row.state} (${when} UTC).`,
-          `此请求已${row.state === 'confirmed' ? '确认' : '处理'}（${when} UTC）。`,
+          `This was already ${row.state} (${when}).`,
+          `此请求已${row.state === 'confirmed' ? '确认' : '处理'}（${when}）。`,
         ),
       ];
     }
@@ -307,7 +312,11 @@ function say(actor: Pick<Actor, 'locale'>, en: string, zh: string): Message {
 }
 
 function denial(actor: Actor, command: AnyCommand<FlowContext>): Message {
-  const what = `${command.noun} ${command.verbs[0] ?? ''}`.trim();
+  const l = actor.locale;
+  const what = [spell('noun', command.noun, l), command.verbs[0] ? spell('verb', command.verbs[0], l) : '']
+    .join(' ')
+    .trim();
+  const usage = `\n${l === 'en' ? 'Usage' : '用法'}: ${command.usage[l]}`;
   if (!actor.role) {
     return say(
       actor,
@@ -316,5 +325,9 @@ function denial(actor: Actor, command: AnyCommand<FlowContext>): Message {
     );
   }
   const role = ROLE_NAMES[actor.role];
-  return say(actor, `A ${role.en} may not use "${what}".`, `${role.zh}无权使用“${what}”。`);
+  return say(
+    actor,
+    `A ${role.en} may not use "${what}"; ask someone whose role allows it (help ${command.noun} lists who).${usage}`,
+    `${role.zh}无权使用“${what}”，请联系有权限的人员（「帮助 ${spell('noun', command.noun, 'zh')}」可查看）。${usage}`,
+  );
 }

@@ -13,6 +13,8 @@ export class UserError extends Error {
   constructor(
     readonly text: Bilingual,
     readonly audit?: RefusalAudit,
+    /** Add the command's usage line (the person typed something that does not fit, e.g. a wrong number). */
+    readonly withUsage = false,
   ) {
     super(text.en);
   }
@@ -20,6 +22,11 @@ export class UserError extends Error {
 
 export const refuse = (en: string, zh: string): never => {
   throw new UserError({ en, zh });
+};
+
+/** A refusal of what was typed (a record that does not exist): the answer ends with the usage line. */
+export const refuseInput = (en: string, zh: string): never => {
+  throw new UserError({ en, zh }, undefined, true);
 };
 
 /** A refusal that is itself worth auditing (e.g. a non-approver pressing Approve). */

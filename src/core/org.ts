@@ -17,9 +17,10 @@ export async function loadOrg(db: Queryable): Promise<Org> {
   };
 }
 
-export async function ensureOrg(db: Queryable, defaults: Org): Promise<void> {
+/** The settings come from the configuration (ORG_*): a changed ORG_TIMEZONE applies at the next start. */
+export async function ensureOrg(db: Queryable, org: Org): Promise<void> {
   await db
     .insert(orgSettings)
-    .values({ id: 1, ...defaults })
-    .onConflictDoNothing();
+    .values({ id: 1, ...org })
+    .onConflictDoUpdate({ target: orgSettings.id, set: { ...org, updatedAt: new Date() } });
 }

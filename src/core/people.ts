@@ -1,6 +1,6 @@
 // Platform identity → person. An unknown user becomes a person with no role (admins give roles);
 // identities listed in ADMINS become admins on first sight.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { PlatformIdentityRef } from '../config.ts';
 import type { Queryable } from '../db/client.ts';
@@ -95,6 +95,26 @@ export async function resolvePerson(
     if (theirs) return theirs;
   }
   return { person: person!, department: null };
+}
+
+/** ADMINS are admins from the start, also when the bot met them before they were listed. */
+export async function promoteAdmins(db: Queryable, admins: PlatformIdentityRef[]): Promise<number> {
+  let promoted = 0;
+  for (const a of admins) {
+    const rows = await db
+      .select({ id: identities.personId })
+      .from(identities)
+      .where(and(eq(identities.platform, a.platform), eq(identities.externalId, a.externalId)));
+    for (const r of rows) {
+      const updated = await db
+        .update(people)
+        .set({ role: 'admin' })
+        .where(and(eq(people.id, r.id), sql`${people.role} is distinct from 'admin'`))
+        .returning({ id: people.id });
+      promoted += updated.length;
+    }
+  }
+  return promoted;
 }
 
 export function localeOf(p: Pick<PersonRow, 'locale'>, org: Org): Locale {

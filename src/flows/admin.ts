@@ -17,7 +17,7 @@ const role = command({
   noun: 'admin',
   verbs: ['role'],
   mention: 'required',
-  words: [{ name: 'role', required: true }],
+  words: [{ name: { en: 'role', zh: '角色' }, required: true }],
   keys: { dept: k.choice(deptChoice).optional() },
   usage: {
     en: 'admin role @li sales_rep   (roles: sales_rep, sales_manager, member, head, supervisor, admin; dept=finance for member/head)',
@@ -80,7 +80,7 @@ const role = command({
 const bind = command({
   noun: 'admin',
   verbs: ['bind'],
-  words: [{ name: 'department', required: true }],
+  words: [{ name: { en: 'department', zh: '部门' }, required: true }],
   keys: {},
   usage: { en: 'admin bind finance   (in the chat to bind)', zh: '管理 绑定 财务   （在要绑定的群里发送）' },
   summary: { en: 'bind this chat to a department', zh: '将本群绑定到部门' },

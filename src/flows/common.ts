@@ -4,7 +4,7 @@ import type { CardField } from '../cards/card.ts';
 import { DEPARTMENTS, type DepartmentCode } from '../commands/keys.ts';
 import { defineCommand } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse } from '../core/errors.ts';
+import { refuse, refuseInput } from '../core/errors.ts';
 import { customers, departments, leads, orders, people, quotes } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 
@@ -36,25 +36,25 @@ export async function departmentId(ctx: FlowContext, code: DepartmentCode): Prom
 export async function loadCustomer(ctx: FlowContext, ref: string, forUpdate = false) {
   const q = ctx.tx.select().from(customers).where(eq(customers.number, ref));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuse(`There is no customer ${ref}.`, `客户 ${ref} 不存在。`);
+  return row ?? refuseInput(`There is no customer ${ref}.`, `客户 ${ref} 不存在。`);
 }
 
 export async function loadLead(ctx: FlowContext, ref: string, forUpdate = false) {
   const q = ctx.tx.select().from(leads).where(eq(leads.number, ref));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuse(`There is no lead ${ref}.`, `线索 ${ref} 不存在。`);
+  return row ?? refuseInput(`There is no lead ${ref}.`, `线索 ${ref} 不存在。`);
 }
 
 export async function loadQuote(ctx: FlowContext, ref: string, forUpdate = false) {
   const q = ctx.tx.select().from(quotes).where(eq(quotes.number, ref));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuse(`There is no quote ${ref}.`, `报价 ${ref} 不存在。`);
+  return row ?? refuseInput(`There is no quote ${ref}.`, `报价 ${ref} 不存在。`);
 }
 
 export async function loadOrder(ctx: FlowContext, ref: string, forUpdate = false) {
   const q = ctx.tx.select().from(orders).where(eq(orders.number, ref));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuse(`There is no order ${ref}.`, `订单 ${ref} 不存在。`);
+  return row ?? refuseInput(`There is no order ${ref}.`, `订单 ${ref} 不存在。`);
 }
 
 export async function personName(ctx: FlowContext, id: number | null | undefined): Promise<string> {

@@ -29,6 +29,7 @@ import {
   maskPhone,
   personName,
 } from './common.ts';
+import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
 import type { SubjectHandler } from './subjects.ts';
 
 const SHARE_FIELDS = {
@@ -166,7 +167,8 @@ const show = command({
       field(label(l, 'Owner', '负责人'), await personName(ctx, c.ownerId)),
       field(
         label(l, 'Status', '状态'),
-        c.status + (c.keyAccount ? label(l, ' · key account', ' · 重点客户') : ''),
+        nameOf(CUSTOMER_STATUS, c.status, l) +
+          (c.keyAccount ? label(l, ' · key account', ' · 重点客户') : ''),
       ),
     ];
     if (parts.has('contacts')) {
@@ -241,7 +243,8 @@ const show = command({
               n.quantity,
               n.quality,
               n.deliveryDate,
-              n.priceSensitivity && `${label(l, 'price sensitivity', '价格敏感度')} ${n.priceSensitivity}`,
+              n.priceSensitivity &&
+                `${label(l, 'price sensitivity', '价格敏感度')} ${nameOf(LEVEL3, n.priceSensitivity, l)}`,
             ]
               .filter(Boolean)
               .join(' · '),
@@ -409,7 +412,7 @@ const update = command({
     }
     await ctx.history('customer', c.id, changes);
     await ctx.audit('customer.update', 'customer', c.number, { fields: Object.keys(args) });
-    const changed = Object.keys(args).join(', ');
+    const changed = namesOf(FIELD_NAMES, Object.keys(args), ctx.locale);
     return {
       text: ctx.t({
         en: `Customer ${c.number} updated (${changed}).`,
@@ -439,6 +442,7 @@ const need = command({
   allow: isSales,
   async run(ctx, { ref, args }) {
     const c = await loadCustomer(ctx, ref!);
+    if (!canOwn(ctx, c)) refuse(`${c.number} belongs to another rep.`, `${c.number} 由其他销售负责。`);
     await ctx.tx.insert(customerNeeds).values({
       customerId: c.id,
       spec: args.spec,
@@ -493,8 +497,8 @@ const share = command({
       await ctx.out.send({ kind: 'department', code }, (l) => ({
         text: label(
           l,
-          `${ctx.actor.name} shared customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en} (${args.fields.join(', ')}). See: customer show ${c.number}`,
-          `${ctx.actor.name} 向${DEPARTMENT_NAMES[code].zh}共享了客户 ${c.number} ${c.name}（${args.fields.join('、')}）。查看：客户 查看 ${c.number}`,
+          `${ctx.actor.name} shared customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en} (${namesOf(SHARE_FIELD_NAMES, args.fields, 'en')}). See: customer show ${c.number}`,
+          `${ctx.actor.name} 向${DEPARTMENT_NAMES[code].zh}共享了客户 ${c.number} ${c.name}（${namesOf(SHARE_FIELD_NAMES, args.fields, 'zh')}）。查看：客户 查看 ${c.number}`,
         ),
       }));
     }
@@ -505,8 +509,8 @@ const share = command({
     const names = args.to.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(', ');
     return {
       text: ctx.t({
-        en: `${c.number} shared with ${names}: ${args.fields.join(', ')}.`,
-        zh: `${c.number} 已共享给${names}：${args.fields.join('、')}。`,
+        en: `${c.number} shared with ${names}: ${namesOf(SHARE_FIELD_NAMES, args.fields, 'en')}.`,
+        zh: `${c.number} 已共享给${names}：${namesOf(SHARE_FIELD_NAMES, args.fields, 'zh')}。`,
       }),
     };
   },

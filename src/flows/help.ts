@@ -43,7 +43,7 @@ function overview(ctx: FlowContext): string {
 const help = command({
   noun: 'help',
   verbs: [null],
-  words: [{ name: 'topic', required: false }],
+  words: [{ name: { en: 'topic', zh: '主题' }, required: false }],
   keys: {},
   usage: { en: 'help [customer|lead|quote|order|intel|admin]', zh: '帮助 [客户|线索|报价|订单|情报|管理]' },
   summary: { en: 'what you can type', zh: '可用命令' },

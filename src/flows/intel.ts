@@ -8,6 +8,7 @@ import { isMarketing, isStaff, isSupervisor } from '../core/permissions.ts';
 import { intel } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { clip, command, DEPARTMENT_NAMES, deptChoice, label } from './common.ts';
+import { INTEL_KINDS, nameOf } from './labels.ts';
 
 const KINDS = {
   industry: ['行业', '行业动态', 'news', 'trend', 'policy'],
@@ -145,7 +146,7 @@ const list = command({
       await ctx.audit('read.confidential', 'intel', confidential.join(','), { parts: ['body'] });
     const lines = readable.map(
       (r) =>
-        `${r.number} [${LEVEL_NAMES[r.level]?.[ctx.locale] ?? r.level}] ${r.kind}${r.verified ? '' : ctx.t({ en: ' (unverified)', zh: '（待核实）' })}: ${r.title}\n    ${body(r, ctx.locale, ctx.chat.kind === 'group')}`,
+        `${r.number} [${LEVEL_NAMES[r.level]?.[ctx.locale] ?? r.level}] ${nameOf(INTEL_KINDS, r.kind, ctx.locale)}${r.verified ? '' : ctx.t({ en: ' (unverified)', zh: '（待核实）' })}: ${r.title}\n    ${body(r, ctx.locale, ctx.chat.kind === 'group')}`,
     );
     return { text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}` };
   },

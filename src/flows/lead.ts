@@ -9,6 +9,7 @@ import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/perm
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { clip, command, field, label, linesOf, loadCustomer, loadLead, personName } from './common.ts';
+import { nameOf, SOURCE_NAMES } from './labels.ts';
 
 const SOURCES = {
   campaign: ['市场活动', '活动', 'marketing'],
@@ -123,8 +124,8 @@ const add = command({
         await ctx.out.send({ kind: 'person', personId: id }, (l) => ({
           text: label(
             l,
-            `${args.important ? '❗ Important lead' : 'New lead'} ${number} from ${ctx.actor.name}: ${who} (${args.source})${args.desc ? ` — ${args.desc}` : ''}.${ownLead ? '' : ` Assign it: lead assign ${number} @rep due=+2d`}`,
-            `${args.important ? '❗ 重要线索' : '新线索'} ${number}（${ctx.actor.name}）：${who}（${args.source}）${args.desc ? `——${args.desc}` : ''}。${ownLead ? '' : `请分配：线索 分配 ${number} @销售 截止=+2d`}`,
+            `${args.important ? '❗ Important lead' : 'New lead'} ${number} from ${ctx.actor.name}: ${who} (${nameOf(SOURCE_NAMES, args.source, 'en')})${args.desc ? ` — ${args.desc}` : ''}.${ownLead ? '' : ` Assign it: lead assign ${number} @rep due=+2d`}`,
+            `${args.important ? '❗ 重要线索' : '新线索'} ${number}（${ctx.actor.name}）：${who}（${nameOf(SOURCE_NAMES, args.source, 'zh')}）${args.desc ? `——${args.desc}` : ''}。${ownLead ? '' : `请分配：线索 分配 ${number} @销售 截止=+2d`}`,
           ),
         }));
       }
@@ -137,8 +138,8 @@ const add = command({
       : '';
     return {
       text: ctx.t({
-        en: `Lead ${number} registered: ${who}, source ${args.source}.${plan}${ownLead ? '' : ' The sales manager will assign it.'}`,
-        zh: `已登记线索 ${number}：${who}，来源 ${args.source}。${plan}${ownLead ? '' : '销售经理将进行分配。'}`,
+        en: `Lead ${number} registered: ${who}, source ${nameOf(SOURCE_NAMES, args.source, 'en')}.${plan}${ownLead ? '' : ' The sales manager will assign it.'}`,
+        zh: `已登记线索 ${number}：${who}，来源 ${nameOf(SOURCE_NAMES, args.source, 'zh')}。${plan}${ownLead ? '' : '销售经理将进行分配。'}`,
       }),
     };
   },

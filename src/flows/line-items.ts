@@ -2,6 +2,7 @@
 import { type LineItem, lineAmount } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
+import { formatQuantity } from './labels.ts';
 
 export type PricedItem = LineItem & { lineNo: number; amountMinor: bigint };
 
@@ -25,7 +26,8 @@ export function priceItems(items: LineItem[]): { items: PricedItem[]; totalMinor
 /** `Sensor X200 × 200 @ ¥35.50 = ¥7,100.00`; prices hidden for people who may not see them. */
 export function itemLine(ctx: FlowContext, it: Omit<PricedItem, 'lineNo'>, showPrices: boolean): string {
   const name = it.model ? `${it.name} ${it.model}` : it.name;
+  const qty = formatQuantity(it.quantity);
   return showPrices
-    ? `${name} × ${it.quantity} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`
-    : `${name} × ${it.quantity}`;
+    ? `${name} × ${qty} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`
+    : `${name} × ${qty}`;
 }

@@ -14,6 +14,7 @@ import type { Locale } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, loadOrder } from './common.ts';
 import { type DistributionContent, distribute, receivers } from './distribution.ts';
+import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, priceItems } from './line-items.ts';
 import { orderStatus } from './order.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -133,8 +134,8 @@ const submit = command({
     ].filter(Boolean) as string[];
     if (missing.length) {
       refuse(
-        `${o.number} is missing ${missing.join(', ')}; an order goes to the departments complete. Draft it again with them, e.g. delivery=2027-01-15 place=Shenzhen payment="30% advance".`,
-        `${o.number} 缺少：${missing.join('、')}。订单须信息完整才能流转，请补全后重新起草，例如 交期=2027-01-15 交货地点=深圳 付款="预付30%"。`,
+        `${o.number} is missing ${namesOf(FIELD_NAMES, missing, 'en')}; an order goes to the departments complete. Add them first, e.g. order update ${o.number} delivery=2027-01-15 place=Shenzhen payment="30% advance".`,
+        `${o.number} 缺少：${namesOf(FIELD_NAMES, missing, 'zh')}。订单须信息完整才能流转，请先补全，例如 订单 修改 ${o.number} 交期=2027-01-15 交货地点=深圳 付款="预付30%"。`,
       );
     }
     await setOrderStatus(ctx, o, 'pending');

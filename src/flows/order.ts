@@ -4,12 +4,13 @@ import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
-import { isSales, isStaff, seesPrices } from '../core/permissions.ts';
+import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
 import { customers, orderItems, orders, people, quoteItems, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { command, field, label, linesOf, loadCustomer, loadOrder, loadQuote, personName } from './common.ts';
+import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems } from './line-items.ts';
-import { canSeeQuote } from './quote.ts';
+import { canSeeQuote, quoteStatus } from './quote.ts';
 
 const STATUS: Record<string, { en: string; zh: string }> = {
   draft: { en: 'draft', zh: '草稿' },
@@ -28,7 +29,7 @@ type Order = typeof orders.$inferSelect;
 
 function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): boolean {
   if (ctx.actor.role === 'sales_rep') return o.ownerId === ctx.actor.personId;
-  if (isSales(ctx.actor) || seesPrices(ctx.actor)) return true;
+  if (isSales(ctx.actor) || isSupervisor(ctx.actor)) return true;
   return !UNRELEASED.includes(o.status);
 }
 
@@ -64,10 +65,11 @@ const create = command({
     const quote = args.from ? await loadQuote(ctx, args.from) : null;
     if (quote && !canSeeQuote(ctx, quote))
       refuse(`${quote.number} is another rep's quote.`, `${quote.number} 是其他销售的报价。`);
-    if (quote && ['rejected', 'declined', 'expired'].includes(quote.status)) {
+    // An order follows a quote the manager approved (policy 3.4.2 → 3.3.1).
+    if (quote && !['approved', 'sent', 'accepted', 'negotiating'].includes(quote.status)) {
       refuse(
-        `${quote.number} is ${quote.status}; an order cannot be made from it.`,
-        `${quote.number} 状态为 ${quote.status}，不能据此下单。`,
+        `${quote.number} is ${quoteStatus(quote.status, 'en')}; an order is made from an approved quote (quote submit ${quote.number}).`,
+        `${quote.number} 当前为${quoteStatus(quote.status, 'zh')}，只能基于已批准的报价下单（报价 提交 ${quote.number}）。`,
       );
     }
     const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
@@ -154,8 +156,8 @@ const create = command({
     ].filter(Boolean) as string[];
     const hint = missing.length
       ? ctx.t({
-          en: ` Still to fill before submitting: ${missing.join(', ')}.`,
-          zh: ` 提交前还需填写：${missing.join('、')}。`,
+          en: ` Still to fill before submitting: ${namesOf(FIELD_NAMES, missing, 'en')} (order update ${number} …).`,
+          zh: ` 提交前还需填写：${namesOf(FIELD_NAMES, missing, 'zh')}（订单 修改 ${number} …）。`,
         })
       : '';
     return {
@@ -273,4 +275,84 @@ const list = command({
   },
 });
 
-export const orderCommands = [create, show, list];
+const update = command({
+  noun: 'order',
+  verbs: ['update'],
+  ref: { kind: 'order', required: true },
+  keys: {
+    item: k.item().optional(),
+    delivery: k.date().optional(),
+    place: k.text(300).optional(),
+    payment: k.text(300).optional(),
+    payment_due: k.date().optional(),
+    late: k.text(300).optional(),
+    note: k.text(1000).optional(),
+  },
+  usage: {
+    en: 'order update SO-0001 delivery=2027-01-15 place=Shenzhen payment="30% advance"   (drafts; later use order change)',
+    zh: '订单 修改 SO-0001 交期=2027-01-15 交货地点=深圳 付款="预付30%"   （仅草稿；确认后用 订单 变更）',
+  },
+  summary: { en: 'fill in or correct a draft order', zh: '补充或修改草稿订单' },
+  allow: isSales,
+  async run(ctx, { ref, args }) {
+    const o = await loadOrder(ctx, ref!, true);
+    if (o.ownerId !== ctx.actor.personId && ctx.actor.role === 'sales_rep')
+      refuse(`${o.number} is another rep's order.`, `${o.number} 是其他销售的订单。`);
+    if (o.status !== 'draft') {
+      refuse(
+        `${o.number} is ${orderStatus(o.status, 'en')}; only drafts are edited. Use: order change ${o.number} … reason="…"`,
+        `${o.number} 当前为${orderStatus(o.status, 'zh')}，只能修改草稿。请用：订单 变更 ${o.number} … 原因=…`,
+      );
+    }
+    if (Object.keys(args).length === 0)
+      refuse('Say what to fill in, e.g. delivery=2027-01-15.', '请写明要修改的内容，例如 交期=2027-01-15。');
+    const delivery = args.delivery ? ctx.date(args.delivery).date : o.deliveryDate;
+    if (args.delivery && delivery! < ctx.fmtDate(ctx.now))
+      refuse(`delivery=${delivery} is already past.`, `交期 ${delivery} 已过。`);
+    const set = {
+      deliveryDate: delivery,
+      deliveryPlace: args.place ?? o.deliveryPlace,
+      paymentTerms: args.payment ?? o.paymentTerms,
+      paymentDueDate: args.payment_due ? ctx.date(args.payment_due).date : o.paymentDueDate,
+      latePaymentRule: args.late ?? o.latePaymentRule,
+      note: args.note ?? o.note,
+      totalMinor: o.totalMinor,
+    };
+    if (args.item) {
+      const priced = priceItems(args.item);
+      await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, o.id));
+      await ctx.tx
+        .insert(orderItems)
+        .values(
+          priced.items.map((it) => ({
+            orderId: o.id,
+            lineNo: it.lineNo,
+            name: it.name,
+            model: it.model,
+            quantity: it.quantity,
+            unitPriceMinor: it.unitPriceMinor,
+            amountMinor: it.amountMinor,
+          })),
+        );
+      set.totalMinor = priced.totalMinor;
+    }
+    await ctx.tx
+      .update(orders)
+      .set({ ...set, updatedAt: ctx.now })
+      .where(eq(orders.id, o.id));
+    await ctx.history(
+      'order',
+      o.id,
+      (Object.keys(set) as (keyof typeof set)[]).map((f) => ({ field: f, from: o[f], to: set[f] })),
+    );
+    await ctx.audit('order.update', 'order', o.number, { fields: Object.keys(args) });
+    return {
+      text: ctx.t({
+        en: `${o.number} updated (${namesOf(FIELD_NAMES, Object.keys(args), 'en')}). Submit it with: order submit ${o.number}`,
+        zh: `${o.number} 已修改（${namesOf(FIELD_NAMES, Object.keys(args), 'zh')}）。提交审批：订单 提交 ${o.number}`,
+      }),
+    };
+  },
+});
+
+export const orderCommands = [create, show, list, update];
