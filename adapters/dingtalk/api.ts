@@ -192,7 +192,8 @@ export class DingTalkApi {
     });
     const json = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (res.ok && (json.errcode ?? 0) === 0) return;
-    const message = `dingtalk sessionWebhook: ${res.status} ${json.errcode ?? ''} ${json.errmsg ?? ''}`.trim();
+    const message =
+      `dingtalk sessionWebhook: ${res.status} ${json.errcode ?? ''} ${json.errmsg ?? ''}`.trim();
     if (isQpsCode(json.errcode)) throw new RetryLaterError(message, retryAfterMs(res));
     throw new DingTalkApiError(message, res.status, String(json.errcode ?? res.status));
   }

@@ -7,9 +7,9 @@ const optional = z
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
 const url = (fallback: string) =>
-  optional.pipe(z.string().url('a URL such as https://api.dingtalk.com').optional()).transform((v) =>
-    (v ?? fallback).replace(/\/+$/, ''),
-  );
+  optional
+    .pipe(z.string().url('a URL such as https://api.dingtalk.com').optional())
+    .transform((v) => (v ?? fallback).replace(/\/+$/, ''));
 
 const ms = (fallback: number) =>
   optional.transform((v) => (v === undefined ? fallback : Number(v))).pipe(z.number().int().min(0));

@@ -164,7 +164,11 @@ export class DingTalkAdapter implements PlatformAdapter {
           msgParam,
         },
       );
-      return { tenant: target.tenant, chatId: target.id, messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}` };
+      return {
+        tenant: target.tenant,
+        chatId: target.id,
+        messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}`,
+      };
     }
     const res = await this.api.call<{
       processQueryKey?: string;
@@ -180,7 +184,11 @@ export class DingTalkAdapter implements PlatformAdapter {
       throw new PermanentDeliveryError(`dingtalk: ${target.id} is not a valid staff id for this robot`);
     if (res.flowControlledStaffIdList?.includes(target.id))
       throw new RetryLaterError(`dingtalk: messages to ${target.id} are flow-controlled`, 1000);
-    return { tenant: target.tenant, chatId: target.id, messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}` };
+    return {
+      tenant: target.tenant,
+      chatId: target.id,
+      messageId: `${MARKDOWN_PREFIX}${res.processQueryKey ?? ''}`,
+    };
   }
 
   private async sendCard(target: PostTarget, message: Message): Promise<PostedRef> {
@@ -220,7 +228,10 @@ export class DingTalkAdapter implements PlatformAdapter {
   private async onRobotMessage(data: unknown): Promise<null> {
     const parsed = robotMessage.safeParse(data);
     if (!parsed.success) {
-      this.log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'dingtalk: robot message not understood; dropped');
+      this.log.warn(
+        { issues: parsed.error.issues.slice(0, 3) },
+        'dingtalk: robot message not understood; dropped',
+      );
       return null;
     }
     const m = parsed.data;
@@ -280,16 +291,28 @@ export class DingTalkAdapter implements PlatformAdapter {
           m.sessionWebhook && (m.sessionWebhookExpiredTime ?? 0) - WEBHOOK_MARGIN_MS > Date.now();
         if (webhookValid && !(r.card && this.cards)) {
           try {
-            await this.api.webhook(m.sessionWebhook!, { msgtype: 'markdown', markdown: markdownOf(r, group) });
+            await this.api.webhook(m.sessionWebhook!, {
+              msgtype: 'markdown',
+              markdown: markdownOf(r, group),
+            });
             continue;
           } catch (err) {
-            this.log.info({ err: String((err as Error).message) }, 'dingtalk sessionWebhook refused; using the robot API');
+            this.log.info(
+              { err: String((err as Error).message) },
+              'dingtalk sessionWebhook refused; using the robot API',
+            );
           }
         }
         const ref = await this.send(target, r);
         if (r.cardKey) {
           const posted = { ...ref, chatId: chat.chatId };
-          await this.services.delivery.remember(r.cardKey, PLATFORM, posted, r.locale ?? 'zh', group ? 'group' : 'private');
+          await this.services.delivery.remember(
+            r.cardKey,
+            PLATFORM,
+            posted,
+            r.locale ?? 'zh',
+            group ? 'group' : 'private',
+          );
         }
       } catch (err) {
         // Throttled or failing now: the outbox delivers it later (it waits, never drops).
@@ -319,7 +342,10 @@ export class DingTalkAdapter implements PlatformAdapter {
   private async onCardCallback(frameId: string, data: unknown): Promise<unknown> {
     const parsed = cardCallback.safeParse(data);
     if (!parsed.success) {
-      this.log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'dingtalk: card callback not understood; dropped');
+      this.log.warn(
+        { issues: parsed.error.issues.slice(0, 3) },
+        'dingtalk: card callback not understood; dropped',
+      );
       return null;
     }
     const cb = parsed.data;
@@ -374,7 +400,9 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   /** Where the clicked card is: from where we posted it (any replica), else from the callback. */
-  private async chatOfCard(cb: z.infer<typeof cardCallback>): Promise<{ chat: ChatRef; locale: 'en' | 'zh' }> {
+  private async chatOfCard(
+    cb: z.infer<typeof cardCallback>,
+  ): Promise<{ chat: ChatRef; locale: 'en' | 'zh' }> {
     const [row] = await this.db
       .select()
       .from(postedCards)

@@ -76,7 +76,10 @@ export function markdownOf(message: Message, group: boolean): { title: string; t
   if (card.note) lines.push('', card.note);
   const cmds = card.actions.map(commandFor).filter((c): c is string => Boolean(c));
   if (cmds.length) {
-    lines.push('', `${words.commands[locale]}${group ? (locale === 'en' ? ' (@ the bot)' : '（请 @机器人）') : ''}:`);
+    lines.push(
+      '',
+      `${words.commands[locale]}${group ? (locale === 'en' ? ' (@ the bot)' : '（请 @机器人）') : ''}:`,
+    );
     for (const c of cmds) lines.push(`- \`${c}\``);
   }
   return { title: card.title, text: lines.join('\n') };
@@ -97,7 +100,12 @@ function escapeLines(text: string): string {
 
 /** The reply to a button that needs a typed value (DingTalk cards here have no form). */
 export function inputHint(action: { id: string; input: string }, locale: Locale, group: boolean): string {
-  const cmd = commandFor({ id: action.id, label: '', style: 'default', input: { name: action.input, label: '', required: true } });
+  const cmd = commandFor({
+    id: action.id,
+    label: '',
+    style: 'default',
+    input: { name: action.input, label: '', required: true },
+  });
   const at = group ? (locale === 'en' ? '@ the bot and type' : '@机器人 并输入') : words.type[locale];
   return `${at}: ${cmd}`;
 }

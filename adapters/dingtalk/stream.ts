@@ -7,7 +7,7 @@
 // - its reconnect is a fixed 1 s that turns into a storm when the handshake fails, and disconnect() does not
 //   stop a pending retry: its own reconnect is off, ours backs off exponentially with full jitter and stops
 //   for good on stop().
-import { type DWClientDownStream, DWClient, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
+import { DWClient, type DWClientDownStream, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { DingTalkSettings } from './config.ts';
@@ -24,9 +24,13 @@ class GatewayClient extends DWClient {
     opts: { clientId: string; clientSecret: string },
   ) {
     // Own subscriptions array (the default one is module-wide) and no SDK reconnects.
-    super({ ...opts, keepAlive: true, debug: false, subscriptions: [], autoReconnect: false } as ConstructorParameters<
-      typeof DWClient
-    >[0]);
+    super({
+      ...opts,
+      keepAlive: true,
+      debug: false,
+      subscriptions: [],
+      autoReconnect: false,
+    } as ConstructorParameters<typeof DWClient>[0]);
   }
 
   override async getEndpoint(): Promise<this> {
@@ -40,7 +44,11 @@ class GatewayClient extends DWClient {
         subscriptions: this.config.subscriptions,
       }),
     });
-    const body = (await res.json().catch(() => ({}))) as { endpoint?: string; ticket?: string; message?: string };
+    const body = (await res.json().catch(() => ({}))) as {
+      endpoint?: string;
+      ticket?: string;
+      message?: string;
+    };
     if (!res.ok || !body.endpoint || !body.ticket)
       throw new Error(`dingtalk gateway refused: ${res.status} ${body.message ?? ''}`.trim());
     (this as unknown as Internals).dw_url = `${body.endpoint}?ticket=${encodeURIComponent(body.ticket)}`;
@@ -118,15 +126,24 @@ export class StreamConnection {
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
     });
-    client.registerCallbackListener(TOPIC_ROBOT, (f) => void this.onCallback(client, f, this.opts.onRobotMessage));
-    client.registerCallbackListener(TOPIC_CARD, (f) => void this.onCallback(client, f, this.opts.onCardCallback));
+    client.registerCallbackListener(
+      TOPIC_ROBOT,
+      (f) => void this.onCallback(client, f, this.opts.onRobotMessage),
+    );
+    client.registerCallbackListener(
+      TOPIC_CARD,
+      (f) => void this.onCallback(client, f, this.opts.onCardCallback),
+    );
     try {
       await client.getEndpoint();
       await connectSocket(client);
     } catch (err) {
       client.config.autoReconnect = false;
       client.ws?.terminate();
-      log.warn({ err: String((err as Error).message ?? err), attempt: this.attempt }, 'dingtalk stream connect failed');
+      log.warn(
+        { err: String((err as Error).message ?? err), attempt: this.attempt },
+        'dingtalk stream connect failed',
+      );
       this.scheduleReconnect();
       return;
     }
@@ -190,11 +207,18 @@ export class StreamConnection {
       return;
     }
     if (frame.type === 'CALLBACK' && typeof frame.headers.messageId !== 'string') {
-      this.opts.log.warn({ topic: frame.headers.topic }, 'dingtalk: CALLBACK frame without messageId dropped');
+      this.opts.log.warn(
+        { topic: frame.headers.topic },
+        'dingtalk: CALLBACK frame without messageId dropped',
+      );
       return;
     }
     try {
-      if (frame.type === 'CALLBACK' && frame.headers.topic !== TOPIC_ROBOT && frame.headers.topic !== TOPIC_CARD) {
+      if (
+        frame.type === 'CALLBACK' &&
+        frame.headers.topic !== TOPIC_ROBOT &&
+        frame.headers.topic !== TOPIC_CARD
+      ) {
         client.socketCallBackResponse(frame.headers.messageId, null);
         return;
       }
@@ -212,7 +236,10 @@ export class StreamConnection {
       try {
         data = typeof frame.data === 'string' ? JSON.parse(frame.data) : frame.data;
       } catch {
-        this.opts.log.warn({ topic: frame.headers.topic }, 'dingtalk: CALLBACK data is not JSON; acked and dropped');
+        this.opts.log.warn(
+          { topic: frame.headers.topic },
+          'dingtalk: CALLBACK data is not JSON; acked and dropped',
+        );
         return;
       }
       response = await handler(frame, data);
