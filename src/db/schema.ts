@@ -559,3 +559,67 @@ export const distributions = pgTable(
   },
   (t) => [index('distributions_subject_idx').on(t.subjectType, t.subjectId, t.departmentId)],
 );
+
+/** Something to remind someone of: once, or repeating (R-CHAN-2). Occurrences are its due times. */
+export const reminders = pgTable(
+  'reminders',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    /** personal, delivery, overdue, followup, followup_escalation, approval, approval_escalation, quote_expiry, digest */
+    kind: text('kind').notNull(),
+    subjectType: text('subject_type'),
+    subjectRef: text('subject_ref'),
+    /** person (a direct message), department (its bound chats) or chat (one platform chat). */
+    targetKind: text('target_kind').notNull(),
+    targetPersonId: integer('target_person_id').references(() => people.id),
+    targetDepartment: text('target_department'),
+    targetPlatform: text('target_platform'),
+    targetTenant: text('target_tenant'),
+    targetChatId: text('target_chat_id'),
+    text: text('text').notNull(),
+    /** null (once), or a repeat rule such as `weekly:1@09:00`, `workdays@18:00`, `daily@09:00`. */
+    repeat: text('repeat'),
+    timezone: text('timezone').notNull(),
+    /** Urgent reminders fire at their time; others move to the next working time. */
+    urgent: boolean('urgent').notNull().default(false),
+    state: text('state').notNull().default('active'),
+    createdBy: integer('created_by').references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('reminders_subject_idx').on(t.subjectType, t.subjectRef),
+    index('reminders_state_idx').on(t.state),
+  ],
+);
+
+/** One due time of a reminder. Its id is the queue's job id, so enqueueing twice does nothing. */
+export const reminderOccurrences = pgTable(
+  'reminder_occurrences',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reminderId: integer('reminder_id')
+      .notNull()
+      .references(() => reminders.id),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    /** scheduled → fired (its messages are in the outbox) → done; or snoozed / cancelled. */
+    state: text('state').notNull().default('scheduled'),
+    /** When it was last handed to the queue; null means the reconciler must enqueue it. */
+    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
+    firedAt: timestamp('fired_at', { withTimezone: true }),
+    doneBy: integer('done_by').references(() => people.id),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('reminder_occurrences_due_uq').on(t.reminderId, t.dueAt),
+    index('reminder_occurrences_state_idx').on(t.state, t.dueAt),
+  ],
+);
+
+/** Working calendar (调休 included): dates that differ from the plain weekday rule. */
+export const calendarDays = pgTable('calendar_days', {
+  date: date('date', { mode: 'string' }).primaryKey(),
+  working: boolean('working').notNull(),
+  name: text('name'),
+});
