@@ -154,7 +154,10 @@ export class FakeSlack {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.url);
-    if (url.pathname.startsWith('/respond/')) return this.respond(url.pathname.split('/').pop()!, raw, res);
+    if (url.pathname.startsWith('/respond/')) {
+      this.respond(url.pathname.split('/').pop()!, raw, res);
+      return;
+    }
     if (!url.pathname.startsWith('/api/')) return void res.writeHead(404).end();
     const method = url.pathname.slice(5);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -368,9 +371,12 @@ export class FakeSlack {
     };
   }
 
-  private respond(id: string, raw: string, res: ServerResponse): void {
+  private respond(id: string, raw: string, res: ServerResponse): boolean {
     const r = this.responseUrls.get(id);
-    const reply = (status: number, text: string): void => void res.writeHead(status).end(text);
+    const reply = (status: number, text: string): boolean => {
+      res.writeHead(status).end(text);
+      return status === 200;
+    };
     if (!r) return reply(404, 'no_such_url');
     if (r.uses >= 5 || Date.now() - r.created > 30 * 60_000) return reply(404, 'expired_url');
     let body: Obj;

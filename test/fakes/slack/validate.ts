@@ -5,12 +5,19 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function textObject(v: unknown, path: string, max: number, errors: string[], plainOnly = false): void {
-  if (!isObj(v)) return void errors.push(`${path}: must be a text object`);
-  if (v.type !== 'plain_text' && v.type !== 'mrkdwn')
-    return void errors.push(`${path}.type: must be plain_text or mrkdwn`);
+  if (!isObj(v)) {
+    errors.push(`${path}: must be a text object`);
+    return;
+  }
+  if (v.type !== 'plain_text' && v.type !== 'mrkdwn') {
+    errors.push(`${path}.type: must be plain_text or mrkdwn`);
+    return;
+  }
   if (plainOnly && v.type !== 'plain_text') errors.push(`${path}.type: must be plain_text`);
-  if (typeof v.text !== 'string' || v.text.length === 0)
-    return void errors.push(`${path}.text: must be non-empty`);
+  if (typeof v.text !== 'string' || v.text.length === 0) {
+    errors.push(`${path}.text: must be non-empty`);
+    return;
+  }
   if (v.text.length > max)
     errors.push(`${path}.text: must be at most ${max} characters (got ${v.text.length})`);
 }
@@ -28,8 +35,10 @@ function button(el: Obj, path: string, errors: string[], actionIds: Set<string>)
 
 function actionId(v: unknown, path: string, errors: string[], actionIds: Set<string>): void {
   if (v === undefined) return;
-  if (typeof v !== 'string' || v.length === 0 || v.length > 255)
-    return void errors.push(`${path}.action_id: must be 1-255 characters`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > 255) {
+    errors.push(`${path}.action_id: must be 1-255 characters`);
+    return;
+  }
   if (actionIds.has(v)) errors.push(`${path}.action_id: ${v} is used twice`);
   actionIds.add(v);
 }
@@ -46,8 +55,10 @@ const INPUT_ELEMENTS = new Set([
 ]);
 
 function inputElement(el: unknown, path: string, errors: string[]): void {
-  if (!isObj(el) || typeof el.type !== 'string' || !INPUT_ELEMENTS.has(el.type))
-    return void errors.push(`${path}: unsupported input element`);
+  if (!isObj(el) || typeof el.type !== 'string' || !INPUT_ELEMENTS.has(el.type)) {
+    errors.push(`${path}: unsupported input element`);
+    return;
+  }
   if (typeof el.action_id !== 'string' || el.action_id.length > 255)
     errors.push(`${path}.action_id: required, ≤255`);
   if (el.type === 'number_input' && typeof el.is_decimal_allowed !== 'boolean')
@@ -63,7 +74,10 @@ function inputElement(el: unknown, path: string, errors: string[]): void {
       errors.push(`${path}.options: 1-100 options`);
     else
       options.forEach((o, i) => {
-        if (!isObj(o)) return void errors.push(`${path}.options[${i}]: must be an object`);
+        if (!isObj(o)) {
+          errors.push(`${path}.options[${i}]: must be an object`);
+          return;
+        }
         textObject(o.text, `${path}.options[${i}].text`, 75, errors, true);
         if (typeof o.value !== 'string' || o.value.length > 150)
           errors.push(`${path}.options[${i}].value: ≤150`);
@@ -81,7 +95,10 @@ export function validateBlocks(blocks: unknown, surface: 'message' | 'modal'): s
   const actionIds = new Set<string>();
   blocks.forEach((b, i) => {
     const path = `blocks[${i}]`;
-    if (!isObj(b)) return void errors.push(`${path}: must be an object`);
+    if (!isObj(b)) {
+      errors.push(`${path}: must be an object`);
+      return;
+    }
     if (b.block_id !== undefined) {
       if (typeof b.block_id !== 'string' || b.block_id.length === 0 || b.block_id.length > 255)
         errors.push(`${path}.block_id: must be 1-255 characters`);
@@ -98,7 +115,10 @@ export function validateBlocks(blocks: unknown, surface: 'message' | 'modal'): s
         if (b.fields !== undefined) {
           if (!Array.isArray(b.fields) || b.fields.length === 0 || b.fields.length > 10)
             errors.push(`${path}.fields: 1-10 items`);
-          else b.fields.forEach((f, j) => textObject(f, `${path}.fields[${j}]`, 2000, errors));
+          else
+            b.fields.forEach((f, j) => {
+              textObject(f, `${path}.fields[${j}]`, 2000, errors);
+            });
         }
         if (isObj(b.accessory) && b.accessory.type === 'button')
           button(b.accessory, `${path}.accessory`, errors, actionIds);
@@ -107,7 +127,10 @@ export function validateBlocks(blocks: unknown, surface: 'message' | 'modal'): s
       case 'context': {
         if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10)
           errors.push(`${path}.elements: 1-10 items`);
-        else b.elements.forEach((e, j) => textObject(e, `${path}.elements[${j}]`, 3000, errors));
+        else
+          b.elements.forEach((e, j) => {
+            textObject(e, `${path}.elements[${j}]`, 3000, errors);
+          });
         break;
       }
       case 'actions': {
@@ -115,8 +138,10 @@ export function validateBlocks(blocks: unknown, surface: 'message' | 'modal'): s
           errors.push(`${path}.elements: 1-25 items`);
         else
           b.elements.forEach((e, j) => {
-            if (!isObj(e) || e.type !== 'button')
-              return void errors.push(`${path}.elements[${j}]: unsupported element`);
+            if (!isObj(e) || e.type !== 'button') {
+              errors.push(`${path}.elements[${j}]: unsupported element`);
+              return;
+            }
             button(e, `${path}.elements[${j}]`, errors, actionIds);
           });
         break;
