@@ -60,7 +60,7 @@ export type FakeOptions = {
 };
 
 class Window {
-  private readonly times = new Map<string, number[]>();
+  readonly times = new Map<string, number[]>();
   take(key: string, limits: [ms: number, max: number][]): boolean {
     const now = Date.now();
     const t = (this.times.get(key) ?? []).filter((x) => x > now - 3_600_000);
@@ -135,6 +135,11 @@ export class FakeWeCom {
     this.apiServer.closeAllConnections();
     await new Promise<void>((r) => this.http.close(() => r()));
     await new Promise<void>((r) => this.apiServer.close(() => r()));
+  }
+
+  /** Forgets the sliding windows (as if an hour had passed). */
+  resetQuota(): void {
+    this.quota.times.clear();
   }
 
   isConnected(botId: string): boolean {
