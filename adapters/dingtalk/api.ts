@@ -85,7 +85,8 @@ export class DingTalkApi {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.limiter = new WindowLimiter(settings.apiQps, 1000);
+    // A little over a second: network jitter must not let DingTalk count 21 calls in its window.
+    this.limiter = new WindowLimiter(settings.apiQps, 1100);
   }
 
   /** A valid access token: cached, refreshed a little before expiry, one refresh at a time. */

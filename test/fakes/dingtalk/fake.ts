@@ -253,7 +253,7 @@ export class FakeDingTalk {
     }
   }
 
-  private callback(topic: string, data: unknown, messageId = randomId()): Pending {
+  private callback(topic: string, data: unknown, messageId = randomId(), rawData?: string): Pending {
     const existing = this.pending.get(messageId);
     if (existing) return existing;
     const frame: Frame = {
@@ -267,7 +267,7 @@ export class FakeDingTalk {
         time: String(Date.now()),
         topic,
       },
-      data: JSON.stringify(data),
+      data: rawData ?? JSON.stringify(data),
     };
     let resolve!: (a: Ack) => void;
     const promise = new Promise<Ack>((r) => {
@@ -372,6 +372,11 @@ export class FakeDingTalk {
     const template = this.templates.get(card.templateId)!;
     const fill = (s: string) => s.replace(/\$\{(\w+)\}/g, (_m, v: string) => card.params[v] ?? '');
     return template.buttons.filter((b) => fill(b.visible) === 'true').map((b) => fill(b.text));
+  }
+
+  /** A CALLBACK whose `data` is the given string as is (e.g. not JSON); resolves with the ack. */
+  callbackRaw(topic: string, data: string): Promise<Ack> {
+    return this.callback(topic, null, randomId(), data).promise;
   }
 
   /** Sends a raw text frame to every connection (e.g. a malformed one). */
