@@ -73,14 +73,22 @@ describe('two replicas, one connection', () => {
     await new Promise((r) => intruder.once('open', r));
     const kickedAt = Date.now();
     intruder.send(
-      JSON.stringify({ cmd: 'aibot_subscribe', headers: { req_id: 'aibot_subscribe_x' }, body: { bot_id: BOT, secret: SECRET } }),
+      JSON.stringify({
+        cmd: 'aibot_subscribe',
+        headers: { req_id: 'aibot_subscribe_x' },
+        body: { bot_id: BOT, secret: SECRET },
+      }),
     );
     await new Promise((r) => setTimeout(r, 1200));
     // Only the intruder subscribed since; nobody of ours came back yet.
     expect(fake.subscribes.filter((s) => s.ok && s.at >= kickedAt)).toHaveLength(1);
     intruder.close();
     // After its wait (2 s here, 60 s by default, growing) the holder of the lock connects again.
-    await waitFor(() => fake.subscribes.filter((s) => s.ok && s.at >= kickedAt).length === 2, 8000, 'reconnect');
+    await waitFor(
+      () => fake.subscribes.filter((s) => s.ok && s.at >= kickedAt).length === 2,
+      8000,
+      'reconnect',
+    );
     expect(fake.subscribes.at(-1)!.at - kickedAt).toBeGreaterThanOrEqual(1900);
   });
 

@@ -3,8 +3,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
-import { outboxWriter } from '../src/core/outbox.ts';
 import { loadOrg } from '../src/core/org.ts';
+import { outboxWriter } from '../src/core/outbox.ts';
 import { BOT, People, SECRET, startWeComApp, stopWeComApp, textOf } from './fakes/wecom/app.ts';
 import { FakeWeCom, waitFor } from './fakes/wecom/server.ts';
 
@@ -24,7 +24,9 @@ async function notices(chatId: string, n: number, tag: string) {
   await app.database.db.transaction(async (tx) => {
     const out = outboxWriter(tx, await loadOrg(tx), 'wecom');
     for (let i = 1; i <= n; i++)
-      await out.send({ kind: 'chat', platform: 'wecom', tenant: BOT, chatId }, () => ({ text: `${tag} ${i}` }));
+      await out.send({ kind: 'chat', platform: 'wecom', tenant: BOT, chatId }, () => ({
+        text: `${tag} ${i}`,
+      }));
   });
   await app.delivery.drain();
 }
@@ -89,19 +91,24 @@ describe('group robot webhooks', () => {
       `select settings from chat_bindings where chat_id = 'wrkFIN'`,
     );
     expect(b?.settings.webhook).toBe(HOOK);
-    const audit = await query<{ n: number }>(`select count(*)::int n from audit_log where detail::text like '%${HOOK}%'`);
+    const audit = await query<{ n: number }>(
+      `select count(*)::int n from audit_log where detail::text like '%${HOOK}%'`,
+    );
     expect(audit[0]?.n).toBe(0);
     // Someone who is not an admin cannot attach a key.
     await p.say('li', 'me lang=en');
     await p.say('li', 'admin bind finance webhook=11111111-2222', 'wrkOTHER');
-    const [other] = await query<{ n: number }>(`select count(*)::int n from chat_bindings where chat_id = 'wrkOTHER'`);
+    const [other] = await query<{ n: number }>(
+      `select count(*)::int n from chat_bindings where chat_id = 'wrkOTHER'`,
+    );
     expect(other?.n).toBe(0);
   });
 
   it('notices without buttons for that group go through its robot, at most 20 (here 2) a minute', async () => {
     await app.database.db.transaction(async (tx) => {
       const out = outboxWriter(tx, await loadOrg(tx), 'wecom');
-      for (let i = 1; i <= 3; i++) await out.send({ kind: 'department', code: 'finance' }, () => ({ text: `hook ${i}` }));
+      for (let i = 1; i <= 3; i++)
+        await out.send({ kind: 'department', code: 'finance' }, () => ({ text: `hook ${i}` }));
     });
     await app.delivery.drain();
     const hooks = fake.sent.filter((s) => s.via === 'webhook');

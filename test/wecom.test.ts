@@ -81,15 +81,26 @@ describe('the approval story through WeCom', () => {
     expect(card.button_list.map((b: { key: string }) => b.key)).toEqual(['run:approval approve A-0001']);
     // No forms on WeCom: rejecting says what to type.
     expect(card.sub_title_text).toContain('approval reject A-0001 reason=');
-    await waitFor(async () => {
-      const [n] = await query<{ n: number }>(`select count(*)::int n from posted_cards where platform = 'wecom'`);
-      return (n?.n ?? 0) >= 2;
-    }, 8000, 'both cards remembered');
+    await waitFor(
+      async () => {
+        const [n] = await query<{ n: number }>(
+          `select count(*)::int n from posted_cards where platform = 'wecom'`,
+        );
+        return (n?.n ?? 0) >= 2;
+      },
+      8000,
+      'both cards remembered',
+    );
   });
 
   it('a click by someone who may not decide changes nothing and is answered', async () => {
     const before = fake.sent.length;
-    fake.click(BOT, { userid: 'zhao', chatid: MGMT, taskId: groupCard.taskId, key: 'run:approval approve A-0001' });
+    fake.click(BOT, {
+      userid: 'zhao',
+      chatid: MGMT,
+      taskId: groupCard.taskId,
+      key: 'run:approval approve A-0001',
+    });
     const answer = await waitFor(() => fake.sent.slice(before).find((s) => s.conv === MGMT), 8000, 'answer');
     expect(textOf(answer)).toMatch(/not an approver/);
     expect(fake.sent.slice(before).some((s) => s.via === 'update')).toBe(false);
@@ -99,7 +110,11 @@ describe('the approval story through WeCom', () => {
 
   it('the approver clicks: the card is replaced in place within 5 s, the group copy gets a follow-up', async () => {
     const before = fake.sent.length;
-    const reqId = fake.click(BOT, { userid: 'wang', taskId: dmCard.taskId, key: 'run:approval approve A-0001' });
+    const reqId = fake.click(BOT, {
+      userid: 'wang',
+      taskId: dmCard.taskId,
+      key: 'run:approval approve A-0001',
+    });
     const update = await waitFor(() => fake.sent.find((s) => s.reqId === reqId), 8000, 'the update');
     expect(update.via).toBe('update');
     expect(update.at - fake.sent[before - 1]!.at).toBeLessThan(60_000);
@@ -108,9 +123,17 @@ describe('the approval story through WeCom', () => {
     expect(JSON.stringify(card)).toMatch(/Approved by wang/i);
     expect(card.button_list).toEqual([{ text: 'Done', style: 2, key: 'noop' }]);
     // The group's card cannot be changed outside a click's window: a follow-up says what changed.
-    await waitFor(() => p.pushesTo(MGMT, before).some((s) => /已批准|approved/i.test(textOf(s))), 8000, 'follow-up');
+    await waitFor(
+      () => p.pushesTo(MGMT, before).some((s) => /已批准|approved/i.test(textOf(s))),
+      8000,
+      'follow-up',
+    );
     // li is told.
-    await waitFor(() => p.pushesTo('li', before).some((s) => textOf(s).includes('Q-0001 approved')), 8000, 'li');
+    await waitFor(
+      () => p.pushesTo('li', before).some((s) => textOf(s).includes('Q-0001 approved')),
+      8000,
+      'li',
+    );
     const [q] = await query<{ status: string }>(`select status from quotes where number = 'Q-0001'`);
     expect(q?.status).toBe('approved');
   });
@@ -125,7 +148,12 @@ describe('the approval story through WeCom', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(fake.sent.slice(before).map((s) => [s.via, s.conv, textOf(s).slice(0, 80)])).toEqual([]);
     // Pressing the old group card again (a new click): answered, nothing decided twice.
-    fake.click(BOT, { userid: 'wang', chatid: MGMT, taskId: groupCard.taskId, key: 'run:approval approve A-0001' });
+    fake.click(BOT, {
+      userid: 'wang',
+      chatid: MGMT,
+      taskId: groupCard.taskId,
+      key: 'run:approval approve A-0001',
+    });
     const answer = await waitFor(() => fake.sent.slice(before).find((s) => s.conv === MGMT), 8000, 'answer');
     expect(textOf(answer)).toMatch(/already approved/i);
     // Pressing the inert button of the replaced card does nothing at all.
@@ -154,7 +182,12 @@ describe('the approval story through WeCom', () => {
     await p.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 1 | 10"');
     await p.say('li', 'quote submit Q-0002');
     const card = await p.card('wang', 'A-0002');
-    const reqId = fake.click(BOT, { userid: 'wang', taskId: card.taskId, key: 'run:approval approve A-0002', flat: true });
+    const reqId = fake.click(BOT, {
+      userid: 'wang',
+      taskId: card.taskId,
+      key: 'run:approval approve A-0002',
+      flat: true,
+    });
     await waitFor(() => fake.sent.find((s) => s.reqId === reqId), 8000, 'the update');
     const [a] = await query<{ state: string }>(`select state from approvals where number = 'A-0002'`);
     expect(a?.state).toBe('approved');
@@ -171,7 +204,13 @@ describe('malformed frames', () => {
       JSON.stringify({
         cmd: 'aibot_msg_callback',
         headers: { req_id: 'REQ_BAD_2' },
-        body: { msgid: 'x', msgtype: 'text', chattype: 'group', from: { userid: 'li' }, text: { content: 'help' } },
+        body: {
+          msgid: 'x',
+          msgtype: 'text',
+          chattype: 'group',
+          from: { userid: 'li' },
+          text: { content: 'help' },
+        },
       }),
     );
     fake.raw(
@@ -179,7 +218,13 @@ describe('malformed frames', () => {
       JSON.stringify({
         cmd: 'aibot_event_callback',
         headers: { req_id: 'REQ_BAD_3' },
-        body: { msgid: 'y', msgtype: 'event', chattype: 'single', from: { userid: 'li' }, event: { eventtype: 'template_card_event' } },
+        body: {
+          msgid: 'y',
+          msgtype: 'event',
+          chattype: 'single',
+          from: { userid: 'li' },
+          event: { eventtype: 'template_card_event' },
+        },
       }),
     );
     expect(await p.say('li', 'help')).toBeTruthy();

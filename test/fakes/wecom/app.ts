@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { type App, startApp } from '../../../src/app.ts';
 import { dropDatabase, freshDatabaseUrl } from '../../helpers/pg.ts';
-import { FakeWeCom, type Sent, waitFor } from './server.ts';
+import { type FakeWeCom, type Sent, waitFor } from './server.ts';
 
 export const BOT = 'BOT1';
 export const SECRET = 'S3CR3T-bot';
@@ -63,7 +63,11 @@ export class People {
       content: chatid ? `@SalesRelay\u2005${content}` : content,
       ...(chatid ? { chatid } : {}),
     });
-    const r = await waitFor(() => this.fake.sent.find((s) => s.reqId === reqId), 8000, `answer to ${content}`);
+    const r = await waitFor(
+      () => this.fake.sent.find((s) => s.reqId === reqId),
+      8000,
+      `answer to ${content}`,
+    );
     return textOf(r);
   }
 

@@ -3,7 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
 
-export type CallbackSettings = { url: string; token: string; encodingAESKey: string; corpId: string; agentId: number };
+export type CallbackSettings = {
+  url: string;
+  token: string;
+  encodingAESKey: string;
+  corpId: string;
+  agentId: number;
+};
 
 export class CallbackClient {
   private n = 0;

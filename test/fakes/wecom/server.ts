@@ -9,8 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { cardProblem } from './cards.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: WeCom JSON as recorded, read freely by tests
 type Json = Record<string, any>;
-export type Frame = { cmd?: string; headers?: { req_id?: string }; body?: Json; errcode?: number; errmsg?: string };
+export type Frame = {
+  cmd?: string;
+  headers?: { req_id?: string };
+  body?: Json;
+  errcode?: number;
+  errmsg?: string;
+};
 
 export const ERR = {
   invalidReqId: 846605, // community-observed: replying on an expired or wrong-kind req_id
@@ -166,7 +173,8 @@ export class FakeWeCom {
       this.frames.push({ botId, frame, at: Date.now() });
       const reqId = frame.headers?.req_id ?? '';
       const ack = (errcode = 0, errmsg = 'ok') => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ headers: { req_id: reqId }, errcode, errmsg }));
+        if (ws.readyState === WebSocket.OPEN)
+          ws.send(JSON.stringify({ headers: { req_id: reqId }, errcode, errmsg }));
       };
       if (frame.cmd === 'aibot_subscribe') {
         const id = String(frame.body?.bot_id ?? '');
@@ -208,13 +216,16 @@ export class FakeWeCom {
         if (cb.answered && !refresh) return [ERR.invalidReqId, 'this message was already answered'];
         if (body.msgtype === 'stream') {
           if (typeof streamId !== 'string' || !streamId) return [ERR.invalidParam, 'stream.id required'];
-          if (Buffer.byteLength(String(body.stream.content ?? '')) > 20480) return [ERR.tooLong, 'content too long'];
+          if (Buffer.byteLength(String(body.stream.content ?? '')) > 20480)
+            return [ERR.tooLong, 'content too long'];
         } else if (body.msgtype === 'template_card') {
           const p = cardProblem(body.template_card);
           if (p) return [ERR.invalidParam, p];
-          if (this.taskIds.has(`${botId}|${body.template_card.task_id}`)) return [ERR.invalidParam, 'task_id duplicated'];
+          if (this.taskIds.has(`${botId}|${body.template_card.task_id}`))
+            return [ERR.invalidParam, 'task_id duplicated'];
         } else if (body.msgtype !== 'markdown') return [ERR.invalidMsgtype, 'invalid msgtype'];
-        if (!refresh && !this.quota.take(`${botId}|${cb.conv}`, this.limits)) return [ERR.quota, 'api freq out of limit'];
+        if (!refresh && !this.quota.take(`${botId}|${cb.conv}`, this.limits))
+          return [ERR.quota, 'api freq out of limit'];
         cb.answered = body.msgtype === 'stream' ? `stream:${streamId}` : body.msgtype;
         if (body.msgtype === 'stream') cb.streamDone = Boolean(body.stream.finish);
         if (body.msgtype === 'template_card') this.keepCard(botId, body.template_card);
@@ -223,7 +234,8 @@ export class FakeWeCom {
       }
       case 'aibot_respond_update_msg': {
         if (!cb || cb.botId !== botId || cb.kind !== 'event') return [ERR.invalidReqId, 'invalid req_id'];
-        if (now - cb.at > (this.opts.updateWindowMs ?? 5000)) return [ERR.invalidReqId, 'req_id expired (5 s)'];
+        if (now - cb.at > (this.opts.updateWindowMs ?? 5000))
+          return [ERR.invalidReqId, 'req_id expired (5 s)'];
         if (cb.answered) return [ERR.invalidReqId, 'this event was already answered'];
         if (body.response_type !== 'update_template_card') return [ERR.invalidParam, 'invalid response_type'];
         const p = cardProblem(body.template_card, cb.taskId);
@@ -239,13 +251,15 @@ export class FakeWeCom {
         if (!['markdown', 'template_card', 'file', 'image', 'voice', 'video'].includes(body.msgtype))
           return [ERR.invalidMsgtype, 'invalid msgtype'];
         // Pushes need a conversation someone started with the bot (WeCom's code for this is not published).
-        if (!this.conversations.has(`${botId}|${conv}`)) return [ERR.invalidParam, 'no conversation with the bot here yet'];
+        if (!this.conversations.has(`${botId}|${conv}`))
+          return [ERR.invalidParam, 'no conversation with the bot here yet'];
         if (body.msgtype === 'markdown' && Buffer.byteLength(String(body.markdown?.content ?? '')) > 20480)
           return [ERR.tooLong, 'content too long'];
         if (body.msgtype === 'template_card') {
           const p = cardProblem(body.template_card);
           if (p) return [ERR.invalidParam, p];
-          if (this.taskIds.has(`${botId}|${body.template_card.task_id}`)) return [ERR.invalidParam, 'task_id duplicated'];
+          if (this.taskIds.has(`${botId}|${body.template_card.task_id}`))
+            return [ERR.invalidParam, 'task_id duplicated'];
         }
         if (!this.quota.take(`${botId}|${conv}`, this.limits)) return [ERR.quota, 'api freq out of limit'];
         if (body.msgtype === 'template_card') this.keepCard(botId, body.template_card);
@@ -268,7 +282,13 @@ export class FakeWeCom {
     return `REQ_${kind}_${++this.n}_${randomBytes(3).toString('hex')}`;
   }
 
-  private eventFrame(botId: string, event: Json, chattype: 'single' | 'group', userid: string, chatid?: string) {
+  private eventFrame(
+    botId: string,
+    event: Json,
+    chattype: 'single' | 'group',
+    userid: string,
+    chatid?: string,
+  ) {
     return {
       cmd: 'aibot_event_callback',
       headers: { req_id: this.reqId('EVT') },
@@ -309,7 +329,11 @@ export class FakeWeCom {
       msgtype: 'text',
       text: { content: m.content },
     };
-    return this.push(botId, { cmd: 'aibot_msg_callback', headers: { req_id: this.reqId('MSG') }, body }, { kind: 'msg', conv });
+    return this.push(
+      botId,
+      { cmd: 'aibot_msg_callback', headers: { req_id: this.reqId('MSG') }, body },
+      { kind: 'msg', conv },
+    );
   }
 
   /** A person presses a button: the nested payload WeCom sends (or the SDK-typed flat one). */
@@ -388,8 +412,10 @@ export class FakeWeCom {
     if (url.pathname === '/cgi-bin/gettoken') {
       this.tokenCalls++;
       const corp = this.opts.corp;
-      if (!corp || url.searchParams.get('corpid') !== corp.corpId) return err(ERR.invalidCorp, 'invalid corpid');
-      if (url.searchParams.get('corpsecret') !== corp.secret) return err(ERR.badCredential, 'invalid credential');
+      if (!corp || url.searchParams.get('corpid') !== corp.corpId)
+        return err(ERR.invalidCorp, 'invalid corpid');
+      if (url.searchParams.get('corpsecret') !== corp.secret)
+        return err(ERR.badCredential, 'invalid credential');
       const token = `tok_${randomBytes(8).toString('hex')}`;
       this.tokens.set(token, now + 7200_000);
       return reply({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
@@ -399,7 +425,10 @@ export class FakeWeCom {
       if (!this.webhookKeys.has(key)) return err(ERR.webhookKey, 'invalid webhook url');
       const types = ['text', 'markdown', 'markdown_v2', 'image', 'news', 'file', 'voice', 'template_card'];
       if (!types.includes(body.msgtype)) return err(ERR.invalidMsgtype, 'invalid msgtype');
-      if (body.msgtype === 'template_card' && !['text_notice', 'news_notice'].includes(body.template_card?.card_type))
+      if (
+        body.msgtype === 'template_card' &&
+        !['text_notice', 'news_notice'].includes(body.template_card?.card_type)
+      )
         return err(ERR.invalidParam, 'webhook cards are text_notice or news_notice only');
       if (body.msgtype === 'markdown' && Buffer.byteLength(String(body.markdown?.content ?? '')) > 4096)
         return err(ERR.tooLong, 'markdown.content exceed max length 4096');
@@ -423,17 +452,25 @@ export class FakeWeCom {
       } else if (body.msgtype === 'template_card') {
         const p = cardProblem(body.template_card);
         if (p) return err(ERR.invalidParam, p);
-        if (this.taskIds.has(`app|${body.template_card.task_id}`)) return err(ERR.invalidParam, 'task_id duplicated');
+        if (this.taskIds.has(`app|${body.template_card.task_id}`))
+          return err(ERR.invalidParam, 'task_id duplicated');
       } else if (body.msgtype !== 'markdown') return err(ERR.invalidMsgtype, 'invalid msgtype');
       if (!this.quota.take(`app|${body.touser}`, [[60_000, this.opts.appPerMinute ?? 30]]))
         return err(ERR.quota, 'api freq out of limit');
       if (body.msgtype === 'template_card') {
         this.taskIds.add(`app|${body.template_card.task_id}`);
         this.cards.set(`app|${body.template_card.task_id}`, body.template_card);
-        if (body.template_card.card_type !== 'text_notice') code = this.issueResponseCode(body.template_card.task_id);
+        if (body.template_card.card_type !== 'text_notice')
+          code = this.issueResponseCode(body.template_card.task_id);
       }
       this.sent.push({ via: 'app', conv: body.touser, body, at: now });
-      return reply({ errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `m${++this.n}`, ...(code ? { response_code: code } : {}) });
+      return reply({
+        errcode: 0,
+        errmsg: 'ok',
+        invaliduser: '',
+        msgid: `m${++this.n}`,
+        ...(code ? { response_code: code } : {}),
+      });
     }
     if (url.pathname === '/cgi-bin/message/update_template_card') {
       if (body.agentid !== corp.agentId) return err(ERR.invalidAgent, 'invalid agentid');
@@ -451,7 +488,11 @@ export class FakeWeCom {
 }
 
 /** Polls until `check` returns something truthy. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 8000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  ms = 8000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();
