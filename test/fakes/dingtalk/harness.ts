@@ -72,13 +72,13 @@ export async function until<T>(
   check: () => T | Promise<T>,
   timeoutMs = 5000,
   what = 'condition',
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (err) {
       last = err;
     }
