@@ -104,8 +104,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         (m.ephemeralFor === uid(who) ||
           (m.channel === channel && !m.ephemeralFor && channel.startsWith('D'))),
     );
-  const settle = async (who: Person, channel: string, before: number): Promise<FakeMessage[]> => {
-    await waitFor(() => seenBy(who, channel).length > before, `an answer to ${who}`);
+  const settle = async (
+    who: Person,
+    channel: string,
+    before: number,
+    changed: () => boolean = () => false,
+  ): Promise<FakeMessage[]> => {
+    await waitFor(() => seenBy(who, channel).length > before || changed(), `an answer to ${who}`);
     // More answers may follow the first one; wait until none came for a moment.
     let n = seenBy(who, channel).length;
     for (;;) {
@@ -144,9 +149,16 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
               (b.text as { text: string }).text === pick
           : pick;
       const before = seenBy(who, message.channel).length;
+      const versions = message.history.length;
       const sent = await signer.interaction(slack.blockAction(uid(who), message, chooser));
       if (sent.status !== 200) throw new Error(`press: HTTP ${sent.status} ${sent.text}`);
-      const answers = await settle(who, message.channel, before);
+      // An answer may replace the pressed (ephemeral) message instead of adding one.
+      const answers = await settle(
+        who,
+        message.channel,
+        before,
+        () => message.history.length > versions || Boolean(message.deleted),
+      );
       return { sent, answers };
     },
     cardIn(channel, needle, forUser) {
