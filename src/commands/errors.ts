@@ -2,6 +2,7 @@
 import type { Locale } from '../i18n/locale.ts';
 import type { CommandError } from './parse.ts';
 import type { AnyCommand } from './spec.ts';
+import { formatRef, RECORD_PREFIX } from './values.ts';
 import { NOUNS, type Noun, spell } from './vocabulary.ts';
 
 const PROBLEMS: Record<string, { en: string; zh: string }> = {
@@ -192,10 +193,7 @@ export function renderCommandError(
 }
 
 function example(command: AnyCommand<unknown>): string {
-  const prefix = { customer: 'C', lead: 'L', quote: 'Q', order: 'SO', approval: 'A', intel: 'I' }[
-    command.ref?.kind ?? 'customer'
-  ];
-  return `${prefix}-0001`;
+  return formatRef(RECORD_PREFIX[command.ref?.kind ?? 'customer'], 1);
 }
 
 function clip(s: string): string {

@@ -84,7 +84,7 @@ export function parseMonth(raw: string): Parsed<string> {
   return ok(`${m[1]}-${m[2]!.padStart(2, '0')}`);
 }
 
-export type RecordKind = 'customer' | 'lead' | 'quote' | 'order' | 'approval' | 'intel';
+export type RecordKind = 'customer' | 'lead' | 'quote' | 'order' | 'approval' | 'intel' | 'reminder';
 export const RECORD_PREFIX: Record<RecordKind, string> = {
   customer: 'C',
   lead: 'L',
@@ -92,6 +92,7 @@ export const RECORD_PREFIX: Record<RecordKind, string> = {
   order: 'SO',
   approval: 'A',
   intel: 'I',
+  reminder: 'R',
 };
 
 export function formatRef(prefix: string, n: number): string {
@@ -108,7 +109,7 @@ export function parseRef(kind: RecordKind, raw: string): Parsed<string> {
 
 /** Which kind of record a token names, if any. */
 export function refKindOf(raw: string): RecordKind | null {
-  const m = /^(SO|C|L|Q|A|I)[-_－]?\d{1,9}$/i.exec(raw.trim());
+  const m = /^(SO|C|L|Q|A|I|R)[-_－]?\d{1,9}$/i.exec(raw.trim());
   if (!m) return null;
   const p = m[1]!.toUpperCase();
   return (Object.keys(RECORD_PREFIX) as RecordKind[]).find((k) => RECORD_PREFIX[k] === p) ?? null;

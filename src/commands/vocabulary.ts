@@ -35,6 +35,8 @@ export const VERBS = {
   correct: ['correct', '更正', '纠错'],
   escalate: ['escalate', '上报', '升级'],
   policy: ['policy', '规则', '审批规则'],
+  done: ['done', '已完成', '已办', '办完'],
+  snooze: ['snooze', '稍后', '推迟'],
   approve: ['approve', '同意', '批准'],
   reject: ['reject', '驳回', '駁回', '拒绝'],
   withdraw: ['withdraw', '撤回'],
@@ -114,6 +116,8 @@ export const KEYS = {
   all: ['all', '全部'],
   threshold: ['threshold', '阈值', '金额门槛'],
   joint: ['joint', '会签', '會簽'],
+  for: ['for', '推迟', '时长'],
+  text: ['text', '内容文字', '提醒内容'],
 } as const;
 export type Key = keyof typeof KEYS;
 

@@ -17,6 +17,7 @@ import {
 } from './order-approval.ts';
 import { orderExecutionCommands } from './order-execution.ts';
 import { quoteCommands, quoteSubject } from './quote.ts';
+import { remindCommands } from './remind.ts';
 import { registerSubject } from './subjects.ts';
 
 registerSubject('quote', quoteSubject);
@@ -34,6 +35,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...orderApprovalCommands,
     ...orderExecutionCommands,
     ...approvalCommands,
+    ...remindCommands,
     ...intelCommands,
     ...adminCommands,
     ...meCommands,
