@@ -321,19 +321,17 @@ const update = command({
     if (args.item) {
       const priced = priceItems(args.item);
       await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, o.id));
-      await ctx.tx
-        .insert(orderItems)
-        .values(
-          priced.items.map((it) => ({
-            orderId: o.id,
-            lineNo: it.lineNo,
-            name: it.name,
-            model: it.model,
-            quantity: it.quantity,
-            unitPriceMinor: it.unitPriceMinor,
-            amountMinor: it.amountMinor,
-          })),
-        );
+      await ctx.tx.insert(orderItems).values(
+        priced.items.map((it) => ({
+          orderId: o.id,
+          lineNo: it.lineNo,
+          name: it.name,
+          model: it.model,
+          quantity: it.quantity,
+          unitPriceMinor: it.unitPriceMinor,
+          amountMinor: it.amountMinor,
+        })),
+      );
       set.totalMinor = priced.totalMinor;
     }
     await ctx.tx

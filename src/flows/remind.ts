@@ -108,7 +108,7 @@ const create = command({
   mention: 'optional',
   words: Array.from({ length: 8 }, (_, i) => ({
     name: i === 0 ? { en: 'whom', zh: '提醒谁' } : { en: 'when', zh: '时间' },
-    required: i < 3,
+    required: i < 2,
   })),
   keys: { text: k.text(1000).optional() },
   usage: USAGE,
