@@ -12,4 +12,24 @@ export interface JobQueue {
   start(handler: (id: string) => Promise<void>): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
+  /**
+   * An id of the queue's storage that changes when that storage was lost (Redis flushed or restarted), so
+   * the reconciler knows to re-add everything. Drivers whose storage is the database itself omit it.
+   */
+  generation?(): Promise<string>;
+}
+
+/**
+ * Thrown by a handler: run this same job again at `at`, and do not count it as a failure (a rate limit,
+ * a lease held by another worker, a platform's Retry-After).
+ */
+export class RunAgainAt extends Error {
+  constructor(readonly at: Date) {
+    super(`run again at ${at.toISOString()}`);
+  }
+}
+
+/** Retry delay after the n-th failure (1-based): 1 s, 2 s, 4 s … capped at 5 minutes. */
+export function backoffMs(failures: number, baseMs = 1000): number {
+  return Math.min(baseMs * 2 ** Math.max(0, failures - 1), 300_000);
 }

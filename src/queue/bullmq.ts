@@ -1,0 +1,135 @@
+// The BullMQ driver (REDIS_URL): each job is a delayed BullMQ job whose job id is derived from the id we
+// are given, so adding it twice while it waits is a no-op. The database stays the record: a completed or
+// failed job is removed at once (re-adding later just runs an idempotent handler that finds nothing to do),
+// and the reconciler re-adds whatever Redis lost.
+//
+// Lock figures (perf.md: default 30 s locks leave a killed worker's jobs stuck ~62 s):
+//   lockDuration 5 s (renewed every 2.5 s while the handler runs), stalledInterval 5 s.
+//   A worker killed with -9 stops renewing; its lock expires ≤ 5 s later, and the next stalled check of
+//   any other worker (every 5 s) moves the job back to wait: ~10-15 s until it runs again, under the
+//   25 s crash-recovery target. maxStalledCount 20: a job may be caught in several crashes and must never
+//   be failed for that (handlers are idempotent). The cost: an event loop blocked > 5 s makes a healthy
+//   job look stalled and run twice at once, which the handlers' database claims make harmless.
+import { randomUUID } from 'node:crypto';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type DueJob, type JobQueue, RunAgainAt } from './types.ts';
+
+export type BullQueueOptions = {
+  name: string;
+  redisUrl: string;
+  /** Key prefix, so tests and benchmarks can share one Redis. Default 'sr'. */
+  prefix?: string;
+  concurrency?: number;
+  lockMs?: number;
+  stalledMs?: number;
+  /** Tries for a handler that throws (not RunAgainAt) before BullMQ gives the job up; the reconciler re-adds it. */
+  attempts?: number;
+  onError?: (err: unknown, id: string) => void;
+};
+
+export function redisConnection(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+}
+
+const ADD_CHUNK = 500;
+
+export class BullQueue implements JobQueue {
+  readonly name: string;
+  readonly prefix: string;
+  private readonly conn: Redis;
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+
+  constructor(private readonly opts: BullQueueOptions) {
+    this.name = opts.name;
+    this.prefix = opts.prefix ?? 'sr';
+    this.conn = redisConnection(opts.redisUrl);
+    this.conn.on('error', () => {}); // reconnects by itself; callers see failed commands
+    this.queue = new Queue(opts.name, { connection: this.conn, prefix: this.prefix });
+    this.queue.on('error', () => {});
+  }
+
+  /** BullMQ refuses integer ids and ':'; ours are mapped one to one. */
+  static jobId(id: string): string {
+    return `j${id.replaceAll(':', '_')}`;
+  }
+
+  async add(jobs: DueJob[]): Promise<void> {
+    const now = Date.now();
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) {
+      await this.queue.addBulk(
+        jobs.slice(i, i + ADD_CHUNK).map((j) => ({
+          name: this.name,
+          data: { id: j.id },
+          opts: {
+            jobId: BullQueue.jobId(j.id),
+            delay: Math.max(0, j.at.getTime() - now),
+            attempts: this.opts.attempts ?? 8,
+            backoff: { type: 'exponential', delay: 1000 },
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        })),
+      );
+    }
+  }
+
+  async start(handler: (id: string) => Promise<void>): Promise<void> {
+    if (this.worker) return;
+    const lockMs = this.opts.lockMs ?? 5000;
+    this.worker = new Worker(
+      this.name,
+      async (job: Job, token?: string) => {
+        const id = (job.data as { id: string }).id;
+        try {
+          await handler(id);
+        } catch (err) {
+          if (err instanceof RunAgainAt) {
+            // Same job, later, without counting an attempt.
+            await job.moveToDelayed(Math.max(err.at.getTime(), Date.now()), token);
+            throw new DelayedError();
+          }
+          this.opts.onError?.(err, id);
+          throw err;
+        }
+      },
+      {
+        connection: this.conn.duplicate(),
+        prefix: this.prefix,
+        concurrency: this.opts.concurrency ?? 50,
+        lockDuration: lockMs,
+        stalledInterval: this.opts.stalledMs ?? 5000,
+        maxStalledCount: 20,
+        drainDelay: 1,
+      },
+    );
+    this.worker.on('error', () => {});
+    await this.worker.waitUntilReady();
+  }
+
+  async close(): Promise<void> {
+    if (this.worker) await this.worker.close();
+    this.worker = null;
+    await this.queue.close();
+    this.conn.disconnect();
+  }
+
+  /** A key that disappears with the data: when it changed, Redis lost our jobs. */
+  async generation(): Promise<string> {
+    const key = `${this.prefix}:${this.name}:generation`;
+    await this.conn.set(key, randomUUID(), 'NX');
+    return (await this.conn.get(key)) ?? '';
+  }
+
+  /** Jobs waiting, delayed or running (benchmarks, health checks). */
+  async size(): Promise<number> {
+    const c = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  }
+
+  /** Removes every job of this queue (tests and benchmarks only). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+}
