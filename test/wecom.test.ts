@@ -194,6 +194,24 @@ describe('the approval story through WeCom', () => {
   });
 });
 
+describe('the 5 s window', () => {
+  it('an update WeCom refuses as late (846605) becomes a follow-up message, nothing is lost', async () => {
+    await p.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 2 | 10"');
+    await p.say('li', 'quote submit Q-0003');
+    const card = await p.card('wang', 'A-0003');
+    fake.opts.updateWindowMs = 0;
+    const before = fake.sent.length;
+    fake.click(BOT, { userid: 'wang', taskId: card.taskId, key: 'run:approval approve A-0003' });
+    await waitFor(
+      () => p.pushesTo('wang', before).some((s) => /A-0003/.test(textOf(s)) && /approved/i.test(textOf(s))),
+      8000,
+      'follow-up to wang',
+    );
+    expect(fake.sent.slice(before).some((s) => s.via === 'update')).toBe(false);
+    fake.opts.updateWindowMs = 5000;
+  });
+});
+
 describe('malformed frames', () => {
   it('are logged and dropped; the next good message is answered', async () => {
     const before = mem.lines.length;
