@@ -1,7 +1,7 @@
 // The DingTalk adapter: Stream mode in (robot @-messages and interactive card clicks), robot and card
 // OpenAPIs out. See docs/setup-dingtalk.md for the setup and ../shared/platforms/dingtalk.md for the facts.
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Message } from '../../src/cards/card.ts';
@@ -15,7 +15,7 @@ import {
 import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import type { Db } from '../../src/db/client.ts';
-import { outbox, postedCards } from '../../src/db/schema.ts';
+import { identities, outbox, postedCards } from '../../src/db/schema.ts';
 import { DingTalkApi, WindowLimiter } from './api.ts';
 import { type DingTalkSettings, loadDingTalkSettings } from './config.ts';
 import { cardParams, inputHint, markdownOf } from './render.ts';
@@ -261,7 +261,12 @@ export class DingTalkAdapter implements PlatformAdapter {
       );
       return null;
     }
-    const text = normalizeMentions(raw, m.atUsers ?? [], m.chatbotUserId);
+    const text = normalizeMentions(
+      raw,
+      m.atUsers ?? [],
+      m.chatbotUserId,
+      await this.namesOf(tenant, m.atUsers),
+    );
     const eventId = `msg:${m.msgId}`;
     // Without card buttons, `confirm <id>` / `cancel <id>` stand for pressing them.
     const typed = /^\/?(confirm|cancel|确认|取消)\s+([0-9a-f-]{36})$/i.exec(text.trim());
@@ -276,6 +281,23 @@ export class DingTalkAdapter implements PlatformAdapter {
     // The core has committed (and deduped): ack now, reply after.
     if (replies.length) this.track(this.reply(m, chat, replies));
     return null;
+  }
+
+  /** The nicks we know for the mentioned staff ids (each person's own messages gave us theirs). */
+  private async namesOf(tenant: string, atUsers: RobotMessage['atUsers']): Promise<Map<string, string>> {
+    const ids = (atUsers ?? []).map((u) => u.staffId).filter((id): id is string => Boolean(id));
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: identities.externalId, name: identities.displayName })
+      .from(identities)
+      .where(
+        and(
+          eq(identities.platform, PLATFORM),
+          eq(identities.tenant, tenant),
+          inArray(identities.externalId, ids),
+        ),
+      );
+    return new Map(rows.filter((r) => r.name).map((r) => [r.id, r.name!]));
   }
 
   /** Replies to a command: through the sessionWebhook while valid, else the robot API; never lost. */
@@ -454,29 +476,44 @@ function textOf(m: RobotMessage): string | null {
 }
 
 /**
- * `@Nick` in the text → `<@staffId|Nick>`, matching the at-list in order. The bot's own mention is
- * removed by DingTalk; if a client left it in, the extra leading mention is the bot and is dropped.
+ * `@Nick` in the text → `<@staffId|Nick>`, matching the at-list. DingTalk writes each mention as `@` + the
+ * person's nick (which may contain spaces) and lists them in atUsers without the nick: a nick we know (from
+ * the person's own messages) is matched exactly; the others are matched in order, one word each. The bot's
+ * own mention is removed by DingTalk; if a client left it in, the extra leading mention is dropped.
  */
 export function normalizeMentions(
   content: string,
   atUsers: { dingtalkId?: string; staffId?: string }[],
   botUserId: string | undefined,
+  knownNames: Map<string, string> = new Map(),
 ): string {
-  const people = atUsers.filter((u) => u.dingtalkId !== botUserId || !botUserId);
+  const people = atUsers.filter((u) => !botUserId || u.dingtalkId !== botUserId);
   const botListed = botUserId !== undefined && atUsers.some((u) => u.dingtalkId === botUserId);
-  const pattern = /(^|\s)@([^\s@<>|]+)/g;
-  const count = [...content.matchAll(pattern)].length;
-  let skipBot = botListed && count === people.length + 1;
+  const placeholders: string[] = [];
+  const hold = (s: string) => `\u0000${placeholders.push(s) - 1}\u0000`;
+  let text = content;
+  const rest: { id: string }[] = [];
+  for (const u of people) {
+    const id = u.staffId || u.dingtalkId;
+    if (!id) continue;
+    const name = knownNames.get(id);
+    const at = name ? text.indexOf(`@${name}`) : -1;
+    if (name && at >= 0) {
+      const display = name.replace(/[<>|]/g, '');
+      text = `${text.slice(0, at)}${hold(`<@${id}|${display}>`)}${text.slice(at + name.length + 1)}`;
+    } else rest.push({ id });
+  }
+  const pattern = /(^|\s)@([^\s@<>|\u0000]+)/g;
+  const count = [...text.matchAll(pattern)].length;
+  let skipBot = botListed && count === rest.length + 1;
   let i = 0;
-  const out = content.replace(pattern, (all, pre: string, name: string) => {
+  text = text.replace(pattern, (all, pre: string, name: string) => {
     if (skipBot) {
       skipBot = false;
       return pre;
     }
-    const who = people[i++];
-    if (!who) return all;
-    const id = who.staffId || who.dingtalkId;
-    return id ? `${pre}<@${id}|${name}>` : all;
+    const who = rest[i++];
+    return who ? `${pre}<@${who.id}|${name}>` : all;
   });
-  return out.trim();
+  return text.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => placeholders[Number(n)]!).trim();
 }
