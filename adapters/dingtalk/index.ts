@@ -490,7 +490,7 @@ export function normalizeMentions(
   const people = atUsers.filter((u) => !botUserId || u.dingtalkId !== botUserId);
   const botListed = botUserId !== undefined && atUsers.some((u) => u.dingtalkId === botUserId);
   const placeholders: string[] = [];
-  const hold = (s: string) => `\u0000${placeholders.push(s) - 1}\u0000`;
+  const hold = (s: string) => `\uE000${placeholders.push(s) - 1}\uE000`;
   let text = content;
   const rest: { id: string }[] = [];
   for (const u of people) {
@@ -503,7 +503,7 @@ export function normalizeMentions(
       text = `${text.slice(0, at)}${hold(`<@${id}|${display}>`)}${text.slice(at + name.length + 1)}`;
     } else rest.push({ id });
   }
-  const pattern = /(^|\s)@([^\s@<>|\u0000]+)/g;
+  const pattern = /(^|\s)@([^\s@<>|\uE000]+)/g;
   const count = [...text.matchAll(pattern)].length;
   let skipBot = botListed && count === rest.length + 1;
   let i = 0;
@@ -515,5 +515,5 @@ export function normalizeMentions(
     const who = rest[i++];
     return who ? `${pre}<@${who.id}|${name}>` : all;
   });
-  return text.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => placeholders[Number(n)]!).trim();
+  return text.replace(/\uE000(\d+)\uE000/g, (_m, n: string) => placeholders[Number(n)]!).trim();
 }
