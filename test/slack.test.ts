@@ -1,6 +1,9 @@
 // The Slack adapter through the real Bolt app and web-api client against the fake Slack, on real PostgreSQL:
 // signatures, the 3-second ack, ephemeral answers, redelivery and double clicks, rate limits, error mapping.
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackAdapter } from '../adapters/slack/index.ts';
+import { PermanentDeliveryError } from '../src/core/delivery.ts';
 import { CHANNELS, type Harness, hasButtons, mention, startHarness, uid } from './fakes/slack/harness.ts';
 import { sign } from './fakes/slack/signer.ts';
 
@@ -18,6 +21,9 @@ afterAll(() => h?.close());
 
 const count = async (table: string) =>
   (await h.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
+/** The adapter the app registered for delivery. */
+const adapter = () =>
+  (h.app.delivery as unknown as { deliverers: Map<string, SlackAdapter> }).deliverers.get('slack')!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('requests from Slack', () => {
@@ -213,23 +219,20 @@ describe('sending to Slack', () => {
     // The logistics channel is bound while the bot is not in it (slash commands work anyway).
     h.slack.channels.get(CHANNELS.logistics)!.members.delete(h.slack.botUserId);
     await h.say('admin', 'admin bind logistics', CHANNELS.logistics);
-    const d = h.app.delivery as unknown as { deliverers: Map<string, { post: Function }> };
-    const slack = d.deliverers.get('slack')!;
+    const slack = adapter();
     await expect(
       slack.post({ tenant: h.slack.team, kind: 'chat', id: CHANNELS.logistics }, { text: 'hello' }),
     ).rejects.toThrow(/invite the bot/);
     await expect(
       slack.post({ tenant: h.slack.team, kind: 'chat', id: 'C0GONE' }, { text: 'hello' }),
     ).rejects.toThrow(/channel_not_found.*invite/);
-    const { PermanentDeliveryError } = await import('../src/core/delivery.ts');
     await expect(
       slack.post({ tenant: h.slack.team, kind: 'chat', id: 'C0GONE' }, { text: 'x' }),
     ).rejects.toBeInstanceOf(PermanentDeliveryError);
   });
 
   it('refuses malformed Block Kit like Slack (the fake is strict, so the adapter must be)', async () => {
-    const d = h.app.delivery as unknown as { deliverers: Map<string, { post: Function }> };
-    const slack = d.deliverers.get('slack')!;
+    const slack = adapter();
     // A card far beyond Slack's limits is cut to fit: 60 fields, a 400-char title, 40 buttons.
     const card = {
       title: 'T'.repeat(400),
@@ -237,7 +240,7 @@ describe('sending to Slack', () => {
       actions: Array.from({ length: 40 }, (_, i) => ({
         id: `run:help ${i}`,
         label: 'B'.repeat(100),
-        style: 'primary',
+        style: 'primary' as const,
       })),
       note: 'n',
     };
@@ -253,12 +256,44 @@ describe('sending to Slack', () => {
     );
   });
 
+  it('the fake refuses what Slack refuses', async () => {
+    const client = new WebClient(h.slack.token, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
+    const post = (blocks: unknown[], channel: string = CHANNELS.marketing) =>
+      client.chat.postMessage({ channel, text: 'x', blocks: blocks as never }).then(
+        () => 'ok',
+        (e: { data?: { error?: string } }) => e.data?.error,
+      );
+    const field = { type: 'mrkdwn', text: 'f' };
+    const btn = (text: string, action_id = 'a') => ({
+      type: 'button',
+      text: { type: 'plain_text', text },
+      action_id,
+    });
+    expect(await post([{ type: 'section', fields: Array(11).fill(field) }])).toBe('invalid_blocks');
+    expect(await post(Array(51).fill({ type: 'divider' }))).toBe('invalid_blocks');
+    expect(await post([{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }])).toBe(
+      'invalid_blocks',
+    );
+    expect(await post([{ type: 'actions', elements: [btn('b'.repeat(76))] }])).toBe('invalid_blocks');
+    expect(await post([{ type: 'actions', elements: [btn('b', 'x'.repeat(256))] }])).toBe('invalid_blocks');
+    expect(
+      await post([{ type: 'actions', elements: Array.from({ length: 26 }, (_, i) => btn('b', `a${i}`)) }]),
+    ).toBe('invalid_blocks');
+    expect(await post([{ type: 'actions', elements: [btn('b'), btn('c')] }])).toBe('invalid_blocks');
+    expect(await post([{ type: 'header', text: { type: 'plain_text', text: 'ok' } }], 'C0NOPE')).toBe(
+      'channel_not_found',
+    );
+    const stranger = new WebClient('xoxb-wrong', {
+      slackApiUrl: h.slack.apiUrl,
+      retryConfig: { retries: 0 },
+    });
+    await expect(stranger.auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+  });
+
   it('stops retrying when Slack refuses the token, and says so', async () => {
     const old = h.slack.token;
     h.slack.token = 'xoxb-rotated';
-    const d = h.app.delivery as unknown as { deliverers: Map<string, { post: Function }> };
-    const slack = d.deliverers.get('slack')!;
-    const { PermanentDeliveryError } = await import('../src/core/delivery.ts');
+    const slack = adapter();
     await sleep(1100);
     await expect(
       slack.post({ tenant: h.slack.team, kind: 'chat', id: CHANNELS.sales }, { text: 'x' }),

@@ -114,7 +114,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     // More answers may follow the first one; wait until none came for a moment.
     let n = seenBy(who, channel).length;
     for (;;) {
-      await new Promise((r) => setTimeout(r, 150));
+      // Posts in a DM are paced to one a second; answers through response_url are not.
+      await new Promise((r) => setTimeout(r, channel.startsWith('D') ? 1200 : 150));
       const now = seenBy(who, channel).length;
       if (now === n) break;
       n = now;
@@ -157,7 +158,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         who,
         message.channel,
         before,
-        () => message.history.length > versions || Boolean(message.deleted),
+        () =>
+          Boolean(message.ephemeralFor) && (message.history.length > versions || Boolean(message.deleted)),
       );
       return { sent, answers };
     },

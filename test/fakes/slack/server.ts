@@ -301,7 +301,7 @@ export class FakeSlack {
     },
     'views.update': (a) => {
       const v = this.views.get(String(a.view_id));
-      if (!v || !v.open) return { ok: false, error: 'not_found' };
+      if (!v?.open) return { ok: false, error: 'not_found' };
       if (a.hash !== undefined && a.hash !== v.hash) return { ok: false, error: 'hash_conflict' };
       const errors = validateView(a.view);
       if (errors.length)
@@ -569,7 +569,7 @@ export class FakeSlack {
 
   private openView(user: string, viewId: string): FakeView {
     const v = this.views.get(viewId);
-    if (!v || !v.open) throw new Error(`view ${viewId} is not open`);
+    if (!v?.open) throw new Error(`view ${viewId} is not open`);
     if (v.user !== user) throw new Error(`view ${viewId} belongs to ${v.user}`);
     return v;
   }
