@@ -62,7 +62,10 @@ export type Harness = {
   close(): Promise<void>;
 };
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  opts: { socketMode?: boolean } = {},
+): Promise<Harness> {
   const slack = new FakeSlack();
   await slack.start();
   for (const [handle, [id, name]] of Object.entries(PEOPLE))
@@ -80,6 +83,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       SLACK_SIGNING_SECRET: slack.signingSecret,
       SLACK_API_URL: slack.apiUrl,
       SLACK_API_RETRIES: '0',
+      ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '' } : {}),
       ...env,
     },
     demo: true,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { validateBlocks, validateView } from './validate.ts';
 
 type Obj = Record<string, unknown>;
@@ -50,6 +51,8 @@ export class FakeSlack {
   readonly botUserId = 'U0BOT';
   readonly botId = 'B0BOT';
   token = `xoxb-${randomBytes(8).toString('hex')}`;
+  /** The app-level token for Socket Mode (apps.connections.open). */
+  readonly appToken = `xapp-1-${randomBytes(8).toString('hex')}`;
   readonly signingSecret = randomBytes(16).toString('hex');
   /** chat.postMessage to one channel more often than this gets 429 (Slack: about 1 per second; bursts vary). */
   postIntervalMs = 900;
@@ -68,6 +71,10 @@ export class FakeSlack {
   private readonly lastPost = new Map<string, number>();
   private seq = 0;
   private server: Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private readonly sockets = new Set<WebSocket>();
+  private readonly tickets = new Set<string>();
+  private readonly pendingAcks = new Map<string, (payload: unknown) => void>();
   url = '';
 
   async start(): Promise<string> {
@@ -76,12 +83,36 @@ export class FakeSlack {
         res.writeHead(500).end(String(err));
       });
     });
+    // Socket Mode: apps.connections.open hands out a one-time wss URL on this same server.
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      const ticket = new URL(req.url ?? '/', 'http://x').searchParams.get('ticket') ?? '';
+      if (!this.tickets.delete(ticket)) return void socket.destroy();
+      this.wss!.handleUpgrade(req, socket, head, (ws) => {
+        this.sockets.add(ws);
+        ws.on('close', () => this.sockets.delete(ws));
+        ws.on('message', (data) => {
+          const m = safeJson(String(data)) as { envelope_id?: string; payload?: unknown };
+          if (m.envelope_id) this.pendingAcks.get(m.envelope_id)?.(m.payload ?? {});
+        });
+        ws.send(
+          JSON.stringify({
+            type: 'hello',
+            num_connections: this.sockets.size,
+            debug_info: { host: 'fake-slack', approximate_connection_time: 3600 },
+            connection_info: { app_id: 'A0SALESRELAY' },
+          }),
+        );
+      });
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
 
   async stop(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.wss?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -170,6 +201,28 @@ export class FakeSlack {
       }
     }
     const auth = req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? (args.token as string | undefined);
+    if (method === 'apps.connections.open') {
+      // Only the app-level token opens connections; a bot token is refused as Slack does.
+      const body: Obj = !auth
+        ? { ok: false, error: 'not_authed' }
+        : auth !== this.appToken
+          ? { ok: false, error: auth.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth' }
+          : (() => {
+              const ticket = randomBytes(8).toString('hex');
+              this.tickets.add(ticket);
+              return { ok: true, url: `${this.url.replace('http', 'ws')}/link/?ticket=${ticket}` };
+            })();
+      this.calls.push({
+        method,
+        args,
+        status: 200,
+        ...(body.ok ? {} : { error: String(body.error) }),
+        at: Date.now(),
+      });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(body));
+      return;
+    }
     const answer = (status: number, body: Obj, headers: Record<string, string> = {}) => {
       this.calls.push({
         method,
@@ -403,6 +456,49 @@ export class FakeSlack {
     const inChannel = body.response_type === 'in_channel';
     this.store(r.channel, body, this.botUserId, 'response_url', inChannel ? undefined : r.user);
     return reply(200, 'ok');
+  }
+
+  // ---- Socket Mode ----
+
+  get socketConnections(): number {
+    return this.sockets.size;
+  }
+
+  /**
+   * Sends an envelope over the Socket Mode connection (type slash_commands, interactive or events_api) and
+   * resolves with the app's ack payload, or rejects when no ack comes within 3 s (Slack would show an error).
+   */
+  socketSend(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: unknown,
+    opts: { envelopeId?: string; retryAttempt?: number } = {},
+  ): Promise<{ payload: unknown; ms: number }> {
+    const ws = [...this.sockets][0];
+    if (!ws) return Promise.reject(new Error('no Socket Mode connection'));
+    const envelopeId = opts.envelopeId ?? randomBytes(8).toString('hex');
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(envelopeId);
+        reject(new Error(`no ack for ${type} within 3 s`));
+      }, 3000);
+      this.pendingAcks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        this.pendingAcks.delete(envelopeId);
+        resolve({ payload: ack, ms: performance.now() - started });
+      });
+      ws.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type !== 'events_api',
+          ...(type === 'events_api'
+            ? { retry_attempt: opts.retryAttempt ?? 0, retry_reason: opts.retryAttempt ? 'timeout' : '' }
+            : {}),
+        }),
+      );
+    });
   }
 
   // ---- payloads, as Slack would send them ----
