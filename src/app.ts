@@ -16,6 +16,7 @@ import { type Database, openDatabase } from './db/client.ts';
 import { seedBasics } from './db/seed.ts';
 import { commandTable } from './flows/index.ts';
 import { createLogger } from './log.ts';
+import { QueueRuntime } from './queue/runtime.ts';
 
 export type App = {
   url: string;
@@ -23,6 +24,8 @@ export type App = {
   database: Database;
   core: Core;
   delivery: Delivery;
+  /** Reminders and outgoing messages: queues, rate limits, reconciler (issue 4). */
+  queues: QueueRuntime;
   console?: ConsoleAdapter;
   log: Logger;
   close(): Promise<void>;
@@ -39,7 +42,20 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const promoted = await promoteAdmins(database.db, config.admins);
   if (promoted) log.info({ promoted }, 'made the people listed in ADMINS admins');
 
-  const delivery = new Delivery(database.db, log.child({ part: 'delivery' }));
+  // --- delivery mechanism (issue 4): queues + shared rate limits; the reconciler enqueues every commit.
+  const queues = new QueueRuntime(database.db, log.child({ part: 'queue' }), {
+    redisUrl: config.redisUrl,
+    prefix: config.queue.prefix,
+    concurrency: config.queue.concurrency,
+    lockMs: config.queue.lockMs,
+    reconcileMs: config.queue.reconcileMs,
+  });
+  const delivery = new Delivery(database.db, log.child({ part: 'delivery' }), {
+    limits: queues.limits,
+    leaseMs: config.queue.leaseMs,
+  });
+  queues.attach(delivery);
+  // --- end delivery mechanism
   const core = new Core({
     db: database.db,
     config,
@@ -85,7 +101,8 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       );
     }
   }
-  delivery.start();
+  // Workers run here unless QUEUE_WORKERS=off (then `npm run worker` processes do the work).
+  await queues.start({ workers: config.queue.workers || !config.redisUrl });
 
   const server = serve({ fetch: http.fetch, port: config.port, hostname: config.host });
   await new Promise<void>((resolve, reject) => {
@@ -102,12 +119,13 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     database,
     core,
     delivery,
+    queues,
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
     log,
     async close() {
       for (const p of platforms)
         await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
-      delivery.stop();
+      await queues.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await delivery.drain();
       await database.close();

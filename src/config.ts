@@ -15,6 +15,15 @@ export const configSchema = z.object({
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().default('./data'),
   REDIS_URL: optionalString,
+  QUEUE_WORKERS: onOff,
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(5000),
+  QUEUE_RECONCILE_MS: z.coerce.number().int().min(1000).default(60_000),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('sr'),
+  DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(15_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   CONSOLE: onOff,
@@ -40,6 +49,16 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  /** Delivery mechanism tuning (REDIS_URL set: BullMQ; else the local drivers). */
+  queue: {
+    /** Whether this process fires reminders and delivers (off: only `npm run worker` processes do). */
+    workers: boolean;
+    concurrency: number;
+    lockMs: number;
+    reconcileMs: number;
+    prefix: string;
+    leaseMs: number;
+  };
   port: number;
   host: string;
   /** Whether the console chat runs; it lets anyone act as anyone, so it is off when a platform is set. */
@@ -84,6 +103,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    queue: {
+      workers: e.QUEUE_WORKERS !== 'off',
+      concurrency: e.QUEUE_CONCURRENCY,
+      lockMs: e.QUEUE_LOCK_MS,
+      reconcileMs: e.QUEUE_RECONCILE_MS,
+      prefix: e.QUEUE_PREFIX,
+      leaseMs: e.DELIVERY_LEASE_MS,
+    },
     port: e.PORT,
     host: e.HOST,
     console: e.CONSOLE === 'on' || (e.CONSOLE === 'auto' && platforms.length === 0),

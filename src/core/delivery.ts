@@ -1,19 +1,39 @@
-// Takes messages out of the outbox and hands them to the adapter of their platform. Rows are claimed with
-// SKIP LOCKED, so several processes can deliver side by side; a failure is retried later with backoff.
-// (The queue-backed driver with per-chat rate limits replaces the polling loop in the reminders issue.)
+// Takes messages out of the outbox and hands them to the adapter of their platform.
+//
+// Two ways in, one way out:
+// - the delivery queue (BullMQ job `outbox.<id>` with REDIS_URL, else the local driver polling this table)
+//   runs `deliverOne(id)` for each row when it is due;
+// - `drain()` delivers everything due now in this process (the console API, tests, shutdown).
+// Both claim a row in PostgreSQL before sending (state 'sending' with a lease), so several processes and
+// both paths deliver side by side and a row is sent by one of them. Per-chat and per-platform limits
+// (src/queue/limits.ts) make a message wait, never drop; platform errors retry with backoff; after the
+// last try the row is dead ('failed') and the management chat is told once.
+//
+// Idempotency: each post carries `outbox:<id>` as its idempotency key. A worker killed after the platform
+// accepted a message but before the row was marked 'sent' leaves the row 'sending'; when the lease runs
+// out it is sent again. Platforms that can check a key (a deterministic DingTalk card outTrackId, the fake
+// platforms of the tests) then do nothing; the others show that message at worst once more. The window is
+// the time of one UPDATE after the platform answered (bench/reminders.ts measures how often it happens).
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
 import { outbox, postedCards } from '../db/schema.ts';
+import { Limits } from '../queue/limits.ts';
+import { LocalQueue } from '../queue/local.ts';
+import { type JobQueue, RunAgainAt } from '../queue/types.ts';
+import { loadOrg } from './org.ts';
+import { outboxWriter } from './outbox.ts';
 
 export type PostTarget = { tenant: string; kind: 'user' | 'chat'; id: string };
 export type PostedRef = { tenant: string; chatId: string; messageId: string };
+/** Given with every post: the same key means the same message (a retry), where the platform can check. */
+export type PostOptions = { idempotencyKey: string };
 
 /** What an adapter offers the core for sending. */
 export interface Deliverer {
   readonly platform: string;
-  post(target: PostTarget, message: Message): Promise<PostedRef>;
+  post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef>;
   update(ref: PostedRef, message: Message): Promise<void>;
 }
 
@@ -34,35 +54,80 @@ type OutboxRow = typeof outbox.$inferSelect;
 
 const MAX_ATTEMPTS = 10;
 const BATCH = 50;
+/** Notices about dead messages carry this card key prefix (and are never reported themselves). */
+export const DEAD_LETTER_KEY = 'deadletter:';
+
+export type DeliveryOptions = {
+  /** Shared rate limits; default: in memory, with the platforms' published limits. */
+  limits?: Limits;
+  /** How long a claimed row belongs to its worker; a killed worker's row is sent again after this. */
+  leaseMs?: number;
+  maxAttempts?: number;
+  /** Local driver only: rows delivered side by side. */
+  concurrency?: number;
+};
+
+type Outcome = { sent: true } | { sent: false; retryAt: Date | null };
 
 export class Delivery {
   private readonly deliverers = new Map<string, Deliverer>();
   private running: Promise<void> | null = null;
   private again = false;
-  private timer: NodeJS.Timeout | null = null;
+  private queue: JobQueue | null = null;
+  private started = false;
+  readonly limits: Limits;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
+  onWritten: (() => void) | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-  ) {}
+    private readonly opts: DeliveryOptions = {},
+  ) {
+    this.limits = opts.limits ?? new Limits();
+    this.leaseMs = opts.leaseMs ?? 15_000;
+    this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+  }
 
   register(d: Deliverer): void {
     this.deliverers.set(d.platform, d);
   }
 
-  /** Poll every `ms` for rows whose retry time has come. */
-  start(ms = 1000): void {
-    this.timer ??= setInterval(() => void this.drain(), ms);
-    this.timer.unref();
+  /** The outbox queue (BullMQ with Redis); without one, `start` uses the local driver on this table. */
+  useQueue(queue: JobQueue): void {
+    this.queue = queue;
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  get outboxQueue(): JobQueue | null {
+    return this.queue;
+  }
+
+  /** Starts this process's delivery worker; `ms` is the local driver's poll interval. */
+  async start(ms = 1000): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.queue ??= new LocalQueue({
+      name: 'outbox',
+      pollMs: ms,
+      concurrency: this.opts.concurrency ?? 4,
+      due: (limit) => this.dueRows(limit),
+      onError: (err, id) => this.log.error({ err, outboxId: id }, 'outbox job failed'),
+    });
+    await this.queue.start((id) => this.deliverOne(Number(id)));
+  }
+
+  /** Stops taking rows and waits for the ones being sent. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.queue?.close();
   }
 
   /** Delivers everything due now; concurrent calls share one run (and trigger one more pass). */
   drain(): Promise<void> {
+    this.onWritten?.();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -82,10 +147,45 @@ export class Delivery {
     return this.running;
   }
 
+  /** The queue's handler: delivers one row if it is due; RunAgainAt when it must wait. */
+  async deliverOne(id: number): Promise<void> {
+    const claimed = await this.db.execute(sql`
+      update outbox set state = 'sending', attempts = attempts + 1,
+        next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
+      where id = ${id} and state in ('pending', 'sending') and next_attempt_at <= now()
+      returning id`);
+    if (rowsOf(claimed).length === 0) {
+      const [cur] = await this.db
+        .select({ state: outbox.state, at: outbox.nextAttemptAt })
+        .from(outbox)
+        .where(eq(outbox.id, id));
+      // Not due yet, or another worker holds its lease: look again then. Sent, failed or gone: done.
+      if (cur && (cur.state === 'pending' || cur.state === 'sending'))
+        throw new RunAgainAt(new Date(Math.max(cur.at.getTime() + 5, Date.now() + 50)));
+      return;
+    }
+    const [row] = await this.db.select().from(outbox).where(eq(outbox.id, id));
+    if (!row) return;
+    const outcome = await this.deliver(row);
+    if (!outcome.sent && outcome.retryAt) throw new RunAgainAt(outcome.retryAt);
+  }
+
+  /** Rows due now, for the local driver. */
+  async dueRows(limit: number): Promise<{ id: string; at: Date }[]> {
+    const rows = await this.db
+      .select({ id: outbox.id, at: outbox.nextAttemptAt })
+      .from(outbox)
+      .where(and(sql`${outbox.state} in ('pending','sending')`, lte(outbox.nextAttemptAt, sql`now()`)))
+      .orderBy(outbox.id)
+      .limit(limit);
+    return rows.map((r) => ({ id: String(r.id), at: r.at }));
+  }
+
   private async pass(): Promise<number> {
     // Claim: a 'sending' row whose lease ran out (its process died) is claimed again.
     const claimed = await this.db.execute(sql`
-      update outbox set state = 'sending', attempts = attempts + 1, next_attempt_at = now() + interval '2 minutes'
+      update outbox set state = 'sending', attempts = attempts + 1,
+        next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
       where id in (
         select id from outbox
         where state in ('pending', 'sending') and next_attempt_at <= now()
@@ -98,43 +198,92 @@ export class Delivery {
     return ids.length;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** Sends a claimed row and records the outcome. */
+  private async deliver(row: OutboxRow): Promise<Outcome> {
     try {
-      if (row.op === 'update') await this.updateEverywhere(row);
-      else await this.post(row);
+      if (row.op === 'update') {
+        // A card is updated only after its posts went out (they may still be in another worker's hands).
+        const [earlier] = await this.db
+          .select({ id: outbox.id })
+          .from(outbox)
+          .where(
+            and(
+              eq(outbox.cardKey, row.cardKey!),
+              sql`${outbox.id} < ${row.id} and ${outbox.state} in ('pending','sending')`,
+            ),
+          )
+          .limit(1);
+        if (earlier) throw new RetryLaterError(`waits for outbox #${earlier.id}`, 200);
+        await this.updateEverywhere(row);
+      } else {
+        const wait = await this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
+        if (wait > 0) throw new RetryLaterError('rate limit', wait);
+        await this.post(row);
+      }
       await this.db
         .update(outbox)
         .set({ state: 'sent', sentAt: new Date(), lastError: null })
         .where(eq(outbox.id, row.id));
+      return { sent: true };
     } catch (err) {
       if (err instanceof RetryLaterError) {
         // Throttled: wait as told, and do not count it against the message's attempts.
+        const at = new Date(Date.now() + err.afterMs);
         await this.db
           .update(outbox)
           .set({
             state: 'pending',
             attempts: Math.max(0, row.attempts - 1),
             lastError: err.message.slice(0, 500),
-            nextAttemptAt: new Date(Date.now() + err.afterMs),
+            nextAttemptAt: at,
           })
           .where(eq(outbox.id, row.id));
-        return;
+        return { sent: false, retryAt: at };
       }
-      const permanent = err instanceof PermanentDeliveryError || row.attempts >= MAX_ATTEMPTS;
+      const permanent = err instanceof PermanentDeliveryError || row.attempts >= this.maxAttempts;
       const backoffMs = Math.min(60_000 * 2 ** Math.min(row.attempts, 6), 3_600_000);
+      const lastError = String((err as Error).message ?? err).slice(0, 500);
       this.log.warn(
         { err, outboxId: row.id, platform: row.platform, attempts: row.attempts, permanent },
         'delivery failed',
       );
+      if (permanent) {
+        await this.deadLetter(row, lastError);
+        return { sent: false, retryAt: null };
+      }
+      const at = new Date(Date.now() + backoffMs);
       await this.db
         .update(outbox)
-        .set({
-          state: permanent ? 'failed' : 'pending',
-          lastError: String((err as Error).message ?? err).slice(0, 500),
-          nextAttemptAt: new Date(Date.now() + (permanent ? 0 : backoffMs)),
-        })
+        .set({ state: 'pending', lastError, nextAttemptAt: at })
         .where(eq(outbox.id, row.id));
+      return { sent: false, retryAt: at };
     }
+  }
+
+  /** The row is dead: marked 'failed' and, once, the management chat is told (same transaction). */
+  private async deadLetter(row: OutboxRow, lastError: string): Promise<void> {
+    const told = await this.db.transaction(async (tx) => {
+      const [dead] = await tx
+        .update(outbox)
+        .set({ state: 'failed', lastError, nextAttemptAt: new Date() })
+        .where(and(eq(outbox.id, row.id), sql`${outbox.state} <> 'failed'`))
+        .returning({ id: outbox.id });
+      if (!dead || row.cardKey?.startsWith(DEAD_LETTER_KEY)) return 0;
+      const org = await loadOrg(tx);
+      const where = `${row.platform} ${row.targetKind} ${row.targetId}`;
+      const text = (row.payload as Partial<Message>)?.text?.slice(0, 200) ?? '';
+      return outboxWriter(tx, org, '').send(
+        { kind: 'department', code: 'management' },
+        (l) => ({
+          text:
+            l === 'en'
+              ? `⚠️ A message to ${where} could not be delivered after ${row.attempts} tries and was given up (outbox #${row.id}): ${lastError}\n> ${text}`
+              : `⚠️ 发往 ${where} 的消息尝试 ${row.attempts} 次仍未送达，已放弃（outbox #${row.id}）：${lastError}\n> ${text}`,
+        }),
+        `${DEAD_LETTER_KEY}${row.id}`,
+      );
+    });
+    if (told) this.onWritten?.();
   }
 
   private async post(row: OutboxRow): Promise<void> {
@@ -144,6 +293,7 @@ export class Delivery {
     const ref = await d.post(
       { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
       message,
+      { idempotencyKey: `outbox:${row.id}` },
     );
     if (row.cardKey)
       await this.remember(row.cardKey, row.platform, ref, row.locale, row.audience as 'private' | 'group');

@@ -1,6 +1,6 @@
 // The in-process driver, for the embedded default (no Redis). The table is the queue: `due(limit)` reads
 // the rows whose time has come (occurrences, outbox), polled every `pollMs`; `add` only wakes the loop
-// early when it brings a sooner job, and keeps jobs that no table knows about (the contract suite). One
+// early when it brings a sooner job. Without `due` (the contract suite) added jobs are kept in memory. One
 // pass runs at a time (single-flight); a pass runs up to `concurrency` handlers side by side.
 import { backoffMs, type DueJob, type JobQueue, RunAgainAt } from './types.ts';
 
@@ -41,6 +41,12 @@ export class LocalQueue implements JobQueue {
   async add(jobs: DueJob[]): Promise<void> {
     if (this.closed) return;
     let soonest = Number.POSITIVE_INFINITY;
+    if (this.opts.due) {
+      // The table is the queue: a job only says "look sooner".
+      for (const j of jobs) soonest = Math.min(soonest, j.at.getTime());
+      if (this.handler && soonest < this.wakeAt) this.schedule(soonest - Date.now());
+      return;
+    }
     for (const j of jobs) {
       if (this.jobs.has(j.id) || this.running.has(j.id)) continue; // the same id twice is one job
       const at = j.at.getTime();
@@ -127,6 +133,8 @@ export class LocalQueue implements JobQueue {
         this.opts.onError?.(err, '*');
       }
     }
+    if (this.notBefore.size > 10_000)
+      for (const [id, nb] of this.notBefore) if (nb.at < now - 600_000) this.notBefore.delete(id);
     if (ids.length === 0) return 0;
     let next = 0;
     const lane = async () => {

@@ -1,0 +1,115 @@
+// Rate limits per chat and per platform app, shared by every worker (Redis when REDIS_URL, memory
+// otherwise), with rate-limiter-flexible. Over a limit a message waits: `take` answers how long, and the
+// delivery reschedules the job; nothing is dropped.
+//
+// Each limit is kept as pacing: one message per (window ÷ count), a little slower (PACE_MARGIN), so a
+// platform that counts in a sliding window never sees more than it allows. A refused consume still counts
+// (rate-limiter-flexible increments before it refuses), so the k-th waiter in a slot is told to come back
+// k-1 slots later: a burst to one chat is spread out in arrival order instead of stampeding every slot.
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+
+export type Rate = { count: number; perMs: number };
+export type PlatformLimit = { perChat?: Rate; perApp?: Rate };
+
+/** From ../shared/platforms: the stricter figure where a platform has several paths. */
+export const PLATFORM_LIMITS: Record<string, PlatformLimit> = {
+  // chat.postMessage: about 1 message per second per channel.
+  slack: { perChat: { count: 1, perMs: 1000 } },
+  // Robot group messages 20 per minute per group; OpenAPI 20 calls per second per app per API.
+  dingtalk: { perChat: { count: 20, perMs: 60_000 }, perApp: { count: 20, perMs: 1000 } },
+  // 30 replies/pushes per minute per conversation, webhook robots 20 per minute: 20 per minute.
+  wecom: { perChat: { count: 20, perMs: 60_000 } },
+};
+
+const PACE_MARGIN = 1.03;
+
+/** pexpire in milliseconds, so slots shorter than a second work on Redis too (the stock script uses EX). */
+const PX_SCRIPT = `redis.call('set', KEYS[1], 0, 'PX', math.ceil(tonumber(ARGV[2]) * 1000), 'NX') \
+local consumed = redis.call('incrby', KEYS[1], ARGV[1]) \
+local ttl = redis.call('pttl', KEYS[1]) \
+if ttl == -1 then \
+  redis.call('pexpire', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000)) \
+  ttl = math.ceil(tonumber(ARGV[2]) * 1000) \
+end \
+return {consumed, ttl}`;
+
+export type LimitsOptions = { redis?: Redis; prefix?: string; limits?: Record<string, PlatformLimit> };
+
+export class Limits {
+  private readonly table: Record<string, PlatformLimit>;
+  private readonly limiters = new Map<string, { rl: RateLimiterAbstract; slotMs: number }>();
+
+  constructor(private readonly opts: LimitsOptions = {}) {
+    this.table = { ...PLATFORM_LIMITS, ...opts.limits };
+  }
+
+  /** Sets or replaces a platform's limits (fake platforms in tests and benchmarks). */
+  set(platform: string, limit: PlatformLimit): void {
+    this.table[platform] = limit;
+    for (const k of [...this.limiters.keys()]) if (k.startsWith(`${platform}/`)) this.limiters.delete(k);
+  }
+
+  get(platform: string): PlatformLimit | undefined {
+    return this.table[platform];
+  }
+
+  /**
+   * Takes one message slot for `chat` on `platform`: 0 means send now, otherwise the milliseconds to wait
+   * (nothing was taken then).
+   */
+  async take(platform: string, chat: string): Promise<number> {
+    const limit = this.table[platform];
+    if (!limit) return 0;
+    if (limit.perChat) {
+      const wait = await this.consume(this.limiter(platform, 'chat', limit.perChat), chat);
+      if (wait > 0) return wait;
+    }
+    if (limit.perApp) {
+      const wait = await this.consume(this.limiter(platform, 'app', limit.perApp), 'app');
+      if (wait > 0) {
+        if (limit.perChat)
+          await this.limiter(platform, 'chat', limit.perChat)
+            .rl.reward(chat, 1)
+            .catch(() => {});
+        return wait;
+      }
+    }
+    return 0;
+  }
+
+  private limiter(platform: string, scope: 'chat' | 'app', rate: Rate) {
+    const key = `${platform}/${scope}`;
+    let l = this.limiters.get(key);
+    if (!l) {
+      const slotMs = Math.ceil((rate.perMs / rate.count) * PACE_MARGIN);
+      const common = {
+        points: 1,
+        duration: slotMs / 1000,
+        keyPrefix: `${this.opts.prefix ?? 'sr'}:rl:${key}`,
+      };
+      const rl = this.opts.redis
+        ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis, customIncrTtlLuaScript: PX_SCRIPT })
+        : new RateLimiterMemory(common);
+      l = { rl, slotMs };
+      this.limiters.set(key, l);
+    }
+    return l;
+  }
+
+  private async consume(l: { rl: RateLimiterAbstract; slotMs: number }, key: string): Promise<number> {
+    try {
+      await l.rl.consume(key, 1);
+      return 0;
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      // The k-th caller in this slot comes back k-1 slots later (k ≥ 2 here).
+      return res.msBeforeNext + Math.max(0, res.consumedPoints - 2) * l.slotMs + 2;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+// Makes the queues agree with the database, which is the record:
+// - kick() (after each command's commit, after a reminder fired): occurrences not yet handed to the queue
+//   (enqueued_at null) and outbox rows written since the last look are added at once;
+// - every `checkMs` (5 s): if the queue's storage was lost (Redis flushed or restarted: its generation key
+//   changed), every scheduled occurrence and every pending outbox row is added again;
+// - on start and every `everyMs` (1 min): occurrences still 'scheduled' after their due time, and outbox
+//   rows still pending after their time (each plus `graceMs`), are added again: a crash between commit and
+//   enqueue, or a job Redis lost, costs at most a minute, never the reminder.
+// Adding an id that is already queued is a no-op; a handler run twice finds the row done and does nothing.
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { rowsOf } from '../core/delivery.ts';
+import type { Db } from '../db/client.ts';
+import type { DueJob, JobQueue } from './types.ts';
+
+export type ReconcilerOptions = {
+  db: Db;
+  occurrences: JobQueue;
+  outbox: JobQueue;
+  log: Logger;
+  everyMs?: number;
+  checkMs?: number;
+  graceMs?: number;
+};
+
+const CHUNK = 5000;
+
+export class Reconciler {
+  private outboxMark = 0;
+  private generations = new Map<string, string>();
+  private kicking: Promise<void> | null = null;
+  private kickAgain = false;
+  private sweeping: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  /** Counts for logs, tests and benchmarks. */
+  readonly stats = { kicks: 0, sweeps: 0, rebuilds: 0, occurrencesAdded: 0, outboxAdded: 0 };
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /** A full sweep now, then the periodic ones. */
+  async start(): Promise<void> {
+    this.closed = false;
+    await this.checkGenerations();
+    await this.sweep(true);
+    const every = setInterval(() => void this.sweep(false), this.o.everyMs ?? 60_000);
+    const check = setInterval(() => void this.checkGenerations(), this.o.checkMs ?? 5000);
+    every.unref();
+    check.unref();
+    this.timers.push(every, check);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.kicking;
+    await this.sweeping;
+  }
+
+  /** Enqueues what was committed since the last look; concurrent calls share one run plus one more. */
+  kick(): Promise<void> {
+    if (this.kicking) {
+      this.kickAgain = true;
+      return this.kicking;
+    }
+    this.kicking = (async () => {
+      try {
+        do {
+          this.kickAgain = false;
+          this.stats.kicks++;
+          await this.enqueueFreshOccurrences();
+          await this.enqueueFreshOutbox();
+        } while (this.kickAgain && !this.closed);
+      } catch (err) {
+        this.o.log.warn({ err }, 'enqueueing new rows failed; the next sweep retries');
+      } finally {
+        this.kicking = null;
+      }
+    })();
+    return this.kicking;
+  }
+
+  /** Only the outbox part of kick (after a reminder fired). */
+  private outboxKick: Promise<void> | null = null;
+  private outboxAgain = false;
+  kickOutbox(): Promise<void> {
+    if (this.outboxKick) {
+      this.outboxAgain = true;
+      return this.outboxKick;
+    }
+    this.outboxKick = (async () => {
+      try {
+        do {
+          this.outboxAgain = false;
+          await this.enqueueFreshOutbox();
+        } while (this.outboxAgain && !this.closed);
+      } catch (err) {
+        this.o.log.warn({ err }, 'enqueueing outbox rows failed; the next sweep retries');
+      } finally {
+        this.outboxKick = null;
+      }
+    })();
+    return this.outboxKick;
+  }
+
+  /** Re-adds what the queue should hold but may not: all of it after a loss, else what is overdue. */
+  sweep(everything: boolean): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = (async () => {
+      try {
+        this.stats.sweeps++;
+        const grace = this.o.graceMs ?? 5000;
+        const occ = await this.o.db.execute(sql`
+          select id, due_at from reminder_occurrences
+          where state = 'scheduled'
+            and (${everything} or enqueued_at is null or due_at < now() - make_interval(secs => ${grace / 1000}))
+          order by due_at, id`);
+        await this.addOccurrences(rowsOf<{ id: string | number; due_at: string | Date }>(occ));
+        const out = await this.o.db.execute(sql`
+          select id, next_attempt_at from outbox
+          where state in ('pending', 'sending')
+            and (${everything} or next_attempt_at < now() - make_interval(secs => ${grace / 1000}))
+          order by id`);
+        const rows = rowsOf<{ id: string | number; next_attempt_at: string | Date }>(out);
+        await this.addOutbox(rows);
+        if (everything) await this.enqueueFreshOutbox();
+      } catch (err) {
+        this.o.log.warn({ err }, 'reconcile sweep failed; retried at the next one');
+      } finally {
+        this.sweeping = null;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  /** Detects a lost queue storage and rebuilds it from the database. */
+  async checkGenerations(): Promise<boolean> {
+    let lost = false;
+    for (const q of [this.o.occurrences, this.o.outbox]) {
+      if (!q.generation) continue;
+      try {
+        const g = await q.generation();
+        const before = this.generations.get(q.name);
+        this.generations.set(q.name, g);
+        if (before !== undefined && before !== g) lost = true;
+      } catch {
+        // Redis is away; when it is back the generation tells whether it kept our jobs.
+      }
+    }
+    if (lost && !this.closed) {
+      this.stats.rebuilds++;
+      const t0 = Date.now();
+      await this.sweeping;
+      await this.sweep(true);
+      this.o.log.warn(
+        { ms: Date.now() - t0 },
+        'the queue lost its jobs (Redis flushed or restarted): rebuilt',
+      );
+    }
+    return lost;
+  }
+
+  private async enqueueFreshOccurrences(): Promise<void> {
+    const res = await this.o.db.execute(sql`
+      select id, due_at from reminder_occurrences
+      where state = 'scheduled' and enqueued_at is null
+      order by due_at, id limit 50000`);
+    await this.addOccurrences(rowsOf<{ id: string | number; due_at: string | Date }>(res));
+  }
+
+  private async enqueueFreshOutbox(): Promise<void> {
+    const res = await this.o.db.execute(sql`
+      select id, next_attempt_at from outbox
+      where id > ${this.outboxMark} and state in ('pending', 'sending')
+      order by id limit 50000`);
+    const rows = rowsOf<{ id: string | number; next_attempt_at: string | Date }>(res);
+    await this.addOutbox(rows);
+    const last = rows.at(-1);
+    if (last) this.outboxMark = Math.max(this.outboxMark, Number(last.id));
+  }
+
+  private async addOccurrences(rows: { id: string | number; due_at: string | Date }[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const jobs: DueJob[] = chunk.map((r) => ({ id: String(r.id), at: new Date(r.due_at) }));
+      await this.o.occurrences.add(jobs);
+      const ids = chunk.map((r) => Number(r.id));
+      await this.o.db.execute(sql`
+        update reminder_occurrences set enqueued_at = now()
+        where id = any(${`{${ids.join(',')}}`}::bigint[]) and enqueued_at is null`);
+      this.stats.occurrencesAdded += chunk.length;
+    }
+  }
+
+  private async addOutbox(rows: { id: string | number; next_attempt_at: string | Date }[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      await this.o.outbox.add(chunk.map((r) => ({ id: String(r.id), at: new Date(r.next_attempt_at) })));
+      this.stats.outboxAdded += chunk.length;
+    }
+  }
+}

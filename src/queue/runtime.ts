@@ -1,0 +1,132 @@
+// Wires the delivery mechanism: BullMQ queues on Redis when REDIS_URL is set, else the local drivers on
+// the tables; shared rate limits; the reconciler; and, where this process runs workers, the handlers:
+// occurrences → fireOccurrence (writes the outbox) → outbox → Delivery → adapter.
+
+import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Delivery } from '../core/delivery.ts';
+import type { Db } from '../db/client.ts';
+import { fireOccurrence } from '../schedule/fire.ts';
+import { BullQueue, redisConnection } from './bullmq.ts';
+import { Limits } from './limits.ts';
+import { LocalQueue } from './local.ts';
+import { Reconciler } from './reconciler.ts';
+import type { JobQueue } from './types.ts';
+
+export type QueueSettings = {
+  redisUrl?: string | undefined;
+  prefix?: string;
+  concurrency?: number;
+  lockMs?: number;
+  reconcileMs?: number;
+  checkMs?: number;
+  pollMs?: number;
+};
+
+export class QueueRuntime {
+  readonly limits: Limits;
+  readonly occurrences: JobQueue;
+  readonly outbox: JobQueue;
+  readonly redis: Redis | undefined;
+  private reconcilerRef: Reconciler | null = null;
+  private delivery: Delivery | null = null;
+  private workers = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    readonly settings: QueueSettings,
+  ) {
+    const prefix = settings.prefix ?? 'sr';
+    const onError = (what: string) => (err: unknown, id: string) =>
+      log.warn({ err, id }, `${what} job failed; it is retried`);
+    if (settings.redisUrl) {
+      this.redis = redisConnection(settings.redisUrl);
+      this.redis.on('error', () => {});
+      this.limits = new Limits({ redis: this.redis, prefix });
+      const common = {
+        redisUrl: settings.redisUrl,
+        prefix,
+        concurrency: settings.concurrency ?? 50,
+        lockMs: settings.lockMs ?? 5000,
+        stalledMs: settings.lockMs ?? 5000,
+      };
+      this.occurrences = new BullQueue({ name: 'occurrences', ...common, onError: onError('reminder') });
+      this.outbox = new BullQueue({ name: 'outbox', ...common, onError: onError('delivery') });
+    } else {
+      this.redis = undefined;
+      this.limits = new Limits();
+      const pollMs = settings.pollMs ?? 1000;
+      this.occurrences = new LocalQueue({
+        name: 'occurrences',
+        pollMs,
+        concurrency: 4,
+        due: async (limit) => {
+          const rows = await db.execute(sql`
+            select id, due_at from reminder_occurrences where state = 'scheduled' and due_at <= now()
+            order by due_at, id limit ${limit}`);
+          const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
+            id: string | number;
+            due_at: string | Date;
+          }[];
+          return list.map((r) => ({ id: String(r.id), at: new Date(r.due_at) }));
+        },
+        onError: onError('reminder'),
+      });
+      this.outbox = new LocalQueue({
+        name: 'outbox',
+        pollMs,
+        // One at a time: messages to a chat keep their order, as before the queue (the embedded scale).
+        concurrency: 1,
+        due: (limit) => this.delivery?.dueRows(limit) ?? Promise.resolve([]),
+        onError: onError('delivery'),
+      });
+    }
+  }
+
+  get reconciler(): Reconciler {
+    if (!this.reconcilerRef) throw new Error('attach a Delivery first');
+    return this.reconcilerRef;
+  }
+
+  /** The Delivery sends what the outbox queue says; every write it reports is enqueued. */
+  attach(delivery: Delivery): void {
+    this.delivery = delivery;
+    delivery.useQueue(this.outbox);
+    this.reconcilerRef = new Reconciler({
+      db: this.db,
+      occurrences: this.occurrences,
+      outbox: this.outbox,
+      log: this.log.child({ part: 'reconciler' }),
+      everyMs: this.settings.reconcileMs ?? 60_000,
+      checkMs: this.settings.checkMs ?? 5000,
+    });
+    delivery.onWritten = () => void this.reconcilerRef?.kick();
+  }
+
+  /** Reconciles now and periodically; with `workers`, this process also fires reminders and delivers. */
+  async start(opts: { workers: boolean }): Promise<void> {
+    const reconciler = this.reconciler;
+    if (opts.workers) {
+      this.workers = true;
+      await this.occurrences.start(async (id) => {
+        if ((await fireOccurrence(this.db, Number(id))) === 'fired') void reconciler.kickOutbox();
+      });
+      await this.delivery!.start(this.settings.pollMs ?? 1000);
+    }
+    await reconciler.start();
+  }
+
+  async close(): Promise<void> {
+    await this.reconcilerRef?.close();
+    if (this.workers) {
+      await this.occurrences.close();
+      await this.delivery?.stop();
+    } else {
+      await this.occurrences.close();
+      await this.outbox.close();
+    }
+    this.redis?.disconnect();
+  }
+}
