@@ -130,6 +130,33 @@ describe('requests from Slack', () => {
   it('answers url_verification and ssl_check', async () => {
     const r = await h.signer.event({ type: 'url_verification', challenge: 'abc123', token: 'x' });
     expect(r.json).toEqual({ challenge: 'abc123' });
+    const ssl = await h.signer.form({ ssl_check: '1', token: 'x' }, { signature: 'none' });
+    expect(ssl.status).toBe(200);
+  });
+
+  it('answers an @mention in a channel ephemerally, without the bot mention in the command', async () => {
+    const body = {
+      team_id: h.slack.team,
+      type: 'event_callback',
+      event_id: 'Ev0MENTION',
+      event: {
+        type: 'app_mention',
+        channel: CHANNELS.sales,
+        user: uid('li'),
+        text: `<@${h.slack.botUserId}> customer show C-0001`,
+        ts: `${Date.now() / 1000}`,
+      },
+    };
+    expect((await h.signer.event(body)).status).toBe(200);
+    const answer = await h.waitFor(
+      () =>
+        h.slack
+          .ephemeralsFor(uid('li'), CHANNELS.sales)
+          .find((m) => m.via === 'api' && m.text.includes('C-0001')),
+      'the answer to the mention',
+    );
+    expect(h.slack.callsTo('chat.postEphemeral').at(-1)?.args.user).toBe(uid('li'));
+    expect(answer.text).toContain('Forged Ltd');
   });
 });
 
