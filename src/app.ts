@@ -2,7 +2,9 @@
 // Nothing else reads the environment.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { createDemoIfEmpty } from '../adapters/console/demo.ts';
@@ -15,6 +17,8 @@ import { promoteAdmins } from './core/people.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { seedBasics } from './db/seed.ts';
 import { commandTable } from './flows/index.ts';
+import { expireQuotes } from './flows/quote.ts';
+import { ensureDigests } from './flows/reminder-sources.ts';
 import { createLogger } from './log.ts';
 import { QueueRuntime } from './queue/runtime.ts';
 
@@ -101,6 +105,23 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       );
     }
   }
+  // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
+  const housekeeping = async () => {
+    // One replica at a time, so two starting together do not both create a manager's digest.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(727276)`);
+      await ensureDigests(tx, config.org.timezone);
+    });
+    const today = DateTime.now().setZone(config.org.timezone).toISODate()!;
+    const expired = await expireQuotes(database.db, today);
+    if (expired) log.info({ expired }, 'quotes past their validity date expired');
+  };
+  await housekeeping();
+  const housekeepingTimer = setInterval(
+    () => void housekeeping().catch((err) => log.error({ err }, 'housekeeping failed')),
+    3600_000,
+  );
+  housekeepingTimer.unref();
   // Workers run here unless QUEUE_WORKERS=off (then `npm run worker` processes do the work).
   await queues.start({ workers: config.queue.workers || !config.redisUrl });
 
@@ -123,6 +144,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
     log,
     async close() {
+      clearInterval(housekeepingTimer);
       for (const p of platforms)
         await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
       await queues.close();

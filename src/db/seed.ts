@@ -2,6 +2,7 @@
 import { DEPARTMENTS } from '../commands/keys.ts';
 import { ensureOrg, type Org } from '../core/org.ts';
 import { DEPARTMENT_NAMES } from '../flows/common.ts';
+import { loadChinaCalendar } from '../schedule/china-calendar.ts';
 import type { Queryable } from './client.ts';
 import { departments } from './schema.ts';
 
@@ -17,4 +18,6 @@ export async function seedBasics(db: Queryable, org: Org): Promise<void> {
       })),
     )
     .onConflictDoNothing();
+  // Mainland-China holidays and make-up working days, for the years the chinese-days package knows.
+  await loadChinaCalendar(db, [2026, 2027]);
 }

@@ -7,6 +7,7 @@ import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
+import { ensureDigests } from './reminder-sources.ts';
 
 function parseRole(word: string): Role | undefined {
   const w = word.toLowerCase();
@@ -61,6 +62,7 @@ const role = command({
       { field: 'department', from: department, to: dept ?? null },
     ]);
     await ctx.audit('admin.role', 'person', String(person.id), { role: r, dept });
+    if (r === 'sales_manager') await ensureDigests(ctx.tx, ctx.org.timezone);
     await ctx.out.send({ kind: 'person', personId: person.id }, (l) => ({
       text: label(
         l,

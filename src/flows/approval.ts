@@ -23,6 +23,7 @@ import type { FlowContext } from '../core/context.ts';
 import { isStaff } from '../core/permissions.ts';
 import { approvalSeats, approvals, orgSettings } from '../db/schema.ts';
 import { command, label } from './common.ts';
+import { cancelApprovalReminders, scheduleApprovalReminders } from './reminder-sources.ts';
 import { subjectHandler } from './subjects.ts';
 
 export async function approvalSettings(ctx: FlowContext) {
@@ -54,6 +55,7 @@ export async function submitForApproval(
   for (const personId of firstStep)
     await ctx.out.send({ kind: 'person', personId }, render, cardKey(approval));
   await ctx.out.send({ kind: 'department', code: 'management' }, render, cardKey(approval));
+  await scheduleApprovalReminders(ctx, approval, firstStep);
   return approval;
 }
 
@@ -69,7 +71,9 @@ async function afterChange(ctx: FlowContext, approval: Approval, decision: Decis
   const render = (l: 'en' | 'zh', audience: 'private' | 'group') =>
     renderApproval(view, summary, l, audience);
   await ctx.out.update(cardKey(current), render);
+  if (current.state !== 'pending') await cancelApprovalReminders(ctx, current.number);
   if (decision?.opened) {
+    await scheduleApprovalReminders(ctx, current, decision.opened.approvers);
     for (const personId of decision.opened.approvers)
       await ctx.out.send({ kind: 'person', personId }, render, cardKey(current));
   }

@@ -18,6 +18,7 @@ import {
 import { orderExecutionCommands } from './order-execution.ts';
 import { quoteCommands, quoteSubject } from './quote.ts';
 import { remindCommands } from './remind.ts';
+import { registerReminderHooks } from './reminder-sources.ts';
 import { registerSubject } from './subjects.ts';
 
 registerSubject('quote', quoteSubject);
@@ -25,6 +26,7 @@ registerSubject('order', orderSubject);
 registerSubject('order_change', orderChangeSubject);
 registerSubject('order_cancel', orderCancelSubject);
 registerSubject('customer_correction', correctionSubject);
+registerReminderHooks();
 
 export function commandTable(): CommandTable<FlowContext> {
   return new CommandTable<FlowContext>([

@@ -10,6 +10,7 @@ import { contacts, customers, leadFollowups, leads, people } from '../db/schema.
 import type { Locale } from '../i18n/locale.ts';
 import { clip, command, field, label, linesOf, loadCustomer, loadLead, personName } from './common.ts';
 import { nameOf, SOURCE_NAMES } from './labels.ts';
+import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
 
 const SOURCES = {
   campaign: ['市场活动', '活动', 'marketing'],
@@ -115,6 +116,7 @@ const add = command({
       })
       .returning();
     await ctx.history('lead', lead!.id, [{ field: 'created', from: null, to: number }]);
+    if (ownLead && due) await scheduleFollowup(ctx, lead!, due.at, args.next ?? null);
     await ctx.audit('lead.add', 'lead', number, { source: args.source, important: args.important ?? false });
     const who = customer ? `${customer.number} ${customer.name}` : args.name!;
     if (!ownLead || args.important) {
@@ -325,6 +327,7 @@ const assign = command({
       note: args.note,
     });
     const who = await leadTitle(ctx, lead);
+    await scheduleFollowup(ctx, { ...lead, ownerId: person.id }, due.at, args.note ?? null);
     const cardKey = `lead-assign:${lead.number}`;
     if (lead.ownerId && lead.ownerId !== person.id) {
       await ctx.out.update(cardKey, (l) => {
@@ -464,6 +467,7 @@ const follow = command({
       { field: 'status', from: lead.status, to: status },
     ]);
     await ctx.audit('lead.follow', 'lead', lead.number);
+    await scheduleFollowup(ctx, lead, due?.at ?? null, args.next ?? null);
     const next = args.next
       ? ctx.t({
           en: ` Next: ${args.next}${due ? ` by ${ctx.fmtDate(due.at, due.hasTime)}` : ''}.`,
@@ -545,6 +549,7 @@ const convert = command({
       .where(eq(leads.id, lead.id));
     await ctx.history('lead', lead.id, [{ field: 'status', from: lead.status, to: 'converted' }]);
     await ctx.audit('lead.convert', 'lead', lead.number, { customer: created || undefined });
+    await cancelFollowups(ctx, lead.number);
     const [c] = await ctx.tx
       .select({ number: customers.number, name: customers.name })
       .from(customers)

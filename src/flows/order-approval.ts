@@ -17,6 +17,7 @@ import { type DistributionContent, distribute, receivers } from './distribution.
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, priceItems } from './line-items.ts';
 import { orderStatus } from './order.ts';
+import { cancelDeliveryReminders, scheduleDeliveryReminders } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
 
 type Order = typeof orders.$inferSelect;
@@ -106,6 +107,7 @@ export const orderSubject: SubjectHandler = {
       zh: `订单 ${o.number} 已确认，请确认收到`,
     });
     await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'order', ORDER_RECEIVERS, content);
+    await scheduleDeliveryReminders(ctx, { ...o, status: 'confirmed' });
   },
   async rejected(ctx, a) {
     await setOrderStatus(ctx, await loadOrder(ctx, a.subjectRef, true), 'draft');
@@ -228,6 +230,10 @@ export const orderChangeSubject: SubjectHandler = {
       .update(orders)
       .set({ ...set, updatedAt: ctx.now })
       .where(eq(orders.id, o.id));
+    if (p.delivery || p.place) {
+      await cancelDeliveryReminders(ctx, o.number);
+      await scheduleDeliveryReminders(ctx, { ...o, ...set });
+    }
     await ctx.history('order', o.id, [
       ...changes,
       { field: 'change', from: null, to: `${a.number}: ${a.reason ?? ''}` },
@@ -342,6 +348,7 @@ export const orderCancelSubject: SubjectHandler = {
   async approved(ctx, a) {
     const o = await loadOrder(ctx, a.subjectRef, true);
     await setOrderStatus(ctx, o, 'cancelled');
+    await cancelDeliveryReminders(ctx, o.number);
     await ctx.history('order', o.id, [{ field: 'cancel_reason', from: null, to: a.reason }]);
     const to = await receivers(ctx, 'order', o.id);
     const base = await orderContent(ctx, o.number, {

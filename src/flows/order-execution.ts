@@ -12,6 +12,7 @@ import { customers, orders, people } from '../db/schema.ts';
 import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
 import { acknowledge } from './distribution.ts';
 import { illegal, orderContent, ownOrder, setOrderStatus } from './order-approval.ts';
+import { cancelDeliveryReminders } from './reminder-sources.ts';
 
 const inDept = (dept: DepartmentCode) => (a: Actor) =>
   a.role === 'admin' || (a.department === dept && (a.role === 'head' || a.role === 'member'));
@@ -185,6 +186,7 @@ const ship = command({
   async run(ctx, { ref, args }) {
     const o = await loadOrder(ctx, ref!, true);
     if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'shipped', '发货');
+    await cancelDeliveryReminders(ctx, o.number);
     await setOrderStatus(ctx, o, 'shipped', {
       tracking: args.tracking,
       carrier: args.carrier ?? null,
@@ -269,6 +271,7 @@ const complete = command({
     ownOrder(ctx, o);
     if (o.status !== 'shipped') illegal(o, 'completed', '完成');
     await setOrderStatus(ctx, o, 'completed', { completedAt: ctx.now });
+    await cancelDeliveryReminders(ctx, o.number);
     if (args.note)
       await ctx.history('order', o.id, [{ field: 'completion_note', from: null, to: args.note }]);
     await ctx.audit('order.complete', 'order', o.number);

@@ -11,6 +11,7 @@ import type { Locale } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
 import { command, field, label, linesOf, loadCustomer, loadQuote, personName } from './common.ts';
 import { itemLine, priceItems } from './line-items.ts';
+import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
 
 export const TAX = {
@@ -233,7 +234,7 @@ export const quoteSubject: SubjectHandler = {
     };
   },
   async approved(ctx, approval) {
-    await setQuoteStatus(ctx, approval.subjectRef, 'approved');
+    await scheduleQuoteExpiry(ctx, await setQuoteStatus(ctx, approval.subjectRef, 'approved'));
   },
   async rejected(ctx, approval) {
     await setQuoteStatus(ctx, approval.subjectRef, 'rejected');
@@ -370,6 +371,7 @@ const feedback = command({
       { field: 'feedback', from: q.feedbackNote, to: args.note ?? null },
     ]);
     await ctx.audit('quote.feedback', 'quote', q.number, { result: args.result });
+    if (args.result !== 'negotiating') await cancelQuoteExpiry(ctx, q.number);
     const { customer } = await quoteSummaryParts(ctx, q);
     for (const id of await managerIds(ctx)) {
       if (id === ctx.actor.personId) continue;

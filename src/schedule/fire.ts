@@ -6,6 +6,7 @@ import { loadOrg } from '../core/org.ts';
 import { outboxWriter, type Target } from '../core/outbox.ts';
 import type { Db, Queryable } from '../db/client.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
+import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
 import { nextOccurrence } from './repeat.ts';
 
@@ -36,16 +37,24 @@ export async function fireOccurrence(
       .returning();
     if (!occ) return 'skipped';
     const [r] = await tx.select().from(reminders).where(eq(reminders.id, occ.reminderId));
-    if (!r || r.state !== 'active') {
+    if (r?.state !== 'active') {
       await tx.update(reminderOccurrences).set({ state: 'cancelled' }).where(eq(reminderOccurrences.id, id));
       return 'skipped';
     }
+    const hook = fireHook(r.kind);
+    const outcome = hook ? await hook(tx, r, occ, now) : undefined;
+    if (outcome && 'skip' in outcome) {
+      await tx.update(reminderOccurrences).set({ state: 'cancelled' }).where(eq(reminderOccurrences.id, id));
+      if (r.repeat) await scheduleNext(tx, r, occ.dueAt);
+      return 'skipped';
+    }
+    const shown = outcome?.text ? { ...r, text: JSON.stringify(outcome.text) } : r;
     const target = targetOf(r);
     if (target) {
       const org = await loadOrg(tx);
       await outboxWriter(tx, org, '').send(
         target,
-        (l, audience) => renderReminder(r, occ, l, audience, now),
+        (l, audience) => renderReminder(shown, occ, l, audience, now),
         `reminder:${occ.id}`,
       );
     }
