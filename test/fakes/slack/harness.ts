@@ -90,7 +90,7 @@ export async function startHarness(
   });
   const signer = new SlackSigner(`${app.url}/slack/events`, slack.signingSecret);
 
-  const waitFor: Harness['waitFor'] = async (fn, what, ms = 10_000) => {
+  const waitFor: Harness['waitFor'] = async (fn, what, ms = 20_000) => {
     const until = Date.now() + ms;
     for (;;) {
       const v = await fn();
