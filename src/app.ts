@@ -31,6 +31,8 @@ export type App = {
   /** Reminders and outgoing messages: queues, rate limits, reconciler (issue 4). */
   queues: QueueRuntime;
   console?: ConsoleAdapter;
+  /** The chat platforms that are configured and started (for health checks and tests). */
+  platforms: PlatformAdapter[];
   log: Logger;
   close(): Promise<void>;
 };
@@ -142,6 +144,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     delivery,
     queues,
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
+    platforms,
     log,
     async close() {
       clearInterval(housekeepingTimer);

@@ -145,6 +145,22 @@ describe('core examples in English', () => {
     expect(rows.length).toBe(1);
   });
 
+  it('admin bind with a group-robot webhook keeps the key out of the audit log', async () => {
+    const r = await d.say('admin', 'admin bind logistics webhook=0a1b2c3d-4e5f-6789', 'logistics-robot');
+    expect(r.text).toMatch(/Logistics/);
+    const [b] = await d.query<{ settings: { webhook: string } }>(
+      `select settings from chat_bindings where chat_id = 'logistics-robot'`,
+    );
+    expect(b?.settings.webhook).toBe('0a1b2c3d-4e5f-6789');
+    const audits = await d.query<{ detail: unknown }>(
+      `select detail from audit_log where action = 'admin.bind'`,
+    );
+    expect(JSON.stringify(audits)).not.toContain('0a1b2c3d');
+    expect(
+      (await d.say('admin', 'admin bind logistics webhook="not a key!"', 'logistics-robot')).text,
+    ).toMatch(/group robot/);
+  });
+
   it('help and help quote', async () => {
     expect((await d.say('li', 'help')).text).toMatch(/customer/);
     const h = await d.say('li', 'help quote');

@@ -118,6 +118,7 @@ export const KEYS = {
   joint: ['joint', '会签', '會簽'],
   for: ['for', '推迟', '时长'],
   text: ['text', '内容文字', '提醒内容'],
+  webhook: ['webhook', '群机器人'],
 } as const;
 export type Key = keyof typeof KEYS;
 
@@ -139,12 +140,13 @@ export const lookupKey = (word: string): Key | undefined => keyIndex.get(word.to
 
 /** The English and Chinese spelling of a word, for usage lines and help. */
 export function spell(table: 'noun' | 'verb' | 'key', canonical: string, locale: 'en' | 'zh'): string {
-  const words: readonly string[] =
+  const words: readonly string[] | undefined =
     table === 'noun'
       ? NOUNS[canonical as Noun]
       : table === 'verb'
         ? VERBS[canonical as Verb]
         : KEYS[canonical as Key];
+  if (!words) return canonical;
   if (locale === 'en') return words[0]!;
   return words.find((w) => /[\u4e00-\u9fff]/.test(w)) ?? words[0]!;
 }

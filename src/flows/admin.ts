@@ -83,11 +83,21 @@ const bind = command({
   noun: 'admin',
   verbs: ['bind'],
   words: [{ name: { en: 'department', zh: '部门' }, required: true }],
-  keys: {},
-  usage: { en: 'admin bind finance   (in the chat to bind)', zh: '管理 绑定 财务   （在要绑定的群里发送）' },
+  // A group-robot webhook key (WeCom), for notices in groups where the bot itself cannot push.
+  keys: { webhook: k.text(200).optional() },
+  usage: {
+    en: 'admin bind finance [webhook=<group robot key>]   (in the chat to bind)',
+    zh: '管理 绑定 财务 [webhook=<群机器人 key>]   （在要绑定的群里发送）',
+  },
   summary: { en: 'bind this chat to a department', zh: '将本群绑定到部门' },
   allow: isAdmin,
-  async run(ctx, { words }) {
+  async run(ctx, { words, args }) {
+    if (args.webhook && !/^[\w-]{8,100}$/.test(args.webhook)) {
+      refuse(
+        'webhook= should be the key of the group robot (letters, digits, dashes).',
+        'webhook= 应为群机器人的 key（字母、数字、短横线）。',
+      );
+    }
     const parsed = k.choice(deptChoice).safeParse(words[0]);
     if (!parsed.success) {
       return refuse(
@@ -103,7 +113,7 @@ const bind = command({
       );
     const deptId = await departmentId(ctx, code);
     const [existing] = await ctx.tx
-      .select({ departmentId: chatBindings.departmentId })
+      .select({ departmentId: chatBindings.departmentId, settings: chatBindings.settings })
       .from(chatBindings)
       .where(
         and(
@@ -112,6 +122,7 @@ const bind = command({
           eq(chatBindings.chatId, ctx.chat.chatId),
         ),
       );
+    const settings = { ...(existing?.settings ?? {}), ...(args.webhook ? { webhook: args.webhook } : {}) };
     await ctx.tx
       .insert(chatBindings)
       .values({
@@ -121,14 +132,17 @@ const bind = command({
         title: ctx.chat.title ?? null,
         departmentId: deptId,
         boundBy: ctx.actor.personId,
+        settings,
       })
       .onConflictDoUpdate({
         target: [chatBindings.platform, chatBindings.tenant, chatBindings.chatId],
-        set: { departmentId: deptId, boundBy: ctx.actor.personId, title: ctx.chat.title ?? null },
+        set: { departmentId: deptId, boundBy: ctx.actor.personId, title: ctx.chat.title ?? null, settings },
       });
+    // The webhook key is a secret: the audit says one was set, not what it is.
     await ctx.audit('admin.bind', 'chat', ctx.chat.chatId, {
       department: code,
       previous: existing?.departmentId,
+      webhook: args.webhook ? 'set' : undefined,
     });
     return {
       text: ctx.t({
