@@ -135,6 +135,25 @@ describe('system reminders follow the records', () => {
     expect((await reminderRows('SO-0001')).every((r) => r.state === 'cancelled')).toBe(true);
   });
 
+  it('a step waiting past the escalation time marks the card overdue everywhere', async () => {
+    await d.say('li', 'quote new customer=C-0001 item="A | | 1 | 100"');
+    const r = await d.say('li', 'quote submit Q-0001');
+    const approval = /A-\d{4}/.exec(r.text)![0];
+    const [esc] = await d.query<{ id: string }>(
+      `select o.id::text from reminder_occurrences o join reminders r on r.id = o.reminder_id
+        where r.kind = 'approval_escalation' and r.subject_ref = '${approval}'`,
+    );
+    await fireOccurrence(d.app.database.db, Number(esc!.id), new Date(Date.now() + 4 * 86_400_000));
+    await d.app.delivery.drain();
+    const card = (await d.messages('dm:wang')).findLast((m) => m.card?.title.includes(approval));
+    expect(card?.card?.title).toMatch(/^⚠️/);
+    expect(card?.card?.fields.find((f) => f.label === 'Status')?.value).toMatch(/overdue since/);
+    expect(card?.card?.actions.length).toBe(2); // still decidable
+    expect(
+      (await d.messages('management')).some((m) => m.text.includes(approval) && m.text.includes('等待审批')),
+    ).toBe(true);
+  });
+
   it('every sales manager has a weekly digest on Monday 09:00, with live figures when it fires', async () => {
     const [digest] = await d.query<{ id: string; due: string }>(
       `select o.id::text, to_char(o.due_at at time zone 'Asia/Shanghai', 'ID HH24:MI') as due

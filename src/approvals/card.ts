@@ -96,7 +96,14 @@ export function renderApproval(
     { label: t('Requested by', '申请人'), value: `${requester} ${v.when(a.createdAt)}` },
     ...(a.reason ? [{ label: t('Reason', '原因'), value: a.reason }] : []),
     ...steps,
-    { label: t('Status', '状态'), value: STATE[a.state]?.[l] ?? a.state },
+    {
+      label: t('Status', '状态'),
+      value:
+        (STATE[a.state]?.[l] ?? a.state) +
+        (a.state === 'pending' && a.overdueAt
+          ? t(` — ⚠️ overdue since ${v.when(a.overdueAt)}`, ` — ⚠️ 已超时（${v.when(a.overdueAt)}）`)
+          : ''),
+    },
   ];
   const decided =
     a.state === 'pending'
@@ -106,7 +113,7 @@ export function renderApproval(
           `${v.names.get(a.decidedBy ?? 0) ?? '?'} 于 ${v.when(a.decidedAt)} ${STATE[a.state]!.zh}${a.decisionNote ? `：${a.decisionNote}` : ''}`,
         );
   const card: Card = {
-    title: `${SUBJECT_NAMES[a.subjectType as keyof typeof SUBJECT_NAMES]?.[l] ?? a.subjectType} ${a.subjectRef} · ${t('approval', '审批')} ${a.number}`,
+    title: `${a.state === 'pending' && a.overdueAt ? '⚠️ ' : ''}${SUBJECT_NAMES[a.subjectType as keyof typeof SUBJECT_NAMES]?.[l] ?? a.subjectType} ${a.subjectRef} · ${t('approval', '审批')} ${a.number}`,
     fields,
     actions:
       a.state === 'pending'

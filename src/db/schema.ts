@@ -486,6 +486,8 @@ export const approvals = pgTable(
     decidedBy: integer('decided_by').references(() => people.id),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decisionNote: text('decision_note'),
+    /** Set when a step waited past the escalation time; the card says so while it is pending. */
+    overdueAt: timestamp('overdue_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

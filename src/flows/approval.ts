@@ -59,6 +59,13 @@ export async function submitForApproval(
   return approval;
 }
 
+/** Re-renders every copy of an approval's card as it stands (e.g. after it was marked overdue). */
+export async function rerenderApproval(ctx: FlowContext, approval: Approval): Promise<void> {
+  const view = await viewOf(ctx, approval);
+  const summary = await subjectHandler(approval.subjectType).summary(ctx, approval);
+  await ctx.out.update(cardKey(approval), (l, audience) => renderApproval(view, summary, l, audience));
+}
+
 /** After any change: every copy of the card re-rendered, next approvers carded, requester told, subject updated. */
 async function afterChange(ctx: FlowContext, approval: Approval, decision: Decision | null): Promise<void> {
   const handler = subjectHandler(approval.subjectType);

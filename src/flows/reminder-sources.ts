@@ -3,12 +3,15 @@
 // cancelled by the change that makes it moot; hooks decide at firing time what is still worth saying.
 import { and, count, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { FlowContext } from '../core/context.ts';
+import { createContext, type FlowContext } from '../core/context.ts';
+import { loadOrg } from '../core/org.ts';
+import { toActor } from '../core/people.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { approvals, leadFollowups, leads, orders, people, quotes, reminders } from '../db/schema.ts';
 import { addWorkingHours, calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
 import { cancelReminders, createReminder, type ReminderTarget } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
+import { rerenderApproval } from './approval.ts';
 
 /** Waiting approvals: remind after this many working hours, escalate after that many (policy defaults). */
 export const APPROVAL_REMIND_HOURS = 4;
@@ -312,7 +315,24 @@ export function registerReminderHooks(): void {
     return undefined;
   });
   registerFireHook('approval', async (tx, r) => stillPending(tx, r.subjectRef));
-  registerFireHook('approval_escalation', async (tx, r) => stillPending(tx, r.subjectRef));
+  // Escalation also marks the approval overdue, and its card says so everywhere it was posted.
+  registerFireHook('approval_escalation', async (tx, r, _o, now) => {
+    const waiting = await stillPending(tx, r.subjectRef);
+    if (waiting) return waiting;
+    const [a] = await tx
+      .update(approvals)
+      .set({ overdueAt: now })
+      .where(and(eq(approvals.number, r.subjectRef ?? ''), isNull(approvals.overdueAt)))
+      .returning();
+    if (a) {
+      const [requester] = await tx.select().from(people).where(eq(people.id, a.requesterId));
+      const org = await loadOrg(tx);
+      const chat = { platform: 'system', tenant: '', chatId: 'scheduler', kind: 'dm' as const };
+      const ctx = createContext({ tx, actor: toActor(requester!, null, org), chat, now, org });
+      await rerenderApproval(ctx, a);
+    }
+    return undefined;
+  });
 }
 
 async function stillPending(tx: Tx, ref: string | null) {
