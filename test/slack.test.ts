@@ -22,8 +22,7 @@ afterAll(() => h?.close());
 const count = async (table: string) =>
   (await h.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
 /** The adapter the app registered for delivery. */
-const adapter = () =>
-  (h.app.delivery as unknown as { deliverers: Map<string, SlackAdapter> }).deliverers.get('slack')!;
+const adapter = () => h.app.platforms.find((p) => p.platform === 'slack') as SlackAdapter;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('requests from Slack', () => {

@@ -69,8 +69,7 @@ describe('the app over callbacks', () => {
   };
   const settle = async () => {
     await new Promise((r) => setTimeout(r, 20));
-    // biome-ignore lint/suspicious/noExplicitAny: reach the adapter the app registered
-    const adapter = (app.delivery as any).deliverers.get('wecom') as WeComAdapter;
+    const adapter = app.platforms.find((p) => p.platform === 'wecom') as WeComAdapter;
     await adapter.app!.settle();
     await app.delivery.drain();
   };
