@@ -172,5 +172,36 @@ describe.skipIf(!hasChromium)(
       expect(pageErrors, 'errors thrown in the page').toEqual([]);
       finished = true;
     }, 240_000);
+
+    it('in Chinese: chen submits a quote; wang rejects it on the card with a reason typed into its form', async () => {
+      finished = false;
+      const p = page!;
+      await p.getByTestId('who').selectOption('chen');
+      await p.getByTestId('chat-sales').click();
+      await command(p, '报价 新建 客户=C-0001 明细="传感器 | X200 | 10 | 35.5"', 'Q-0001');
+      await command(p, '报价 提交 Q-0001', 'A-0001');
+
+      await p.getByTestId('who').selectOption('wang');
+      await p.getByTestId('chat-dm:wang').click();
+      const found = p.locator('[data-testid="msg"]', { hasText: 'A-0001' }).last();
+      await found.waitFor();
+      // Pin the card by its id: replies that mention A-0001 come after it.
+      const card = p.locator(`[data-testid="msg"][data-id="${await found.getAttribute('data-id')}"]`);
+      const reject = card.locator('[data-testid="action"][data-action-id^="run:approval reject"]');
+      await reject.click();
+      // The reason is asked for before anything is sent.
+      const input = card.getByTestId('action-input');
+      await input.waitFor();
+      const known = await messageIds(p);
+      await input.fill('价格太低');
+      await card.getByTestId('action-submit').click();
+      await waitForReply(p, known, '已驳回', 'reply to the rejection');
+      await expect.poll(() => card.locator('[data-testid="action"]').count(), { timeout: STEP }).toBe(0);
+      await expect.poll(() => card.textContent(), { timeout: STEP }).toContain('价格太低');
+
+      await p.screenshot({ path: `${resultsDir}console-reject.png`, fullPage: true });
+      expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
   },
 );
