@@ -40,6 +40,20 @@ const SHARE_FIELDS = {
 } as const;
 type ShareField = keyof typeof SHARE_FIELDS;
 
+/** The keys of a customer's own data, as update and correct take them. */
+const CUSTOMER_KEYS = {
+  name: k.text(200).optional(),
+  contact: k.text(100).optional(),
+  phone: k.phone().optional(),
+  email: k.email().optional(),
+  fax: k.phone().optional(),
+  address: k.text(300).optional(),
+  industry: k.text(100).optional(),
+  scope: k.text(300).optional(),
+  size: k.text(100).optional(),
+  region: k.text(100).optional(),
+};
+
 const LIKELIHOOD = { high: ['高'], medium: ['中'], low: ['低'] } as const;
 const SENSITIVITY = { high: ['高'], medium: ['中'], low: ['低'] } as const;
 
@@ -319,16 +333,7 @@ const update = command({
   verbs: ['update'],
   ref: { kind: 'customer', required: true },
   keys: {
-    name: k.text(200).optional(),
-    contact: k.text(100).optional(),
-    phone: k.phone().optional(),
-    email: k.email().optional(),
-    fax: k.phone().optional(),
-    address: k.text(300).optional(),
-    industry: k.text(100).optional(),
-    scope: k.text(300).optional(),
-    size: k.text(100).optional(),
-    region: k.text(100).optional(),
+    ...CUSTOMER_KEYS,
     key: k.bool().optional(),
     likelihood: k.choice(LIKELIHOOD).optional(),
     budget: k.money().optional(),
@@ -530,16 +535,7 @@ const correct = command({
   verbs: ['correct'],
   ref: { kind: 'customer', required: true },
   keys: {
-    name: k.text(200).optional(),
-    contact: k.text(100).optional(),
-    phone: k.phone().optional(),
-    email: k.email().optional(),
-    fax: k.phone().optional(),
-    address: k.text(300).optional(),
-    industry: k.text(100).optional(),
-    scope: k.text(300).optional(),
-    size: k.text(100).optional(),
-    region: k.text(100).optional(),
+    ...CUSTOMER_KEYS,
     reason: k.text(1000),
   },
   usage: {

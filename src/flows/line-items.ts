@@ -1,7 +1,10 @@
 // Line items of quotes and orders: exact amounts and the way they read in a reply.
+
+import { eq } from 'drizzle-orm';
 import { type LineItem, lineAmount } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
+import { orderItems } from '../db/schema.ts';
 import { formatQuantity } from './labels.ts';
 
 export type PricedItem = LineItem & { lineNo: number; amountMinor: bigint };
@@ -30,4 +33,26 @@ export function itemLine(ctx: FlowContext, it: Omit<PricedItem, 'lineNo'>, showP
   return showPrices
     ? `${name} × ${qty} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`
     : `${name} × ${qty}`;
+}
+
+/** Replaces an order's lines and returns the new total (drafts edited, changes approved). */
+export async function replaceOrderItems(
+  ctx: FlowContext,
+  orderId: number,
+  items: LineItem[],
+): Promise<bigint> {
+  const priced = priceItems(items);
+  await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, orderId));
+  await ctx.tx.insert(orderItems).values(
+    priced.items.map((it) => ({
+      orderId,
+      lineNo: it.lineNo,
+      name: it.name,
+      model: it.model,
+      quantity: it.quantity,
+      unitPriceMinor: it.unitPriceMinor,
+      amountMinor: it.amountMinor,
+    })),
+  );
+  return priced.totalMinor;
 }

@@ -15,7 +15,7 @@ import { submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, loadOrder } from './common.ts';
 import { type DistributionContent, distribute, receivers } from './distribution.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
-import { itemLine, priceItems } from './line-items.ts';
+import { itemLine, priceItems, replaceOrderItems } from './line-items.ts';
 import { orderStatus } from './order.ts';
 import { cancelDeliveryReminders, scheduleDeliveryReminders } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -207,23 +207,14 @@ export const orderChangeSubject: SubjectHandler = {
       changes.push({ field: 'payment_terms', from: o.paymentTerms, to: p.payment });
     }
     if (p.items) {
-      const priced = priceItems(p.items.map((i) => ({ ...i, unitPriceMinor: BigInt(i.unitPriceMinor) })));
-      await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, o.id));
-      await ctx.tx.insert(orderItems).values(
-        priced.items.map((it) => ({
-          orderId: o.id,
-          lineNo: it.lineNo,
-          name: it.name,
-          model: it.model,
-          quantity: it.quantity,
-          unitPriceMinor: it.unitPriceMinor,
-          amountMinor: it.amountMinor,
-        })),
+      set.totalMinor = await replaceOrderItems(
+        ctx,
+        o.id,
+        p.items.map((i) => ({ ...i, unitPriceMinor: BigInt(i.unitPriceMinor) })),
       );
-      set.totalMinor = priced.totalMinor;
       changes.push(
-        { field: 'items', from: null, to: `${priced.items.length} lines` },
-        { field: 'total_minor', from: o.totalMinor, to: priced.totalMinor },
+        { field: 'items', from: null, to: `${p.items.length} lines` },
+        { field: 'total_minor', from: o.totalMinor, to: set.totalMinor },
       );
     }
     await ctx.tx

@@ -9,7 +9,7 @@ import { customers, orderItems, orders, people, quoteItems, recordHistory } from
 import type { Locale } from '../i18n/locale.ts';
 import { command, field, label, linesOf, loadCustomer, loadOrder, loadQuote, personName } from './common.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
-import { itemLine, type PricedItem, priceItems } from './line-items.ts';
+import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { canSeeQuote, quoteStatus } from './quote.ts';
 
 const STATUS: Record<string, { en: string; zh: string }> = {
@@ -318,22 +318,7 @@ const update = command({
       note: args.note ?? o.note,
       totalMinor: o.totalMinor,
     };
-    if (args.item) {
-      const priced = priceItems(args.item);
-      await ctx.tx.delete(orderItems).where(eq(orderItems.orderId, o.id));
-      await ctx.tx.insert(orderItems).values(
-        priced.items.map((it) => ({
-          orderId: o.id,
-          lineNo: it.lineNo,
-          name: it.name,
-          model: it.model,
-          quantity: it.quantity,
-          unitPriceMinor: it.unitPriceMinor,
-          amountMinor: it.amountMinor,
-        })),
-      );
-      set.totalMinor = priced.totalMinor;
-    }
+    if (args.item) set.totalMinor = await replaceOrderItems(ctx, o.id, args.item);
     await ctx.tx
       .update(orders)
       .set({ ...set, updatedAt: ctx.now })
