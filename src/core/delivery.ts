@@ -54,6 +54,8 @@ type OutboxRow = typeof outbox.$inferSelect;
 
 const MAX_ATTEMPTS = 10;
 const BATCH = 50;
+const ORDER_WINDOW = 2000;
+const SUCCESSOR_FALLBACK_MS = 2000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
 
@@ -149,6 +151,33 @@ export class Delivery {
 
   /** The queue's handler: delivers one row if it is due; RunAgainAt when it must wait. */
   async deliverOne(id: number): Promise<void> {
+    const [head] = await this.db
+      .select({
+        state: outbox.state,
+        at: outbox.nextAttemptAt,
+        op: outbox.op,
+        platform: outbox.platform,
+        tenant: outbox.tenant,
+        targetId: outbox.targetId,
+      })
+      .from(outbox)
+      .where(eq(outbox.id, id));
+    if (!head || (head.state !== 'pending' && head.state !== 'sending')) return;
+    if (head.at.getTime() > Date.now()) throw new RunAgainAt(new Date(head.at.getTime() + 5));
+    if (head.op === 'post') {
+      // Messages to one chat keep their order: an earlier one still waiting goes first. (Looked up among
+      // the ORDER_WINDOW rows before this one, by primary key; an index on (platform, tenant, target_id, id)
+      // for pending rows would make it exact at any distance.)
+      const earlier = rowsOf<{ at: string | Date }>(
+        await this.db.execute(sql`
+          select next_attempt_at as at from outbox
+          where id < ${id} and id >= ${id - ORDER_WINDOW} and platform = ${head.platform}
+            and tenant = ${head.tenant} and target_id = ${head.targetId} and state in ('pending', 'sending')
+          order by id limit 1`),
+      )[0];
+      // The earlier one wakes this one when it is sent; the fallback only guards a lost wake-up.
+      if (earlier) throw new RunAgainAt(new Date(Date.now() + SUCCESSOR_FALLBACK_MS));
+    }
     const claimed = await this.db.execute(sql`
       update outbox set state = 'sending', attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
@@ -167,7 +196,26 @@ export class Delivery {
     const [row] = await this.db.select().from(outbox).where(eq(outbox.id, id));
     if (!row) return;
     const outcome = await this.deliver(row);
+    if (row.op === 'post' && (outcome.sent || !outcome.retryAt)) await this.wakeSuccessor(row);
     if (!outcome.sent && outcome.retryAt) throw new RunAgainAt(outcome.retryAt);
+  }
+
+  /** The next message waiting for the same chat goes now (it waited for this one). */
+  private async wakeSuccessor(row: OutboxRow): Promise<void> {
+    if (!this.queue?.wake) return;
+    const next = rowsOf<{ id: string | number; at: string | Date }>(
+      await this.db.execute(sql`
+        select id, next_attempt_at as at from outbox
+        where id > ${row.id} and id <= ${row.id + ORDER_WINDOW} and platform = ${row.platform}
+          and tenant = ${row.tenant} and target_id = ${row.targetId} and state in ('pending', 'sending')
+        order by id limit 1`),
+    )[0];
+    if (next)
+      await this.queue
+        .wake([{ id: String(next.id), at: new Date(Math.max(Date.now(), new Date(next.at).getTime())) }])
+        .catch((err) =>
+          this.log.warn({ err }, 'waking the next message failed; it goes at its fallback time'),
+        );
   }
 
   /** Rows due now, for the local driver. */

@@ -11,7 +11,7 @@
 //   be failed for that (handlers are idempotent). The cost: an event loop blocked > 5 s makes a healthy
 //   job look stalled and run twice at once, which the handlers' database claims make harmless.
 import { randomUUID } from 'node:crypto';
-import { DelayedError, type Job, Queue, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type DueJob, type JobQueue, RunAgainAt } from './types.ts';
 
@@ -73,6 +73,31 @@ export class BullQueue implements JobQueue {
         })),
       );
     }
+  }
+
+  async wake(jobs: DueJob[]): Promise<void> {
+    const missing: DueJob[] = [];
+    for (const j of jobs) {
+      const job = await Job.fromId(this.queue, BullQueue.jobId(j.id));
+      if (!job) {
+        missing.push(j);
+        continue;
+      }
+      if (await job.isDelayed()) {
+        await job.changeDelay(Math.max(0, j.at.getTime() - Date.now())).catch(() => {});
+      } else if (await job.isActive()) {
+        // Running right now, perhaps about to put itself off: look once more in a moment.
+        setTimeout(() => {
+          void Job.fromId(this.queue, BullQueue.jobId(j.id))
+            .then(async (again) => {
+              if (again && (await again.isDelayed()))
+                await again.changeDelay(Math.max(0, j.at.getTime() - Date.now()));
+            })
+            .catch(() => {});
+        }, 100).unref();
+      }
+    }
+    if (missing.length) await this.add(missing);
   }
 
   async start(handler: (id: string) => Promise<void>): Promise<void> {

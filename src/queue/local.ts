@@ -56,6 +56,12 @@ export class LocalQueue implements JobQueue {
     if (this.handler && soonest < this.wakeAt) this.schedule(soonest - Date.now());
   }
 
+  async wake(jobs: DueJob[]): Promise<void> {
+    for (const j of jobs) this.notBefore.delete(j.id);
+    if (!this.opts.due) for (const j of jobs) this.jobs.set(j.id, j.at.getTime());
+    await this.add(jobs);
+  }
+
   async start(handler: (id: string) => Promise<void>): Promise<void> {
     this.handler = handler;
     this.closed = false;

@@ -17,6 +17,8 @@ export interface JobQueue {
    * the reconciler knows to re-add everything. Drivers whose storage is the database itself omit it.
    */
   generation?(): Promise<string>;
+  /** Moves jobs already queued to a new time (sooner or later); adds those it does not hold. */
+  wake?(jobs: DueJob[]): Promise<void>;
 }
 
 /**
