@@ -158,11 +158,12 @@ describe('the main story', () => {
     const timeline = (await d.say('li', 'order show SO-0001')).text;
     for (const step of [
       'created',
-      'status: pending',
+      'status: pending approval',
       'status: confirmed',
-      'progress',
-      'tracking',
-      'paid_minor',
+      'Production acknowledged',
+      'production progress: half of the units built',
+      'shipped: SF SF1234567890',
+      'paid so far: ¥120,000.00',
       'status: completed',
     ]) {
       expect(timeline).toContain(step);

@@ -25,10 +25,12 @@ function overview(ctx: FlowContext): string {
   const lines = (Object.keys(NOUNS) as Noun[])
     .filter((n) => n !== 'help' && table.forNoun(n).length > 0)
     .map((n) => {
-      const verbs = table
-        .forNoun(n)
-        .filter((c) => c.verbs[0])
-        .map((c) => spell('verb', c.verbs[0]!, l));
+      const verbs = table.forNoun(n).map((c) =>
+        // A noun used alone (remind me …, me lang=…) shows its first words instead of a verb.
+        c.verbs[0]
+          ? spell('verb', c.verbs[0], l)
+          : c.usage[l].split(/\s+/).slice(1, 2).join(' ').replace(/[[\]]/g, ''),
+      );
       return `• ${spell('noun', n, l)}${verbs.length ? ` ${verbs.join('|')}` : ''} — ${NOUN_SUMMARY[n][l]}`;
     });
   const head =
@@ -45,7 +47,10 @@ const help = command({
   verbs: [null],
   words: [{ name: { en: 'topic', zh: '主题' }, required: false }],
   keys: {},
-  usage: { en: 'help [customer|lead|quote|order|intel|admin]', zh: '帮助 [客户|线索|报价|订单|情报|管理]' },
+  usage: {
+    en: 'help [customer|lead|quote|order|approval|remind|intel|admin|me]',
+    zh: '帮助 [客户|线索|报价|订单|审批|提醒|情报|管理|我]',
+  },
   summary: { en: 'what you can type', zh: '可用命令' },
   allow: anyone,
   readOnly: true,

@@ -7,7 +7,17 @@ import { refuse } from '../core/errors.ts';
 import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
 import { customers, orderItems, orders, people, quoteItems, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import { command, field, label, linesOf, loadCustomer, loadOrder, loadQuote, personName } from './common.ts';
+import {
+  command,
+  DEPARTMENT_NAMES,
+  field,
+  label,
+  linesOf,
+  loadCustomer,
+  loadOrder,
+  loadQuote,
+  personName,
+} from './common.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { canSeeQuote, quoteStatus } from './quote.ts';
@@ -31,6 +41,46 @@ function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): bo
   if (ctx.actor.role === 'sales_rep') return o.ownerId === ctx.actor.personId;
   if (isSales(ctx.actor) || isSupervisor(ctx.actor)) return true;
   return !UNRELEASED.includes(o.status);
+}
+
+const TIMELINE: Record<string, { en: string; zh: string }> = {
+  created: { en: 'created', zh: '创建' },
+  progress: { en: 'production progress', zh: '生产进度' },
+  tracking: { en: 'shipped', zh: '已发货' },
+  expected_date: { en: 'now expected', zh: '预计交付' },
+  delay_reason: { en: 'delay', zh: '延误原因' },
+  paid_minor: { en: 'paid so far', zh: '累计收款' },
+  total_minor: { en: 'total', zh: '总价' },
+  change: { en: 'change approved', zh: '变更已批准' },
+  cancel_reason: { en: 'cancellation reason', zh: '取消原因' },
+  payment_note: { en: 'payment note', zh: '收款备注' },
+  completion_note: { en: 'completion note', zh: '完成备注' },
+  delivery_date: { en: 'delivery date', zh: '交期' },
+  delivery_place: { en: 'delivery place', zh: '交货地点' },
+  payment_terms: { en: 'payment terms', zh: '付款条款' },
+  items: { en: 'items', zh: '明细' },
+};
+
+/** One line of an order's timeline, in the reader's words; amounts only for those who may see them. */
+function timelineStep(
+  ctx: FlowContext,
+  fieldName: string,
+  to: string | null,
+  prices: boolean,
+): string | null {
+  const l = ctx.locale;
+  if (fieldName === 'status') return `${label(l, 'status', '状态')}: ${orderStatus(to ?? '', l)}`;
+  const ack = /^ack\.(\w+)\.(\w+)$/.exec(fieldName);
+  if (ack) {
+    const dept = DEPARTMENT_NAMES[ack[2] as keyof typeof DEPARTMENT_NAMES]?.[l] ?? ack[2];
+    return `${label(l, `${dept} acknowledged`, `${dept}已确认`)}${to && to !== 'ok' ? `: ${to}` : ''}`;
+  }
+  if (fieldName.endsWith('_minor')) {
+    if (!prices) return null;
+    return `${TIMELINE[fieldName]?.[l] ?? fieldName}: ${ctx.money(to ? BigInt(to) : null)}`;
+  }
+  const name = TIMELINE[fieldName]?.[l] ?? fieldName;
+  return fieldName === 'created' ? name : `${name}: ${to ?? '—'}`;
 }
 
 const create = command({
@@ -219,8 +269,10 @@ const show = command({
       .where(and(eq(recordHistory.entity, 'order'), eq(recordHistory.entityId, o.id)))
       .orderBy(asc(recordHistory.id))
       .limit(30);
-    for (const t of timeline)
-      fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} ${t.field}: ${t.to ?? '—'}`.trim()));
+    for (const t of timeline) {
+      const step = timelineStep(ctx, t.field, t.to, prices);
+      if (step) fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} · ${step}`));
+    }
     if (prices) await ctx.audit('read.confidential', 'order', o.number, { parts: ['prices'] });
     const title = label(l, `Order ${o.number}`, `订单 ${o.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };

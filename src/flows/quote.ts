@@ -8,8 +8,17 @@ import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
 import type { Queryable } from '../db/client.ts';
 import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import { submitForApproval } from './approval.ts';
-import { command, field, label, linesOf, loadCustomer, loadQuote, personName } from './common.ts';
+import { approvalSettings, submitForApproval } from './approval.ts';
+import {
+  command,
+  DEPARTMENT_NAMES,
+  field,
+  label,
+  linesOf,
+  loadCustomer,
+  loadQuote,
+  personName,
+} from './common.ts';
 import { itemLine, priceItems } from './line-items.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -299,11 +308,13 @@ const submit = command({
       facts: { type: 'quote', totalMinor: q.totalMinor, keyAccount: c!.keyAccount },
       reason: args.note ?? null,
     });
-    const joint = a.stepCount > 1;
+    const joint = a.stepCount > 1 ? (await approvalSettings(ctx)).quoteJoint : [];
+    const en = joint.map((d) => DEPARTMENT_NAMES[d].en.toLowerCase()).join(' and ');
+    const zh = joint.map((d) => DEPARTMENT_NAMES[d].zh).join('和');
     return {
       text: ctx.t({
-        en: `${q.number} submitted for approval ${a.number}: sales manager${joint ? ', then a joint review by finance and marketing (big deal or key account)' : ''}.`,
-        zh: `${q.number} 已提交审批 ${a.number}：销售经理审核${joint ? '，随后财务和市场会签（大额或重点客户）' : ''}。`,
+        en: `${q.number} submitted for approval ${a.number}: sales manager${joint.length ? `, then a joint review by ${en} (big deal or key account)` : ''}.`,
+        zh: `${q.number} 已提交审批 ${a.number}：销售经理审核${joint.length ? `，随后${zh}会签（大额或重点客户）` : ''}。`,
       }),
     };
   },

@@ -12,7 +12,7 @@ import { calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
 import { createReminder, type ReminderTarget } from '../schedule/create.ts';
 import type { Occurrence, Reminder } from '../schedule/fire.ts';
 import { renderReminder } from '../schedule/render.ts';
-import { formatRepeat, nextOccurrence, type RepeatRule } from '../schedule/repeat.ts';
+import { describeRepeat, formatRepeat, nextOccurrence, type RepeatRule } from '../schedule/repeat.ts';
 import { command } from './common.ts';
 
 const WEEKDAYS: Record<string, number> = {
@@ -166,8 +166,8 @@ const create = command({
     const at = ctx.fmtDate(first, true);
     return {
       text: ctx.t({
-        en: `${r.number}: I will remind ${name} ${repeat ? `${formatRepeat(repeat)}, first` : ''} at ${at}: ${text}`,
-        zh: `${r.number}：将于 ${at} 提醒${name}${repeat ? `（重复：${formatRepeat(repeat)}）` : ''}：${text}`,
+        en: `${r.number}: I will remind ${name}${repeat ? ` ${describeRepeat(formatRepeat(repeat), 'en')}, first` : ''} at ${at}: ${text}`,
+        zh: `${r.number}：将于 ${at} 提醒${name}${repeat ? `（重复：${describeRepeat(formatRepeat(repeat), 'zh')}）` : ''}：${text}`,
       }),
     };
   },
@@ -200,7 +200,7 @@ const list = command({
     if (rows.length === 0) return { text: ctx.t({ en: 'No reminders pending.', zh: '没有待发送的提醒。' }) };
     const lines = rows.map(
       ({ r, due }) =>
-        `${r.number}  ${ctx.fmtDate(due, true)}${r.repeat ? ` (${r.repeat})` : ''} · ${renderReminder(r, { id: 0, dueAt: due } as Occurrence, ctx.locale, 'private', ctx.now).card!.fields[0]!.value}`,
+        `${r.number}  ${ctx.fmtDate(due, true)}${r.repeat ? ` (${describeRepeat(r.repeat, ctx.locale)})` : ''} · ${renderReminder(r, { id: 0, dueAt: due } as Occurrence, ctx.locale, 'private', ctx.now).card!.fields[0]!.value}`,
     );
     return { text: `${ctx.t({ en: 'Reminders:', zh: '提醒：' })}\n${lines.join('\n')}` };
   },

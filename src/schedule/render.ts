@@ -4,6 +4,7 @@ import { formatDate } from '../commands/dates.ts';
 import type { Audience } from '../core/outbox.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Occurrence, Reminder } from './fire.ts';
+import { describeRepeat } from './repeat.ts';
 
 /** System reminders store their text in both languages as JSON; personal ones as typed. */
 export function reminderText(r: Pick<Reminder, 'text'>, l: Locale): string {
@@ -76,8 +77,8 @@ export function renderReminder(
     ...(r.repeat
       ? {
           note: t(
-            `Repeats (${r.number}); stop with: remind cancel ${r.number}`,
-            `重复提醒（${r.number}），停止：提醒 取消 ${r.number}`,
+            `Repeats ${describeRepeat(r.repeat, 'en')} (${r.number}); stop with: remind cancel ${r.number}`,
+            `重复：${describeRepeat(r.repeat, 'zh')}（${r.number}），停止：提醒 取消 ${r.number}`,
           ),
         }
       : {}),

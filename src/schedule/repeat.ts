@@ -50,3 +50,18 @@ export async function nextOccurrence(
   }
   return null;
 }
+
+const WEEKDAY_NAMES = {
+  en: ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+  zh: ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'],
+};
+
+/** `weekly:1@09:00` as people say it: "every Monday 09:00", "每周一 09:00". */
+export function describeRepeat(rule: string, l: 'en' | 'zh'): string {
+  const r = parseRepeat(rule);
+  if (!r) return rule;
+  const hm = `${String(r.hour).padStart(2, '0')}:${String(r.minute).padStart(2, '0')}`;
+  if (r.kind === 'daily') return l === 'en' ? `every day ${hm}` : `每天 ${hm}`;
+  if (r.kind === 'workdays') return l === 'en' ? `every working day ${hm}` : `每个工作日 ${hm}`;
+  return l === 'en' ? `every ${WEEKDAY_NAMES.en[r.weekday]} ${hm}` : `每${WEEKDAY_NAMES.zh[r.weekday]} ${hm}`;
+}
