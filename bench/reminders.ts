@@ -1,6 +1,7 @@
 // npm run bench:reminders — the scheduling, delivery, burst, crash, Redis-loss and PostgreSQL-restart rows
 // of ../shared/perf.md, each beside a baseline measured in the same run, with the ratio and the verdict.
-// Uses the machine's PostgreSQL (a database of its own, dropped at the end) and Redis (db 15, own prefix).
+// Uses the machine's PostgreSQL (a database of its own, dropped at the end; at most ~30 connections, as the
+// server is shared) and Redis (db 15, own prefix).
 // Sizes default to a fraction of perf.md's so one run takes a few minutes on a shared machine; --full
 // uses perf.md's workloads. --pg-restart also runs the PostgreSQL-restart row: it restarts the machine's
 // PostgreSQL (immediate mode), which every other user of it notices, so it is off by default.
@@ -65,10 +66,10 @@ await admin.unsafe(`create database ${dbName}`);
 const url = new URL(ADMIN);
 url.pathname = `/${dbName}`;
 const DATABASE_URL = url.toString();
-const database = await openDatabase({ databaseUrl: DATABASE_URL, maxConnections: 40 });
+const database = await openDatabase({ databaseUrl: DATABASE_URL, maxConnections: 10 });
 await database.migrate();
 await seedBasics(database.db, { name: 'Bench', locale: 'en', timezone: 'Asia/Shanghai', currency: 'CNY' });
-const sql = postgres(DATABASE_URL, { max: 40, onnotice: () => {} });
+const sql = postgres(DATABASE_URL, { max: 8, onnotice: () => {} });
 await sql`create table fake_deliveries (seq bigserial, key text primary key, chat text not null, text text not null,
   pid int, tries int not null default 1, at timestamptz not null default clock_timestamp())`;
 await sql`create table bare_done (job text primary key, tries int not null default 1, at timestamptz not null default clock_timestamp())`;
@@ -288,7 +289,12 @@ try {
   if (want('burst')) {
     const perChat = Math.round(N.burst / N.burstChats);
     const due = new Date(Date.now() + 10_000);
-    await addReminders('burst', N.burst, () => due, (i) => `b-${i % N.burstChats}`);
+    await addReminders(
+      'burst',
+      N.burst,
+      () => due,
+      (i) => `b-${i % N.burstChats}`,
+    );
     const w2 = await child('test/fixtures/reminder-worker.ts', { FAKE_LATENCY_MS: '20', FAKE_PER_CHAT: '1' });
     await until(async () => (await count('burst')) >= N.burst, 900_000);
     const late = (
