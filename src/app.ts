@@ -42,7 +42,11 @@ export type StartOptions = { env?: Record<string, string | undefined>; demo?: bo
 export async function startApp(opts: StartOptions = {}): Promise<App> {
   const config = loadConfig(opts.env ?? process.env);
   const log = opts.log ?? createLogger(config.logLevel);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: config.databasePoolMax,
+  });
   await database.migrate();
   await seedBasics(database.db, config.org);
   const promoted = await promoteAdmins(database.db, config.admins);

@@ -13,6 +13,7 @@ const optionalString = z
 
 export const configSchema = z.object({
   DATABASE_URL: optionalString,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default('./data'),
   REDIS_URL: optionalString,
   QUEUE_WORKERS: onOff,
@@ -47,6 +48,8 @@ export const configSchema = z.object({
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** PostgreSQL connections this process may open (PostgreSQL allows 100 in all by default). */
+  databasePoolMax: number;
   dataDir: string;
   redisUrl: string | undefined;
   /** Delivery mechanism tuning (REDIS_URL set: BullMQ; else the local drivers). */
@@ -101,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ].filter((p): p is string => Boolean(p));
   return {
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     queue: {

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: config.databasePoolMax,
+  });
   await database.migrate();
   const queues = new QueueRuntime(database.db, log.child({ part: 'queue' }), {
     redisUrl: config.redisUrl,

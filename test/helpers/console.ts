@@ -42,6 +42,8 @@ export async function startDriver(
       ...(url ? { DATABASE_URL: url } : { DATA_DIR: '' }),
       PORT: '0',
       CONSOLE: 'on',
+      // Test files run side by side on one PostgreSQL (100 connections in all): each takes a few.
+      DATABASE_POOL_MAX: '5',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...opts.env,
     },
