@@ -61,7 +61,8 @@ export class QueueRuntime {
       this.occurrences = new LocalQueue({
         name: 'occurrences',
         pollMs,
-        concurrency: 4,
+        // One at a time: the embedded database has one connection, and catch-up keeps due order.
+        concurrency: 1,
         due: async (limit) => {
           const rows = await db.execute(sql`
             select id, due_at from reminder_occurrences where state = 'scheduled' and due_at <= now()
