@@ -11,6 +11,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   serial,
@@ -416,7 +417,13 @@ export const outbox = pgTable(
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (t) => [index('outbox_pending_idx').on(t.state, t.nextAttemptAt)],
+  (t) => [
+    index('outbox_pending_idx').on(t.state, t.nextAttemptAt),
+    // Per-chat order: the earliest waiting message of a chat goes first.
+    index('outbox_chat_waiting_idx')
+      .on(t.platform, t.tenant, t.targetId, t.id)
+      .where(sql`state in ('pending', 'sending')`),
+  ],
 );
 
 /** Where each card was posted, so it can be re-rendered in place when its subject changes. */
@@ -616,6 +623,10 @@ export const reminderOccurrences = pgTable(
   (t) => [
     uniqueIndex('reminder_occurrences_due_uq').on(t.reminderId, t.dueAt),
     index('reminder_occurrences_state_idx').on(t.state, t.dueAt),
+    // What the reconciler hands to the queue: scheduled and not yet enqueued.
+    index('reminder_occurrences_unqueued_idx')
+      .on(t.dueAt, t.id)
+      .where(sql`enqueued_at is null and state = 'scheduled'`),
   ],
 );
 
@@ -625,3 +636,6 @@ export const calendarDays = pgTable('calendar_days', {
   working: boolean('working').notNull(),
   name: text('name'),
 });
+
+/** Reminder numbers (R-…): a sequence, since many are created at once by the system (gaps are harmless). */
+export const reminderNumbers = pgSequence('reminder_numbers', { startWith: 1 });

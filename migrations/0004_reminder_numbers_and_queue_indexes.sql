@@ -1,0 +1,3 @@
+CREATE SEQUENCE "public"."reminder_numbers" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE INDEX "outbox_chat_waiting_idx" ON "outbox" USING btree ("platform","tenant","target_id","id") WHERE state in ('pending', 'sending');--> statement-breakpoint
+CREATE INDEX "reminder_occurrences_unqueued_idx" ON "reminder_occurrences" USING btree ("due_at","id") WHERE enqueued_at is null and state = 'scheduled';
