@@ -42,6 +42,9 @@ beforeAll(async () => {
     env: { WECOM_QUOTA_PER_MINUTE: '3', WECOM_THROTTLED_RETRY_MS: '1000', WECOM_WEBHOOK_PER_MINUTE: '2' },
   }));
   p = new People(fake);
+  // Under test here is the adapter's own quota handling; the queue's shared limits (tested in
+  // queue-contract/reliability) would otherwise hold messages back before the adapter sees them.
+  app.queues.limits.set('wecom', {});
   await waitFor(() => fake.isConnected(BOT), 8000, 'connected');
 });
 afterAll(async () => {
