@@ -18,6 +18,7 @@ import type { Delivery } from './delivery.ts';
 import { UserError } from './errors.ts';
 import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbound.ts';
 import { loadOrg, type Org } from './org.ts';
+import { outboxTally } from './outbox.ts';
 import { resolvePerson, toActor } from './people.ts';
 
 export type CoreDeps = {
@@ -36,6 +37,16 @@ export class Core {
 
   constructor(private readonly deps: CoreDeps) {
     this.clock = deps.clock ?? (() => new Date());
+  }
+
+  // The organisation's settings change only at start (from ORG_*), so one read serves every command.
+  private orgRead: Promise<Org> | null = null;
+  private org(tx: Tx): Promise<Org> {
+    this.orgRead ??= loadOrg(tx).catch((err) => {
+      this.orgRead = null;
+      throw err;
+    });
+    return this.orgRead;
   }
 
   get commands(): CommandTable<FlowContext> {
@@ -57,7 +68,6 @@ export class Core {
         return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
       },
     );
-    void this.deps.delivery.drain();
     return replies;
   }
 
@@ -89,7 +99,6 @@ export class Core {
         ];
       },
     );
-    void this.deps.delivery.drain();
     return replies;
   }
 
@@ -99,26 +108,12 @@ export class Core {
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
   ): Promise<Message[]> {
+    // Delivery is woken only when the work wrote something to deliver (most reads write nothing).
+    const tally = { written: 0 };
     try {
-      return await this.deps.db.transaction(async (tx) => {
-        if (eventId) {
-          const fresh = await tx
-            .insert(inboundEvents)
-            .values({ platform: user.platform, eventId })
-            .onConflictDoNothing()
-            .returning({ eventId: inboundEvents.eventId });
-          if (fresh.length === 0) return []; // a redelivery: answered the first time
-        }
-        const org = await loadOrg(tx);
-        const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
-        if (!person.active)
-          return [
-            say(toActor(person, department, org), 'Your access has been revoked.', '您的权限已被收回。'),
-          ];
-        const actor = toActor(person, department, org);
-        const replies = await work(tx, actor, org);
-        return replies.map((r) => ({ ...r, locale: actor.locale }));
-      });
+      const replies = await outboxTally.run(tally, () => this.transact(user, eventId, work));
+      if (tally.written > 0) void this.deps.delivery.drain();
+      return replies;
     } catch (err) {
       this.deps.log.error({ err, platform: user.platform, user: user.externalId }, 'command failed');
       return [
@@ -127,6 +122,30 @@ export class Core {
         },
       ];
     }
+  }
+
+  private transact(
+    user: InboundUser,
+    eventId: string | undefined,
+    work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
+  ): Promise<Message[]> {
+    return this.deps.db.transaction(async (tx) => {
+      if (eventId) {
+        const fresh = await tx
+          .insert(inboundEvents)
+          .values({ platform: user.platform, eventId })
+          .onConflictDoNothing()
+          .returning({ eventId: inboundEvents.eventId });
+        if (fresh.length === 0) return []; // a redelivery: answered the first time
+      }
+      const org = await this.org(tx);
+      const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
+      if (!person.active)
+        return [say(toActor(person, department, org), 'Your access has been revoked.', '您的权限已被收回。')];
+      const actor = toActor(person, department, org);
+      const replies = await work(tx, actor, org);
+      return replies.map((r) => ({ ...r, locale: actor.locale }));
+    });
   }
 
   private async runCommand(

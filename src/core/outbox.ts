@@ -1,5 +1,6 @@
 // Writes messages for other people and chats into the outbox, inside the caller's transaction, so a
 // message exists exactly when the change that caused it was committed.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
@@ -32,11 +33,16 @@ export type OutboxWriter = {
   update(cardKey: string, render: Render): Promise<void>;
 };
 
+/** Counts outbox rows written within a unit of work, so the caller knows whether to wake delivery. */
+export const outboxTally = new AsyncLocalStorage<{ written: number }>();
+
 export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): OutboxWriter {
   return {
     async send(target, render, cardKey) {
       const rows = await resolveTargets(db, target, org, preferPlatform);
       if (rows.length === 0) return 0;
+      const tally = outboxTally.getStore();
+      if (tally) tally.written += rows.length;
       await db.insert(outbox).values(
         rows.map((r) => ({
           platform: r.platform,
@@ -53,6 +59,8 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
       return rows.length;
     },
     async update(cardKey, render) {
+      const tally = outboxTally.getStore();
+      if (tally) tally.written += 1;
       await db.insert(outbox).values({
         platform: '*',
         targetKind: 'card',
