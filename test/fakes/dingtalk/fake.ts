@@ -123,6 +123,10 @@ export class FakeDingTalk {
   readonly cards = new Map<string, CardState>();
   readonly refusals: Refusal[] = [];
   tokenRequests = 0;
+  /** Every token issued: when, and until when DingTalk accepts it. */
+  readonly tokensIssued: { token: string; at: number; expiresAt: number }[] = [];
+  /** Every OpenAPI call (robot and card APIs): when it came and the token it carried. */
+  readonly apiCalls: { path: string; token: string; at: number }[] = [];
   /** Refuse this many WebSocket handshakes (401), as a broken gateway would. */
   rejectHandshakes = 0;
 
@@ -455,6 +459,7 @@ export class FakeDingTalk {
     const route = routes[`${req.method} ${path}`];
     if (!route) return this.refuse(res, path, 404, 'notFound', `no ${req.method} ${path}`);
     const token = req.headers['x-acs-dingtalk-access-token'];
+    this.apiCalls.push({ path, token: typeof token === 'string' ? token : '', at: Date.now() });
     const exp = typeof token === 'string' ? this.tokens.get(token) : undefined;
     if (!token) return this.refuse(res, path, 401, 'MissingParameter.accessToken', 'access token is missing');
     if (exp === undefined || exp < Date.now())
@@ -499,7 +504,9 @@ export class FakeDingTalk {
         'bad key or secret',
       );
     const token = `tok_${randomId()}`;
-    this.tokens.set(token, Date.now() + this.tokenTtlS * 1000);
+    const at = Date.now();
+    this.tokens.set(token, at + this.tokenTtlS * 1000);
+    this.tokensIssued.push({ token, at, expiresAt: at + this.tokenTtlS * 1000 });
     json(res, 200, { accessToken: token, expireIn: this.tokenTtlS });
   }
 
