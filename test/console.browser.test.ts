@@ -203,5 +203,52 @@ describe.skipIf(!hasChromium)(
       expect(pageErrors, 'errors thrown in the page').toEqual([]);
       finished = true;
     }, 240_000);
+
+    it('the core examples of commands.md, typed into the page by the people who would type them', async () => {
+      finished = false;
+      const p = page!;
+      // [who, chat, command, a fragment of the answer] — the foundation's examples, in English and Chinese.
+      const script: [string, string, string, string][] = [
+        ['zhou', 'logistics', 'me lang=en', 'English'],
+        [
+          'zhou',
+          'logistics',
+          'customer add name="Acme Shipping" contact="Li Lei" phone=13800000000 industry=logistics',
+          'may not use',
+        ],
+        ['chen', 'sales', '客户 新增 名称=华星科技 联系人=王芳 电话=13900000000', '已登记客户'],
+        [
+          'chen',
+          'sales',
+          '线索 新增 客户=C-0002 来源=展会 描述="需要200个传感器" 下一步=寄送目录 截止=+3d',
+          '已登记线索',
+        ],
+        ['wang', 'sales', 'lead assign L-0002 @chen due=+5d', 'L-0002'],
+        ['chen', 'sales', '线索 跟进 L-0002 备注="已电话沟通" 下一步=发送报价 截止=明天', '已记录'],
+        [
+          'chen',
+          'sales',
+          '报价 新建 客户=C-0002 明细="传感器 | X200 | 200 | 35.5" 有效期=+30d 含税=含税 付款="预付30%" 交期=+45d',
+          'Q-0002',
+        ],
+        [
+          'qian',
+          'marketing',
+          'intel add kind=competitor title="Rival cuts X200 price" body="…" level=confidential share=sales,management',
+          'I-0001',
+        ],
+        ['admin', 'finance', 'admin bind finance', '财务部'],
+        ['admin', 'management', 'admin role @chen sales_rep', '销售代表'],
+        ['chen', 'sales', '帮助 报价', '报价 新建'],
+        ['chen', 'sales', 'help', '客户'],
+      ];
+      for (const [who, chat, text, needle] of script) {
+        await p.getByTestId('who').selectOption(who);
+        await p.getByTestId(`chat-${chat}`).click();
+        await command(p, text, needle);
+      }
+      expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
   },
 );
