@@ -13,6 +13,9 @@ beforeAll(async () => {
     cards: false,
     env: { ADMINS: 'dingtalk:manager123', DINGTALK_GROUP_PER_MINUTE: '1000' },
   });
+  // The adapter's own limits and DingTalk's throttling are under test here; the queue's shared per-group
+  // pacing (src/queue/limits.ts, tested with the queue) would only slow this file's many group replies.
+  h.app.queues.limits.set('dingtalk', {});
   await until(() => h.fake.openConnections === 1, 5000, 'the stream connection');
 });
 afterAll(async () => {
