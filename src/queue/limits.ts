@@ -21,8 +21,9 @@ export type PlatformLimit = { perChat?: Rate; perApp?: Rate };
 export const PLATFORM_LIMITS: Record<string, PlatformLimit> = {
   // chat.postMessage: about 1 message per second per channel.
   slack: { perChat: { count: 1, perMs: 1000 } },
-  // Robot group messages 20 per minute per group; OpenAPI 20 calls per second per app per API.
-  dingtalk: { perChat: { count: 20, perMs: 60_000 }, perApp: { count: 20, perMs: 1000 } },
+  // OpenAPI 20 calls per second per app per API. The 20-per-minute figure is for webhook robots in a group;
+  // the adapter paces group sends itself (DINGTALK_GROUP_PER_MINUTE) since it knows a group from a 1:1 chat.
+  dingtalk: { perApp: { count: 20, perMs: 1000 } },
   // 30 replies/pushes per minute per conversation, webhook robots 20 per minute: 20 per minute.
   wecom: { perChat: { count: 20, perMs: 60_000 } },
 };
