@@ -639,3 +639,15 @@ export const calendarDays = pgTable('calendar_days', {
 
 /** Reminder numbers (R-…): a sequence, since many are created at once by the system (gaps are harmless). */
 export const reminderNumbers = pgSequence('reminder_numbers', { startWith: 1 });
+
+/**
+ * Record numbers (C-, L-, Q-, SO-, A-, I-): one sequence per prefix. Unique and never reused under any
+ * concurrency, without the lock queue a counter row makes; a creation that rolls back leaves a gap.
+ * (The counters table above held them before; the migration carries its values over.)
+ */
+export const recordNumbersC = pgSequence('record_numbers_c', { startWith: 1 });
+export const recordNumbersL = pgSequence('record_numbers_l', { startWith: 1 });
+export const recordNumbersQ = pgSequence('record_numbers_q', { startWith: 1 });
+export const recordNumbersSo = pgSequence('record_numbers_so', { startWith: 1 });
+export const recordNumbersA = pgSequence('record_numbers_a', { startWith: 1 });
+export const recordNumbersI = pgSequence('record_numbers_i', { startWith: 1 });

@@ -1,8 +1,8 @@
 // Creating and cancelling reminders inside the caller's transaction, so a reminder exists exactly when the
 // change that caused it was committed. The queue picks new occurrences up (enqueued_at is null).
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
-import { formatRef } from '../commands/values.ts';
+import { nextNumber } from '../core/numbering.ts';
 import type { Queryable } from '../db/client.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
@@ -31,8 +31,7 @@ export async function createReminder(
   input: NewReminder,
   dueTimes: Date[],
 ): Promise<{ id: number; number: string; due: Date[] }> {
-  const [seq] = await db.select({ n: sql<string>`nextval('reminder_numbers')` }).from(sql`(select 1) as one`);
-  const number = formatRef('R', Number(seq!.n));
+  const number = await nextNumber(db, 'R');
   const t = input.target;
   const [row] = await db
     .insert(reminders)
