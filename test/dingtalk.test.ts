@@ -205,7 +205,8 @@ describe('the OpenAPI', () => {
     h.fake.throttleNext('/v1.0/robot/groupMessages/send', 3);
     const t0 = Date.now();
     await h.fake.robotMessage({ from: 'manager123', group: GROUP, text: 'help', webhookTtlMs: 1 });
-    const reply = await until(() => h.fake.sentTo(GROUP)[n], 15_000, 'the throttled reply');
+    // Generous: on a loaded CI machine the retry can wait behind other deliveries; what matters is that it comes.
+    const reply = await until(() => h.fake.sentTo(GROUP)[n], 45_000, 'the throttled reply');
     // DingTalk's advice: wait about a second before trying again.
     expect(reply.at - t0).toBeGreaterThanOrEqual(1000);
     expect(h.fake.refusals.filter((r) => r.code.includes('QpsLimit')).length).toBeGreaterThanOrEqual(3);
@@ -217,10 +218,10 @@ describe('the OpenAPI', () => {
         );
         return rows[0]?.n === 0;
       },
-      15_000,
+      45_000,
       'the outbox to drain',
     );
-  });
+  }, 120_000);
 
   it('stays under 20 calls per second per API on its own', async () => {
     h.fake.revokeTokens();
