@@ -267,21 +267,27 @@ const QUOTE_MOVES: Record<string, string[]> = {
   feedback: ['sent', 'negotiating'],
 };
 
-function checkMove(q: Quote, move: keyof typeof QUOTE_MOVES, l: Locale): void {
-  if (QUOTE_MOVES[move]!.includes(q.status)) return;
-  const allowed = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'en')).join(' or ');
-  const allowedZh = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'zh')).join('或');
-  refuse(
-    `${q.number} is ${quoteStatus(q.status, 'en')}; ${move} needs it to be ${allowed}.`,
-    `${q.number} 当前为${quoteStatus(q.status, 'zh')}，只有${allowedZh}状态才能执行此操作。`,
-  );
-  void l;
-}
-
-function ownQuote(ctx: FlowContext, q: Quote): void {
+/**
+ * The quote a move acts on, locked: it must be the actor's (or a manager's), in a state the move allows,
+ * and — for moves towards the customer — still within its validity date.
+ */
+async function quoteFor(ctx: FlowContext, ref: string, move: keyof typeof QUOTE_MOVES): Promise<Quote> {
+  const q = await loadQuote(ctx, ref, true);
   if (q.ownerId !== ctx.actor.personId && !isSalesManager(ctx.actor)) {
     refuse(`${q.number} is another rep's quote.`, `${q.number} 是其他销售的报价。`);
   }
+  if (!QUOTE_MOVES[move]!.includes(q.status)) {
+    const allowed = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'en')).join(' or ');
+    const allowedZh = QUOTE_MOVES[move]!.map((s) => quoteStatus(s, 'zh')).join('或');
+    refuse(
+      `${q.number} is ${quoteStatus(q.status, 'en')}; ${move} needs it to be ${allowed}.`,
+      `${q.number} 当前为${quoteStatus(q.status, 'zh')}，只有${allowedZh}状态才能执行此操作。`,
+    );
+  }
+  if (move !== 'feedback' && q.validUntil && q.validUntil < ctx.fmtDate(ctx.now)) {
+    refuse(`${q.number} is past its validity date.`, `${q.number} 已过有效期。`);
+  }
+  return q;
 }
 
 const submit = command({
@@ -293,11 +299,7 @@ const submit = command({
   summary: { en: 'submit a draft quote for approval', zh: '提交报价审批' },
   allow: isSales,
   async run(ctx, { ref, args }) {
-    const q = await loadQuote(ctx, ref!, true);
-    ownQuote(ctx, q);
-    checkMove(q, 'submit', ctx.locale);
-    if (q.validUntil && q.validUntil < ctx.fmtDate(ctx.now))
-      refuse(`${q.number} is past its validity date.`, `${q.number} 已过有效期。`);
+    const q = await quoteFor(ctx, ref!, 'submit');
     const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, q.customerId));
     await ctx.tx.update(quotes).set({ status: 'pending', updatedAt: ctx.now }).where(eq(quotes.id, q.id));
     await ctx.history('quote', q.id, [{ field: 'status', from: q.status, to: 'pending' }]);
@@ -329,11 +331,7 @@ const send = command({
   summary: { en: 'record that an approved quote went to the customer', zh: '记录已将批准的报价发给客户' },
   allow: isSales,
   async run(ctx, { ref, args }) {
-    const q = await loadQuote(ctx, ref!, true);
-    ownQuote(ctx, q);
-    checkMove(q, 'send', ctx.locale);
-    if (q.validUntil && q.validUntil < ctx.fmtDate(ctx.now))
-      refuse(`${q.number} is past its validity date.`, `${q.number} 已过有效期。`);
+    const q = await quoteFor(ctx, ref!, 'send');
     await ctx.tx
       .update(quotes)
       .set({ status: 'sent', sentAt: ctx.now, updatedAt: ctx.now })
@@ -370,9 +368,7 @@ const feedback = command({
   summary: { en: "record the customer's answer; the manager is told", zh: '记录客户答复并告知销售经理' },
   allow: isSales,
   async run(ctx, { ref, args }) {
-    const q = await loadQuote(ctx, ref!, true);
-    ownQuote(ctx, q);
-    checkMove(q, 'feedback', ctx.locale);
+    const q = await quoteFor(ctx, ref!, 'feedback');
     await ctx.tx
       .update(quotes)
       .set({ status: args.result, feedbackNote: args.note ?? null, updatedAt: ctx.now })
