@@ -27,6 +27,7 @@ export class LocalQueue implements JobQueue {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private wakeAt = Number.POSITIVE_INFINITY;
+  private tableSoonest = Number.POSITIVE_INFINITY;
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly batch: number;
@@ -44,6 +45,9 @@ export class LocalQueue implements JobQueue {
     if (this.opts.due) {
       // The table is the queue: a job only says "look sooner".
       for (const j of jobs) soonest = Math.min(soonest, j.at.getTime());
+      // Remembered until a pass has looked at the table at or after that time: a timer can fire a
+      // millisecond early, and the pass it starts would then find nothing due and wait a whole poll.
+      this.tableSoonest = Math.min(this.tableSoonest, soonest);
       if (this.handler && soonest < this.wakeAt) this.schedule(soonest - Date.now());
       return;
     }
@@ -113,6 +117,7 @@ export class LocalQueue implements JobQueue {
   private nextWake(): number {
     let next = Date.now() + this.pollMs;
     for (const at of this.jobs.values()) if (at < next) next = at;
+    if (this.tableSoonest < next) next = this.tableSoonest;
     return next;
   }
 
@@ -139,6 +144,8 @@ export class LocalQueue implements JobQueue {
         this.opts.onError?.(err, '*');
       }
     }
+    // Looked at (or failed to look at) the table at `now`: a wake-up requested for then is spent.
+    if (this.tableSoonest <= now) this.tableSoonest = Number.POSITIVE_INFINITY;
     if (this.notBefore.size > 10_000)
       for (const [id, nb] of this.notBefore) if (nb.at < now - 600_000) this.notBefore.delete(id);
     if (ids.length === 0) return 0;
