@@ -14,16 +14,18 @@
 // out it is sent again. Platforms that can check a key (a deterministic DingTalk card outTrackId, the fake
 // platforms of the tests) then do nothing; the others show that message at worst once more. The window is
 // the time of one UPDATE after the platform answered (bench/reminders.ts measures how often it happens).
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { outbox, postedCards } from '../db/schema.ts';
 import { Limits } from '../queue/limits.ts';
 import { LocalQueue } from '../queue/local.ts';
-import { type JobQueue, RunAgainAt } from '../queue/types.ts';
+import { type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
 import { loadOrg } from './org.ts';
-import { outboxWriter } from './outbox.ts';
+import { chatKey, type OutboxRow, outboxWriter } from './outbox.ts';
 
 export type PostTarget = { tenant: string; kind: 'user' | 'chat'; id: string };
 export type PostedRef = { tenant: string; chatId: string; messageId: string };
@@ -50,11 +52,8 @@ export class RetryLaterError extends Error {
   }
 }
 
-type OutboxRow = typeof outbox.$inferSelect;
-
 const MAX_ATTEMPTS = 10;
 const BATCH = 50;
-const ORDER_WINDOW = 2000;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
@@ -67,6 +66,11 @@ export type DeliveryOptions = {
   maxAttempts?: number;
   /** Local driver only: rows delivered side by side. */
   concurrency?: number;
+  /**
+   * Messages this process sends at once straight after firing reminders. It bounds what a killed
+   * worker can leave half-done (posted but not yet marked sent, so sent again after the lease).
+   */
+  sendConcurrency?: number;
 };
 
 type Outcome = { sent: true } | { sent: false; retryAt: Date | null };
@@ -78,7 +82,8 @@ export class Delivery {
   private queue: JobQueue | null = null;
   private started = false;
   readonly limits: Limits;
-  private readonly leaseMs: number;
+  readonly leaseMs: number;
+  private readonly sending: LimitFunction;
   private readonly maxAttempts: number;
   /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
   onWritten: (() => void) | null = null;
@@ -91,6 +96,7 @@ export class Delivery {
     this.limits = opts.limits ?? new Limits();
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+    this.sending = pLimit(opts.sendConcurrency ?? 50);
   }
 
   register(d: Deliverer): void {
@@ -151,71 +157,128 @@ export class Delivery {
 
   /** The queue's handler: delivers one row if it is due; RunAgainAt when it must wait. */
   async deliverOne(id: number): Promise<void> {
-    const [head] = await this.db
-      .select({
-        state: outbox.state,
-        at: outbox.nextAttemptAt,
-        op: outbox.op,
-        platform: outbox.platform,
-        tenant: outbox.tenant,
-        targetId: outbox.targetId,
-      })
-      .from(outbox)
-      .where(eq(outbox.id, id));
-    if (!head || (head.state !== 'pending' && head.state !== 'sending')) return;
-    if (head.at.getTime() > Date.now()) throw new RunAgainAt(new Date(head.at.getTime() + 5));
-    if (head.op === 'post') {
-      // Messages to one chat keep their order: an earlier one still waiting goes first. (Looked up among
-      // the ORDER_WINDOW rows before this one, by primary key; an index on (platform, tenant, target_id, id)
-      // for pending rows would make it exact at any distance.)
-      const earlier = rowsOf<{ at: string | Date }>(
-        await this.db.execute(sql`
-          select next_attempt_at as at from outbox
-          where id < ${id} and id >= ${id - ORDER_WINDOW} and platform = ${head.platform}
-            and tenant = ${head.tenant} and target_id = ${head.targetId} and state in ('pending', 'sending')
-          order by id limit 1`),
-      )[0];
-      // The earlier one wakes this one when it is sent; the fallback only guards a lost wake-up.
-      if (earlier) throw new RunAgainAt(new Date(Date.now() + SUCCESSOR_FALLBACK_MS));
-    }
-    const claimed = await this.db.execute(sql`
-      update outbox set state = 'sending', attempts = attempts + 1,
-        next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
-      where id = ${id} and state in ('pending', 'sending') and next_attempt_at <= now()
-      returning id`);
-    if (rowsOf(claimed).length === 0) {
-      const [cur] = await this.db
-        .select({ state: outbox.state, at: outbox.nextAttemptAt })
-        .from(outbox)
-        .where(eq(outbox.id, id));
-      // Not due yet, or another worker holds its lease: look again then. Sent, failed or gone: done.
-      if (cur && (cur.state === 'pending' || cur.state === 'sending'))
-        throw new RunAgainAt(new Date(Math.max(cur.at.getTime() + 5, Date.now() + 50)));
-      return;
-    }
-    const [row] = await this.db.select().from(outbox).where(eq(outbox.id, id));
-    if (!row) return;
+    // One statement claims the row when it is due and, for a post, no earlier message to its chat is
+    // still waiting (messages to one chat keep their order; the partial index outbox_chat_waiting_idx
+    // answers that). Only when nothing was claimed do we look at why.
+    const claimed = rowsOf<RawOutboxRow>(
+      await this.db.execute(sql`
+        update outbox o set state = 'sending', attempts = o.attempts + 1,
+          next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
+        where o.id = ${id} and o.state in ('pending', 'sending') and o.next_attempt_at <= now()
+          and (o.op <> 'post' or not exists (
+            select 1 from outbox e
+            where e.platform = o.platform and e.tenant = o.tenant and e.target_id = o.target_id
+              and e.state in ('pending', 'sending') and e.id < o.id))
+        returning o.*`),
+    );
+    const row = claimed[0] ? fromRaw(claimed[0]) : null;
+    if (!row) return this.whyNot(id);
     const outcome = await this.deliver(row);
-    if (row.op === 'post' && (outcome.sent || !outcome.retryAt)) await this.wakeSuccessor(row);
     if (!outcome.sent && outcome.retryAt) throw new RunAgainAt(outcome.retryAt);
   }
 
-  /** The next message waiting for the same chat goes now (it waited for this one). */
-  private async wakeSuccessor(row: OutboxRow): Promise<void> {
-    if (!this.queue?.wake) return;
+  /** A row that could not be claimed: not due yet, behind an earlier message, leased, or done. */
+  private async whyNot(id: number): Promise<void> {
+    const [cur] = await this.db
+      .select({ state: outbox.state, at: outbox.nextAttemptAt })
+      .from(outbox)
+      .where(eq(outbox.id, id));
+    if (!cur || (cur.state !== 'pending' && cur.state !== 'sending')) return; // sent, failed or gone
+    if (cur.at.getTime() > Date.now()) throw new RunAgainAt(new Date(cur.at.getTime() + 5));
+    // Due but an earlier message to the chat waits: that one wakes this one when it is sent; the fallback
+    // only guards a lost wake-up.
+    throw new RunAgainAt(new Date(Date.now() + SUCCESSOR_FALLBACK_MS));
+  }
+
+  /**
+   * Sends rows this worker wrote already claimed (a batch of fired reminders): chats side by side, each
+   * chat's messages in order. A message that has to wait goes to the queue, and the rest of its chat
+   * with it, behind it. A crash here leaves the rows 'sending' until their lease runs out; the reconciler
+   * then hands them to the queue.
+   */
+  async sendClaimed(rows: OutboxRow[]): Promise<void> {
+    const chats = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      if (row.state !== 'sending') continue;
+      const key = chatKey(row);
+      chats.set(key, [...(chats.get(key) ?? []), row]);
+    }
+    const waiting = rows
+      .filter((r) => r.state !== 'sending')
+      .map((r) => ({ id: String(r.id), at: r.nextAttemptAt }));
+    const later: DueJob[] = [...waiting];
+    await Promise.all(
+      [...chats.values()].map(async (chain) => {
+        for (let i = 0; i < chain.length; i++) {
+          const outcome = await this.sending(() => this.deliver(chain[i]!));
+          if (outcome.sent) continue;
+          if (outcome.retryAt) later.push({ id: String(chain[i]!.id), at: outcome.retryAt });
+          const rest = chain.slice(i + 1);
+          if (rest.length) {
+            await this.release(rest.map((r) => r.id));
+            later.push(...rest.map((r) => ({ id: String(r.id), at: outcome.retryAt ?? new Date() })));
+          }
+          return;
+        }
+      }),
+    );
+    if (later.length) await this.queue?.add(later);
+  }
+
+  /** Gives claimed rows back (due now, attempt not counted), e.g. the rest of a chat behind a throttled one. */
+  private async release(ids: number[]): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({
+        state: 'pending',
+        attempts: sql`greatest(${outbox.attempts} - 1, 0)`,
+        nextAttemptAt: sql`now()`,
+      })
+      .where(and(inArray(outbox.id, ids), eq(outbox.state, 'sending')));
+  }
+
+  /** Marks a row sent (and where its card went), and wakes the next message waiting for the same chat. */
+  private async markSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
+    const card = row.op === 'post' && row.cardKey && ref;
+    const next = rowsOf<{ id: string | number; at: string | Date }>(
+      await this.db.execute(sql`
+        with sent as (
+          update outbox set state = 'sent', sent_at = now(), last_error = null where id = ${row.id}
+        )${
+          card
+            ? sql`, card as (
+          insert into posted_cards (card_key, platform, tenant, chat_id, message_id, locale, audience)
+          values (${row.cardKey}, ${row.platform}, ${ref.tenant}, ${ref.chatId}, ${ref.messageId},
+            ${row.locale}, ${row.audience})
+          on conflict do nothing
+        )`
+            : sql``
+        }
+        select id, next_attempt_at as at from outbox
+        where ${row.op === 'post'} and platform = ${row.platform} and tenant = ${row.tenant}
+          and target_id = ${row.targetId} and state = 'pending' and id > ${row.id}
+        order by id limit 1`),
+    )[0];
+    await this.wake(next);
+  }
+
+  /** After a message was given up: the next one to its chat need not wait for it. */
+  private async wakeNext(row: OutboxRow): Promise<void> {
     const next = rowsOf<{ id: string | number; at: string | Date }>(
       await this.db.execute(sql`
         select id, next_attempt_at as at from outbox
-        where id > ${row.id} and id <= ${row.id + ORDER_WINDOW} and platform = ${row.platform}
-          and tenant = ${row.tenant} and target_id = ${row.targetId} and state in ('pending', 'sending')
+        where platform = ${row.platform} and tenant = ${row.tenant} and target_id = ${row.targetId}
+          and state = 'pending' and id > ${row.id}
         order by id limit 1`),
     )[0];
-    if (next)
-      await this.queue
-        .wake([{ id: String(next.id), at: new Date(Math.max(Date.now(), new Date(next.at).getTime())) }])
-        .catch((err) =>
-          this.log.warn({ err }, 'waking the next message failed; it goes at its fallback time'),
-        );
+    await this.wake(next);
+  }
+
+  private async wake(next: { id: string | number; at: string | Date } | undefined): Promise<void> {
+    if (!next || !this.queue?.wake) return;
+    await this.queue
+      .wake([{ id: String(next.id), at: new Date(Math.max(Date.now(), new Date(next.at).getTime())) }])
+      .catch((err) => this.log.warn({ err }, 'waking the next message failed; it goes at its fallback time'));
   }
 
   /** Rows due now, for the local driver. */
@@ -263,15 +326,12 @@ export class Delivery {
           .limit(1);
         if (earlier) throw new RetryLaterError(`waits for outbox #${earlier.id}`, 200);
         await this.updateEverywhere(row);
+        await this.markSent(row, null);
       } else {
         const wait = await this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
         if (wait > 0) throw new RetryLaterError('rate limit', wait);
-        await this.post(row);
+        await this.markSent(row, await this.post(row));
       }
-      await this.db
-        .update(outbox)
-        .set({ state: 'sent', sentAt: new Date(), lastError: null })
-        .where(eq(outbox.id, row.id));
       return { sent: true };
     } catch (err) {
       if (err instanceof RetryLaterError) {
@@ -297,6 +357,7 @@ export class Delivery {
       );
       if (permanent) {
         await this.deadLetter(row, lastError);
+        if (row.op === 'post') await this.wakeNext(row);
         return { sent: false, retryAt: null };
       }
       const at = new Date(Date.now() + backoffMs);
@@ -334,17 +395,15 @@ export class Delivery {
     if (told) this.onWritten?.();
   }
 
-  private async post(row: OutboxRow): Promise<void> {
+  private async post(row: OutboxRow): Promise<PostedRef> {
     const d = this.deliverers.get(row.platform);
     if (!d) throw new PermanentDeliveryError(`no adapter for platform ${row.platform}`);
     const message = row.payload as Message;
-    const ref = await d.post(
+    return d.post(
       { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
       message,
       { idempotencyKey: `outbox:${row.id}` },
     );
-    if (row.cardKey)
-      await this.remember(row.cardKey, row.platform, ref, row.locale, row.audience as 'private' | 'group');
   }
 
   private async updateEverywhere(row: OutboxRow): Promise<void> {
@@ -396,7 +455,43 @@ export class Delivery {
   }
 }
 
-/** postgres.js returns an array, PGlite an object with rows. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+/** An outbox row as a raw statement returns it (snake case; PGlite and postgres.js differ in types). */
+type RawOutboxRow = {
+  id: string | number;
+  platform: string;
+  tenant: string;
+  target_kind: string;
+  target_id: string;
+  op: string;
+  card_key: string | null;
+  payload: unknown;
+  locale: string;
+  audience: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string | Date;
+  last_error: string | null;
+  created_at: string | Date;
+  sent_at: string | Date | null;
+};
+
+function fromRaw(r: RawOutboxRow): OutboxRow {
+  return {
+    id: Number(r.id),
+    platform: r.platform,
+    tenant: r.tenant,
+    targetKind: r.target_kind,
+    targetId: r.target_id,
+    op: r.op,
+    cardKey: r.card_key,
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+    locale: r.locale,
+    audience: r.audience,
+    state: r.state,
+    attempts: Number(r.attempts),
+    nextAttemptAt: new Date(r.next_attempt_at),
+    lastError: r.last_error,
+    createdAt: new Date(r.created_at),
+    sentAt: r.sent_at === null ? null : new Date(r.sent_at),
+  };
 }

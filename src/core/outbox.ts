@@ -1,7 +1,7 @@
 // Writes messages for other people and chats into the outbox, inside the caller's transaction, so a
 // message exists exactly when the change that caused it was committed.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable } from '../db/client.ts';
@@ -36,27 +36,18 @@ export type OutboxWriter = {
 /** Counts outbox rows written within a unit of work, so the caller knows whether to wake delivery. */
 export const outboxTally = new AsyncLocalStorage<{ written: number }>();
 
+export type OutboxRow = typeof outbox.$inferSelect;
+type OutboxValues = typeof outbox.$inferInsert;
+
 export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): OutboxWriter {
   return {
     async send(target, render, cardKey) {
-      const rows = await resolveTargets(db, target, org, preferPlatform);
-      if (rows.length === 0) return 0;
+      const values = await postValues(db, org, preferPlatform, target, render, cardKey);
+      if (values.length === 0) return 0;
       const tally = outboxTally.getStore();
-      if (tally) tally.written += rows.length;
-      await db.insert(outbox).values(
-        rows.map((r) => ({
-          platform: r.platform,
-          tenant: r.tenant,
-          targetKind: r.targetKind,
-          targetId: r.targetId,
-          op: 'post',
-          cardKey: cardKey ?? null,
-          payload: withKey(render(r.locale, r.audience), cardKey),
-          locale: r.locale,
-          audience: r.audience,
-        })),
-      );
-      return rows.length;
+      if (tally) tally.written += values.length;
+      await db.insert(outbox).values(values);
+      return values.length;
     },
     async update(cardKey, render) {
       const tally = outboxTally.getStore();
@@ -71,6 +62,80 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
       });
     },
   };
+}
+
+/**
+ * Collects posts and writes them with one insert (a batch of reminders fired together). With `leaseMs`,
+ * posts to a chat that has nothing waiting are written already claimed ('sending', leased to this worker)
+ * so the caller sends them at once without another round of claims; posts to a chat with an earlier
+ * message waiting are written 'pending' and queue behind it.
+ */
+export class OutboxBatch {
+  private readonly values: OutboxValues[] = [];
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly org: Org,
+  ) {}
+
+  async send(target: Target, render: Render, cardKey?: string): Promise<number> {
+    const values = await postValues(this.db, this.org, '', target, render, cardKey);
+    this.values.push(...values);
+    return values.length;
+  }
+
+  async flush(opts: { leaseMs?: number } = {}): Promise<OutboxRow[]> {
+    if (this.values.length === 0) return [];
+    const busy = opts.leaseMs ? await this.chatsWithWaiting() : null;
+    const claimed = sql`now() + make_interval(secs => ${(opts.leaseMs ?? 0) / 1000})`;
+    const rows = this.values.map((v) =>
+      busy && !busy.has(chatKey(v)) ? { ...v, state: 'sending', attempts: 1, nextAttemptAt: claimed } : v,
+    );
+    this.values.length = 0;
+    return this.db.insert(outbox).values(rows).returning();
+  }
+
+  /** Chats of this batch that already have a message waiting (theirs go first). */
+  private async chatsWithWaiting(): Promise<Set<string>> {
+    const ids = [...new Set(this.values.map((v) => v.targetId))];
+    const waiting = await this.db
+      .select({ platform: outbox.platform, tenant: outbox.tenant, targetId: outbox.targetId })
+      .from(outbox)
+      .where(
+        and(
+          sql`${outbox.targetId} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+          sql`${outbox.state} in ('pending', 'sending')`,
+        ),
+      );
+    return new Set(waiting.map(chatKey));
+  }
+}
+
+/** The chat a post goes to, as a key (per-chat order and limits). */
+export function chatKey(r: { platform: string; tenant?: string | null; targetId: string }): string {
+  return `${r.platform}/${r.tenant ?? ''}/${r.targetId}`;
+}
+
+async function postValues(
+  db: Queryable,
+  org: Org,
+  prefer: string,
+  target: Target,
+  render: Render,
+  cardKey: string | undefined,
+): Promise<OutboxValues[]> {
+  const rows = await resolveTargets(db, target, org, prefer);
+  return rows.map((r) => ({
+    platform: r.platform,
+    tenant: r.tenant,
+    targetKind: r.targetKind,
+    targetId: r.targetId,
+    op: 'post',
+    cardKey: cardKey ?? null,
+    payload: withKey(render(r.locale, r.audience), cardKey),
+    locale: r.locale,
+    audience: r.audience,
+  }));
 }
 
 function withKey(m: Message, cardKey: string | undefined): Message {

@@ -1,16 +1,17 @@
 // Makes the queues agree with the database, which is the record:
-// - kick() (after each command's commit, after a reminder fired): occurrences not yet handed to the queue
+// - kick() (after each command's commit): occurrences not yet handed to the queue
 //   (enqueued_at null) and outbox rows written since the last look are added at once;
 // - every `checkMs` (5 s): if the queue's storage was lost (Redis flushed or restarted: its generation key
-//   changed), every scheduled occurrence and every pending outbox row is added again;
+//   changed), every scheduled occurrence and every pending outbox row is added again; outbox rows overdue
+//   (a lease run out after a crash, or a row committed after a later one was enqueued) are added again;
 // - on start and every `everyMs` (1 min): occurrences still 'scheduled' after their due time, and outbox
 //   rows still pending after their time (each plus `graceMs`), are added again: a crash between commit and
 //   enqueue, or a job Redis lost, costs at most a minute, never the reminder.
 // Adding an id that is already queued is a no-op; a handler run twice finds the row done and does nothing.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { rowsOf } from '../core/delivery.ts';
 import type { Db } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import type { DueJob, JobQueue } from './types.ts';
 
 export type ReconcilerOptions = {
@@ -44,7 +45,10 @@ export class Reconciler {
     await this.checkGenerations();
     await this.sweep(true);
     const every = setInterval(() => void this.sweep(false), this.o.everyMs ?? 60_000);
-    const check = setInterval(() => void this.checkGenerations(), this.o.checkMs ?? 5000);
+    const check = setInterval(() => {
+      void this.checkGenerations();
+      void this.requeueStale();
+    }, this.o.checkMs ?? 5000);
     every.unref();
     check.unref();
     this.timers.push(every, check);
@@ -81,29 +85,6 @@ export class Reconciler {
     return this.kicking;
   }
 
-  /** Only the outbox part of kick (after a reminder fired). */
-  private outboxKick: Promise<void> | null = null;
-  private outboxAgain = false;
-  kickOutbox(): Promise<void> {
-    if (this.outboxKick) {
-      this.outboxAgain = true;
-      return this.outboxKick;
-    }
-    this.outboxKick = (async () => {
-      try {
-        do {
-          this.outboxAgain = false;
-          await this.enqueueFreshOutbox();
-        } while (this.outboxAgain && !this.closed);
-      } catch (err) {
-        this.o.log.warn({ err }, 'enqueueing outbox rows failed; the next sweep retries');
-      } finally {
-        this.outboxKick = null;
-      }
-    })();
-    return this.outboxKick;
-  }
-
   /** Re-adds what the queue should hold but may not: all of it after a loss, else what is overdue. */
   sweep(everything: boolean): Promise<void> {
     if (this.sweeping) return this.sweeping;
@@ -132,6 +113,32 @@ export class Reconciler {
       }
     })();
     return this.sweeping;
+  }
+
+  /**
+   * Outbox rows overdue by more than `graceMs`: a lease that ran out (its worker died while sending), or a
+   * row no job was added for (it committed after a later one had been enqueued). Handed to the queue again
+   * within one check instead of at the next full sweep; adding a row that is queued already does nothing.
+   */
+  private requeueing = false;
+  async requeueStale(): Promise<number> {
+    if (this.requeueing || this.closed) return 0;
+    this.requeueing = true;
+    try {
+      const res = await this.o.db.execute(sql`
+        select id, next_attempt_at from outbox
+        where state in ('pending', 'sending')
+          and next_attempt_at < now() - make_interval(secs => ${(this.o.graceMs ?? 5000) / 1000})
+        order by next_attempt_at limit 1000`);
+      const rows = rowsOf<{ id: string | number; next_attempt_at: string | Date }>(res);
+      await this.addOutbox(rows);
+      return rows.length;
+    } catch (err) {
+      this.o.log.warn({ err }, 'requeueing overdue messages failed; retried at the next check');
+      return 0;
+    } finally {
+      this.requeueing = false;
+    }
   }
 
   /** Detects a lost queue storage and rebuilds it from the database. */

@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Delivery } from '../core/delivery.ts';
 import type { Db } from '../db/client.ts';
-import { fireOccurrence } from '../schedule/fire.ts';
+import { rowsOf } from '../db/rows.ts';
+import { fireOccurrences } from '../schedule/fire.ts';
 import { BullQueue, redisConnection } from './bullmq.ts';
 import { Limits } from './limits.ts';
 import { LocalQueue } from './local.ts';
@@ -22,7 +23,12 @@ export type QueueSettings = {
   reconcileMs?: number;
   checkMs?: number;
   pollMs?: number;
+  /** Occurrences due now fired together in one transaction (default FIRE_BATCH). */
+  fireBatch?: number;
 };
+
+/** Enough to turn a burst into few transactions, few enough to keep each one short. */
+const FIRE_BATCH = 50;
 
 export class QueueRuntime {
   readonly limits: Limits;
@@ -112,8 +118,15 @@ export class QueueRuntime {
     if (opts.workers) {
       this.workers = true;
       await this.catchUp();
+      const delivery = this.delivery!;
       await this.occurrences.start(async (id) => {
-        if ((await fireOccurrence(this.db, Number(id))) === 'fired') void reconciler.kickOutbox();
+        // Fires this one and others due now in one transaction, then sends their messages straight away
+        // (written already claimed by this worker); only what has to wait goes through the outbox queue.
+        const fired = await fireOccurrences(this.db, Number(id), {
+          batch: this.settings.fireBatch ?? FIRE_BATCH,
+          leaseMs: delivery.leaseMs,
+        });
+        if (fired.outbox.length) await delivery.sendClaimed(fired.outbox);
       });
       await this.delivery!.start(this.settings.pollMs ?? 1000);
     }
@@ -121,21 +134,23 @@ export class QueueRuntime {
   }
 
   /**
-   * After a downtime: reminders that fell due meanwhile fire now, one by one in due order (so their
+   * After a downtime: reminders that fell due meanwhile fire now, in due order and in batches (so their
    * messages leave in that order; the card says "delivered late"), before the workers take the rest.
    */
-  async catchUp(limit = 5000): Promise<number> {
-    const res = await this.db.execute(sql`
-      select id from reminder_occurrences
-      where state = 'scheduled' and due_at < now() - interval '5 seconds'
-      order by due_at, id limit ${limit}`);
-    const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { id: string | number }[];
+  async catchUp(limit = 100_000): Promise<number> {
     let fired = 0;
-    for (const r of rows) {
+    while (fired < limit) {
+      const res = await this.db.execute(sql`
+        select id from reminder_occurrences
+        where state = 'scheduled' and due_at < now() - interval '5 seconds'
+        order by due_at, id limit 1`);
+      const first = rowsOf<{ id: string | number }>(res)[0];
+      if (!first) break;
       try {
-        if ((await fireOccurrence(this.db, Number(r.id))) === 'fired') fired++;
+        fired += (await fireOccurrences(this.db, Number(first.id), { batch: 200 })).fired;
       } catch (err) {
-        this.log.warn({ err, occurrence: r.id }, 'catching up a reminder failed; the queue retries it');
+        this.log.warn({ err, occurrence: first.id }, 'catching up reminders failed; the queue retries them');
+        break;
       }
     }
     if (fired) this.log.info({ fired }, 'fired the reminders that fell due while no worker ran');

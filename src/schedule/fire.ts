@@ -1,10 +1,10 @@
 // Fires one reminder occurrence: its messages go into the outbox in the same transaction that marks it
 // fired, so a retry, a second worker or a re-added job finds it fired and does nothing twice.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { loadOrg } from '../core/org.ts';
-import { outboxWriter, type Target } from '../core/outbox.ts';
-import type { Db, Queryable } from '../db/client.ts';
+import { OutboxBatch, type OutboxRow, type Target } from '../core/outbox.ts';
+import type { Db, Queryable, Tx } from '../db/client.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
 import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
@@ -29,38 +29,101 @@ export async function fireOccurrence(
   id: number,
   now: Date = new Date(),
 ): Promise<'fired' | 'skipped'> {
+  return (await fireOccurrences(db, id, { now })).self;
+}
+
+export type FireOptions = {
+  /** The firing time the cards show (tests fire ahead of time); default now. */
+  now?: Date;
+  /** Also fire up to this many other occurrences that are due now, in due order, in the same transaction. */
+  batch?: number;
+  /** Write posts already claimed for this many ms, for the caller to send at once (see OutboxBatch). */
+  leaseMs?: number;
+};
+
+export type FireResult = {
+  /** What became of the occurrence asked for. */
+  self: 'fired' | 'skipped';
+  fired: number;
+  /** The outbox rows written, in due order; those in state 'sending' are leased to the caller. */
+  outbox: OutboxRow[];
+};
+
+/**
+ * Fires occurrence `id` (and, with `batch`, others due now) in one transaction: claims them, writes their
+ * messages to the outbox, and schedules the next occurrence of repeating ones. A second run, a second
+ * worker or a re-added job finds them fired and does nothing. An occurrence another worker is firing
+ * right now is waited for (row lock), so a crash of that worker rolls back to us and we fire it.
+ */
+export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}): Promise<FireResult> {
+  const now = opts.now ?? new Date();
+  const extra = Math.max(0, (opts.batch ?? 1) - 1);
   return db.transaction(async (tx) => {
-    const [occ] = await tx
+    const claimed = await tx
       .update(reminderOccurrences)
       .set({ state: 'fired', firedAt: now })
-      .where(and(eq(reminderOccurrences.id, id), eq(reminderOccurrences.state, 'scheduled')))
+      .where(
+        and(
+          eq(reminderOccurrences.state, 'scheduled'),
+          extra === 0
+            ? eq(reminderOccurrences.id, id)
+            : sql`(${reminderOccurrences.id} = ${id} or ${reminderOccurrences.id} in (
+                select id from reminder_occurrences
+                where state = 'scheduled' and due_at <= now() and id <> ${id}
+                order by due_at, id limit ${extra} for update skip locked))`,
+        ),
+      )
       .returning();
-    if (!occ) return 'skipped';
-    const [r] = await tx.select().from(reminders).where(eq(reminders.id, occ.reminderId));
-    if (r?.state !== 'active') {
-      await tx.update(reminderOccurrences).set({ state: 'cancelled' }).where(eq(reminderOccurrences.id, id));
-      return 'skipped';
+    if (claimed.length === 0) return { self: 'skipped', fired: 0, outbox: [] };
+    claimed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id - b.id);
+    const owners = await tx
+      .select()
+      .from(reminders)
+      .where(inArray(reminders.id, [...new Set(claimed.map((o) => o.reminderId))]));
+    const byId = new Map(owners.map((r) => [r.id, r]));
+    const org = await loadOrg(tx);
+    const batch = new OutboxBatch(tx, org);
+    const stood: number[] = [];
+    let self: FireResult['self'] = 'skipped';
+    for (const occ of claimed) {
+      const r = byId.get(occ.reminderId);
+      const result = await fireOne(tx, r, occ, now, batch);
+      if (result === 'fired') {
+        if (occ.id === Number(id)) self = 'fired'; // (callers may hand a bigint id over as a string)
+      } else stood.push(occ.id);
+      if (r?.repeat && result !== 'gone') await scheduleNext(tx, r, occ.dueAt);
     }
-    const hook = fireHook(r.kind);
-    const outcome = hook ? await hook(tx, r, occ, now) : undefined;
-    if (outcome && 'skip' in outcome) {
-      await tx.update(reminderOccurrences).set({ state: 'cancelled' }).where(eq(reminderOccurrences.id, id));
-      if (r.repeat) await scheduleNext(tx, r, occ.dueAt);
-      return 'skipped';
-    }
-    const shown = outcome?.text ? { ...r, text: JSON.stringify(outcome.text) } : r;
-    const target = targetOf(r);
-    if (target) {
-      const org = await loadOrg(tx);
-      await outboxWriter(tx, org, '').send(
-        target,
-        (l, audience) => renderReminder(shown, occ, l, audience, now),
-        `reminder:${occ.id}`,
-      );
-    }
-    if (r.repeat) await scheduleNext(tx, r, occ.dueAt);
-    return 'fired';
+    if (stood.length)
+      await tx
+        .update(reminderOccurrences)
+        .set({ state: 'cancelled' })
+        .where(inArray(reminderOccurrences.id, stood));
+    const rows = await batch.flush(opts.leaseMs ? { leaseMs: opts.leaseMs } : {});
+    return { self, fired: claimed.length - stood.length, outbox: rows };
   });
+}
+
+/** Adds one occurrence's messages to the batch, unless its reminder is gone or its hook says skip. */
+async function fireOne(
+  tx: Tx,
+  r: Reminder | undefined,
+  occ: Occurrence,
+  now: Date,
+  batch: OutboxBatch,
+): Promise<'fired' | 'skip' | 'gone'> {
+  if (r?.state !== 'active') return 'gone';
+  const hook = fireHook(r.kind);
+  const outcome = hook ? await hook(tx, r, occ, now) : undefined;
+  if (outcome && 'skip' in outcome) return 'skip';
+  const shown = outcome?.text ? { ...r, text: JSON.stringify(outcome.text) } : r;
+  const target = targetOf(r);
+  if (target)
+    await batch.send(
+      target,
+      (l, audience) => renderReminder(shown, occ, l, audience, now),
+      `reminder:${occ.id}`,
+    );
+  return 'fired';
 }
 
 /** The next occurrence of a repeating reminder, written in the same transaction as this one's firing. */
