@@ -1,12 +1,13 @@
 // Creating and cancelling reminders inside the caller's transaction, so a reminder exists exactly when the
 // change that caused it was committed. The queue picks new occurrences up (enqueued_at is null).
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
-import { nextNumber } from '../core/numbering.ts';
 import type { Queryable } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
-import { calendarAround, nextWorkingTime } from './calendar.ts';
+import { calendarAround, loadCalendar, nextWorkingTime } from './calendar.ts';
 
 export type ReminderTarget =
   | { kind: 'person'; personId: number }
@@ -26,44 +27,55 @@ export type NewReminder = {
   createdBy?: number | null;
 };
 
+/**
+ * One statement: the reminder (numbered from the R sequence) and its occurrences. Creating reminders is
+ * on the path of many commands (follow-ups, delivery dates), so it costs one round trip, plus one calendar
+ * read for reminders that move to working time.
+ */
 export async function createReminder(
   db: Queryable,
   input: NewReminder,
   dueTimes: Date[],
 ): Promise<{ id: number; number: string; due: Date[] }> {
-  const number = await nextNumber(db, 'R');
   const t = input.target;
-  const [row] = await db
-    .insert(reminders)
-    .values({
-      number,
-      kind: input.kind,
-      subjectType: input.subject?.type ?? null,
-      subjectRef: input.subject?.ref ?? null,
-      targetKind: t.kind,
-      targetPersonId: t.kind === 'person' ? t.personId : null,
-      targetDepartment: t.kind === 'department' ? t.code : null,
-      targetPlatform: t.kind === 'chat' ? t.platform : null,
-      targetTenant: t.kind === 'chat' ? t.tenant : null,
-      targetChatId: t.kind === 'chat' ? t.chatId : null,
-      text: typeof input.text === 'string' ? input.text : JSON.stringify(input.text),
-      repeat: input.repeat ?? null,
-      timezone: input.timezone,
-      urgent: input.urgent ?? false,
-      createdBy: input.createdBy ?? null,
-    })
-    .returning({ id: reminders.id });
-  const due = input.urgent
-    ? dueTimes
-    : await Promise.all(dueTimes.map((d) => toWorkingTime(db, d, input.timezone)));
+  const due = input.urgent ? dueTimes : await toWorkingTimes(db, dueTimes, input.timezone);
   const unique = [...new Set(due.map((d) => d.getTime()))].map((ms) => new Date(ms));
-  if (unique.length) {
-    await db
-      .insert(reminderOccurrences)
-      .values(unique.map((dueAt) => ({ reminderId: row!.id, dueAt })))
-      .onConflictDoNothing();
-  }
-  return { id: row!.id, number, due: unique };
+  const text = typeof input.text === 'string' ? input.text : JSON.stringify(input.text);
+  const res = await db.execute(sql`
+    with r as (
+      insert into reminders (number, kind, subject_type, subject_ref, target_kind, target_person_id,
+        target_department, target_platform, target_tenant, target_chat_id, text, repeat, timezone, urgent,
+        created_by)
+      values (
+        (select ${NUMBER_PREFIX} || lpad(n::text, greatest(4, length(n::text)), '0')
+         from nextval('reminder_numbers') as n),
+        ${input.kind}, ${input.subject?.type ?? null}, ${input.subject?.ref ?? null}, ${t.kind},
+        ${t.kind === 'person' ? t.personId : null}, ${t.kind === 'department' ? t.code : null},
+        ${t.kind === 'chat' ? t.platform : null}, ${t.kind === 'chat' ? t.tenant : null},
+        ${t.kind === 'chat' ? t.chatId : null}, ${text}, ${input.repeat ?? null}, ${input.timezone},
+        ${input.urgent ?? false}, ${input.createdBy ?? null})
+      returning id, number),
+    o as (
+      insert into reminder_occurrences (reminder_id, due_at)
+      select r.id, d::timestamptz
+      from r, jsonb_array_elements_text(${JSON.stringify(unique.map((d) => d.toISOString()))}::jsonb) as d
+      on conflict do nothing)
+    select id, number from r`);
+  const row = rowsOf<{ id: number | string; number: string }>(res)[0]!;
+  return { id: Number(row.id), number: row.number, due: unique };
+}
+
+/** formatRef('R', n), written in SQL so the number is taken in the same statement. */
+const NUMBER_PREFIX = 'R-';
+
+/** Moves each time to the next working time, with one read of the calendar around them. */
+async function toWorkingTimes(db: Queryable, at: Date[], zone: string): Promise<Date[]> {
+  if (at.length === 0) return [];
+  const ms = at.map((d) => d.getTime());
+  const from = DateTime.fromMillis(Math.min(...ms), { zone: 'UTC' }).minus({ days: 7 });
+  const to = DateTime.fromMillis(Math.max(...ms), { zone: 'UTC' }).plus({ days: 70 });
+  const cal = await loadCalendar(db, from.toISODate()!, to.toISODate()!);
+  return at.map((d) => nextWorkingTime(d, zone, cal));
 }
 
 export async function toWorkingTime(db: Queryable, at: Date, zone: string): Promise<Date> {
