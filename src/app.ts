@@ -63,7 +63,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const delivery = new Delivery(database.db, log.child({ part: 'delivery' }), {
     limits: queues.limits,
     leaseMs: config.queue.leaseMs,
-    sendConcurrency: config.queue.concurrency,
+    sendConcurrency: config.queue.sendConcurrency,
   });
   queues.attach(delivery);
   // --- end delivery mechanism

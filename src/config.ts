@@ -25,6 +25,7 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('sr'),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(15_000),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   CONSOLE: onOff,
@@ -61,6 +62,7 @@ export type Config = {
     reconcileMs: number;
     prefix: string;
     leaseMs: number;
+    sendConcurrency: number;
   };
   port: number;
   host: string;
@@ -114,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reconcileMs: e.QUEUE_RECONCILE_MS,
       prefix: e.QUEUE_PREFIX,
       leaseMs: e.DELIVERY_LEASE_MS,
+      sendConcurrency: e.DELIVERY_CONCURRENCY,
     },
     port: e.PORT,
     host: e.HOST,

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const delivery = new Delivery(database.db, log.child({ part: 'delivery' }), {
     limits: queues.limits,
     leaseMs: config.queue.leaseMs,
-    sendConcurrency: config.queue.concurrency,
+    sendConcurrency: config.queue.sendConcurrency,
   });
   queues.attach(delivery);
   // Adapters are built for sending only: connections and routes stay with the app process.

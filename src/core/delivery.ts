@@ -26,6 +26,7 @@ import { LocalQueue } from '../queue/local.ts';
 import { type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
 import { loadOrg } from './org.ts';
 import { chatKey, type OutboxRow, outboxWriter } from './outbox.ts';
+import { type NextInChat, SentMarks } from './sent-marks.ts';
 
 export type PostTarget = { tenant: string; kind: 'user' | 'chat'; id: string };
 export type PostedRef = { tenant: string; chatId: string; messageId: string };
@@ -84,6 +85,7 @@ export class Delivery {
   readonly limits: Limits;
   readonly leaseMs: number;
   private readonly sending: LimitFunction;
+  private readonly marks: SentMarks;
   private readonly maxAttempts: number;
   /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
   onWritten: (() => void) | null = null;
@@ -97,6 +99,7 @@ export class Delivery {
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
     this.sending = pLimit(opts.sendConcurrency ?? 50);
+    this.marks = new SentMarks(db);
   }
 
   register(d: Deliverer): void {
@@ -239,27 +242,7 @@ export class Delivery {
 
   /** Marks a row sent (and where its card went), and wakes the next message waiting for the same chat. */
   private async markSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
-    const card = row.op === 'post' && row.cardKey && ref;
-    const next = rowsOf<{ id: string | number; at: string | Date }>(
-      await this.db.execute(sql`
-        with sent as (
-          update outbox set state = 'sent', sent_at = now(), last_error = null where id = ${row.id}
-        )${
-          card
-            ? sql`, card as (
-          insert into posted_cards (card_key, platform, tenant, chat_id, message_id, locale, audience)
-          values (${row.cardKey}, ${row.platform}, ${ref.tenant}, ${ref.chatId}, ${ref.messageId},
-            ${row.locale}, ${row.audience})
-          on conflict do nothing
-        )`
-            : sql``
-        }
-        select id, next_attempt_at as at from outbox
-        where ${row.op === 'post'} and platform = ${row.platform} and tenant = ${row.tenant}
-          and target_id = ${row.targetId} and state = 'pending' and id > ${row.id}
-        order by id limit 1`),
-    )[0];
-    await this.wake(next);
+    await this.wake(await this.marks.mark(row, ref));
   }
 
   /** After a message was given up: the next one to its chat need not wait for it. */
@@ -271,13 +254,13 @@ export class Delivery {
           and state = 'pending' and id > ${row.id}
         order by id limit 1`),
     )[0];
-    await this.wake(next);
+    await this.wake(next && { id: Number(next.id), at: new Date(next.at) });
   }
 
-  private async wake(next: { id: string | number; at: string | Date } | undefined): Promise<void> {
+  private async wake(next: NextInChat | undefined): Promise<void> {
     if (!next || !this.queue?.wake) return;
     await this.queue
-      .wake([{ id: String(next.id), at: new Date(Math.max(Date.now(), new Date(next.at).getTime())) }])
+      .wake([{ id: String(next.id), at: new Date(Math.max(Date.now(), next.at.getTime())) }])
       .catch((err) => this.log.warn({ err }, 'waking the next message failed; it goes at its fallback time'));
   }
 

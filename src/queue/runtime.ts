@@ -13,7 +13,7 @@ import { BullQueue, redisConnection } from './bullmq.ts';
 import { Limits } from './limits.ts';
 import { LocalQueue } from './local.ts';
 import { Reconciler } from './reconciler.ts';
-import type { JobQueue } from './types.ts';
+import { type JobQueue, RunAgainAt } from './types.ts';
 
 export type QueueSettings = {
   redisUrl?: string | undefined;
@@ -28,7 +28,8 @@ export type QueueSettings = {
 };
 
 /** Enough to turn a burst into few transactions, few enough to keep each one short. */
-const FIRE_BATCH = 50;
+const FIRE_BATCH = 100;
+const BUSY_RETRY_MS = 2000;
 
 export class QueueRuntime {
   readonly limits: Limits;
@@ -126,7 +127,11 @@ export class QueueRuntime {
           batch: this.settings.fireBatch ?? FIRE_BATCH,
           leaseMs: delivery.leaseMs,
         });
+        const others = fired.claimed.filter((o) => o !== Number(id)).map(String);
+        if (others.length) void this.occurrences.withdraw?.(others);
         if (fired.outbox.length) await delivery.sendClaimed(fired.outbox);
+        // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).
+        if (fired.self === 'busy') throw new RunAgainAt(new Date(Date.now() + BUSY_RETRY_MS));
       });
       await this.delivery!.start(this.settings.pollMs ?? 1000);
     }

@@ -29,7 +29,8 @@ export async function fireOccurrence(
   id: number,
   now: Date = new Date(),
 ): Promise<'fired' | 'skipped'> {
-  return (await fireOccurrences(db, id, { now })).self;
+  const { self } = await fireOccurrences(db, id, { now });
+  return self === 'fired' ? 'fired' : 'skipped';
 }
 
 export type FireOptions = {
@@ -42,9 +43,11 @@ export type FireOptions = {
 };
 
 export type FireResult = {
-  /** What became of the occurrence asked for. */
-  self: 'fired' | 'skipped';
+  /** What became of the occurrence asked for; 'busy': another worker holds it (batch mode), look again. */
+  self: 'fired' | 'skipped' | 'busy';
   fired: number;
+  /** Every occurrence this call claimed (fired or stood down), the one asked for included. */
+  claimed: number[];
   /** The outbox rows written, in due order; those in state 'sending' are leased to the caller. */
   outbox: OutboxRow[];
 };
@@ -58,7 +61,14 @@ export type FireResult = {
 export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}): Promise<FireResult> {
   const now = opts.now ?? new Date();
   const extra = Math.max(0, (opts.batch ?? 1) - 1);
+  // Most jobs of a burst find their occurrence fired by an earlier batch: one read, no transaction.
+  const [current] = await db
+    .select({ state: reminderOccurrences.state })
+    .from(reminderOccurrences)
+    .where(eq(reminderOccurrences.id, Number(id)));
+  if (current?.state !== 'scheduled') return { self: 'skipped', fired: 0, claimed: [], outbox: [] };
   return db.transaction(async (tx) => {
+    let self: FireResult['self'] = 'skipped';
     const claimed = await tx
       .update(reminderOccurrences)
       .set({ state: 'fired', firedAt: now })
@@ -67,14 +77,20 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
           eq(reminderOccurrences.state, 'scheduled'),
           extra === 0
             ? eq(reminderOccurrences.id, id)
-            : sql`(${reminderOccurrences.id} = ${id} or ${reminderOccurrences.id} in (
-                select id from reminder_occurrences
-                where state = 'scheduled' and due_at <= now() and id <> ${id}
-                order by due_at, id limit ${extra} for update skip locked))`,
+            : // This one too is skipped when locked: another worker is firing it right now. Waiting
+              // for it would hold a connection per waiting job; the caller looks again shortly instead.
+              sql`(${reminderOccurrences.id} in (
+                  select id from reminder_occurrences where id = ${id} and state = 'scheduled'
+                  for update skip locked)
+                or ${reminderOccurrences.id} in (
+                  select id from reminder_occurrences
+                  where state = 'scheduled' and due_at <= now() and id <> ${id}
+                  order by due_at, id limit ${extra} for update skip locked))`,
         ),
       )
       .returning();
-    if (claimed.length === 0) return { self: 'skipped', fired: 0, outbox: [] };
+    if (!claimed.some((o) => o.id === Number(id))) self = extra > 0 ? 'busy' : 'skipped';
+    if (claimed.length === 0) return { self, fired: 0, claimed: [], outbox: [] };
     claimed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id - b.id);
     const owners = await tx
       .select()
@@ -84,7 +100,6 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
     const org = await loadOrg(tx);
     const batch = new OutboxBatch(tx, org);
     const stood: number[] = [];
-    let self: FireResult['self'] = 'skipped';
     for (const occ of claimed) {
       const r = byId.get(occ.reminderId);
       const result = await fireOne(tx, r, occ, now, batch);
@@ -99,7 +114,7 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
         .set({ state: 'cancelled' })
         .where(inArray(reminderOccurrences.id, stood));
     const rows = await batch.flush(opts.leaseMs ? { leaseMs: opts.leaseMs } : {});
-    return { self, fired: claimed.length - stood.length, outbox: rows };
+    return { self, fired: claimed.length - stood.length, claimed: claimed.map((o) => o.id), outbox: rows };
   });
 }
 
