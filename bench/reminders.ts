@@ -316,13 +316,18 @@ try {
     const [thr] =
       await sql`select count(*)::int as n from (select at - lag(at) over (partition by chat order by at) as gap
       from fake_deliveries) g where gap < interval '1 second'`;
+    const [gap] = await sql`select
+      percentile_disc(0.5) within group (order by ms) as p50, percentile_disc(0.99) within group (order by ms) as p99,
+      (select extract(epoch from min(at) - ${due}::timestamptz) * 1000 from fake_deliveries) as first
+      from (select extract(epoch from at - lag(at) over (partition by chat order by at)) * 1000 as ms
+            from fake_deliveries) g where ms is not null`;
     const ideal = (perChat - 1) * 1000;
     const makespan = Number(span!.ms);
     const bare = await bareLateness(N.burst);
     await stop(w2);
     report({
       name: `burst (${fmt(N.burst)} reminders due at the same second, ${fmt(N.burstChats)} chats × ${perChat}, 1 msg/s per chat enforced)`,
-      figure: `queue lateness (fired − due) p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms; ${thr!.n} throttled; makespan ${fmt(makespan)} ms vs ${fmt(ideal)} ms ideal (count ÷ limit)`,
+      figure: `queue lateness (fired − due) p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms; ${thr!.n} throttled; makespan ${fmt(makespan)} ms vs ${fmt(ideal)} ms ideal (count ÷ limit); first message +${fmt(Number(gap!.first))} ms, gaps within a chat p50 ${fmt(Number(gap!.p50))} ms, p99 ${fmt(Number(gap!.p99))} ms`,
       baseline: `bare BullMQ no-op worker, ${fmt(N.burst)} delayed jobs due at once: lateness p99 ${fmt(bare)} ms`,
       ratio: `lateness ${(pct(late, 99) / Math.max(1, bare)).toFixed(2)} × bare; makespan ${(makespan / ideal).toFixed(3)} × ideal`,
       target: 'lateness p99 ≤ 400 ms; 0 throttled; makespan within 5 % of count ÷ limit',
@@ -436,7 +441,8 @@ try {
 
   // ---------------------------------------------------------------------------------------- PostgreSQL restart
   if (pgRestart && want('pg')) {
-    const w = await child('test/fixtures/reminder-worker.ts', { FAKE_LATENCY_MS: '5' });
+    // The fake's own records must survive the crash too: synchronous commits for them here.
+    const w = await child('test/fixtures/reminder-worker.ts', { FAKE_LATENCY_MS: '5', FAKE_SYNC_COMMIT: 'on' });
     const total = 500 * 20;
     const start = Date.now() + 2000;
     await addReminders(
@@ -455,19 +461,19 @@ try {
         return false;
       }
     }, 180_000);
-    const gaps =
-      await sql`select max(at - lag) as gap from (select at, lag(at) over (order by at) from fake_deliveries) g`;
+    const [stall] = await sql`select extract(epoch from max(at - lag)) as s
+      from (select at, lag(at) over (order by at) from fake_deliveries) g`;
     const [r] =
       await sql`select count(*)::int as shown, count(*) filter (where tries > 1)::int as resent from fake_deliveries`;
     const [f] = await sql`select count(*)::int as n from outbox where state = 'failed'`;
     await stop(w);
     report({
       name: 'PostgreSQL restart (immediate, under 500 reminders/s)',
-      figure: `${r!.shown}/${total} delivered, ${f!.n} failed, ${r!.resent} re-sent (caught by key); longest stall ${String(gaps[0]!.gap)}`,
+      figure: `${r!.shown}/${total} delivered, ${f!.n} failed, ${r!.resent} re-sent (caught by key); longest stall ${Number(stall!.s).toFixed(2)} s (largest gap between two deliveries)`,
       baseline: 'n/a (the stall is PostgreSQL recovery plus reconnect)',
       ratio: 'n/a',
       target: '0 permanent failures, 0 duplicates, longest stall ≤ 5 s',
-      met: null,
+      met: r!.shown === total && f!.n === 0 && r!.resent === 0 && Number(stall!.s) <= 5,
     });
   } else {
     report({

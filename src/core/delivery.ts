@@ -56,6 +56,8 @@ export class RetryLaterError extends Error {
 const MAX_ATTEMPTS = 10;
 const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
+/** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
+const HOLD_MS = 10_000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
 
@@ -86,6 +88,12 @@ export class Delivery {
   readonly leaseMs: number;
   private readonly sending: LimitFunction;
   private readonly marks: SentMarks;
+  /** Per chat, the end of the sends this process has queued for it. */
+  private readonly chatTails = new Map<string, Promise<void>>();
+  /** Chats whose queued sends include one put off to the queue: the rest follow it there. */
+  private readonly deferredChats = new Set<string>();
+  /** When this process last sent to each chat (pacing; entries older than a minute are dropped). */
+  private readonly lastPost = new Map<string, number>();
   private readonly maxAttempts: number;
   /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
   onWritten: (() => void) | null = null;
@@ -211,21 +219,85 @@ export class Delivery {
       .map((r) => ({ id: String(r.id), at: r.nextAttemptAt }));
     const later: DueJob[] = [...waiting];
     await Promise.all(
-      [...chats.values()].map(async (chain) => {
-        for (let i = 0; i < chain.length; i++) {
-          const outcome = await this.sending(() => this.deliver(chain[i]!));
-          if (outcome.sent) continue;
-          if (outcome.retryAt) later.push({ id: String(chain[i]!.id), at: outcome.retryAt });
-          const rest = chain.slice(i + 1);
-          if (rest.length) {
-            await this.release(rest.map((r) => r.id));
-            later.push(...rest.map((r) => ({ id: String(r.id), at: outcome.retryAt ?? new Date() })));
-          }
-          return;
-        }
-      }),
+      [...chats.entries()].map(([key, chain]) =>
+        this.inChatOrder(key, () => this.sendChain(key, chain, later)),
+      ),
     );
     if (later.length) await this.queue?.add(later);
+  }
+
+  /** Runs `work` after the work queued before it for the same chat (this process sends a chat's messages in order). */
+  private inChatOrder(key: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.chatTails.get(key) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => {});
+    this.chatTails.set(key, tail);
+    void tail.then(() => {
+      if (this.chatTails.get(key) !== tail) return;
+      this.chatTails.delete(key);
+      this.deferredChats.delete(key);
+    });
+    return run;
+  }
+
+  /** Sends one chat's claimed rows in order; what has to wait longer is put off and listed in `later`. */
+  private async sendChain(key: string, chain: OutboxRow[], later: DueJob[]): Promise<void> {
+    if (this.deferredChats.has(key)) {
+      // An earlier message of this chat went back to the queue: these queue behind it.
+      await this.release(chain.map((r) => r.id));
+      later.push(...chain.map((r) => ({ id: String(r.id), at: new Date() })));
+      return;
+    }
+    const began = Date.now();
+    if (began > chain[0]!.nextAttemptAt.getTime() - this.leaseMs / 3) await this.extendLease(chain);
+    for (let i = 0; i < chain.length; i++) {
+      const row = chain[i]!;
+      // A chat's rate limit is waited out here for up to HOLD_MS per chat (ten slots of 1 s per
+      // Slack channel): going back through the queue would add its scheduling delay to every message
+      // of the chat. Messages are spaced from when the previous one really left (the shared limit
+      // alone counts from when its slot was taken, which a busy process can be late to use). The
+      // rows' lease is extended while they wait; longer waits (and a stopping worker) go back to the
+      // queue.
+      let outcome: Outcome | null = null;
+      while (!outcome) {
+        const paced = (this.lastPost.get(key) ?? 0) + this.limits.spacingMs(row.platform) - Date.now();
+        const wait = paced > 0 ? paced : await this.slotFor(row);
+        if (wait <= 0) outcome = await this.deliver(row, { slotTaken: true });
+        else if (!this.started || Date.now() + wait - began > HOLD_MS)
+          outcome = await this.putOff(row, wait, 'rate limit');
+        else {
+          if (Date.now() + wait > row.nextAttemptAt.getTime() - this.leaseMs / 3)
+            await this.extendLease(chain.slice(i));
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+      if (outcome.sent) continue;
+      this.deferredChats.add(key);
+      if (outcome.retryAt) later.push({ id: String(row.id), at: outcome.retryAt });
+      const rest = chain.slice(i + 1);
+      if (rest.length) {
+        await this.release(rest.map((r) => r.id));
+        later.push(...rest.map((r) => ({ id: String(r.id), at: outcome.retryAt ?? new Date() })));
+      }
+      return;
+    }
+  }
+
+  /** Keeps claimed rows this worker's for another lease (they wait for their chat's rate limit). */
+  private async extendLease(rows: OutboxRow[]): Promise<void> {
+    const until = new Date(Date.now() + this.leaseMs);
+    await this.db
+      .update(outbox)
+      .set({ nextAttemptAt: until })
+      .where(
+        and(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+          eq(outbox.state, 'sending'),
+        ),
+      );
+    for (const r of rows) r.nextAttemptAt = until;
   }
 
   /** Gives claimed rows back (due now, attempt not counted), e.g. the rest of a chat behind a throttled one. */
@@ -293,7 +365,28 @@ export class Delivery {
   }
 
   /** Sends a claimed row and records the outcome. */
-  private async deliver(row: OutboxRow): Promise<Outcome> {
+  /** Takes the row's slot of its chat's and platform's limits: 0, or how long to wait (nothing taken). */
+  private slotFor(row: OutboxRow): Promise<number> {
+    if (row.op !== 'post') return Promise.resolve(0);
+    return this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
+  }
+
+  /** Throttled: the row waits `ms` as told, and the wait is not counted against its attempts. */
+  private async putOff(row: OutboxRow, ms: number, reason: string): Promise<Outcome> {
+    const at = new Date(Date.now() + ms);
+    await this.db
+      .update(outbox)
+      .set({
+        state: 'pending',
+        attempts: Math.max(0, row.attempts - 1),
+        lastError: reason.slice(0, 500),
+        nextAttemptAt: at,
+      })
+      .where(eq(outbox.id, row.id));
+    return { sent: false, retryAt: at };
+  }
+
+  private async deliver(row: OutboxRow, opts: { slotTaken?: boolean } = {}): Promise<Outcome> {
     try {
       if (row.op === 'update') {
         // A card is updated only after its posts went out (they may still be in another worker's hands).
@@ -311,26 +404,13 @@ export class Delivery {
         await this.updateEverywhere(row);
         await this.markSent(row, null);
       } else {
-        const wait = await this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
+        const wait = opts.slotTaken ? 0 : await this.slotFor(row);
         if (wait > 0) throw new RetryLaterError('rate limit', wait);
         await this.markSent(row, await this.post(row));
       }
       return { sent: true };
     } catch (err) {
-      if (err instanceof RetryLaterError) {
-        // Throttled: wait as told, and do not count it against the message's attempts.
-        const at = new Date(Date.now() + err.afterMs);
-        await this.db
-          .update(outbox)
-          .set({
-            state: 'pending',
-            attempts: Math.max(0, row.attempts - 1),
-            lastError: err.message.slice(0, 500),
-            nextAttemptAt: at,
-          })
-          .where(eq(outbox.id, row.id));
-        return { sent: false, retryAt: at };
-      }
+      if (err instanceof RetryLaterError) return this.putOff(row, err.afterMs, err.message);
       const permanent = err instanceof PermanentDeliveryError || row.attempts >= this.maxAttempts;
       const backoffMs = Math.min(60_000 * 2 ** Math.min(row.attempts, 6), 3_600_000);
       const lastError = String((err as Error).message ?? err).slice(0, 500);
@@ -382,11 +462,22 @@ export class Delivery {
     const d = this.deliverers.get(row.platform);
     if (!d) throw new PermanentDeliveryError(`no adapter for platform ${row.platform}`);
     const message = row.payload as Message;
-    return d.post(
-      { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
-      message,
-      { idempotencyKey: `outbox:${row.id}` },
-    );
+    // Bounded sends in flight (DELIVERY_CONCURRENCY); the time it really left paces the chat's next one.
+    return this.sending(() => {
+      this.notePost(chatKey(row));
+      return d.post(
+        { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
+        message,
+        { idempotencyKey: `outbox:${row.id}` },
+      );
+    });
+  }
+
+  private notePost(key: string): void {
+    const now = Date.now();
+    if (this.lastPost.size > 10_000)
+      for (const [k, at] of this.lastPost) if (now - at > 60_000) this.lastPost.delete(k);
+    this.lastPost.set(key, now);
   }
 
   private async updateEverywhere(row: OutboxRow): Promise<void> {

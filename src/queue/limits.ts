@@ -60,6 +60,12 @@ export class Limits {
     return this.table[platform];
   }
 
+  /** The time between two messages to one chat of `platform` (0: no per-chat limit). */
+  spacingMs(platform: string): number {
+    const rate = this.table[platform]?.perChat;
+    return rate ? Math.ceil((rate.perMs / rate.count) * PACE_MARGIN) : 0;
+  }
+
   /**
    * Takes one message slot for `chat` on `platform`: 0 means send now, otherwise the milliseconds to wait
    * (nothing was taken then).
