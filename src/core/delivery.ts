@@ -406,7 +406,9 @@ export class Delivery {
       } else {
         const wait = opts.slotTaken ? 0 : await this.slotFor(row);
         if (wait > 0) throw new RetryLaterError('rate limit', wait);
-        await this.markSent(row, await this.post(row));
+        // Sent and recorded inside one of the DELIVERY_CONCURRENCY slots: that bounds what a killed
+        // process can leave sent but not recorded (sent again after the lease).
+        await this.sending(async () => this.markSent(row, await this.post(row)));
       }
       return { sent: true };
     } catch (err) {
@@ -462,15 +464,13 @@ export class Delivery {
     const d = this.deliverers.get(row.platform);
     if (!d) throw new PermanentDeliveryError(`no adapter for platform ${row.platform}`);
     const message = row.payload as Message;
-    // Bounded sends in flight (DELIVERY_CONCURRENCY); the time it really left paces the chat's next one.
-    return this.sending(() => {
-      this.notePost(chatKey(row));
-      return d.post(
-        { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
-        message,
-        { idempotencyKey: `outbox:${row.id}` },
-      );
-    });
+    // The time it really left paces the chat's next message.
+    this.notePost(chatKey(row));
+    return d.post(
+      { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
+      message,
+      { idempotencyKey: `outbox:${row.id}` },
+    );
   }
 
   private notePost(key: string): void {
