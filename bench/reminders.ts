@@ -237,13 +237,26 @@ try {
               [new Date(Date.now() + 86_400_000)],
             ),
           );
-          const c = Date.now();
-          await runtime.reconciler.kick();
-          lat.push(Date.now() - c);
+          // As the app does after a command: the caller does not wait for the enqueueing.
+          void runtime.reconciler.kick();
         }
       }),
     );
     const rate = (N.scheduling * 1000) / (Date.now() - t0);
+    await until(
+      async () =>
+        Number(
+          (await sql`select count(*)::int as n from reminder_occurrences where enqueued_at is null`)[0]!.n,
+        ) === 0,
+      60_000,
+    );
+    // Commit → queued: the occurrence's insert time (its transaction's) to when it was marked enqueued,
+    // which is after its job was in Redis.
+    lat.push(
+      ...(
+        await sql`select extract(epoch from enqueued_at - created_at) * 1000 as ms from reminder_occurrences`
+      ).map((r) => Number(r.ms)),
+    );
     const [left] = await sql`select count(*)::int as n from reminder_occurrences where enqueued_at is null`;
     await runtime.close();
     // Where the time goes: the same creations without the kick, and the bare floor of such a creation
@@ -290,8 +303,8 @@ try {
     const twoInserts = (part * 1000) / (Date.now() - b0);
     await sql`drop table two_a, two_b`;
     report({
-      name: `scheduling (${fmt(N.scheduling)} reminders through createReminder, 32 callers, kick() after each commit)`,
-      figure: `${fmt(rate)} reminders/s; commit → queued p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms; ${left!.n} left unqueued (without the kick: ${fmt(noKick)}/s; a bare transaction of two inserts: ${fmt(twoInserts)}/s)`,
+      name: `scheduling (${fmt(N.scheduling)} reminders through createReminder, 32 callers, kick() after each commit, not waited for)`,
+      figure: `${fmt(rate)} reminders/s; commit → queued p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms; ${left!.n} left unqueued (without the kick: ${fmt(noKick)}/s; a bare transaction of two inserts: ${fmt(twoInserts)}/s)`,
       baseline: `single-row inserts ${fmt(insertTps)} tps (32 clients)`,
       ratio: `${(rate / insertTps).toFixed(2)} × inserts`,
       target: '≥ 4,000/s; commit → queued p99 ≤ 200 ms',

@@ -5,6 +5,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { chatBindings, departments, identities, outbox, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Org } from './org.ts';
@@ -97,17 +98,24 @@ export class OutboxBatch {
 
   /** Chats of this batch that already have a message waiting (theirs go first). */
   private async chatsWithWaiting(): Promise<Set<string>> {
-    const ids = [...new Set(this.values.map((v) => v.targetId))];
-    const waiting = await this.db
-      .select({ platform: outbox.platform, tenant: outbox.tenant, targetId: outbox.targetId })
-      .from(outbox)
-      .where(
-        and(
-          sql`${outbox.targetId} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
-          sql`${outbox.state} in ('pending', 'sending')`,
-        ),
-      );
-    return new Set(waiting.map(chatKey));
+    const chats = new Map(
+      this.values.map((v) => [
+        chatKey(v),
+        { platform: v.platform, tenant: v.tenant ?? '', target_id: v.targetId },
+      ]),
+    );
+    // Joined chat by chat, so the partial index on waiting messages answers it however long the outbox.
+    const res = await this.db.execute(sql`
+      select distinct o.platform, o.tenant, o.target_id
+      from jsonb_to_recordset(${JSON.stringify([...chats.values()])}::jsonb)
+        as c(platform text, tenant text, target_id text)
+      join outbox o on o.platform = c.platform and o.tenant = c.tenant and o.target_id = c.target_id
+        and o.state in ('pending', 'sending')`);
+    return new Set(
+      rowsOf<{ platform: string; tenant: string; target_id: string }>(res).map((r) =>
+        chatKey({ platform: r.platform, tenant: r.tenant, targetId: r.target_id }),
+      ),
+    );
   }
 }
 

@@ -623,6 +623,8 @@ export const reminderOccurrences = pgTable(
   (t) => [
     uniqueIndex('reminder_occurrences_due_uq').on(t.reminderId, t.dueAt),
     index('reminder_occurrences_state_idx').on(t.state, t.dueAt),
+    // Firing in due order: the next scheduled ones, read in index order (a burst shares one due_at).
+    index('reminder_occurrences_scheduled_idx').on(t.dueAt, t.id).where(sql`state = 'scheduled'`),
     // What the reconciler hands to the queue: scheduled and not yet enqueued.
     index('reminder_occurrences_unqueued_idx')
       .on(t.dueAt, t.id)

@@ -5,6 +5,7 @@ import type { DepartmentCode } from '../commands/keys.ts';
 import { loadOrg } from '../core/org.ts';
 import { OutboxBatch, type OutboxRow, type Target } from '../core/outbox.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
 import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
@@ -69,25 +70,27 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
   if (current?.state !== 'scheduled') return { self: 'skipped', fired: 0, claimed: [], outbox: [] };
   return db.transaction(async (tx) => {
     let self: FireResult['self'] = 'skipped';
+    // This one and, in batch mode, the next ones due, locked first: each lookup walks an index, and
+    // one another worker is firing right now is skipped (waiting for it would hold a connection per
+    // waiting job; the caller looks again shortly instead).
+    const ids =
+      extra === 0
+        ? [Number(id)]
+        : rowsOf<{ id: string | number }>(
+            await tx.execute(sql`
+              with self as (
+                select id from reminder_occurrences where id = ${id} and state = 'scheduled'
+                for update skip locked),
+              others as (
+                select id from reminder_occurrences
+                where state = 'scheduled' and due_at <= now() and id <> ${id}
+                order by due_at, id limit ${extra} for update skip locked)
+              select id from self union all select id from others`),
+          ).map((r) => Number(r.id));
     const claimed = await tx
       .update(reminderOccurrences)
       .set({ state: 'fired', firedAt: now })
-      .where(
-        and(
-          eq(reminderOccurrences.state, 'scheduled'),
-          extra === 0
-            ? eq(reminderOccurrences.id, id)
-            : // This one too is skipped when locked: another worker is firing it right now. Waiting
-              // for it would hold a connection per waiting job; the caller looks again shortly instead.
-              sql`(${reminderOccurrences.id} in (
-                  select id from reminder_occurrences where id = ${id} and state = 'scheduled'
-                  for update skip locked)
-                or ${reminderOccurrences.id} in (
-                  select id from reminder_occurrences
-                  where state = 'scheduled' and due_at <= now() and id <> ${id}
-                  order by due_at, id limit ${extra} for update skip locked))`,
-        ),
-      )
+      .where(and(eq(reminderOccurrences.state, 'scheduled'), inArray(reminderOccurrences.id, ids)))
       .returning();
     if (!claimed.some((o) => o.id === Number(id))) self = extra > 0 ? 'busy' : 'skipped';
     if (claimed.length === 0) return { self, fired: 0, claimed: [], outbox: [] };

@@ -1,0 +1,1 @@
+CREATE INDEX "reminder_occurrences_scheduled_idx" ON "reminder_occurrences" USING btree ("due_at","id") WHERE state = 'scheduled';
