@@ -253,14 +253,11 @@ export class Delivery {
       const row = chain[i]!;
       // A chat's rate limit is waited out here for up to HOLD_MS per chat (ten slots of 1 s per
       // Slack channel): going back through the queue would add its scheduling delay to every message
-      // of the chat. Messages are spaced from when the previous one really left (the shared limit
-      // alone counts from when its slot was taken, which a busy process can be late to use). The
-      // rows' lease is extended while they wait; longer waits (and a stopping worker) go back to the
-      // queue.
+      // of the chat. The rows' lease is extended while they wait; longer waits (and a stopping worker)
+      // go back to the queue.
       let outcome: Outcome | null = null;
       while (!outcome) {
-        const paced = (this.lastPost.get(key) ?? 0) + this.limits.spacingMs(row.platform) - Date.now();
-        const wait = paced > 0 ? paced : await this.slotFor(row);
+        const wait = await this.slotFor(row);
         if (wait <= 0) outcome = await this.deliver(row, { slotTaken: true });
         else if (!this.started || Date.now() + wait - began > HOLD_MS)
           outcome = await this.putOff(row, wait, 'rate limit');
@@ -365,9 +362,15 @@ export class Delivery {
   }
 
   /** Sends a claimed row and records the outcome. */
-  /** Takes the row's slot of its chat's and platform's limits: 0, or how long to wait (nothing taken). */
-  private slotFor(row: OutboxRow): Promise<number> {
-    if (row.op !== 'post') return Promise.resolve(0);
+  /**
+   * Takes the row's slot of its chat's and platform's limits: 0, or how long to wait (nothing taken).
+   * Messages are spaced from when this process really sent the previous one to the chat, too: the shared
+   * limit counts from when a slot was taken, which a busy process can be late to use.
+   */
+  private async slotFor(row: OutboxRow): Promise<number> {
+    if (row.op !== 'post') return 0;
+    const paced = (this.lastPost.get(chatKey(row)) ?? 0) + this.limits.spacingMs(row.platform) - Date.now();
+    if (paced > 0) return paced;
     return this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
   }
 

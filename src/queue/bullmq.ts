@@ -100,11 +100,6 @@ export class BullQueue implements JobQueue {
     if (missing.length) await this.add(missing);
   }
 
-  async withdraw(ids: string[]): Promise<void> {
-    // Sent side by side on one connection (ioredis pipelines them); a running or locked job says no.
-    await Promise.all(ids.map((id) => this.queue.remove(BullQueue.jobId(id)).catch(() => 0)));
-  }
-
   async start(handler: (id: string) => Promise<void>): Promise<void> {
     if (this.worker) return;
     const lockMs = this.opts.lockMs ?? 5000;

@@ -30,6 +30,7 @@ export type QueueSettings = {
 /** Enough to turn a burst into few transactions, few enough to keep each one short. */
 const FIRE_BATCH = 100;
 const BUSY_RETRY_MS = 2000;
+const FIRED_HERE_MAX = 200_000;
 
 export class QueueRuntime {
   readonly limits: Limits;
@@ -39,6 +40,11 @@ export class QueueRuntime {
   private reconcilerRef: Reconciler | null = null;
   private delivery: Delivery | null = null;
   private workers = false;
+  /**
+   * Occurrences this process fired in another job's batch, whose own jobs are still queued: those jobs
+   * end at once. (Withdrawing them from BullMQ instead costs Redis an LREM over the wait list per job.)
+   */
+  private readonly firedHere = new Set<number>();
 
   constructor(
     private readonly db: Db,
@@ -121,14 +127,15 @@ export class QueueRuntime {
       await this.catchUp();
       const delivery = this.delivery!;
       await this.occurrences.start(async (id) => {
+        // Fired in an earlier batch of this process: nothing to do, not even a read.
+        if (this.firedHere.delete(Number(id))) return;
         // Fires this one and others due now in one transaction, then sends their messages straight away
         // (written already claimed by this worker); only what has to wait goes through the outbox queue.
         const fired = await fireOccurrences(this.db, Number(id), {
           batch: this.settings.fireBatch ?? FIRE_BATCH,
           leaseMs: delivery.leaseMs,
         });
-        const others = fired.claimed.filter((o) => o !== Number(id)).map(String);
-        if (others.length) void this.occurrences.withdraw?.(others);
+        for (const o of fired.claimed) if (o !== Number(id)) this.noteFired(o);
         if (fired.outbox.length) await delivery.sendClaimed(fired.outbox);
         // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).
         if (fired.self === 'busy') throw new RunAgainAt(new Date(Date.now() + BUSY_RETRY_MS));
@@ -136,6 +143,14 @@ export class QueueRuntime {
       await this.delivery!.start(this.settings.pollMs ?? 1000);
     }
     await reconciler.start();
+  }
+
+  private noteFired(id: number): void {
+    if (this.firedHere.size >= FIRED_HERE_MAX) {
+      const oldest = this.firedHere.values().next().value;
+      if (oldest !== undefined) this.firedHere.delete(oldest);
+    }
+    this.firedHere.add(id);
   }
 
   /**

@@ -19,11 +19,6 @@ export interface JobQueue {
   generation?(): Promise<string>;
   /** Moves jobs already queued to a new time (sooner or later); adds those it does not hold. */
   wake?(jobs: DueJob[]): Promise<void>;
-  /**
-   * Withdraws waiting jobs whose work was done elsewhere (occurrences fired in another job's batch), so
-   * they cost nothing more. Best effort: a job already running stays and finds nothing to do.
-   */
-  withdraw?(ids: string[]): Promise<void>;
 }
 
 /**
