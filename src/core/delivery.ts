@@ -223,7 +223,7 @@ export class Delivery {
         this.inChatOrder(key, () => this.sendChain(key, chain, later)),
       ),
     );
-    if (later.length) await this.queue?.add(later);
+    if (later.length) await this.requeue(later);
   }
 
   /** Runs `work` after the work queued before it for the same chat (this process sends a chat's messages in order). */
@@ -357,11 +357,25 @@ export class Delivery {
     const ids = rowsOf<{ id: number | string }>(claimed).map((r) => Number(r.id));
     if (ids.length === 0) return 0;
     const rows = await this.db.select().from(outbox).where(sql`${outbox.id} in ${ids}`).orderBy(outbox.id);
-    for (const row of rows) await this.deliver(row);
+    const later: DueJob[] = [];
+    for (const row of rows) {
+      const outcome = await this.deliver(row);
+      if (!outcome.sent && outcome.retryAt) later.push({ id: String(row.id), at: outcome.retryAt });
+    }
+    // The queue may have looked at these while this pass held them and put them off until the lease
+    // ran out (15 s): tell it their real time.
+    if (later.length) await this.requeue(later);
     return ids.length;
   }
 
-  /** Sends a claimed row and records the outcome. */
+  /** Jobs for rows whose time changed: moved to that time where queued, added where not. */
+  private async requeue(jobs: DueJob[]): Promise<void> {
+    if (!this.queue) return;
+    await (this.queue.wake ? this.queue.wake(jobs) : this.queue.add(jobs)).catch((err) =>
+      this.log.warn({ err }, 'requeueing messages failed; the reconciler hands them over later'),
+    );
+  }
+
   /**
    * Takes the row's slot of its chat's and platform's limits: 0, or how long to wait (nothing taken).
    * Messages are spaced from when this process really sent the previous one to the chat, too: the shared
@@ -389,6 +403,7 @@ export class Delivery {
     return { sent: false, retryAt: at };
   }
 
+  /** Sends a claimed row and records the outcome. */
   private async deliver(row: OutboxRow, opts: { slotTaken?: boolean } = {}): Promise<Outcome> {
     try {
       if (row.op === 'update') {
