@@ -213,6 +213,21 @@ console.log(
 
 try {
   // ---------------------------------------------------------------------------------------- scheduling
+  /** One personal reminder to a fake chat, due tomorrow, in a transaction of its own. */
+  const createOne = (chat: string, text: string, k: number) =>
+    database.db.transaction((tx) =>
+      createReminder(
+        tx,
+        {
+          kind: 'personal',
+          target: { kind: 'chat', platform: 'fakechat', tenant: '', chatId: `${chat}-${k % 500}` },
+          text: `${text} #${k}`,
+          timezone: 'Asia/Shanghai',
+          urgent: true,
+        },
+        [new Date(Date.now() + 86_400_000)],
+      ),
+    );
   if (want('scheduling')) {
     const runtime = new QueueRuntime(database.db, log, { redisUrl: REDIS_URL, prefix });
     const delivery = new Delivery(database.db, log, { limits: runtime.limits });
@@ -224,19 +239,7 @@ try {
       Array.from({ length: 32 }, async () => {
         while (i < N.scheduling) {
           const k = i++;
-          await database.db.transaction((tx) =>
-            createReminder(
-              tx,
-              {
-                kind: 'personal',
-                target: { kind: 'chat', platform: 'fakechat', tenant: '', chatId: `s-${k % 500}` },
-                text: `sched #${k}`,
-                timezone: 'Asia/Shanghai',
-                urgent: true,
-              },
-              [new Date(Date.now() + 86_400_000)],
-            ),
-          );
+          await createOne('s', 'sched', k);
           // As the app does after a command: the caller does not wait for the enqueueing.
           void runtime.reconciler.kick();
         }
@@ -268,19 +271,7 @@ try {
       Array.from({ length: 32 }, async () => {
         while (j < part) {
           const k = j++;
-          await database.db.transaction((tx) =>
-            createReminder(
-              tx,
-              {
-                kind: 'personal',
-                target: { kind: 'chat', platform: 'fakechat', tenant: '', chatId: `n-${k % 500}` },
-                text: `nokick #${k}`,
-                timezone: 'Asia/Shanghai',
-                urgent: true,
-              },
-              [new Date(Date.now() + 86_400_000)],
-            ),
-          );
+          await createOne('n', 'nokick', k);
         }
       }),
     );
