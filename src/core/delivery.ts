@@ -94,6 +94,9 @@ export class Delivery {
   private readonly deferredChats = new Set<string>();
   /** When this process last sent to each chat (pacing; entries older than a minute are dropped). */
   private readonly lastPost = new Map<string, number>();
+  private prunedAt = 0;
+  /** sendClaimedSoon's sends still going. */
+  private readonly background = new Set<Promise<void>>();
   private readonly maxAttempts: number;
   /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
   onWritten: (() => void) | null = null;
@@ -140,8 +143,22 @@ export class Delivery {
   /** Stops taking rows and waits for the ones being sent. */
   async stop(): Promise<void> {
     if (!this.started) return;
-    this.started = false;
+    this.started = false; // chains waiting for a rate limit hand their rows to the queue now
+    while (this.background.size) await Promise.all(this.background);
     await this.queue?.close();
+  }
+
+  /**
+   * sendClaimed without waiting for it: the job that fired a batch is done once its transaction
+   * committed, so a burst's later batches are not held behind the rate-limit waits of earlier ones.
+   * stop() waits for these sends.
+   */
+  sendClaimedSoon(rows: OutboxRow[]): void {
+    const run = this.sendClaimed(rows).catch((err) =>
+      this.log.error({ err }, 'sending fired reminders failed; the reconciler hands them to the queue'),
+    );
+    this.background.add(run);
+    void run.finally(() => this.background.delete(run));
   }
 
   /** Delivers everything due now; concurrent calls share one run (and trigger one more pass). */
@@ -493,8 +510,11 @@ export class Delivery {
 
   private notePost(key: string): void {
     const now = Date.now();
-    if (this.lastPost.size > 10_000)
+    // Pruned at most every 10 s: walking the map at every send made a burst to many chats quadratic.
+    if (this.lastPost.size > 10_000 && now - this.prunedAt > 10_000) {
+      this.prunedAt = now;
       for (const [k, at] of this.lastPost) if (now - at > 60_000) this.lastPost.delete(k);
+    }
     this.lastPost.set(key, now);
   }
 

@@ -136,7 +136,7 @@ export class QueueRuntime {
           leaseMs: delivery.leaseMs,
         });
         for (const o of fired.claimed) if (o !== Number(id)) this.noteFired(o);
-        if (fired.outbox.length) await delivery.sendClaimed(fired.outbox);
+        if (fired.outbox.length) delivery.sendClaimedSoon(fired.outbox);
         // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).
         if (fired.self === 'busy') throw new RunAgainAt(new Date(Date.now() + BUSY_RETRY_MS));
       });
