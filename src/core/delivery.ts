@@ -1,11 +1,12 @@
 // Takes messages out of the outbox and hands them to the adapter of their platform.
 //
-// Two ways in, one way out:
+// Three ways in, one way out:
 // - the delivery queue (BullMQ job `outbox.<id>` with REDIS_URL, else the local driver polling this table)
 //   runs `deliverOne(id)` for each row when it is due;
-// - `drain()` delivers everything due now in this process (the console API, tests, shutdown).
-// Both claim a row in PostgreSQL before sending (state 'sending' with a lease), so several processes and
-// both paths deliver side by side and a row is sent by one of them. Per-chat and per-platform limits
+// - `drain()` delivers everything due now in this process (the console API, tests, shutdown);
+// - `sendClaimed` / `sendClaimedSoon` send the rows a batch of fired reminders wrote already claimed.
+// All of them claim a row in PostgreSQL before sending (state 'sending' with a lease), so several processes
+// and paths deliver side by side and a row is sent by one of them. Per-chat and per-platform limits
 // (src/queue/limits.ts) make a message wait, never drop; platform errors retry with backoff; after the
 // last try the row is dead ('failed') and the management chat is told once.
 //
@@ -13,7 +14,8 @@
 // accepted a message but before the row was marked 'sent' leaves the row 'sending'; when the lease runs
 // out it is sent again. Platforms that can check a key (a deterministic DingTalk card outTrackId, the fake
 // platforms of the tests) then do nothing; the others show that message at worst once more. The window is
-// the time of one UPDATE after the platform answered (bench/reminders.ts measures how often it happens).
+// the time until its sent mark is committed (grouped, src/core/sent-marks.ts); at most DELIVERY_CONCURRENCY
+// messages are in it at once (bench/reminders.ts measures how often it happens).
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
