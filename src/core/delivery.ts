@@ -174,7 +174,7 @@ export class Delivery {
       try {
         do {
           this.again = false;
-          while ((await this.pass()) === BATCH) {}
+          while ((await this.pass()) > 0) {}
         } while (this.again);
       } catch (err) {
         this.log.error({ err }, 'delivery pass failed');
@@ -364,14 +364,20 @@ export class Delivery {
   }
 
   private async pass(): Promise<number> {
-    // Claim: a 'sending' row whose lease ran out (its process died) is claimed again.
+    // Claim: a 'sending' row whose lease ran out (its process died) is claimed again. A post is claimed
+    // only when no earlier message to its chat is waiting (that one may be in another worker's hands
+    // right now): each pass takes the head of every chat, and the next pass the ones behind them.
     const claimed = await this.db.execute(sql`
       update outbox set state = 'sending', attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
       where id in (
-        select id from outbox
-        where state in ('pending', 'sending') and next_attempt_at <= now()
-        order by id limit ${BATCH} for update skip locked)
+        select o.id from outbox o
+        where o.state in ('pending', 'sending') and o.next_attempt_at <= now()
+          and (o.op <> 'post' or not exists (
+            select 1 from outbox e
+            where e.platform = o.platform and e.tenant = o.tenant and e.target_id = o.target_id
+              and e.state in ('pending', 'sending') and e.id < o.id))
+        order by o.id limit ${BATCH} for update skip locked)
       returning id`);
     const ids = rowsOf<{ id: number | string }>(claimed).map((r) => Number(r.id));
     if (ids.length === 0) return 0;
