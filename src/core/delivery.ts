@@ -364,9 +364,9 @@ export class Delivery {
   }
 
   private async pass(): Promise<number> {
-    // Claim: a 'sending' row whose lease ran out (its process died) is claimed again. A post is claimed
-    // only when no earlier message to its chat is waiting (that one may be in another worker's hands
-    // right now): each pass takes the head of every chat, and the next pass the ones behind them.
+    // Claim: a 'sending' row whose lease ran out (its process died) is claimed again. A post is not
+    // claimed behind an earlier message to its chat that is not due (leased to someone sending it, or
+    // waiting for its time); earlier ones due now are claimed in this same pass, which sends in id order.
     const claimed = await this.db.execute(sql`
       update outbox set state = 'sending', attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${this.leaseMs / 1000})
@@ -376,7 +376,7 @@ export class Delivery {
           and (o.op <> 'post' or not exists (
             select 1 from outbox e
             where e.platform = o.platform and e.tenant = o.tenant and e.target_id = o.target_id
-              and e.state in ('pending', 'sending') and e.id < o.id))
+              and e.state in ('pending', 'sending') and e.id < o.id and e.next_attempt_at > now()))
         order by o.id limit ${BATCH} for update skip locked)
       returning id`);
     const ids = rowsOf<{ id: number | string }>(claimed).map((r) => Number(r.id));
