@@ -231,12 +231,14 @@ export class Delivery {
     for (const row of rows) {
       if (row.state !== 'sending') continue;
       const key = chatKey(row);
-      chats.set(key, [...(chats.get(key) ?? []), row]);
+      const chain = chats.get(key);
+      if (chain) chain.push(row);
+      else chats.set(key, [row]);
     }
-    const waiting = rows
+    // Rows written 'pending' (their chat had a message waiting) go to the queue with what is put off.
+    const later: DueJob[] = rows
       .filter((r) => r.state !== 'sending')
       .map((r) => ({ id: String(r.id), at: r.nextAttemptAt }));
-    const later: DueJob[] = [...waiting];
     await Promise.all(
       [...chats.entries()].map(([key, chain]) =>
         this.inChatOrder(key, () => this.sendChain(key, chain, later)),
