@@ -78,8 +78,17 @@ await redis.flushdb();
 const children = new Set<ChildProcess>();
 
 function child(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'error', ...env },
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the worker processes only.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const c = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(c);
@@ -329,6 +338,13 @@ try {
       percentile_disc(0.5) within group (order by extract(epoch from fired_at - due_at) * 1000) as p50,
       max(extract(epoch from fired_at - due_at) * 1000) as max from reminder_occurrences`;
     const [dup] = await sql`select count(*)::int as n from fake_deliveries where tries > 1`;
+    const perSecond =
+      await sql`select floor(extract(epoch from at - ${due}::timestamptz))::int as s, count(*)::int as n
+      from fake_deliveries group by 1 order by 1`;
+    const [retried] = await sql`select count(*) filter (where attempts > 1)::int as n from outbox`;
+    console.log(
+      `  messages per second after due: ${perSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}; outbox rows sent on a later attempt: ${retried!.n}`,
+    );
     await stop(w);
     report({
       name: `delivery (${fmt(N.delivery)} reminders due at once, fired and delivered, fake platform answering in 20 ms, one worker process: 50 jobs and 200 messages in flight)`,

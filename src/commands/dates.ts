@@ -155,6 +155,14 @@ export function resolveDate(
 export function formatDate(date: Date | string | null | undefined, zone: string, withTime = false): string {
   if (!date) return '—';
   if (typeof date === 'string') return date;
+  // A burst of reminders shows the same few times thousands of times; Luxon formatting is the costly part.
+  const key = `${date.getTime()}|${zone}|${withTime}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
   const dt = DateTime.fromJSDate(date, { zone });
-  return withTime ? dt.toFormat('yyyy-MM-dd HH:mm') : dt.toISODate()!;
+  const text = withTime ? dt.toFormat('yyyy-MM-dd HH:mm') : dt.toISODate()!;
+  if (formatted.size >= 1000) formatted.clear();
+  formatted.set(key, text);
+  return text;
 }
+const formatted = new Map<string, string>();

@@ -99,6 +99,9 @@ export class Delivery {
   private prunedAt = 0;
   /** sendClaimedSoon's sends still going. */
   private readonly background = new Set<Promise<void>>();
+  /** Firing that waits for the sends to catch up (see roomToSend). */
+  private roomWaiters: (() => void)[] = [];
+  private readonly sendConcurrency: number;
   private readonly maxAttempts: number;
   /** Called when rows may have been written (after a command, a dead letter): enqueues them. */
   onWritten: (() => void) | null = null;
@@ -111,7 +114,8 @@ export class Delivery {
     this.limits = opts.limits ?? new Limits();
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
-    this.sending = pLimit(opts.sendConcurrency ?? 50);
+    this.sendConcurrency = opts.sendConcurrency ?? 50;
+    this.sending = pLimit(this.sendConcurrency);
     this.marks = new SentMarks(db);
   }
 
@@ -161,6 +165,23 @@ export class Delivery {
     );
     this.background.add(run);
     void run.finally(() => this.background.delete(run));
+  }
+
+  /**
+   * Resolves when fewer messages wait for a send slot than there are slots: the firing of the next batch
+   * waits for it. Firing further ahead than this process can send would only hold messages in memory
+   * past their lease (and take database connections the sends need to record what went out).
+   */
+  roomToSend(): Promise<void> {
+    if (this.sending.pendingCount < this.sendConcurrency) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private letFiringOn(): void {
+    if (this.roomWaiters.length === 0 || this.sending.pendingCount >= this.sendConcurrency) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Delivers everything due now; concurrent calls share one run (and trigger one more pass). */
@@ -453,7 +474,11 @@ export class Delivery {
         if (wait > 0) throw new RetryLaterError('rate limit', wait);
         // Sent and recorded inside one of the DELIVERY_CONCURRENCY slots: that bounds what a killed
         // process can leave sent but not recorded (sent again after the lease).
-        await this.sending(async () => this.markSent(row, await this.post(row)));
+        try {
+          await this.sending(async () => this.markSent(row, await this.post(row)));
+        } finally {
+          this.letFiringOn();
+        }
       }
       return { sent: true };
     } catch (err) {

@@ -4,6 +4,7 @@
 
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { Delivery } from '../core/delivery.ts';
 import type { Db } from '../db/client.ts';
@@ -25,10 +26,17 @@ export type QueueSettings = {
   pollMs?: number;
   /** Occurrences due now fired together in one transaction (default FIRE_BATCH). */
   fireBatch?: number;
+  /** Firing transactions one process runs at once (default FIRE_CONCURRENCY). */
+  fireConcurrency?: number;
 };
 
 /** Enough to turn a burst into few transactions, few enough to keep each one short. */
 const FIRE_BATCH = 100;
+/**
+ * Two firing transactions at a time fire thousands of reminders a second; more would only queue for
+ * database connections in front of the sends, which need them to record what went out.
+ */
+const FIRE_CONCURRENCY = 2;
 const BUSY_RETRY_MS = 2000;
 const FIRED_HERE_MAX = 200_000;
 
@@ -45,12 +53,14 @@ export class QueueRuntime {
    * end at once. (Withdrawing them from BullMQ instead costs Redis an LREM over the wait list per job.)
    */
   private readonly firedHere = new Set<number>();
+  private readonly firing: LimitFunction;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
     readonly settings: QueueSettings,
   ) {
+    this.firing = pLimit(settings.fireConcurrency ?? FIRE_CONCURRENCY);
     const prefix = settings.prefix ?? 'sr';
     const onError = (what: string) => (err: unknown, id: string) =>
       log.warn({ err, id }, `${what} job failed; it is retried`);
@@ -131,10 +141,16 @@ export class QueueRuntime {
         if (this.firedHere.delete(Number(id))) return;
         // Fires this one and others due now in one transaction, then sends their messages straight away
         // (written already claimed by this worker); only what has to wait goes through the outbox queue.
-        const fired = await fireOccurrences(this.db, Number(id), {
-          batch: this.settings.fireBatch ?? FIRE_BATCH,
-          leaseMs: delivery.leaseMs,
+        // A batch is fired when the sends have room for it (backpressure), a few transactions at a time.
+        const fired = await this.firing(async () => {
+          if (this.firedHere.delete(Number(id))) return null;
+          await delivery.roomToSend();
+          return fireOccurrences(this.db, Number(id), {
+            batch: this.settings.fireBatch ?? FIRE_BATCH,
+            leaseMs: delivery.leaseMs,
+          });
         });
+        if (!fired) return;
         for (const o of fired.claimed) if (o !== Number(id)) this.noteFired(o);
         if (fired.outbox.length) delivery.sendClaimedSoon(fired.outbox);
         // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).

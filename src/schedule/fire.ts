@@ -1,6 +1,6 @@
 // Fires one reminder occurrence: its messages go into the outbox in the same transaction that marks it
 // fired, so a retry, a second worker or a re-added job finds it fired and does nothing twice.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { loadOrg } from '../core/org.ts';
 import { OutboxBatch, type OutboxRow, type Target } from '../core/outbox.ts';
@@ -73,32 +73,41 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
     // This one and, in batch mode, the next ones due, locked first: each lookup walks an index, and
     // one another worker is firing right now is skipped (waiting for it would hold a connection per
     // waiting job; the caller looks again shortly instead).
-    const ids =
-      extra === 0
-        ? [Number(id)]
-        : rowsOf<{ id: string | number }>(
-            await tx.execute(sql`
-              with self as (
-                select id from reminder_occurrences where id = ${id} and state = 'scheduled'
-                for update skip locked),
-              others as (
-                select id from reminder_occurrences
-                where state = 'scheduled' and due_at <= now() and id <> ${id}
-                order by due_at, id limit ${extra} for update skip locked)
-              select id from self union all select id from others`),
-          ).map((r) => Number(r.id));
+    let ids = [Number(id)];
+    if (extra > 0) {
+      const locked = rowsOf<{ id: string | number; state: string }>(
+        await tx.execute(sql`
+          with self as (
+            select id, state from reminder_occurrences where id = ${id} for update skip locked),
+          others as (
+            select id, state from reminder_occurrences
+            where state = 'scheduled' and due_at <= now() and id <> ${id}
+            order by due_at, id limit ${extra} for update skip locked)
+          select id, state from self union all select id, state from others`),
+      );
+      // Not among them: another worker holds it ('busy'). Among them but no longer scheduled: fired
+      // meanwhile by another batch ('skipped').
+      if (locked.some((r) => Number(r.id) === Number(id))) self = 'skipped';
+      else self = 'busy';
+      ids = locked.filter((r) => r.state === 'scheduled').map((r) => Number(r.id));
+    }
     const claimed = await tx
       .update(reminderOccurrences)
       .set({ state: 'fired', firedAt: now })
-      .where(and(eq(reminderOccurrences.state, 'scheduled'), inArray(reminderOccurrences.id, ids)))
+      .where(
+        and(
+          eq(reminderOccurrences.state, 'scheduled'),
+          sql`${reminderOccurrences.id} = any(${idArray(ids)}::bigint[])`,
+        ),
+      )
       .returning();
-    if (!claimed.some((o) => o.id === Number(id))) self = extra > 0 ? 'busy' : 'skipped';
+
     if (claimed.length === 0) return { self, fired: 0, claimed: [], outbox: [] };
     claimed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id - b.id);
     const owners = await tx
       .select()
       .from(reminders)
-      .where(inArray(reminders.id, [...new Set(claimed.map((o) => o.reminderId))]));
+      .where(sql`${reminders.id} = any(${idArray(claimed.map((o) => o.reminderId))}::int[])`);
     const byId = new Map(owners.map((r) => [r.id, r]));
     const org = await loadOrg(tx);
     const batch = new OutboxBatch(tx, org);
@@ -115,10 +124,15 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
       await tx
         .update(reminderOccurrences)
         .set({ state: 'cancelled' })
-        .where(inArray(reminderOccurrences.id, stood));
+        .where(sql`${reminderOccurrences.id} = any(${idArray(stood)}::bigint[])`);
     const rows = await batch.flush(opts.leaseMs ? { leaseMs: opts.leaseMs } : {});
     return { self, fired: claimed.length - stood.length, claimed: claimed.map((o) => o.id), outbox: rows };
   });
+}
+
+/** Ids as one array parameter ('{1,2,3}'): a hundred bound one by one cost more to build than to run. */
+function idArray(ids: number[]): string {
+  return `{${[...new Set(ids)].join(',')}}`;
 }
 
 /** Adds one occurrence's messages to the batch, unless its reminder is gone or its hook says skip. */
