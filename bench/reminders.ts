@@ -367,7 +367,11 @@ try {
       () => due,
       (i) => `b-${i % N.burstChats}`,
     );
-    const w2 = await child('test/fixtures/reminder-worker.ts', { FAKE_LATENCY_MS: '20', FAKE_PER_CHAT: '1' });
+    const w2 = await child('test/fixtures/reminder-worker.ts', {
+      FAKE_LATENCY_MS: '20',
+      FAKE_PER_CHAT: '1',
+      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '200',
+    });
     await until(async () => (await count('burst')) >= N.burst, 900_000);
     const late = (
       await sql`select extract(epoch from fired_at - due_at) * 1000 as ms from reminder_occurrences`
@@ -384,6 +388,18 @@ try {
       (select extract(epoch from min(at) - ${due}::timestamptz) * 1000 from fake_deliveries) as first
       from (select extract(epoch from at - lag(at) over (partition by chat order by at)) * 1000 as ms
             from fake_deliveries) g where ms is not null`;
+    const firedPerSecond =
+      await sql`select floor(extract(epoch from fired_at - due_at))::int as s, count(*)::int as n
+      from reminder_occurrences group by 1 order by 1`;
+    const sentPerSecond =
+      await sql`select floor(extract(epoch from at - ${due}::timestamptz))::int as s, count(*)::int as n
+      from fake_deliveries group by 1 order by 1`;
+    console.log(
+      `  fired per second after due: ${firedPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}\n  sent per second after due: ${sentPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}`,
+    );
+    const putOff =
+      await sql`select coalesce(last_error, '-') as why, count(*)::int as n from outbox group by 1 order by 2 desc limit 5`;
+    console.log(`  outbox rows by last error: ${putOff.map((r) => `${r.why} ${r.n}`).join(', ')}`);
     const ideal = (perChat - 1) * 1000;
     const makespan = Number(span!.ms);
     const bare = await bareLateness(N.burst);

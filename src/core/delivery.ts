@@ -92,6 +92,8 @@ export class Delivery {
   private readonly marks: SentMarks;
   /** Per chat, the end of the sends this process has queued for it. */
   private readonly chatTails = new Map<string, Promise<void>>();
+  /** Per chat, how many claimed rows sendClaimed holds (queued or being sent; see heldFor). */
+  private readonly held = new Map<string, number>();
   /** Chats whose queued sends include one put off to the queue: the rest follow it there. */
   private readonly deferredChats = new Set<string>();
   /** When this process last sent to each chat (pacing; entries older than a minute are dropped). */
@@ -261,11 +263,26 @@ export class Delivery {
       .filter((r) => r.state !== 'sending')
       .map((r) => ({ id: String(r.id), at: r.nextAttemptAt }));
     await Promise.all(
-      [...chats.entries()].map(([key, chain]) =>
-        this.inChatOrder(key, () => this.sendChain(key, chain, later)),
-      ),
+      [...chats.entries()].map(async ([key, chain]) => {
+        this.held.set(key, (this.held.get(key) ?? 0) + chain.length);
+        try {
+          await this.inChatOrder(key, () => this.sendChain(key, chain, later));
+        } finally {
+          const left = (this.held.get(key) ?? 0) - chain.length;
+          if (left > 0) this.held.set(key, left);
+          else this.held.delete(key);
+        }
+      }),
     );
     if (later.length) await this.requeue(later);
+  }
+
+  /**
+   * How many of a chat's waiting messages this process holds to send in order (0 when one of them was
+   * handed back to the queue): newly fired posts to that chat can join them instead of queueing.
+   */
+  heldFor(chat: string): number {
+    return this.deferredChats.has(chat) || !this.started ? 0 : (this.held.get(chat) ?? 0);
   }
 
   /** Runs `work` after the work queued before it for the same chat (this process sends a chat's messages in order). */

@@ -69,7 +69,8 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
  * Collects posts and writes them with one insert (a batch of reminders fired together). With `leaseMs`,
  * posts to a chat that has nothing waiting are written already claimed ('sending', leased to this worker)
  * so the caller sends them at once without another round of claims; posts to a chat with an earlier
- * message waiting are written 'pending' and queue behind it.
+ * message waiting are written 'pending' and queue behind it. Unless every message waiting there is one
+ * the caller itself holds (`heldHere`): it sends them in order, and these join them at the end.
  */
 export class OutboxBatch {
   private readonly values: OutboxValues[] = [];
@@ -85,9 +86,9 @@ export class OutboxBatch {
     return values.length;
   }
 
-  async flush(opts: { leaseMs?: number } = {}): Promise<OutboxRow[]> {
+  async flush(opts: FlushOptions = {}): Promise<OutboxRow[]> {
     if (this.values.length === 0) return [];
-    const busy = opts.leaseMs ? await this.chatsWithWaiting() : null;
+    const busy = opts.leaseMs ? await this.chatsWithWaiting(opts.heldHere) : null;
     const values = this.values.splice(0);
     const claim = values.map((v) => busy !== null && !busy.has(chatKey(v)));
     // One parameter for the whole batch: a hundred posts bound column by column would cost the worker
@@ -150,8 +151,8 @@ export class OutboxBatch {
     });
   }
 
-  /** Chats of this batch that already have a message waiting (theirs go first). */
-  private async chatsWithWaiting(): Promise<Set<string>> {
+  /** Chats of this batch that already have a message waiting that the caller does not hold (theirs go first). */
+  private async chatsWithWaiting(heldHere?: (chat: string) => number): Promise<Set<string>> {
     const chats = new Map(
       this.values.map((v) => [
         chatKey(v),
@@ -160,18 +161,28 @@ export class OutboxBatch {
     );
     // Joined chat by chat, so the partial index on waiting messages answers it however long the outbox.
     const res = await this.db.execute(sql`
-      select distinct o.platform, o.tenant, o.target_id
+      select o.platform, o.tenant, o.target_id, count(*)::int as waiting
       from jsonb_to_recordset(${JSON.stringify([...chats.values()])}::jsonb)
         as c(platform text, tenant text, target_id text)
       join outbox o on o.platform = c.platform and o.tenant = c.tenant and o.target_id = c.target_id
-        and o.state in ('pending', 'sending')`);
-    return new Set(
-      rowsOf<{ platform: string; tenant: string; target_id: string }>(res).map((r) =>
-        chatKey({ platform: r.platform, tenant: r.tenant, targetId: r.target_id }),
-      ),
-    );
+        and o.state in ('pending', 'sending')
+      group by o.platform, o.tenant, o.target_id`);
+    const busy = new Set<string>();
+    for (const r of rowsOf<{ platform: string; tenant: string; target_id: string; waiting: number }>(res)) {
+      const key = chatKey({ platform: r.platform, tenant: r.tenant, targetId: r.target_id });
+      // All of them in the caller's hands (some may be sent by now): not in the way.
+      if (!heldHere || Number(r.waiting) > heldHere(key)) busy.add(key);
+    }
+    return busy;
   }
 }
+
+export type FlushOptions = {
+  /** Write posts to free chats already claimed for this many ms. */
+  leaseMs?: number;
+  /** How many of a chat's waiting messages the caller holds claimed and will send before these. */
+  heldHere?: (chat: string) => number;
+};
 
 /** The chat a post goes to, as a key (per-chat order and limits). */
 export function chatKey(r: { platform: string; tenant?: string | null; targetId: string }): string {

@@ -148,6 +148,7 @@ export class QueueRuntime {
           return fireOccurrences(this.db, Number(id), {
             batch: this.settings.fireBatch ?? FIRE_BATCH,
             leaseMs: delivery.leaseMs,
+            heldHere: (chat) => delivery.heldFor(chat),
           });
         });
         if (!fired) return;

@@ -41,6 +41,8 @@ export type FireOptions = {
   batch?: number;
   /** Write posts already claimed for this many ms, for the caller to send at once (see OutboxBatch). */
   leaseMs?: number;
+  /** With leaseMs: claimed messages the caller holds per chat (see OutboxBatch). */
+  heldHere?: (chat: string) => number;
 };
 
 export type FireResult = {
@@ -125,7 +127,9 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
         .update(reminderOccurrences)
         .set({ state: 'cancelled' })
         .where(sql`${reminderOccurrences.id} = any(${idArray(stood)}::bigint[])`);
-    const rows = await batch.flush(opts.leaseMs ? { leaseMs: opts.leaseMs } : {});
+    const rows = await batch.flush(
+      opts.leaseMs ? { leaseMs: opts.leaseMs, ...(opts.heldHere ? { heldHere: opts.heldHere } : {}) } : {},
+    );
     return { self, fired: claimed.length - stood.length, claimed: claimed.map((o) => o.id), outbox: rows };
   });
 }

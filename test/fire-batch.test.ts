@@ -1,0 +1,143 @@
+// Firing due reminders in batches (the worker's path): one transaction writes every post in due order,
+// posts to chats with nothing waiting come back already claimed for the caller to send, posts to a chat
+// with an earlier message waiting queue behind it unless the caller holds all of those, and a job whose
+// occurrence another worker holds is told to look again ('busy'), not that it was done.
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { chatKey, outboxWriter } from '../src/core/outbox.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
+import { rowsOf } from '../src/db/rows.ts';
+import { seedBasics } from '../src/db/seed.ts';
+import { fireOccurrences } from '../src/schedule/fire.ts';
+import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+
+const org = { name: 'T', locale: 'en' as const, timezone: 'Asia/Shanghai', currency: 'CNY' };
+let url: string;
+let database: Database;
+let n = 0;
+
+beforeAll(async () => {
+  url = await freshDatabaseUrl();
+  database = await openDatabase({ databaseUrl: url });
+  await database.migrate();
+  await seedBasics(database.db, org);
+});
+afterAll(async () => {
+  await database?.close();
+  if (url) await dropDatabase(url);
+});
+beforeEach(async () => {
+  await database.db.execute(sql`delete from outbox`);
+  await database.db.execute(sql`delete from reminder_occurrences`);
+  await database.db.execute(sql`delete from reminders`);
+});
+
+/** A due reminder to a chat; returns its occurrence id. */
+async function due(chat: string, text: string, secondsAgo: number): Promise<number> {
+  n++;
+  const res = await database.db.execute(sql`
+    with r as (
+      insert into reminders (number, kind, target_kind, target_platform, target_tenant, target_chat_id, text,
+        timezone, urgent)
+      values (${`RT-${n}`}, 'personal', 'chat', 'fake', '', ${chat}, ${text}, 'Asia/Shanghai', true)
+      returning id)
+    insert into reminder_occurrences (reminder_id, due_at)
+    select id, now() - make_interval(secs => ${secondsAgo}) from r returning id`);
+  return Number(rowsOf<{ id: string | number }>(res)[0]!.id);
+}
+
+type Stored = { id: number; state: string; target_id: string; text: string };
+async function stored(): Promise<Stored[]> {
+  return rowsOf<Stored>(
+    await database.db.execute(sql`
+      select id::int as id, state, target_id, payload->>'text' as text from outbox order by id`),
+  ).map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+it('writes a batch in due order; free chats come back claimed, a chat with a message waiting queues', async () => {
+  // An earlier message to chat B is waiting (written by a command, not held by this worker).
+  await database.db.transaction((tx) =>
+    outboxWriter(tx, org, 'fake').send({ kind: 'chat', platform: 'fake', tenant: '', chatId: 'B' }, () => ({
+      text: 'earlier to B',
+    })),
+  );
+  const first = await due('A', 'a1', 30);
+  await due('B', 'b1', 20);
+  await due('A', 'a2', 10);
+
+  const fired = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+
+  expect(fired.self).toBe('fired');
+  expect(fired.fired).toBe(3);
+  const rows = await stored();
+  expect(rows.map((r) => [r.target_id, r.state])).toEqual([
+    ['B', 'pending'],
+    ['A', 'sending'],
+    ['B', 'pending'],
+    ['A', 'sending'],
+  ]);
+  expect(rows.slice(1).every((r) => r.text.includes(r.target_id === 'A' ? 'a' : 'b1'))).toBe(true);
+  // What the caller gets back is what was stored: same ids, states and messages, in due order.
+  expect(fired.outbox.map((r) => [r.id, r.targetId, r.state, (r.payload as { text: string }).text])).toEqual(
+    rows.slice(1).map((r) => [r.id, r.target_id, r.state, r.text]),
+  );
+  expect(fired.outbox.every((r) => r.state !== 'sending' || r.nextAttemptAt.getTime() > Date.now())).toBe(
+    true,
+  );
+});
+
+it('joins a chat whose waiting messages the caller holds itself, and not one where it holds fewer', async () => {
+  const first = await due('A', 'a1', 30);
+  await due('B', 'b1', 29);
+  const one = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+  expect(one.outbox.map((r) => r.state)).toEqual(['sending', 'sending']);
+
+  // The caller still holds a1 (A) but B's message is someone else's now (say, handed to the queue).
+  const held = new Map([[chatKey({ platform: 'fake', tenant: '', targetId: 'A' }), 1]]);
+  const next = await due('A', 'a2', 5);
+  await due('B', 'b2', 4);
+  const two = await fireOccurrences(database.db, next, {
+    batch: 10,
+    leaseMs: 15_000,
+    heldHere: (chat) => held.get(chat) ?? 0,
+  });
+  expect(two.outbox.map((r) => [r.targetId, r.state])).toEqual([
+    ['A', 'sending'],
+    ['B', 'pending'],
+  ]);
+});
+
+it("says 'busy' while another worker holds the occurrence, 'skipped' once it was fired", async () => {
+  const id = await due('A', 'held', 10);
+  const other = await due('A', 'free', 5);
+  const holder = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const tx = holder.begin(async (t) => {
+      await t`select id from reminder_occurrences where id = ${id} for update`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    const busy = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+    expect(busy.self).toBe('busy');
+    // The one nobody held went out in the same call.
+    expect(busy.claimed).toEqual([other]);
+    release();
+    await tx;
+  } finally {
+    await holder.end();
+  }
+  const now = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+  expect(now.self).toBe('fired');
+  const again = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+  expect(again).toMatchObject({ self: 'skipped', fired: 0 });
+});
