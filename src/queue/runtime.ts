@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Delivery } from '../core/delivery.ts';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
-import { fireOccurrences } from '../schedule/fire.ts';
+import { type FireResult, fireDue, fireOccurrences } from '../schedule/fire.ts';
 import { BullQueue, redisConnection } from './bullmq.ts';
 import { Limits } from './limits.ts';
 import { LocalQueue } from './local.ts';
@@ -139,27 +139,46 @@ export class QueueRuntime {
       await this.occurrences.start(async (id) => {
         // Fired in an earlier batch of this process: nothing to do, not even a read.
         if (this.firedHere.delete(Number(id))) return;
+        const batch = this.settings.fireBatch ?? FIRE_BATCH;
+        const options = {
+          batch,
+          leaseMs: delivery.leaseMs,
+          heldHere: (chat: string) => delivery.heldFor(chat),
+        };
         // Fires this one and others due now in one transaction, then sends their messages straight away
         // (written already claimed by this worker); only what has to wait goes through the outbox queue.
         // A batch is fired when the sends have room for it (backpressure), a few transactions at a time.
         const fired = await this.firing(async () => {
           if (this.firedHere.delete(Number(id))) return null;
           await delivery.roomToSend();
-          return fireOccurrences(this.db, Number(id), {
-            batch: this.settings.fireBatch ?? FIRE_BATCH,
-            leaseMs: delivery.leaseMs,
-            heldHere: (chat) => delivery.heldFor(chat),
-          });
+          return fireOccurrences(this.db, Number(id), options);
         });
         if (!fired) return;
-        for (const o of fired.claimed) if (o !== Number(id)) this.noteFired(o);
-        if (fired.outbox.length) delivery.sendClaimedSoon(fired.outbox);
+        this.tookOver(fired, Number(id));
         // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).
         if (fired.self === 'busy') throw new RunAgainAt(new Date(Date.now() + BUSY_RETRY_MS));
+        // A full batch: more may be due (a burst). Fire on in due order rather than wait for their jobs,
+        // which a burst's own job traffic keeps in line behind one another.
+        let last = fired;
+        while (last.claimed.length >= batch && this.workers) {
+          const next = await this.firing(async () => {
+            await delivery.roomToSend();
+            return this.workers ? fireDue(this.db, options) : null;
+          });
+          if (!next) break;
+          this.tookOver(next, null);
+          last = next;
+        }
       });
       await this.delivery!.start(this.settings.pollMs ?? 1000);
     }
     await reconciler.start();
+  }
+
+  /** After a firing: its messages are sent, and the jobs of the others it fired end at once. */
+  private tookOver(fired: FireResult, own: number | null): void {
+    for (const o of fired.claimed) if (o !== own) this.noteFired(o);
+    if (fired.outbox.length) this.delivery?.sendClaimedSoon(fired.outbox);
   }
 
   private noteFired(id: number): void {
@@ -197,6 +216,7 @@ export class QueueRuntime {
   async close(): Promise<void> {
     await this.reconcilerRef?.close();
     if (this.workers) {
+      this.workers = false; // a job firing on through a burst stops after its current batch
       await this.occurrences.close();
       await this.delivery?.stop();
     } else {

@@ -62,35 +62,47 @@ export type FireResult = {
  * right now is waited for (row lock), so a crash of that worker rolls back to us and we fire it.
  */
 export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}): Promise<FireResult> {
-  const now = opts.now ?? new Date();
-  const extra = Math.max(0, (opts.batch ?? 1) - 1);
   // Most jobs of a burst find their occurrence fired by an earlier batch: one read, no transaction.
   const [current] = await db
     .select({ state: reminderOccurrences.state })
     .from(reminderOccurrences)
     .where(eq(reminderOccurrences.id, Number(id)));
   if (current?.state !== 'scheduled') return { self: 'skipped', fired: 0, claimed: [], outbox: [] };
+  return fire(db, Number(id), opts);
+}
+
+/**
+ * Fires up to `batch` occurrences due now, in due order, that no other worker holds: a worker that found
+ * a full batch due goes on with the next one without waiting for their jobs to come round. `self` is
+ * 'skipped' (there is no occurrence asked for).
+ */
+export async function fireDue(db: Db, opts: FireOptions & { batch: number }): Promise<FireResult> {
+  return fire(db, null, opts);
+}
+
+async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireResult> {
+  const now = opts.now ?? new Date();
+  const extra = Math.max(0, (opts.batch ?? 1) - (id === null ? 0 : 1));
   return db.transaction(async (tx) => {
     let self: FireResult['self'] = 'skipped';
     // This one and, in batch mode, the next ones due, locked first: each lookup walks an index, and
     // one another worker is firing right now is skipped (waiting for it would hold a connection per
     // waiting job; the caller looks again shortly instead).
-    let ids = [Number(id)];
+    let ids = id === null ? [] : [id];
     if (extra > 0) {
       const locked = rowsOf<{ id: string | number; state: string }>(
         await tx.execute(sql`
           with self as (
-            select id, state from reminder_occurrences where id = ${id} for update skip locked),
+            select id, state from reminder_occurrences where id = ${id ?? 0} for update skip locked),
           others as (
             select id, state from reminder_occurrences
-            where state = 'scheduled' and due_at <= now() and id <> ${id}
+            where state = 'scheduled' and due_at <= now() and id <> ${id ?? 0}
             order by due_at, id limit ${extra} for update skip locked)
           select id, state from self union all select id, state from others`),
       );
       // Not among them: another worker holds it ('busy'). Among them but no longer scheduled: fired
       // meanwhile by another batch ('skipped').
-      if (locked.some((r) => Number(r.id) === Number(id))) self = 'skipped';
-      else self = 'busy';
+      if (id !== null && !locked.some((r) => Number(r.id) === id)) self = 'busy';
       ids = locked.filter((r) => r.state === 'scheduled').map((r) => Number(r.id));
     }
     const claimed = await tx
@@ -118,7 +130,7 @@ export async function fireOccurrences(db: Db, id: number, opts: FireOptions = {}
       const r = byId.get(occ.reminderId);
       const result = await fireOne(tx, r, occ, now, batch);
       if (result === 'fired') {
-        if (occ.id === Number(id)) self = 'fired'; // (callers may hand a bigint id over as a string)
+        if (occ.id === id) self = 'fired';
       } else stood.push(occ.id);
       if (r?.repeat && result !== 'gone') await scheduleNext(tx, r, occ.dueAt);
     }
