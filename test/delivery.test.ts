@@ -9,6 +9,7 @@ import {
   PermanentDeliveryError,
   type PostedRef,
   type PostTarget,
+  RetryLaterError,
 } from '../src/core/delivery.ts';
 import { outboxWriter } from '../src/core/outbox.ts';
 import { type Database, openDatabase } from '../src/db/client.ts';
@@ -124,4 +125,29 @@ it('a row claimed by a process that died is delivered after its lease runs out',
   d.register(r);
   await d.drain();
   expect(r.posted.map((p) => p.message.text)).toEqual(['orphan 0']);
+});
+
+it('a message told to wait holds back the later ones to its chat in the same pass (order kept)', async () => {
+  await database.db.delete(outbox);
+  await enqueue(10, 'order'); // chats chat-0 … chat-4, two messages each: 'order 0' then 'order 5' to chat-0
+  class Throttling extends Recorder {
+    throttled = 0;
+    override async post(target: PostTarget, message: Message): Promise<PostedRef> {
+      if (message.text === 'order 0' && this.throttled++ === 0) throw new RetryLaterError('429', 300);
+      return super.post(target, message);
+    }
+  }
+  const r = new Throttling();
+  const d = new Delivery(database.db, log);
+  d.register(r);
+  await d.drain();
+  // The other chats went on; chat-0's second message waited behind its first.
+  const chat0 = () => r.posted.filter((p) => p.target.id === 'chat-0').map((p) => p.message.text);
+  expect(r.posted.length).toBe(8);
+  expect(chat0()).toEqual([]);
+  const rows = await database.db.select().from(outbox).orderBy(outbox.id);
+  expect(rows.filter((row) => row.state !== 'sent').map((row) => row.targetId)).toEqual(['chat-0', 'chat-0']);
+  await new Promise((res) => setTimeout(res, 350));
+  await d.drain();
+  expect(chat0()).toEqual(['order 0', 'order 5']);
 });

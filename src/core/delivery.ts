@@ -423,10 +423,23 @@ export class Delivery {
     if (ids.length === 0) return 0;
     const rows = await this.db.select().from(outbox).where(sql`${outbox.id} in ${ids}`).orderBy(outbox.id);
     const later: DueJob[] = [];
+    // A post that has to wait stops the rest of its chat in this pass: they go back behind it.
+    const stopped = new Map<string, Date>();
+    const behind: number[] = [];
     for (const row of rows) {
+      const key = row.op === 'post' ? chatKey(row) : null;
+      const until = key ? stopped.get(key) : undefined;
+      if (until) {
+        behind.push(row.id);
+        later.push({ id: String(row.id), at: until });
+        continue;
+      }
       const outcome = await this.deliver(row);
-      if (!outcome.sent && outcome.retryAt) later.push({ id: String(row.id), at: outcome.retryAt });
+      if (outcome.sent || !outcome.retryAt) continue;
+      later.push({ id: String(row.id), at: outcome.retryAt });
+      if (key) stopped.set(key, outcome.retryAt);
     }
+    if (behind.length) await this.release(behind);
     // The queue may have looked at these while this pass held them and put them off until the lease
     // ran out (15 s): tell it their real time.
     if (later.length) await this.requeue(later);
