@@ -400,17 +400,19 @@ try {
     const putOff =
       await sql`select coalesce(last_error, '-') as why, count(*)::int as n from outbox group by 1 order by 2 desc limit 5`;
     console.log(`  outbox rows by last error: ${putOff.map((r) => `${r.why} ${r.n}`).join(', ')}`);
-    const ideal = (perChat - 1) * 1000;
+    // count ÷ limit: N.burst messages at 1/s in each of N.burstChats chats (due → last message; the last
+    // of a chat can leave (perChat − 1) s after due at the earliest, so a perfect run reads 0.9 × here).
+    const ideal = (N.burst / N.burstChats) * 1000;
     const makespan = Number(span!.ms);
     const bare = await bareLateness(N.burst);
     await stop(w2);
     report({
       name: `burst (${fmt(N.burst)} reminders due at the same second, ${fmt(N.burstChats)} chats × ${perChat}, 1 msg/s per chat enforced)`,
-      figure: `queue lateness (fired − due) p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms; ${thr!.n} throttled; makespan ${fmt(makespan)} ms vs ${fmt(ideal)} ms ideal (count ÷ limit); first message +${fmt(Number(gap!.first))} ms, gaps within a chat p50 ${fmt(Number(gap!.p50))} ms, p99 ${fmt(Number(gap!.p99))} ms`,
+      figure: `queue lateness (fired − due) p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms; ${thr!.n} throttled; makespan ${fmt(makespan)} ms vs count ÷ limit ${fmt(ideal)} ms; first message +${fmt(Number(gap!.first))} ms, gaps within a chat p50 ${fmt(Number(gap!.p50))} ms, p99 ${fmt(Number(gap!.p99))} ms`,
       baseline: `bare BullMQ no-op worker, ${fmt(N.burst)} delayed jobs due at once: lateness p99 ${fmt(bare)} ms`,
-      ratio: `lateness ${(pct(late, 99) / Math.max(1, bare)).toFixed(2)} × bare; makespan ${(makespan / ideal).toFixed(3)} × ideal`,
+      ratio: `lateness ${(pct(late, 99) / Math.max(1, bare)).toFixed(2)} × bare; makespan ${(makespan / ideal).toFixed(3)} × count ÷ limit`,
       target: 'lateness p99 ≤ 400 ms; 0 throttled; makespan within 5 % of count ÷ limit',
-      met: pct(late, 99) <= 400 && thr!.n === 0 && makespan <= ideal * 1.05 + 1000,
+      met: pct(late, 99) <= 400 && thr!.n === 0 && makespan <= ideal * 1.05,
     });
     await reset();
   }
