@@ -115,7 +115,6 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
         ),
       )
       .returning();
-
     if (claimed.length === 0) return { self, fired: 0, claimed: [], outbox: [] };
     claimed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id - b.id);
     const owners = await tx
