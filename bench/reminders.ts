@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import postgres from 'postgres';
 import { Delivery } from '../src/core/delivery.ts';
-import { openDatabase } from '../src/db/client.ts';
+import { openDatabase, type Queryable } from '../src/db/client.ts';
 import { seedBasics } from '../src/db/seed.ts';
 import { QueueRuntime } from '../src/queue/runtime.ts';
 import { createReminder } from '../src/schedule/create.ts';
@@ -222,11 +222,12 @@ console.log(
 
 try {
   // ---------------------------------------------------------------------------------------- scheduling
-  /** One personal reminder to a fake chat, due tomorrow, in a transaction of its own. */
-  const createOne = (chat: string, text: string, k: number) =>
-    database.db.transaction((tx) =>
+  /** One personal reminder to a fake chat, due tomorrow: in a transaction of its own (as a command makes
+   * it) or, with `alone`, as the single statement createReminder is. */
+  const createOne = (chat: string, text: string, k: number, alone = false) => {
+    const create = (db: Queryable) =>
       createReminder(
-        tx,
+        db,
         {
           kind: 'personal',
           target: { kind: 'chat', platform: 'fakechat', tenant: '', chatId: `${chat}-${k % 500}` },
@@ -235,26 +236,28 @@ try {
           urgent: true,
         },
         [new Date(Date.now() + 86_400_000)],
-      ),
-    );
-  if (want('scheduling')) {
-    const runtime = new QueueRuntime(database.db, log, { redisUrl: REDIS_URL, prefix });
-    const delivery = new Delivery(database.db, log, { limits: runtime.limits });
-    runtime.attach(delivery);
-    const lat: number[] = [];
-    let i = 0;
+      );
+    return alone ? create(database.db) : database.db.transaction(create);
+  };
+  /** Runs `one(k)` for k = 0 … n − 1 from 32 callers; per second. */
+  async function closedLoop(n: number, one: (k: number) => Promise<unknown>): Promise<number> {
+    let next = 0;
     const t0 = Date.now();
     await Promise.all(
       Array.from({ length: 32 }, async () => {
-        while (i < N.scheduling) {
-          const k = i++;
-          await createOne('s', 'sched', k);
-          // As the app does after a command: the caller does not wait for the enqueueing.
-          void runtime.reconciler.kick();
-        }
+        while (next < n) await one(next++);
       }),
     );
-    const rate = (N.scheduling * 1000) / (Date.now() - t0);
+    return (n * 1000) / (Date.now() - t0);
+  }
+  if (want('scheduling')) {
+    const runtime = new QueueRuntime(database.db, log, { redisUrl: REDIS_URL, prefix });
+    runtime.attach(new Delivery(database.db, log, { limits: runtime.limits }));
+    const rate = await closedLoop(N.scheduling, async (k) => {
+      await createOne('s', 'sched', k);
+      // As the app does after a command: the caller does not wait for the enqueueing.
+      void runtime.reconciler.kick();
+    });
     await until(
       async () =>
         Number(
@@ -264,70 +267,31 @@ try {
     );
     // Commit → queued: the occurrence's insert time (its transaction's) to when it was marked enqueued,
     // which is after its job was in Redis.
-    lat.push(
-      ...(
-        await sql`select extract(epoch from enqueued_at - created_at) * 1000 as ms from reminder_occurrences`
-      ).map((r) => Number(r.ms)),
-    );
+    const lat = (
+      await sql`select extract(epoch from enqueued_at - created_at) * 1000 as ms from reminder_occurrences`
+    ).map((r) => Number(r.ms));
     const [left] = await sql`select count(*)::int as n from reminder_occurrences where enqueued_at is null`;
     await runtime.close();
-    // Where the time goes: the same creations without the kick, and the bare floor of such a creation
-    // (a transaction of two single-row inserts through postgres.js, 32 clients).
+    // Where the time goes: the same creations without the kick; the bare floor of such a creation (a
+    // transaction of two single-row inserts through postgres.js); and the same call on its own
+    // (createReminder is one statement, atomic without a transaction around it), kick included.
     const part = Math.ceil(N.scheduling / 5);
-    let j = 0;
-    const n0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (j < part) {
-          const k = j++;
-          await createOne('n', 'nokick', k);
-        }
-      }),
-    );
-    const noKick = (part * 1000) / (Date.now() - n0);
+    const noKick = await closedLoop(part, (k) => createOne('n', 'nokick', k));
     await sql`create table two_a (id bigserial primary key, v text)`;
     await sql`create table two_b (id bigserial primary key, a bigint, at timestamptz)`;
-    let m = 0;
-    const b0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (m < part) {
-          m++;
-          await sql.begin(async (tx) => {
-            const [a] = await tx`insert into two_a (v) values ('x') returning id`;
-            await tx`insert into two_b (a, at) values (${a!.id}, now())`;
-          });
-        }
+    const twoInserts = await closedLoop(part, () =>
+      sql.begin(async (tx) => {
+        const [a] = await tx`insert into two_a (v) values ('x') returning id`;
+        await tx`insert into two_b (a, at) values (${a!.id}, now())`;
       }),
     );
-    const twoInserts = (part * 1000) / (Date.now() - b0);
     await sql`drop table two_a, two_b`;
-    // The same service call on its own (createReminder is one statement, atomic without a transaction
-    // around it), kick included: what the transaction's two extra round trips cost.
     const alone = new QueueRuntime(database.db, log, { redisUrl: REDIS_URL, prefix });
     alone.attach(new Delivery(database.db, log, { limits: alone.limits }));
-    let a = 0;
-    const a0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (a < part) {
-          const k = a++;
-          await createReminder(
-            database.db,
-            {
-              kind: 'personal',
-              target: { kind: 'chat', platform: 'fakechat', tenant: '', chatId: `a-${k % 500}` },
-              text: `alone #${k}`,
-              timezone: 'Asia/Shanghai',
-              urgent: true,
-            },
-            [new Date(Date.now() + 86_400_000)],
-          );
-          void alone.reconciler.kick();
-        }
-      }),
-    );
-    const standalone = (part * 1000) / (Date.now() - a0);
+    const standalone = await closedLoop(part, async (k) => {
+      await createOne('a', 'alone', k, true);
+      void alone.reconciler.kick();
+    });
     await alone.reconciler.kick();
     await alone.close();
     report({

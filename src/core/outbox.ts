@@ -89,32 +89,30 @@ export class OutboxBatch {
   async flush(opts: FlushOptions = {}): Promise<OutboxRow[]> {
     if (this.values.length === 0) return [];
     const busy = opts.leaseMs ? await this.chatsWithWaiting(opts.heldHere) : null;
-    const values = this.values.splice(0);
-    const claim = values.map((v) => busy !== null && !busy.has(chatKey(v)));
+    // The table's defaults filled in here, so the rows handed back are what was stored.
+    const values = this.values.splice(0).map((v) => ({
+      platform: v.platform,
+      tenant: v.tenant ?? '',
+      targetKind: v.targetKind,
+      targetId: v.targetId,
+      op: v.op ?? 'post',
+      cardKey: v.cardKey ?? null,
+      payload: v.payload,
+      locale: v.locale ?? 'zh',
+      audience: v.audience ?? 'group',
+      claim: busy !== null && !busy.has(chatKey(v)),
+    }));
     // One parameter for the whole batch: a hundred posts bound column by column would cost the worker
     // more CPU to build than the database takes to insert them. Rows go in, and get their ids, in order.
     const res = await this.db.execute(sql`
       insert into outbox (platform, tenant, target_kind, target_id, op, card_key, payload, locale, audience,
         state, attempts, next_attempt_at)
-      select platform, coalesce(tenant, ''), target_kind, target_id, coalesce(op, 'post'), card_key, payload,
-        coalesce(locale, 'zh'), coalesce(audience, 'group'),
+      select platform, tenant, target_kind, target_id, op, card_key, payload, locale, audience,
         case when claim then 'sending' else 'pending' end, case when claim then 1 else 0 end,
         case when claim then now() + make_interval(secs => ${(opts.leaseMs ?? 0) / 1000}) else now() end
-      from rows from (jsonb_to_recordset(${JSON.stringify(
-        values.map((v, i) => ({
-          platform: v.platform,
-          tenant: v.tenant,
-          target_kind: v.targetKind,
-          target_id: v.targetId,
-          op: v.op,
-          card_key: v.cardKey,
-          payload: v.payload,
-          locale: v.locale,
-          audience: v.audience,
-          claim: claim[i],
-        })),
-      )}::jsonb) as (platform text, tenant text, target_kind text, target_id text, op text, card_key text,
-        payload jsonb, locale text, audience text, claim boolean))
+      from rows from (jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as ("platform" text, "tenant" text,
+        "targetKind" text, "targetId" text, "op" text, "cardKey" text, "payload" jsonb, "locale" text,
+        "audience" text, "claim" boolean))
         with ordinality as x(platform, tenant, target_kind, target_id, op, card_key, payload, locale, audience,
           claim, n)
       order by n
@@ -128,19 +126,11 @@ export class OutboxBatch {
       created_at: string | Date;
     }>(res).sort((a, b) => Number(a.id) - Number(b.id));
     return made.map((r, i) => {
-      const v = values[i]!;
+      const { claim: _, ...v } = values[i]!;
       if (r.target_id !== v.targetId) throw new Error('outbox rows came back out of order');
       return {
+        ...v,
         id: Number(r.id),
-        platform: v.platform,
-        tenant: v.tenant ?? '',
-        targetKind: v.targetKind,
-        targetId: v.targetId,
-        op: v.op ?? 'post',
-        cardKey: v.cardKey ?? null,
-        payload: v.payload,
-        locale: v.locale ?? 'zh',
-        audience: v.audience ?? 'group',
         state: r.state,
         attempts: Number(r.attempts),
         nextAttemptAt: new Date(r.next_attempt_at),

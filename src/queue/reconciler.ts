@@ -11,7 +11,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { rowsOf } from '../db/rows.ts';
+import { idArray, rowsOf } from '../db/rows.ts';
 import type { DueJob, JobQueue } from './types.ts';
 
 export type ReconcilerOptions = {
@@ -195,7 +195,7 @@ export class Reconciler {
       const ids = chunk.map((r) => Number(r.id));
       await this.o.db.execute(sql`
         update reminder_occurrences set enqueued_at = now()
-        where id = any(${`{${ids.join(',')}}`}::bigint[]) and enqueued_at is null`);
+        where id = any(${idArray(ids)}::bigint[]) and enqueued_at is null`);
       this.stats.occurrencesAdded += chunk.length;
     }
   }

@@ -5,7 +5,7 @@ import type { DepartmentCode } from '../commands/keys.ts';
 import { loadOrg } from '../core/org.ts';
 import { OutboxBatch, type OutboxRow, type Target } from '../core/outbox.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
-import { rowsOf } from '../db/rows.ts';
+import { idArray, rowsOf } from '../db/rows.ts';
 import { reminderOccurrences, reminders } from '../db/schema.ts';
 import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
@@ -143,11 +143,6 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
     );
     return { self, fired: claimed.length - stood.length, claimed: claimed.map((o) => o.id), outbox: rows };
   });
-}
-
-/** Ids as one array parameter ('{1,2,3}'): a hundred bound one by one cost more to build than to run. */
-function idArray(ids: number[]): string {
-  return `{${[...new Set(ids)].join(',')}}`;
 }
 
 /** Adds one occurrence's messages to the batch, unless its reminder is gone or its hook says skip. */
