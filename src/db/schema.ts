@@ -6,6 +6,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  customType,
   date,
   index,
   integer,
@@ -24,6 +25,8 @@ import {
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 const money = (name: string) => bigint(name, { mode: 'bigint' });
+/** A 64-bit transaction id (PostgreSQL's xid8), read as text: compared only in SQL, against snapshots. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /** One row: the organisation this deployment serves (time zone, language, currency, policy knobs). */
 export const orgSettings = pgTable('org_settings', {
@@ -613,8 +616,11 @@ export const reminderOccurrences = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     /** scheduled → fired (its messages are in the outbox) → done; or snoozed / cancelled. */
     state: text('state').notNull().default('scheduled'),
-    /** When it was last handed to the queue; null means the reconciler must enqueue it. */
-    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
+    /**
+     * The transaction that wrote it. The reconciler hands the queue what became visible since its last
+     * look (compared with that look's snapshot), so nothing is written back per occurrence.
+     */
+    writtenBy: xid8('written_by').notNull().default(sql`pg_current_xact_id()`),
     firedAt: timestamp('fired_at', { withTimezone: true }),
     doneBy: integer('done_by').references(() => people.id),
     doneAt: timestamp('done_at', { withTimezone: true }),
@@ -625,10 +631,8 @@ export const reminderOccurrences = pgTable(
     index('reminder_occurrences_state_idx').on(t.state, t.dueAt),
     // Firing in due order: the next scheduled ones, read in index order (a burst shares one due_at).
     index('reminder_occurrences_scheduled_idx').on(t.dueAt, t.id).where(sql`state = 'scheduled'`),
-    // What the reconciler hands to the queue: scheduled and not yet enqueued.
-    index('reminder_occurrences_unqueued_idx')
-      .on(t.dueAt, t.id)
-      .where(sql`enqueued_at is null and state = 'scheduled'`),
+    // What the reconciler hands to the queue: scheduled ones written since its last look.
+    index('reminder_occurrences_written_idx').on(t.writtenBy).where(sql`state = 'scheduled'`),
   ],
 );
 

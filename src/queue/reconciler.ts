@@ -1,17 +1,20 @@
 // Makes the queues agree with the database, which is the record:
-// - kick() (after each command's commit): occurrences not yet handed to the queue
-//   (enqueued_at null) and outbox rows written since the last look are added at once;
+// - kick() (after each command's commit, and every `checkMs`): occurrences written since the last look
+//   and outbox rows written since the last look are added at once. "Since the last look" for
+//   occurrences is by transaction: rows whose writing transaction the last look's snapshot did not see,
+//   so a transaction that commits after a later one is still picked up, and nothing is written back;
 // - every `checkMs` (5 s): if the queue's storage was lost (Redis flushed or restarted: its generation key
 //   changed), every scheduled occurrence and every pending outbox row is added again; outbox rows overdue
 //   (a lease run out after a crash, or a row committed after a later one was enqueued) are added again;
 // - on start and every `everyMs` (1 min): occurrences still 'scheduled' after their due time, and outbox
-//   rows still pending after their time (each plus `graceMs`), are added again: a crash between commit and
-//   enqueue, or a job Redis lost, costs at most a minute, never the reminder.
+//   rows still pending after their time (each plus `graceMs`), are added again: a job Redis lost costs at
+//   most a minute, never the reminder. A crash between commit and enqueue is covered by the next look of
+//   any process (its snapshot did not see that transaction) and by the full sweep on start.
 // Adding an id that is already queued is a no-op; a handler run twice finds the row done and does nothing.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { idArray, rowsOf } from '../db/rows.ts';
+import { rowsOf } from '../db/rows.ts';
 import type { DueJob, JobQueue } from './types.ts';
 
 export type ReconcilerOptions = {
@@ -28,9 +31,16 @@ const CHUNK = 5000;
 
 export class Reconciler {
   private outboxMark = 0;
+  /**
+   * The snapshot (pg_snapshot as text) of the last look whose occurrences are all in the queue: every
+   * occurrence it saw was added. Null before the first look, which then takes all scheduled ones.
+   */
+  private seen: string | null = null;
   private generations = new Map<string, string>();
   private kicking: Promise<void> | null = null;
-  private kickAgain = false;
+  /** Looks begun so far, and the kick() callers waiting for a look that began after their call. */
+  private looksBegun = 0;
+  private lookWaiters: { want: number; resolve: () => void }[] = [];
   private sweeping: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -48,6 +58,8 @@ export class Reconciler {
     const check = setInterval(() => {
       void this.checkGenerations();
       void this.requeueStale();
+      // What other processes wrote and could not hand over (one crashed between commit and enqueue).
+      void this.kick();
     }, this.o.checkMs ?? 5000);
     every.unref();
     check.unref();
@@ -62,27 +74,40 @@ export class Reconciler {
     await this.sweeping;
   }
 
-  /** Enqueues what was committed since the last look; concurrent calls share one run plus one more. */
+  /**
+   * Enqueues what was committed since the last look. Calls during a look share the next one, so a burst
+   * of commits costs few looks; the promise resolves when a look that began after this call is done
+   * (what the caller committed before calling is in the queue then, unless that look failed).
+   */
   kick(): Promise<void> {
-    if (this.kicking) {
-      this.kickAgain = true;
-      return this.kicking;
-    }
-    this.kicking = (async () => {
-      try {
-        do {
-          this.kickAgain = false;
-          this.stats.kicks++;
+    const want = this.looksBegun + 1;
+    const done = new Promise<void>((resolve) => this.lookWaiters.push({ want, resolve }));
+    if (!this.kicking) this.kicking = this.lookAgainWhileAsked();
+    return done;
+  }
+
+  private async lookAgainWhileAsked(): Promise<void> {
+    try {
+      while (this.lookWaiters.length && !this.closed) {
+        const look = ++this.looksBegun;
+        this.stats.kicks++;
+        try {
           await this.enqueueFreshOccurrences();
           await this.enqueueFreshOutbox();
-        } while (this.kickAgain && !this.closed);
-      } catch (err) {
-        this.o.log.warn({ err }, 'enqueueing new rows failed; the next sweep retries');
-      } finally {
-        this.kicking = null;
+        } catch (err) {
+          this.o.log.warn({ err }, 'enqueueing new rows failed; the next look retries');
+        }
+        const waiting = this.lookWaiters;
+        this.lookWaiters = [];
+        for (const w of waiting) {
+          if (w.want <= look) w.resolve();
+          else this.lookWaiters.push(w);
+        }
       }
-    })();
-    return this.kicking;
+    } finally {
+      for (const w of this.lookWaiters.splice(0)) w.resolve();
+      this.kicking = null;
+    }
   }
 
   /** Re-adds what the queue should hold but may not: all of it after a loss, else what is overdue. */
@@ -92,12 +117,14 @@ export class Reconciler {
       try {
         this.stats.sweeps++;
         const grace = this.o.graceMs ?? 5000;
-        const occ = await this.o.db.execute(sql`
-          select id, due_at from reminder_occurrences
-          where state = 'scheduled'
-            and (${everything} or enqueued_at is null or due_at < now() - make_interval(secs => ${grace / 1000}))
-          order by due_at, id`);
-        await this.addOccurrences(rowsOf<{ id: string | number; due_at: string | Date }>(occ));
+        if (everything) await this.enqueueFreshOccurrences(true);
+        else {
+          const occ = await this.o.db.execute(sql`
+            select id, due_at from reminder_occurrences
+            where state = 'scheduled' and due_at < now() - make_interval(secs => ${grace / 1000})
+            order by due_at, id`);
+          await this.addOccurrences(rowsOf<{ id: string | number; due_at: string | Date }>(occ));
+        }
         const out = await this.o.db.execute(sql`
           select id, next_attempt_at from outbox
           where state in ('pending', 'sending')
@@ -168,12 +195,32 @@ export class Reconciler {
     return lost;
   }
 
-  private async enqueueFreshOccurrences(): Promise<void> {
+  /**
+   * Adds the scheduled occurrences written since the last look (all of them with `everything` or on the
+   * first look), read in one statement with that statement's snapshot, which becomes the next look's
+   * base once they are all in the queue. A transaction still running now is not in the snapshot, so its
+   * rows are read by the look after it commits, whatever their ids.
+   */
+  private async enqueueFreshOccurrences(everything = false): Promise<void> {
+    const base = everything ? null : this.seen;
     const res = await this.o.db.execute(sql`
-      select id, due_at from reminder_occurrences
-      where state = 'scheduled' and enqueued_at is null
-      order by due_at, id limit 50000`);
-    await this.addOccurrences(rowsOf<{ id: string | number; due_at: string | Date }>(res));
+      select s.snapshot, o.id, o.due_at
+      from (select pg_current_snapshot()::text as snapshot) s
+      left join lateral (
+        select id, due_at from reminder_occurrences
+        where state = 'scheduled' and ${
+          base === null
+            ? sql`true`
+            : sql`written_by >= pg_snapshot_xmin(${base}::pg_snapshot)
+                and not pg_visible_in_snapshot(written_by, ${base}::pg_snapshot)`
+        }
+        order by due_at, id) o on true`);
+    const rows = rowsOf<{ snapshot: string; id: string | number | null; due_at: string | Date | null }>(res);
+    await this.addOccurrences(
+      rows.filter((r) => r.id !== null) as { id: string | number; due_at: string | Date }[],
+    );
+    // Only now: had adding failed, the next look would read the same rows again.
+    if (rows[0]) this.seen = rows[0].snapshot;
   }
 
   private async enqueueFreshOutbox(): Promise<void> {
@@ -192,10 +239,6 @@ export class Reconciler {
       const chunk = rows.slice(i, i + CHUNK);
       const jobs: DueJob[] = chunk.map((r) => ({ id: String(r.id), at: new Date(r.due_at) }));
       await this.o.occurrences.add(jobs);
-      const ids = chunk.map((r) => Number(r.id));
-      await this.o.db.execute(sql`
-        update reminder_occurrences set enqueued_at = now()
-        where id = any(${idArray(ids)}::bigint[]) and enqueued_at is null`);
       this.stats.occurrencesAdded += chunk.length;
     }
   }

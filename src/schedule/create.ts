@@ -1,5 +1,5 @@
 // Creating and cancelling reminders inside the caller's transaction, so a reminder exists exactly when the
-// change that caused it was committed. The queue picks new occurrences up (enqueued_at is null).
+// change that caused it was committed. The reconciler hands new occurrences to the queue after the commit.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
