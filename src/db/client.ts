@@ -4,11 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import * as schema from './schema.ts';
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+// No relational schema handed to drizzle: queries name their tables (src/db/schema.ts), and drizzle would
+// otherwise build a query builder per table for every transaction (a measurable cost per command).
+export type Db = PgDatabase<PgQueryResultHKT>;
+type NoSchema = Record<string, never>;
+export type Tx = PgTransaction<PgQueryResultHKT, NoSchema, ExtractTablesWithRelations<NoSchema>>;
 /** A handle usable both outside and inside a transaction. */
 export type Queryable = Db | Tx;
 
@@ -34,7 +35,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'salesrelay' } });
-  const db = drizzle(preparing(client), { schema }) as unknown as Db;
+  const db = drizzle(preparing(client)) as unknown as Db;
   return {
     db,
     kind: 'postgres',
@@ -91,7 +92,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const options = { postgresqlconf: 'shared_buffers=16MB' };
   const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await client.waitReady;
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(client) as unknown as Db;
   return {
     db,
     kind: 'pglite',
