@@ -428,7 +428,8 @@ try {
       `  fired per second after due: ${firedPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}\n  sent per second after due: ${sentPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}`,
     );
     const putOff =
-      await sql`select coalesce(last_error, '-') as why, count(*)::int as n from outbox group by 1 order by 2 desc limit 5`;
+      await sql`select coalesce(last_error, '-') || ' (attempts ' || attempts || ')' as why, count(*)::int as n
+        from outbox group by 1 order by 2 desc limit 5`;
     console.log(`  outbox rows by last error: ${putOff.map((r) => `${r.why} ${r.n}`).join(', ')}`);
     // count ÷ limit: N.burst messages at 1/s in each of N.burstChats chats (due → last message; the last
     // of a chat can leave (perChat − 1) s after due at the earliest, so a perfect run reads 0.9 × here).

@@ -710,12 +710,20 @@ describe('refusals per commands.md that are not there yet (see the report)', () 
     expect(r.text).toContain('线索 分配');
   });
 
-  it.fails('a price in another currency ($100) is not taken as ¥100 in a CNY organisation', async () => {
+  it('a price in another currency ($100) is not taken as ¥100 in a CNY organisation', async () => {
     const before = await counts();
     const r = await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 1 | $100"');
     expect(r.text).not.toMatch(/Something went wrong/);
     expect(r.text).not.toContain('¥100.00');
+    // Says why, and how to write it: the same price in the organisation's currency.
+    expect(r.text).toMatch(/currency|币种/);
+    expect(r.text).toContain('Sensor | X200 | 1 | ¥100');
     expect(await counts()).toEqual(before);
+    // An amount key too, and a code instead of a symbol; the organisation's own marks still work.
+    const usd = await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 1 | 100 USD"');
+    expect(usd.text).toMatch(/currency|币种/);
+    const cny = await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 1 | 100元"');
+    expect(cny.text).toContain('¥100.00');
   });
 });
 

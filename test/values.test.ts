@@ -59,6 +59,49 @@ describe('parseMoney (minor units, exact)', () => {
     expect(parseMoney(raw)).toEqual({ ok: false, problem: 'money', example: '1200.50' });
   });
 
+  it.each([
+    ['$100', 'CNY', '¥100'],
+    ['US$100', 'CNY', '¥100'],
+    ['100 USD', 'CNY', '¥100'],
+    ['100美元', 'CNY', '¥100'],
+    ['€1,200.50', 'CNY', '¥1200.50'],
+    ['£3万', 'CNY', '¥3万'],
+    ['¥100', 'USD', '$100'],
+    ['100元', 'EUR', '€100'],
+    ['HK$100', 'USD', '$100'],
+  ])('refuses %s where amounts are in %s, with the example %s', (raw, currency, example) => {
+    expect(parseMoney(raw, currency)).toEqual({ ok: false, problem: 'money_currency', example });
+  });
+
+  it.each([
+    ['¥100', 'CNY', 10000n],
+    ['100元', 'CNY', 10000n],
+    ['¥100元', 'CNY', 10000n],
+    ['RMB 100', 'CNY', 10000n],
+    ['100', 'USD', 10000n],
+    ['$100', 'USD', 10000n],
+    ['100 usd', 'USD', 10000n],
+    ['$100', 'HKD', 10000n],
+    ['HK$100', 'HKD', 10000n],
+    ['¥100', 'JPY', 10000n],
+    ['€5', 'EUR', 500n],
+  ])('takes %s where amounts are in %s', (raw, currency, minor) => {
+    expect(parseMoney(raw, currency)).toEqual({ ok: true, value: minor });
+  });
+
+  it('an item priced in another currency is refused, with the item written in the right one', () => {
+    expect(parseItem('Sensor | X200 | 2 | $35.5', 'CNY')).toEqual({
+      ok: false,
+      problem: 'item_price_currency',
+      example: 'Sensor | X200 | 2 | ¥35.5',
+    });
+    expect(parseItem('传感器 | 2 | $35.5', 'CNY')).toEqual({
+      ok: false,
+      problem: 'item_price_currency',
+      example: '传感器 | | 2 | ¥35.5',
+    });
+  });
+
   it('returns a bigint, never a float', () => {
     expect(typeof value(parseMoney('0.1'))).toBe('bigint');
   });

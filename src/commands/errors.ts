@@ -12,6 +12,14 @@ const PROBLEMS: Record<string, { en: string; zh: string }> = {
   item_name: { en: 'an item with a name first', zh: '明细第一项应为名称' },
   item_quantity: { en: 'an item whose quantity is a positive number', zh: '明细数量应为正数' },
   item_price: { en: 'an item whose unit price is an amount', zh: '明细单价应为金额' },
+  money_currency: {
+    en: "an amount in this organisation's currency (amounts are not converted)",
+    zh: '本组织记账币种的金额（不做币种换算）',
+  },
+  item_price_currency: {
+    en: "an item whose unit price is in this organisation's currency (amounts are not converted)",
+    zh: '明细单价应为本组织记账币种的金额（不做币种换算）',
+  },
   phone: { en: 'a phone number of 5 to 20 digits', zh: '5 到 20 位数字的电话号码' },
   email: { en: 'an email address', zh: '邮箱地址' },
   bool: { en: 'yes or no', zh: '是 或 否' },

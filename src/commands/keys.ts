@@ -19,6 +19,22 @@ import {
 /** Params of a value problem, read back by errors.ts. */
 export type ProblemParams = { problem: string; example: string; choices?: string[]; choicesZh?: string[] };
 
+/**
+ * The organisation's currency while a command is parsed: money is read in it (`$100` is refused where
+ * amounts are in CNY). Parsing is synchronous, so this is set around one parse (withCurrency).
+ */
+let parsingCurrency: string | undefined;
+
+export function withCurrency<T>(currency: string | undefined, parse: () => T): T {
+  const before = parsingCurrency;
+  parsingCurrency = currency;
+  try {
+    return parse();
+  } finally {
+    parsingCurrency = before;
+  }
+}
+
 function fromParser<T>(parser: (raw: string) => Parsed<T>) {
   return z.string().transform((raw, ctx): T => {
     const r = parser(raw);
@@ -83,12 +99,12 @@ export const k = {
   text,
   phone: () => fromParser(parsePhone),
   email: () => fromParser(parseEmail),
-  money: () => fromParser(parseMoney),
+  money: () => fromParser((raw) => parseMoney(raw, parsingCurrency)),
   quantity: () => fromParser(parseQuantity),
   bool: () => fromParser(parseBool),
   month: () => fromParser(parseMonth),
   date: () => fromParser<DateExpr>(parseDateExpr),
-  item: () => repeated(fromParser<LineItem>(parseItem)),
+  item: () => repeated(fromParser<LineItem>((raw) => parseItem(raw, parsingCurrency))),
   ref: (kind: RecordKind) => fromParser((raw) => parseRef(kind, raw)),
   choice,
   choices,

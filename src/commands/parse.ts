@@ -1,7 +1,7 @@
 // Text → (command, typed intent) or a CommandError that says what was wrong. Pure: no database, no clock.
 import type { z } from 'zod';
 import type { Bilingual } from '../i18n/locale.ts';
-import type { ProblemParams } from './keys.ts';
+import { type ProblemParams, withCurrency } from './keys.ts';
 import { LexError, type Token, tokenize } from './lexer.ts';
 import type { AnyCommand, Intent, Mention } from './spec.ts';
 import { parseRef, refKindOf } from './values.ts';
@@ -64,7 +64,8 @@ export class CommandTable<Ctx> {
     return this.all.filter((c) => c.noun === noun);
   }
 
-  parse(text: string): ParseResult<Ctx> {
+  /** `currency`: the organisation's, in which amounts are read (see parseMoney). */
+  parse(text: string, opts: { currency?: string } = {}): ParseResult<Ctx> {
     let tokens: Token[];
     try {
       tokens = tokenize(text);
@@ -102,7 +103,7 @@ export class CommandTable<Ctx> {
         return fail({ code: 'unknown_verb', noun, word });
       }
     }
-    return bindArguments(command, rest, text);
+    return withCurrency(opts.currency, () => bindArguments(command, rest, text));
   }
 }
 

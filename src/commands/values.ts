@@ -7,10 +7,41 @@ export type Parsed<T> = { ok: true; value: T } | ({ ok: false } & ValueProblem);
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (problem: string, example: string): Parsed<never> => ({ ok: false, problem, example });
 
-/** Money in minor units (2 decimals). Accepts `35.5`, `¥1,200.00`, `1200元`, `12万`, `CNY 300`. */
-export function parseMoney(raw: string): Parsed<bigint> {
+/**
+ * Currency marks a person may type, and the currencies each can mean: ¥ is the yuan in China and the yen
+ * in Japan, a bare $ any dollar. Codes are matched case-insensitively.
+ */
+const MARKS: [RegExp, readonly string[]][] = [
+  // Longer marks first: 美元, 港元, 欧元 and 日元 end in 元, HK$ and US$ in $.
+  [/^(?:US\$|USD)|(?:USD|美元|美金)$/i, ['USD']],
+  [/^(?:HK\$|HKD)|(?:HKD|港币|港元)$/i, ['HKD']],
+  [/^(?:€|EUR)|(?:EUR|欧元)$/i, ['EUR']],
+  [/^(?:£|GBP)|(?:GBP|英镑)$/i, ['GBP']],
+  [/^JPY|(?:JPY|日元)$/i, ['JPY']],
+  [/^(?:[¥￥]|CNY|RMB)|(?:元|圆|块|人民币|CNY|RMB)$/i, ['CNY', 'JPY']],
+  [/^\$/, ['USD', 'HKD', 'SGD', 'AUD', 'CAD', 'NZD', 'TWD']],
+];
+
+/** The symbol an amount in `currency` is written with in examples. */
+const SYMBOL: Record<string, string> = { CNY: '¥', JPY: '¥', USD: '$', HKD: 'HK$', EUR: '€', GBP: '£' };
+
+/**
+ * Money in minor units (2 decimals). Accepts `35.5`, `¥1,200.00`, `1200元`, `12万`, `CNY 300`. With the
+ * organisation's `currency`, an amount marked as another currency (`$100` where amounts are in CNY) is
+ * refused rather than read as that many yuan; unmarked amounts are in the organisation's currency.
+ */
+export function parseMoney(raw: string, currency?: string): Parsed<bigint> {
   let s = raw.trim().replace(/[\s,，_]/g, '');
-  s = s.replace(/^(?:[¥￥$€£]|CNY|RMB|USD|EUR)/i, '').replace(/(?:元|圆|块|CNY|RMB)$/i, '');
+  let marked: readonly string[] | null = null;
+  for (const [mark, currencies] of MARKS) {
+    // A mark before and after the number (`¥100元`) is one currency said twice.
+    const stripped = s.replace(mark, '').replace(mark, '');
+    if (stripped !== s) {
+      marked = currencies;
+      s = stripped;
+      break;
+    }
+  }
   let scale = 1n;
   if (s.endsWith('万')) {
     scale = 10_000n;
@@ -18,6 +49,11 @@ export function parseMoney(raw: string): Parsed<bigint> {
   }
   const m = /^(\d{1,15})(?:\.(\d{1,2}))?$/.exec(s);
   if (!m) return bad('money', '1200.50');
+  if (currency && marked && !marked.includes(currency.toUpperCase()))
+    return bad(
+      'money_currency',
+      `${SYMBOL[currency.toUpperCase()] ?? `${currency} `}${m[0]}${scale > 1n ? '万' : ''}`,
+    );
   const minor = (BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'))) * scale;
   return ok(minor);
 }
@@ -34,8 +70,11 @@ export function parseQuantity(raw: string): Parsed<string> {
 
 export type LineItem = { name: string; model: string | null; quantity: string; unitPriceMinor: bigint };
 
-/** `name | model | quantity | unit price`; the model may be left empty; `｜` works too. */
-export function parseItem(raw: string): Parsed<LineItem> {
+/**
+ * `name | model | quantity | unit price`; the model may be left empty; `｜` works too. The unit price is
+ * in the organisation's `currency` (see parseMoney).
+ */
+export function parseItem(raw: string, currency?: string): Parsed<LineItem> {
   const example = 'Sensor | X200 | 200 | 35.5';
   const parts = raw.split(/[|｜]/).map((p) => p.trim());
   if (parts.length !== 4 && parts.length !== 3) return bad('item', example);
@@ -43,7 +82,12 @@ export function parseItem(raw: string): Parsed<LineItem> {
   if (!name) return bad('item_name', example);
   const q = parseQuantity(qty ?? '');
   if (!q.ok) return bad('item_quantity', example);
-  const p = parseMoney(price ?? '');
+  const p = parseMoney(price ?? '', currency);
+  if (!p.ok && p.problem === 'money_currency')
+    return bad(
+      'item_price_currency',
+      `${name} | ${model ?? ''} | ${qty} | ${p.example}`.replace('|  |', '| |'),
+    );
   if (!p.ok) return bad('item_price', example);
   return ok({ name, model: model || null, quantity: q.value, unitPriceMinor: p.value });
 }

@@ -60,7 +60,7 @@ export class Core {
       inbound.chat,
       inbound.eventId,
       async (tx, actor, org) => {
-        const parsed = this.deps.commands.parse(inbound.text);
+        const parsed = this.deps.commands.parse(inbound.text, { currency: org.currency });
         if (!parsed.ok) {
           const text = renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n));
           return [{ text }];
@@ -81,7 +81,9 @@ export class Core {
         const [kind, ...rest] = inbound.actionId.split(':');
         const arg = rest.join(':');
         if (kind === 'run') {
-          const parsed = this.deps.commands.parse(withValues(arg, inbound.values));
+          const parsed = this.deps.commands.parse(withValues(arg, inbound.values), {
+            currency: org.currency,
+          });
           if (!parsed.ok)
             return [
               { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
@@ -271,7 +273,7 @@ export class Core {
     await this.rerenderConfirmation(tx, org, chat, actor, id, summary, state, now);
     if (decision === 'cancel')
       return [say(actor, 'Cancelled; nothing was changed.', '已取消，未做任何修改。')];
-    const parsed = this.deps.commands.parse(row.command.text);
+    const parsed = this.deps.commands.parse(row.command.text, { currency: org.currency });
     if (!parsed.ok) return [say(actor, 'The command can no longer be run.', '该命令已无法执行。')];
     const replies = await this.runCommand(tx, actor, org, chat, parsed.command, parsed.intent, true);
     return replies;
