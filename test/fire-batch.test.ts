@@ -141,3 +141,82 @@ it("says 'busy' while another worker holds the occurrence, 'skipped' once it was
   const again = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
   expect(again).toMatchObject({ self: 'skipped', fired: 0 });
 });
+
+it('a batch to people and departments reaches each as a single message would', async () => {
+  // Two people (one with two platforms: the first is used; one in Chinese), one who left, and the
+  // finance department bound to two chats.
+  const person = async (name: string, locale: string | null, active: boolean, ids: [string, string][]) => {
+    const res = await database.db.execute(sql`
+      insert into people (name, locale, active) values (${name}, ${locale}, ${active}) returning id`);
+    const id = Number(rowsOf<{ id: number }>(res)[0]!.id);
+    for (const [platform, ext] of ids)
+      await database.db.execute(sql`
+        insert into identities (person_id, platform, tenant, external_id) values (${id}, ${platform}, '', ${ext})`);
+    return id;
+  };
+  const ann = await person('Ann', 'en', true, [
+    ['slack', 'U-ANN'],
+    ['dingtalk', 'D-ANN'],
+  ]);
+  const li = await person('Li', 'zh', true, [['wecom', 'W-LI']]);
+  const gone = await person('Gone', 'en', false, [['slack', 'U-GONE']]);
+  const [fin] = rowsOf<{ id: number }>(
+    await database.db.execute(sql`select id from departments where code = 'finance'`),
+  );
+  for (const chat of ['FIN-1', 'FIN-2'])
+    await database.db.execute(sql`
+      insert into chat_bindings (platform, tenant, chat_id, department_id) values ('slack', '', ${chat}, ${fin!.id})`);
+  const targets = [
+    sql`'person', ${ann}, null`,
+    sql`'person', ${li}, null`,
+    sql`'person', ${gone}, null`,
+    sql`'department', null, 'finance'`,
+    sql`'person', ${ann}, null`,
+  ];
+  let first = 0;
+  for (const [i, t] of targets.entries()) {
+    n++;
+    const res = await database.db.execute(sql`
+      with r as (
+        insert into reminders (number, kind, target_kind, target_person_id, target_department, text, timezone, urgent)
+        values (${`RT-${n}`}, 'personal', ${t}, ${`to #${i}`}, 'Asia/Shanghai', true) returning id)
+      insert into reminder_occurrences (reminder_id, due_at)
+      select id, now() - make_interval(secs => ${60 - i}) from r returning id`);
+    if (i === 0) first = Number(rowsOf<{ id: number }>(res)[0]!.id);
+  }
+
+  const fired = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+  expect(fired.fired).toBe(5);
+  const got = fired.outbox.map((r) => [r.platform, r.targetKind, r.targetId, r.locale, r.audience]);
+  expect(got).toEqual([
+    ['slack', 'user', 'U-ANN', 'en', 'private'],
+    ['wecom', 'user', 'W-LI', 'zh', 'private'],
+    ['slack', 'chat', 'FIN-1', 'en', 'group'],
+    ['slack', 'chat', 'FIN-2', 'en', 'group'],
+    ['slack', 'user', 'U-ANN', 'en', 'private'],
+  ]);
+  // The same targets written one by one (the path a command takes) give the same addresses.
+  await database.db.execute(sql`delete from outbox`);
+  await database.db.transaction(async (tx) => {
+    const w = outboxWriter(tx, org, '');
+    for (const t of [
+      { kind: 'person' as const, personId: ann },
+      { kind: 'person' as const, personId: li },
+      { kind: 'person' as const, personId: gone },
+      { kind: 'department' as const, code: 'finance' as const },
+      { kind: 'person' as const, personId: ann },
+    ])
+      await w.send(t, () => ({ text: 'x' }));
+  });
+  const one = rowsOf<{
+    platform: string;
+    target_kind: string;
+    target_id: string;
+    locale: string;
+    audience: string;
+  }>(
+    await database.db.execute(sql`
+      select platform, target_kind, target_id, locale, audience from outbox order by id`),
+  ).map((r) => [r.platform, r.target_kind, r.target_id, r.locale, r.audience]);
+  expect(one).toEqual(got);
+});

@@ -627,8 +627,9 @@ export const reminderOccurrences = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    // A reminder's occurrences (list, cancel, snooze). Every read by state asks for 'scheduled' ones, which
+    // the partial indexes below answer; an index on state itself would only cost each write.
     uniqueIndex('reminder_occurrences_due_uq').on(t.reminderId, t.dueAt),
-    index('reminder_occurrences_state_idx').on(t.state, t.dueAt),
     // Firing in due order: the next scheduled ones, read in index order (a burst shares one due_at).
     index('reminder_occurrences_scheduled_idx').on(t.dueAt, t.id).where(sql`state = 'scheduled'`),
     // What the reconciler hands to the queue: scheduled ones written since its last look.

@@ -124,6 +124,7 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
     const byId = new Map(owners.map((r) => [r.id, r]));
     const org = await loadOrg(tx);
     const batch = new OutboxBatch(tx, org);
+    await batch.preload(owners.flatMap((r) => targetOf(r) ?? []));
     const stood: number[] = [];
     for (const occ of claimed) {
       const r = byId.get(occ.reminderId);

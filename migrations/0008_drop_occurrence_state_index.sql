@@ -1,0 +1,1 @@
+DROP INDEX "reminder_occurrences_state_idx";
