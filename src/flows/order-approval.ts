@@ -92,13 +92,12 @@ function summaryFrom(content: DistributionContent, details: string) {
   });
 }
 
+/** What an approver of an order (or of its cancellation) sees: the order as it stands. */
+const orderSummary: SubjectHandler['summary'] = async (ctx, a) =>
+  summaryFrom(await orderContent(ctx, a.subjectRef, { en: '', zh: '' }), `order show ${a.subjectRef}`);
+
 export const orderSubject: SubjectHandler = {
-  async summary(ctx, a) {
-    return summaryFrom(
-      await orderContent(ctx, a.subjectRef, { en: '', zh: '' }),
-      `order show ${a.subjectRef}`,
-    );
-  },
+  summary: orderSummary,
   async approved(ctx, a) {
     const o = await loadOrder(ctx, a.subjectRef, true);
     await setOrderStatus(ctx, o, 'confirmed');
@@ -330,12 +329,7 @@ const change = command({
 });
 
 export const orderCancelSubject: SubjectHandler = {
-  async summary(ctx, a) {
-    return summaryFrom(
-      await orderContent(ctx, a.subjectRef, { en: '', zh: '' }),
-      `order show ${a.subjectRef}`,
-    );
-  },
+  summary: orderSummary,
   async approved(ctx, a) {
     const o = await loadOrder(ctx, a.subjectRef, true);
     await setOrderStatus(ctx, o, 'cancelled');
