@@ -15,7 +15,7 @@ import {
 import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import type { Db } from '../../src/db/client.ts';
-import { identities, outbox, postedCards } from '../../src/db/schema.ts';
+import { identities, postedCards } from '../../src/db/schema.ts';
 import { DingTalkApi, WindowLimiter } from './api.ts';
 import { type DingTalkSettings, loadDingTalkSettings } from './config.ts';
 import { cardParams, inputHint, markdownOf } from './render.ts';
@@ -339,24 +339,9 @@ export class DingTalkAdapter implements PlatformAdapter {
       } catch (err) {
         // Throttled or failing now: the outbox delivers it later (it waits, never drops).
         this.log.warn({ err: String((err as Error).message) }, 'dingtalk reply deferred to the outbox');
-        await this.enqueue(target, r, group ? 'group' : 'private');
+        await this.services.delivery.postLater(PLATFORM, target, r, group ? 'group' : 'private');
       }
     }
-  }
-
-  private async enqueue(target: PostTarget, message: Message, audience: 'group' | 'private'): Promise<void> {
-    await this.db.insert(outbox).values({
-      platform: PLATFORM,
-      tenant: target.tenant,
-      targetKind: target.kind,
-      targetId: target.id,
-      op: 'post',
-      cardKey: message.cardKey ?? null,
-      payload: message,
-      locale: message.locale ?? 'zh',
-      audience,
-    });
-    void this.services.delivery.drain();
   }
 
   // ---------------------------------------------------------------- inbound: card button clicks
@@ -416,7 +401,7 @@ export class DingTalkAdapter implements PlatformAdapter {
           await this.services.delivery.remember(r.cardKey, PLATFORM, ref, r.locale ?? 'zh', 'private');
       } catch (err) {
         this.log.warn({ err: String((err as Error).message) }, 'dingtalk click reply deferred to the outbox');
-        await this.enqueue(target, r, 'private');
+        await this.services.delivery.postLater(PLATFORM, target, r, 'private');
       }
     }
   }

@@ -595,6 +595,30 @@ export class Delivery {
     }
   }
 
+  /**
+   * A post an adapter could not make at once (a reply the platform throttled or refused for now): the
+   * outbox sends it later, after what waits for that chat already, and never drops it.
+   */
+  async postLater(
+    platform: string,
+    target: PostTarget,
+    message: Message,
+    audience: 'private' | 'group',
+  ): Promise<void> {
+    await this.db.insert(outbox).values({
+      platform,
+      tenant: target.tenant,
+      targetKind: target.kind,
+      targetId: target.id,
+      op: 'post',
+      cardKey: message.cardKey ?? null,
+      payload: message,
+      locale: message.locale ?? 'zh',
+      audience,
+    });
+    void this.drain();
+  }
+
   /** Records where a card was posted (also for cards sent as immediate replies by adapters). */
   async remember(
     cardKey: string,
