@@ -141,3 +141,27 @@ it('kick() resolves once what was committed before the call is in the queue, als
   // Calls during a look share the next one: fewer looks than calls.
   expect(r.stats.kicks).toBeLessThan(21);
 });
+
+it('a look whose jobs could not be added (Redis refused) is read again by the next look', async () => {
+  // The real queue, refusing once as Redis does while it is away.
+  let refuse = true;
+  const flaky = {
+    name: occurrences.name,
+    add: async (jobs: Parameters<BullQueue['add']>[0]) => {
+      if (refuse) {
+        refuse = false;
+        throw new Error('Connection is closed.');
+      }
+      await occurrences.add(jobs);
+    },
+    start: (h: (id: string) => Promise<void>) => occurrences.start(h),
+    close: async () => {},
+  };
+  const r = new Reconciler({ db: database.db, occurrences: flaky, outbox, log: pino({ level: 'silent' }) });
+  await r.kick();
+  const id = await schedule(sql);
+  await r.kick(); // refused: nothing in Redis, and the look is not counted as done
+  expect(await queued()).toEqual([]);
+  await r.kick();
+  expect(await queued()).toEqual([id]);
+});
