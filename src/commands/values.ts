@@ -84,10 +84,7 @@ export function parseItem(raw: string, currency?: string): Parsed<LineItem> {
   if (!q.ok) return bad('item_quantity', example);
   const p = parseMoney(price ?? '', currency);
   if (!p.ok && p.problem === 'money_currency')
-    return bad(
-      'item_price_currency',
-      `${name} | ${model ?? ''} | ${qty} | ${p.example}`.replace('|  |', '| |'),
-    );
+    return bad('item_price_currency', `${name} |${model ? ` ${model} ` : ' '}| ${qty} | ${p.example}`);
   if (!p.ok) return bad('item_price', example);
   return ok({ name, model: model || null, quantity: q.value, unitPriceMinor: p.value });
 }
