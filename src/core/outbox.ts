@@ -1,7 +1,7 @@
 // Writes messages for other people and chats into the outbox, inside the caller's transaction, so a
 // message exists exactly when the change that caused it was committed.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable } from '../db/client.ts';
