@@ -427,6 +427,13 @@ try {
     console.log(
       `  fired per second after due: ${firedPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}\n  sent per second after due: ${sentPerSecond.map((r) => `${r.s}s ${r.n}`).join(', ')}`,
     );
+    // The chats that finished last, message by message (ms after due): where a makespan over the limit
+    // comes from (a late first message, or one long gap that every later message of the chat keeps).
+    const tail =
+      await sql`select chat, array_agg(round(extract(epoch from at - ${due}::timestamptz) * 1000)::int
+        order by at) as ms from fake_deliveries
+      where chat in (select chat from fake_deliveries group by chat order by max(at) desc limit 3) group by chat`;
+    console.log(`  last chats: ${tail.map((r) => `${r.chat} ${(r.ms as number[]).join(' ')}`).join('; ')}`);
     const putOff =
       await sql`select coalesce(last_error, '-') || ' (attempts ' || attempts || ')' as why, count(*)::int as n
         from outbox group by 1 order by 2 desc limit 5`;

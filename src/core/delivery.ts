@@ -26,6 +26,7 @@ import { outbox, postedCards } from '../db/schema.ts';
 import { Limits } from '../queue/limits.ts';
 import { LocalQueue } from '../queue/local.ts';
 import { type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
+import { LeaseExtensions } from './lease-extensions.ts';
 import { loadOrg } from './org.ts';
 import { chatKey, type OutboxRow, outboxWriter } from './outbox.ts';
 import { type NextInChat, SentMarks } from './sent-marks.ts';
@@ -90,6 +91,7 @@ export class Delivery {
   readonly leaseMs: number;
   private readonly sending: LimitFunction;
   private readonly marks: SentMarks;
+  private readonly leases: LeaseExtensions;
   /** Per chat, the end of the sends this process has queued for it. */
   private readonly chatTails = new Map<string, Promise<void>>();
   /** Per chat, how many claimed rows sendClaimed holds (queued or being sent; see heldFor). */
@@ -119,6 +121,7 @@ export class Delivery {
     this.sendConcurrency = opts.sendConcurrency ?? 50;
     this.sending = pLimit(this.sendConcurrency);
     this.marks = new SentMarks(db);
+    this.leases = new LeaseExtensions(db, this.leaseMs);
   }
 
   register(d: Deliverer): void {
@@ -339,21 +342,8 @@ export class Delivery {
   }
 
   /** Keeps claimed rows this worker's for another lease (they wait for their chat's rate limit). */
-  private async extendLease(rows: OutboxRow[]): Promise<void> {
-    const until = new Date(Date.now() + this.leaseMs);
-    await this.db
-      .update(outbox)
-      .set({ nextAttemptAt: until })
-      .where(
-        and(
-          inArray(
-            outbox.id,
-            rows.map((r) => r.id),
-          ),
-          eq(outbox.state, 'sending'),
-        ),
-      );
-    for (const r of rows) r.nextAttemptAt = until;
+  private extendLease(rows: OutboxRow[]): Promise<void> {
+    return this.leases.extend(rows);
   }
 
   /** Gives claimed rows back (due now, attempt not counted), e.g. the rest of a chat behind a throttled one. */
