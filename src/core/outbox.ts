@@ -119,7 +119,8 @@ export class OutboxBatch {
   }
 
   async send(target: Target, render: Render, cardKey?: string): Promise<number> {
-    const known = this.known.get(targetKey(target));
+    // A chat needs no lookup; people and departments were read by preload, when it ran.
+    const known = target.kind === 'chat' ? undefined : this.known.get(targetKey(target));
     const values = known
       ? known.map((r) => postValue(r, render, cardKey))
       : await postValues(this.db, this.org, '', target, render, cardKey);
@@ -258,10 +259,8 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
 }
 
 /** A person's or a department's key in a batch's preloaded addresses. */
-function targetKey(t: Target): string {
-  if (t.kind === 'person') return `person:${t.personId}`;
-  if (t.kind === 'department') return `department:${t.code}`;
-  return `chat:${t.platform}/${t.tenant}/${t.chatId}`;
+function targetKey(t: Exclude<Target, { kind: 'chat' }>): string {
+  return t.kind === 'person' ? `person:${t.personId}` : `department:${t.code}`;
 }
 
 function withKey(m: Message, cardKey: string | undefined): Message {

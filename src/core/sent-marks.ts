@@ -7,50 +7,29 @@
 // message waiting behind the ones just sent, for the caller to wake.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
+import { GroupWrites } from '../db/group-writes.ts';
 import { rowsOf } from '../db/rows.ts';
 import type { PostedRef } from './delivery.ts';
 import { chatKey, type OutboxRow } from './outbox.ts';
 
 export type NextInChat = { id: number; at: Date };
 
-type Mark = {
-  row: OutboxRow;
-  ref: PostedRef | null;
-  resolve: (next: NextInChat | undefined) => void;
-  reject: (err: unknown) => void;
-};
+type Mark = { row: OutboxRow; ref: PostedRef | null };
 
 /** Marks per statement at most (a statement's parameters stay small). */
 const MAX_GROUP = 500;
 
 export class SentMarks {
-  private waiting: Mark[] = [];
-  private writing = false;
+  private readonly marks = new GroupWrites<Mark, NextInChat | undefined>(async (group) => {
+    const next = await this.store(group);
+    return group.map((m) => (m.row.op === 'post' ? next.get(chatKey(m.row)) : undefined));
+  }, MAX_GROUP);
 
   constructor(private readonly db: Queryable) {}
 
   /** Marks `row` sent (with where its card went); resolves with the next pending message to its chat. */
   mark(row: OutboxRow, ref: PostedRef | null): Promise<NextInChat | undefined> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ row, ref, resolve, reject });
-      if (!this.writing) void this.write();
-    });
-  }
-
-  private async write(): Promise<void> {
-    this.writing = true;
-    // Marks made in this same tick join the first group.
-    await new Promise((r) => setImmediate(r));
-    while (this.waiting.length) {
-      const group = this.waiting.splice(0, MAX_GROUP);
-      try {
-        const next = await this.store(group);
-        for (const m of group) m.resolve(m.row.op === 'post' ? next.get(chatKey(m.row)) : undefined);
-      } catch (err) {
-        for (const m of group) m.reject(err);
-      }
-    }
-    this.writing = false;
+    return this.marks.add({ row, ref });
   }
 
   private async store(group: Mark[]): Promise<Map<string, NextInChat>> {
