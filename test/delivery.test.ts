@@ -1,7 +1,7 @@
 // The outbox: every message is delivered once even with two deliverers racing, failures are retried
 // later with backoff, and hopeless ones stop.
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Message } from '../src/cards/card.ts';
 import {
   type Deliverer,
@@ -12,26 +12,14 @@ import {
   RetryLaterError,
 } from '../src/core/delivery.ts';
 import { outboxWriter } from '../src/core/outbox.ts';
-import { type Database, openDatabase } from '../src/db/client.ts';
 import { outbox } from '../src/db/schema.ts';
 import { seedBasics } from '../src/db/seed.ts';
-import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+import { useMigratedDatabase } from './helpers/pg.ts';
 
 const org = { name: 'T', locale: 'en' as const, timezone: 'Asia/Shanghai', currency: 'CNY' };
 const log = pino({ level: 'silent' });
-let url: string;
-let database: Database;
 
-beforeAll(async () => {
-  url = await freshDatabaseUrl();
-  database = await openDatabase({ databaseUrl: url });
-  await database.migrate();
-  await seedBasics(database.db, org);
-});
-afterAll(async () => {
-  await database?.close();
-  if (url) await dropDatabase(url);
-});
+const fresh = useMigratedDatabase((d) => seedBasics(d.db, org));
 
 class Recorder implements Deliverer {
   readonly platform = 'fake';
@@ -52,7 +40,7 @@ class Recorder implements Deliverer {
 }
 
 async function enqueue(n: number, prefix: string) {
-  await database.db.transaction(async (tx) => {
+  await fresh.database.db.transaction(async (tx) => {
     const w = outboxWriter(tx, org, 'fake');
     for (let i = 0; i < n; i++) {
       await w.send({ kind: 'chat', platform: 'fake', tenant: '', chatId: `chat-${i % 5}` }, () => ({
@@ -66,69 +54,69 @@ it('two deliverers draining the same outbox deliver each message exactly once', 
   await enqueue(300, 'race');
   const a = new Recorder();
   const b = new Recorder();
-  const da = new Delivery(database.db, log);
-  const db = new Delivery(database.db, log);
+  const da = new Delivery(fresh.database.db, log);
+  const db = new Delivery(fresh.database.db, log);
   da.register(a);
   db.register(b);
   await Promise.all([da.drain(), db.drain()]);
   const texts = [...a.posted, ...b.posted].map((p) => p.message.text).sort();
   expect(texts.length).toBe(300);
   expect(new Set(texts).size).toBe(300);
-  const rows = await database.db.select({ state: outbox.state }).from(outbox);
+  const rows = await fresh.database.db.select({ state: outbox.state }).from(outbox);
   expect(rows.every((r) => r.state === 'sent')).toBe(true);
 });
 
 it('a failure is kept and retried later, not dropped', async () => {
-  await database.db.delete(outbox);
+  await fresh.database.db.delete(outbox);
   await enqueue(1, 'retry');
   const r = new Recorder();
   r.failNext = 1;
-  const d = new Delivery(database.db, log);
+  const d = new Delivery(fresh.database.db, log);
   d.register(r);
   await d.drain();
-  let [row] = await database.db.select().from(outbox);
+  let [row] = await fresh.database.db.select().from(outbox);
   expect(row?.state).toBe('pending');
   expect(row?.attempts).toBe(1);
   expect(row?.lastError).toBe('platform down');
   expect(row!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
   expect(r.posted.length).toBe(0);
   // When its time comes, it goes out.
-  await database.db.update(outbox).set({ nextAttemptAt: new Date(Date.now() - 1000) });
+  await fresh.database.db.update(outbox).set({ nextAttemptAt: new Date(Date.now() - 1000) });
   await d.drain();
-  [row] = await database.db.select().from(outbox);
+  [row] = await fresh.database.db.select().from(outbox);
   expect(row?.state).toBe('sent');
   expect(r.posted.map((p) => p.message.text)).toEqual(['retry 0']);
 });
 
 it('a permanent error stops retrying and says why', async () => {
-  await database.db.delete(outbox);
+  await fresh.database.db.delete(outbox);
   await enqueue(1, 'gone');
   const r = new Recorder();
   r.permanent = true;
-  const d = new Delivery(database.db, log);
+  const d = new Delivery(fresh.database.db, log);
   d.register(r);
   await d.drain();
-  const [row] = await database.db.select().from(outbox);
+  const [row] = await fresh.database.db.select().from(outbox);
   expect(row?.state).toBe('failed');
   expect(row?.lastError).toBe('channel_not_found');
 });
 
 it('a row claimed by a process that died is delivered after its lease runs out', async () => {
-  await database.db.delete(outbox);
+  await fresh.database.db.delete(outbox);
   await enqueue(1, 'orphan');
   // As if a process claimed it and died: 'sending' with an expired lease.
-  await database.db
+  await fresh.database.db
     .update(outbox)
     .set({ state: 'sending', attempts: 1, nextAttemptAt: new Date(Date.now() - 1000) });
   const r = new Recorder();
-  const d = new Delivery(database.db, log);
+  const d = new Delivery(fresh.database.db, log);
   d.register(r);
   await d.drain();
   expect(r.posted.map((p) => p.message.text)).toEqual(['orphan 0']);
 });
 
 it('a message told to wait holds back the later ones to its chat in the same pass (order kept)', async () => {
-  await database.db.delete(outbox);
+  await fresh.database.db.delete(outbox);
   await enqueue(10, 'order'); // chats chat-0 … chat-4, two messages each: 'order 0' then 'order 5' to chat-0
   class Throttling extends Recorder {
     throttled = 0;
@@ -138,14 +126,14 @@ it('a message told to wait holds back the later ones to its chat in the same pas
     }
   }
   const r = new Throttling();
-  const d = new Delivery(database.db, log);
+  const d = new Delivery(fresh.database.db, log);
   d.register(r);
   await d.drain();
   // The other chats went on; chat-0's second message waited behind its first.
   const chat0 = () => r.posted.filter((p) => p.target.id === 'chat-0').map((p) => p.message.text);
   expect(r.posted.length).toBe(8);
   expect(chat0()).toEqual([]);
-  const rows = await database.db.select().from(outbox).orderBy(outbox.id);
+  const rows = await fresh.database.db.select().from(outbox).orderBy(outbox.id);
   expect(rows.filter((row) => row.state !== 'sent').map((row) => row.targetId)).toEqual(['chat-0', 'chat-0']);
   await new Promise((res) => setTimeout(res, 350));
   await d.drain();

@@ -4,39 +4,27 @@
 // occurrence another worker holds is told to look again ('busy'), not that it was done.
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { chatKey, outboxWriter } from '../src/core/outbox.ts';
-import { type Database, openDatabase } from '../src/db/client.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { seedBasics } from '../src/db/seed.ts';
 import { fireOccurrences } from '../src/schedule/fire.ts';
-import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+import { useMigratedDatabase } from './helpers/pg.ts';
 
 const org = { name: 'T', locale: 'en' as const, timezone: 'Asia/Shanghai', currency: 'CNY' };
-let url: string;
-let database: Database;
 let n = 0;
 
-beforeAll(async () => {
-  url = await freshDatabaseUrl();
-  database = await openDatabase({ databaseUrl: url });
-  await database.migrate();
-  await seedBasics(database.db, org);
-});
-afterAll(async () => {
-  await database?.close();
-  if (url) await dropDatabase(url);
-});
+const fresh = useMigratedDatabase((d) => seedBasics(d.db, org));
 beforeEach(async () => {
-  await database.db.execute(sql`delete from outbox`);
-  await database.db.execute(sql`delete from reminder_occurrences`);
-  await database.db.execute(sql`delete from reminders`);
+  await fresh.database.db.execute(sql`delete from outbox`);
+  await fresh.database.db.execute(sql`delete from reminder_occurrences`);
+  await fresh.database.db.execute(sql`delete from reminders`);
 });
 
 /** A due reminder to a chat; returns its occurrence id. */
 async function due(chat: string, text: string, secondsAgo: number): Promise<number> {
   n++;
-  const res = await database.db.execute(sql`
+  const res = await fresh.database.db.execute(sql`
     with r as (
       insert into reminders (number, kind, target_kind, target_platform, target_tenant, target_chat_id, text,
         timezone, urgent)
@@ -50,14 +38,14 @@ async function due(chat: string, text: string, secondsAgo: number): Promise<numb
 type Stored = { id: number; state: string; target_id: string; text: string };
 async function stored(): Promise<Stored[]> {
   return rowsOf<Stored>(
-    await database.db.execute(sql`
+    await fresh.database.db.execute(sql`
       select id::int as id, state, target_id, payload->>'text' as text from outbox order by id`),
   ).map((r) => ({ ...r, id: Number(r.id) }));
 }
 
 it('writes a batch in due order; free chats come back claimed, a chat with a message waiting queues', async () => {
   // An earlier message to chat B is waiting (written by a command, not held by this worker).
-  await database.db.transaction((tx) =>
+  await fresh.database.db.transaction((tx) =>
     outboxWriter(tx, org, 'fake').send({ kind: 'chat', platform: 'fake', tenant: '', chatId: 'B' }, () => ({
       text: 'earlier to B',
     })),
@@ -66,7 +54,7 @@ it('writes a batch in due order; free chats come back claimed, a chat with a mes
   await due('B', 'b1', 20);
   await due('A', 'a2', 10);
 
-  const fired = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+  const fired = await fireOccurrences(fresh.database.db, first, { batch: 10, leaseMs: 15_000 });
 
   expect(fired.self).toBe('fired');
   expect(fired.fired).toBe(3);
@@ -90,14 +78,14 @@ it('writes a batch in due order; free chats come back claimed, a chat with a mes
 it('joins a chat whose waiting messages the caller holds itself, and not one where it holds fewer', async () => {
   const first = await due('A', 'a1', 30);
   await due('B', 'b1', 29);
-  const one = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+  const one = await fireOccurrences(fresh.database.db, first, { batch: 10, leaseMs: 15_000 });
   expect(one.outbox.map((r) => r.state)).toEqual(['sending', 'sending']);
 
   // The caller still holds a1 (A) but B's message is someone else's now (say, handed to the queue).
   const held = new Map([[chatKey({ platform: 'fake', tenant: '', targetId: 'A' }), 1]]);
   const next = await due('A', 'a2', 5);
   await due('B', 'b2', 4);
-  const two = await fireOccurrences(database.db, next, {
+  const two = await fireOccurrences(fresh.database.db, next, {
     batch: 10,
     leaseMs: 15_000,
     heldHere: (chat) => held.get(chat) ?? 0,
@@ -111,7 +99,7 @@ it('joins a chat whose waiting messages the caller holds itself, and not one whe
 it("says 'busy' while another worker holds the occurrence, 'skipped' once it was fired", async () => {
   const id = await due('A', 'held', 10);
   const other = await due('A', 'free', 5);
-  const holder = postgres(url, { max: 1, onnotice: () => {} });
+  const holder = postgres(fresh.url, { max: 1, onnotice: () => {} });
   try {
     let release!: () => void;
     const released = new Promise<void>((r) => {
@@ -127,7 +115,7 @@ it("says 'busy' while another worker holds the occurrence, 'skipped' once it was
       await released;
     });
     await isLocked;
-    const busy = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+    const busy = await fireOccurrences(fresh.database.db, id, { batch: 10, leaseMs: 15_000 });
     expect(busy.self).toBe('busy');
     // The one nobody held went out in the same call.
     expect(busy.claimed).toEqual([other]);
@@ -136,9 +124,9 @@ it("says 'busy' while another worker holds the occurrence, 'skipped' once it was
   } finally {
     await holder.end();
   }
-  const now = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+  const now = await fireOccurrences(fresh.database.db, id, { batch: 10, leaseMs: 15_000 });
   expect(now.self).toBe('fired');
-  const again = await fireOccurrences(database.db, id, { batch: 10, leaseMs: 15_000 });
+  const again = await fireOccurrences(fresh.database.db, id, { batch: 10, leaseMs: 15_000 });
   expect(again).toMatchObject({ self: 'skipped', fired: 0 });
 });
 
@@ -146,11 +134,11 @@ it('a batch to people and departments reaches each as a single message would', a
   // Two people (one with two platforms: the first is used; one in Chinese), one who left, and the
   // finance department bound to two chats.
   const person = async (name: string, locale: string | null, active: boolean, ids: [string, string][]) => {
-    const res = await database.db.execute(sql`
+    const res = await fresh.database.db.execute(sql`
       insert into people (name, locale, active) values (${name}, ${locale}, ${active}) returning id`);
     const id = Number(rowsOf<{ id: number }>(res)[0]!.id);
     for (const [platform, ext] of ids)
-      await database.db.execute(sql`
+      await fresh.database.db.execute(sql`
         insert into identities (person_id, platform, tenant, external_id) values (${id}, ${platform}, '', ${ext})`);
     return id;
   };
@@ -161,10 +149,10 @@ it('a batch to people and departments reaches each as a single message would', a
   const li = await person('Li', 'zh', true, [['wecom', 'W-LI']]);
   const gone = await person('Gone', 'en', false, [['slack', 'U-GONE']]);
   const [fin] = rowsOf<{ id: number }>(
-    await database.db.execute(sql`select id from departments where code = 'finance'`),
+    await fresh.database.db.execute(sql`select id from departments where code = 'finance'`),
   );
   for (const chat of ['FIN-1', 'FIN-2'])
-    await database.db.execute(sql`
+    await fresh.database.db.execute(sql`
       insert into chat_bindings (platform, tenant, chat_id, department_id) values ('slack', '', ${chat}, ${fin!.id})`);
   const targets = [
     sql`'person', ${ann}, null`,
@@ -176,7 +164,7 @@ it('a batch to people and departments reaches each as a single message would', a
   let first = 0;
   for (const [i, t] of targets.entries()) {
     n++;
-    const res = await database.db.execute(sql`
+    const res = await fresh.database.db.execute(sql`
       with r as (
         insert into reminders (number, kind, target_kind, target_person_id, target_department, text, timezone, urgent)
         values (${`RT-${n}`}, 'personal', ${t}, ${`to #${i}`}, 'Asia/Shanghai', true) returning id)
@@ -185,7 +173,7 @@ it('a batch to people and departments reaches each as a single message would', a
     if (i === 0) first = Number(rowsOf<{ id: number }>(res)[0]!.id);
   }
 
-  const fired = await fireOccurrences(database.db, first, { batch: 10, leaseMs: 15_000 });
+  const fired = await fireOccurrences(fresh.database.db, first, { batch: 10, leaseMs: 15_000 });
   expect(fired.fired).toBe(5);
   const got = fired.outbox.map((r) => [r.platform, r.targetKind, r.targetId, r.locale, r.audience]);
   expect(got).toEqual([
@@ -196,8 +184,8 @@ it('a batch to people and departments reaches each as a single message would', a
     ['slack', 'user', 'U-ANN', 'en', 'private'],
   ]);
   // The same targets written one by one (the path a command takes) give the same addresses.
-  await database.db.execute(sql`delete from outbox`);
-  await database.db.transaction(async (tx) => {
+  await fresh.database.db.execute(sql`delete from outbox`);
+  await fresh.database.db.transaction(async (tx) => {
     const w = outboxWriter(tx, org, '');
     for (const t of [
       { kind: 'person' as const, personId: ann },
@@ -215,7 +203,7 @@ it('a batch to people and departments reaches each as a single message would', a
     locale: string;
     audience: string;
   }>(
-    await database.db.execute(sql`
+    await fresh.database.db.execute(sql`
       select platform, target_kind, target_id, locale, audience from outbox order by id`),
   ).map((r) => [r.platform, r.target_kind, r.target_id, r.locale, r.audience]);
   expect(one).toEqual(got);

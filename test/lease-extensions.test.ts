@@ -1,29 +1,17 @@
 // Lease extensions asked for together go out together, extend only rows still being sent, and tell each
 // caller's rows their new lease.
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LeaseExtensions } from '../src/core/lease-extensions.ts';
 import type { OutboxRow } from '../src/core/outbox.ts';
-import { type Database, openDatabase } from '../src/db/client.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { outbox } from '../src/db/schema.ts';
-import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+import { useMigratedDatabase } from './helpers/pg.ts';
 
-let url: string;
-let database: Database;
-
-beforeAll(async () => {
-  url = await freshDatabaseUrl();
-  database = await openDatabase({ databaseUrl: url });
-  await database.migrate();
-});
-afterAll(async () => {
-  await database?.close();
-  if (url) await dropDatabase(url);
-});
+const fresh = useMigratedDatabase();
 
 async function rows(states: string[]): Promise<OutboxRow[]> {
-  return database.db
+  return fresh.database.db
     .insert(outbox)
     .values(
       states.map((state, i) => ({
@@ -39,7 +27,7 @@ async function rows(states: string[]): Promise<OutboxRow[]> {
 }
 
 it('extends the leases of rows still being sent, for every caller at once, and leaves the others', async () => {
-  const leases = new LeaseExtensions(database.db, 60_000);
+  const leases = new LeaseExtensions(fresh.database.db, 60_000);
   const a = await rows(['sending', 'sending']);
   const b = await rows(['sending', 'sent']);
   const before = Date.now();
@@ -48,7 +36,7 @@ it('extends the leases of rows still being sent, for every caller at once, and l
   for (const r of [...a, ...b]) expect(r.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 59_000);
   // Stored: only the rows still 'sending' were extended, all to the same time (one statement).
   const stored = rowsOf<{ state: string; ms: string }>(
-    await database.db.execute(sql`
+    await fresh.database.db.execute(sql`
       select state, (extract(epoch from next_attempt_at) * 1000)::bigint::text as ms from outbox order by id`),
   );
   const leased = stored.filter((r) => r.state === 'sending').map((r) => Number(r.ms));

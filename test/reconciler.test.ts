@@ -7,15 +7,13 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/db/client.ts';
 import { BullQueue } from '../src/queue/bullmq.ts';
 import { Reconciler } from '../src/queue/reconciler.ts';
-import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
+import { useMigratedDatabase } from './helpers/pg.ts';
 
 const REDIS_URL = process.env.TEST_RECONCILER_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
 const prefix = `srrec-${randomBytes(4).toString('hex')}`;
-let url: string;
-let database: Database;
+const fresh = useMigratedDatabase();
 let sql: postgres.Sql;
 let redis: Redis;
 let occurrences: BullQueue;
@@ -23,10 +21,7 @@ let outbox: BullQueue;
 let n = 0;
 
 beforeAll(async () => {
-  url = await freshDatabaseUrl();
-  database = await openDatabase({ databaseUrl: url });
-  await database.migrate();
-  sql = postgres(url, { max: 4, onnotice: () => {} });
+  sql = postgres(fresh.url, { max: 4, onnotice: () => {} });
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   occurrences = new BullQueue({ name: 'occurrences', redisUrl: REDIS_URL, prefix });
   outbox = new BullQueue({ name: 'outbox', redisUrl: REDIS_URL, prefix });
@@ -38,8 +33,6 @@ afterAll(async () => {
   if (keys.length) await redis.del(...keys);
   redis?.disconnect();
   await sql?.end();
-  await database?.close();
-  if (url) await dropDatabase(url);
 });
 beforeEach(async () => {
   const keys = await redis.keys(`${prefix}:*`);
@@ -49,7 +42,7 @@ beforeEach(async () => {
 });
 
 function reconciler(): Reconciler {
-  return new Reconciler({ db: database.db, occurrences, outbox, log: pino({ level: 'silent' }) });
+  return new Reconciler({ db: fresh.database.db, occurrences, outbox, log: pino({ level: 'silent' }) });
 }
 
 /** One reminder due tomorrow, written through `q` (a connection in a transaction, or autocommit). */
@@ -157,7 +150,12 @@ it('a look whose jobs could not be added (Redis refused) is read again by the ne
     start: (h: (id: string) => Promise<void>) => occurrences.start(h),
     close: async () => {},
   };
-  const r = new Reconciler({ db: database.db, occurrences: flaky, outbox, log: pino({ level: 'silent' }) });
+  const r = new Reconciler({
+    db: fresh.database.db,
+    occurrences: flaky,
+    outbox,
+    log: pino({ level: 'silent' }),
+  });
   await r.kick();
   const id = await schedule(sql);
   await r.kick(); // refused: nothing in Redis, and the look is not counted as done
