@@ -11,7 +11,7 @@ import {
   type PostTarget,
   RetryLaterError,
 } from '../src/core/delivery.ts';
-import { outboxWriter } from '../src/core/outbox.ts';
+import { OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
 import { outbox } from '../src/db/schema.ts';
 import { seedBasics } from '../src/db/seed.ts';
 import { useMigratedDatabase } from './helpers/pg.ts';
@@ -138,4 +138,49 @@ it('a message told to wait holds back the later ones to its chat in the same pas
   await new Promise((res) => setTimeout(res, 350));
   await d.drain();
   expect(chat0()).toEqual(['order 0', 'order 5']);
+});
+
+it('a firing may count on rows this process holds or has sent since, not on ones it handed back', async () => {
+  await fresh.database.db.delete(outbox);
+  const chat = (id: string) => ({ kind: 'chat' as const, platform: 'fake', tenant: '', chatId: id });
+  // Written already claimed, as a batch of fired reminders is: this process sends them itself.
+  const rows = await fresh.database.db.transaction(async (tx) => {
+    const batch = new OutboxBatch(tx, org);
+    await batch.send(chat('own'), () => ({ text: 'first' }));
+    await batch.send(chat('own'), () => ({ text: 'second' }));
+    await batch.send(chat('busy'), () => ({ text: 'throttled' }));
+    return batch.flush({ leaseMs: 15_000 });
+  });
+  expect(rows.map((r) => r.state)).toEqual(['sending', 'sending', 'sending']);
+  let open!: () => void;
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  class Gated extends Recorder {
+    override async post(target: PostTarget, message: Message): Promise<PostedRef> {
+      await gate;
+      if (message.text === 'throttled') throw new RetryLaterError('429', 60_000);
+      return super.post(target, message);
+    }
+  }
+  const d = new Delivery(fresh.database.db, log);
+  d.register(new Gated());
+  expect(d.ownedHere(rows[0]!.id)).toBe(false); // not started: owns nothing
+  await d.start(60_000);
+  try {
+    const sending = d.sendClaimed(rows);
+    // Held to send in order: a newer message to these chats may join behind them.
+    expect(rows.map((r) => d.ownedHere(r.id))).toEqual([true, true, true]);
+    expect(d.ownedHere(rows[2]!.id + 1)).toBe(false);
+    open();
+    await sending;
+    const stored = await fresh.database.db.select().from(outbox).orderBy(outbox.id);
+    expect(stored.map((r) => r.state)).toEqual(['sent', 'sent', 'pending']);
+    // Sent since: a firing whose snapshot still showed them waiting need not queue behind them. The
+    // throttled one went back to the queue: newer messages to its chat must wait behind it.
+    expect(rows.map((r) => d.ownedHere(r.id))).toEqual([true, true, false]);
+  } finally {
+    await d.stop();
+  }
+  expect(d.ownedHere(rows[0]!.id)).toBe(false);
 });

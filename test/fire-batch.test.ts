@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { beforeEach, expect, it } from 'vitest';
-import { chatKey, outboxWriter } from '../src/core/outbox.ts';
+import { outboxWriter } from '../src/core/outbox.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { seedBasics } from '../src/db/seed.ts';
 import { fireOccurrences } from '../src/schedule/fire.ts';
@@ -82,13 +82,13 @@ it('joins a chat whose waiting messages the caller holds itself, and not one whe
   expect(one.outbox.map((r) => r.state)).toEqual(['sending', 'sending']);
 
   // The caller still holds a1 (A) but B's message is someone else's now (say, handed to the queue).
-  const held = new Map([[chatKey({ platform: 'fake', tenant: '', targetId: 'A' }), 1]]);
+  const held = new Set(one.outbox.filter((r) => r.targetId === 'A').map((r) => r.id));
   const next = await due('A', 'a2', 5);
   await due('B', 'b2', 4);
   const two = await fireOccurrences(fresh.database.db, next, {
     batch: 10,
     leaseMs: 15_000,
-    heldHere: (chat) => held.get(chat) ?? 0,
+    ownedHere: (id) => held.has(id),
   });
   expect(two.outbox.map((r) => [r.targetId, r.state])).toEqual([
     ['A', 'sending'],

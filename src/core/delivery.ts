@@ -61,6 +61,8 @@ const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
 const HOLD_MS = 10_000;
+/** How long a sent row is remembered as sent here: far longer than a firing transaction's snapshot lives. */
+const SENT_MEMORY_MS = 30_000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
 
@@ -94,8 +96,12 @@ export class Delivery {
   private readonly leases: LeaseExtensions;
   /** Per chat, the end of the sends this process has queued for it. */
   private readonly chatTails = new Map<string, Promise<void>>();
-  /** Per chat, how many claimed rows sendClaimed holds (queued or being sent; see heldFor). */
-  private readonly held = new Map<string, number>();
+  /** Claimed rows sendClaimed holds (queued or being sent), with their chat (see ownedHere). */
+  private readonly holding = new Map<number, string>();
+  /** Rows this process marked sent lately, in two generations of SENT_MEMORY_MS (see ownedHere). */
+  private sentNow = new Set<number>();
+  private sentBefore = new Set<number>();
+  private sentSince = Date.now();
   /** Chats whose queued sends include one put off to the queue: the rest follow it there. */
   private readonly deferredChats = new Set<string>();
   /** When this process last sent to each chat (pacing; entries older than a minute are dropped). */
@@ -267,13 +273,11 @@ export class Delivery {
       .map((r) => ({ id: String(r.id), at: r.nextAttemptAt }));
     await Promise.all(
       [...chats.entries()].map(async ([key, chain]) => {
-        this.held.set(key, (this.held.get(key) ?? 0) + chain.length);
+        for (const r of chain) this.holding.set(r.id, key);
         try {
           await this.inChatOrder(key, () => this.sendChain(key, chain, later));
         } finally {
-          const left = (this.held.get(key) ?? 0) - chain.length;
-          if (left > 0) this.held.set(key, left);
-          else this.held.delete(key);
+          for (const r of chain) this.holding.delete(r.id);
         }
       }),
     );
@@ -281,11 +285,27 @@ export class Delivery {
   }
 
   /**
-   * How many of a chat's waiting messages this process holds to send in order (0 when one of them was
-   * handed back to the queue): newly fired posts to that chat can join them instead of queueing.
+   * Whether outbox row `id`, which a firing transaction saw waiting, is no obstacle to this process
+   * sending the chat's newer messages at once: it holds the row to send in order (and its chat has
+   * nothing handed back to the queue), or it has marked the row sent since. The second matters because
+   * the firing's snapshot can be older than a send that just finished; counting such a row as waiting
+   * sent the newer message round through the queue, seconds late.
    */
-  heldFor(chat: string): number {
-    return this.deferredChats.has(chat) || !this.started ? 0 : (this.held.get(chat) ?? 0);
+  ownedHere(id: number): boolean {
+    if (!this.started) return false;
+    const chat = this.holding.get(id);
+    if (chat !== undefined) return !this.deferredChats.has(chat);
+    return this.sentNow.has(id) || this.sentBefore.has(id);
+  }
+
+  private noteSent(id: number): void {
+    const now = Date.now();
+    if (now - this.sentSince > SENT_MEMORY_MS) {
+      this.sentBefore = this.sentNow;
+      this.sentNow = new Set();
+      this.sentSince = now;
+    }
+    this.sentNow.add(id);
   }
 
   /** Runs `work` after the work queued before it for the same chat (this process sends a chat's messages in order). */
@@ -360,7 +380,9 @@ export class Delivery {
 
   /** Marks a row sent (and where its card went), and wakes the next message waiting for the same chat. */
   private async markSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
-    await this.wake(await this.marks.mark(row, ref));
+    const next = await this.marks.mark(row, ref);
+    this.noteSent(row.id);
+    await this.wake(next);
   }
 
   /** After a message was given up: the next one to its chat need not wait for it. */

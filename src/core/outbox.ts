@@ -70,7 +70,7 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
  * posts to a chat that has nothing waiting are written already claimed ('sending', leased to this worker)
  * so the caller sends them at once without another round of claims; posts to a chat with an earlier
  * message waiting are written 'pending' and queue behind it. Unless every message waiting there is one
- * the caller itself holds (`heldHere`): it sends them in order, and these join them at the end.
+ * the caller itself holds (`ownedHere`): it sends them in order, and these join them at the end.
  */
 export class OutboxBatch {
   private readonly values: OutboxValues[] = [];
@@ -130,7 +130,7 @@ export class OutboxBatch {
 
   async flush(opts: FlushOptions = {}): Promise<OutboxRow[]> {
     if (this.values.length === 0) return [];
-    const busy = opts.leaseMs ? await this.chatsWithWaiting(opts.heldHere) : null;
+    const busy = opts.leaseMs ? await this.chatsWithWaiting(opts.ownedHere) : null;
     // The table's defaults filled in here, so the rows handed back are what was stored.
     const values = this.values.splice(0).map((v) => ({
       platform: v.platform,
@@ -184,7 +184,7 @@ export class OutboxBatch {
   }
 
   /** Chats of this batch that already have a message waiting that the caller does not hold (theirs go first). */
-  private async chatsWithWaiting(heldHere?: (chat: string) => number): Promise<Set<string>> {
+  private async chatsWithWaiting(ownedHere?: (outboxId: number) => boolean): Promise<Set<string>> {
     const chats = new Map(
       this.values.map((v) => [
         chatKey(v),
@@ -193,17 +193,18 @@ export class OutboxBatch {
     );
     // Joined chat by chat, so the partial index on waiting messages answers it however long the outbox.
     const res = await this.db.execute(sql`
-      select o.platform, o.tenant, o.target_id, count(*)::int as waiting
+      select o.platform, o.tenant, o.target_id, array_agg(o.id) as waiting
       from jsonb_to_recordset(${JSON.stringify([...chats.values()])}::jsonb)
         as c(platform text, tenant text, target_id text)
       join outbox o on o.platform = c.platform and o.tenant = c.tenant and o.target_id = c.target_id
         and o.state in ('pending', 'sending')
       group by o.platform, o.tenant, o.target_id`);
     const busy = new Set<string>();
-    for (const r of rowsOf<{ platform: string; tenant: string; target_id: string; waiting: number }>(res)) {
-      const key = chatKey({ platform: r.platform, tenant: r.tenant, targetId: r.target_id });
-      // All of them in the caller's hands (some may be sent by now): not in the way.
-      if (!heldHere || Number(r.waiting) > heldHere(key)) busy.add(key);
+    type Waiting = { platform: string; tenant: string; target_id: string; waiting: (string | number)[] };
+    for (const r of rowsOf<Waiting>(res)) {
+      // All of them in the caller's hands, or sent by it since: not in the way.
+      if (!ownedHere || !r.waiting.every((id) => ownedHere(Number(id))))
+        busy.add(chatKey({ platform: r.platform, tenant: r.tenant, targetId: r.target_id }));
     }
     return busy;
   }
@@ -212,8 +213,8 @@ export class OutboxBatch {
 export type FlushOptions = {
   /** Write posts to free chats already claimed for this many ms. */
   leaseMs?: number;
-  /** How many of a chat's waiting messages the caller holds claimed and will send before these. */
-  heldHere?: (chat: string) => number;
+  /** Whether a waiting outbox row is the caller's: held to send before these, or sent by it since. */
+  ownedHere?: (outboxId: number) => boolean;
 };
 
 /** The chat a post goes to, as a key (per-chat order and limits). */

@@ -145,7 +145,7 @@ export class QueueRuntime {
         const options = {
           batch,
           leaseMs: delivery.leaseMs,
-          heldHere: (chat: string) => delivery.heldFor(chat),
+          ownedHere: (outboxId: number) => delivery.ownedHere(outboxId),
         };
         // Fires this one and others due now in one transaction, then sends their messages straight away
         // (written already claimed by this worker); only what has to wait goes through the outbox queue.

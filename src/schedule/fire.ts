@@ -41,8 +41,8 @@ export type FireOptions = {
   batch?: number;
   /** Write posts already claimed for this many ms, for the caller to send at once (see OutboxBatch). */
   leaseMs?: number;
-  /** With leaseMs: claimed messages the caller holds per chat (see OutboxBatch). */
-  heldHere?: (chat: string) => number;
+  /** With leaseMs: whether a waiting outbox row is the caller's own (see OutboxBatch). */
+  ownedHere?: (outboxId: number) => boolean;
 };
 
 export type FireResult = {
@@ -140,7 +140,7 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
         .set({ state: 'cancelled' })
         .where(sql`${reminderOccurrences.id} = any(${idArray(stood)}::bigint[])`);
     const rows = await batch.flush(
-      opts.leaseMs ? { leaseMs: opts.leaseMs, ...(opts.heldHere ? { heldHere: opts.heldHere } : {}) } : {},
+      opts.leaseMs ? { leaseMs: opts.leaseMs, ...(opts.ownedHere ? { ownedHere: opts.ownedHere } : {}) } : {},
     );
     return { self, fired: claimed.length - stood.length, claimed: claimed.map((o) => o.id), outbox: rows };
   });
