@@ -3,6 +3,7 @@
 // handed over is still handed over, nothing is handed over twice by the looks, and nothing is written
 // back per occurrence. Real PostgreSQL and the real BullMQ driver on Redis (db 12, a prefix of its own).
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import postgres from 'postgres';
@@ -162,4 +163,38 @@ it('a look whose jobs could not be added (Redis refused) is read again by the ne
   expect(await queued()).toEqual([]);
   await r.kick();
   expect(await queued()).toEqual([id]);
+});
+
+it('a row written already claimed gets a job only when its lease is about to run out; a pending one at once', async () => {
+  await sql`delete from outbox`;
+  const write = (state: 'pending' | 'sending', leaseS: number) => sql<{ id: string }[]>`
+    insert into outbox (platform, tenant, target_kind, target_id, op, payload, state, attempts, next_attempt_at)
+    values ('fake', '', 'chat', 'c', 'post', '{"text":"x"}', ${state}, ${state === 'sending' ? 1 : 0},
+      now() + make_interval(secs => ${leaseS}))
+    returning id`;
+  const r = reconciler(); // checks every 5 s
+  const [[pending], [claimed], [ending]] = [
+    await write('pending', 0),
+    await write('sending', 15),
+    await write('sending', 3),
+  ];
+  const outboxJobs = async () =>
+    (await redis.zrange(`${prefix}:outbox:delayed`, '0', '-1'))
+      .concat(await redis.lrange(`${prefix}:outbox:wait`, '0', '-1'))
+      .map((j) => Number(j.slice(1)))
+      .sort((a, b) => a - b);
+  await r.kick();
+  // The claimed rows are their writer's to send: no job each (a burst would churn the queue for nothing).
+  expect(await outboxJobs()).toEqual([Number(pending!.id)]);
+  // A check: the row whose lease ends before the next check gets a job at that time, in case its worker
+  // died; the other waits for a later check.
+  await r.requeueStale();
+  expect(await outboxJobs()).toEqual([Number(pending!.id), Number(ending!.id)]);
+  const q = new Queue('outbox', { connection: redis, prefix });
+  const job = await q.getJob(`j${ending!.id}`);
+  await q.close();
+  const [row] = await sql<{ at: Date }[]>`select next_attempt_at as at from outbox where id = ${ending!.id}`;
+  expect(Math.abs(job!.timestamp + job!.delay - row!.at.getTime())).toBeLessThan(1000);
+  expect(await outboxJobs()).not.toContain(Number(claimed!.id));
+  await sql`delete from outbox`;
 });

@@ -1,11 +1,12 @@
 // Makes the queues agree with the database, which is the record:
 // - kick() (after each command's commit, and every `checkMs`): occurrences written since the last look
-//   and outbox rows written since the last look are added at once. "Since the last look" for
+//   and pending outbox rows written since the last look are added at once. "Since the last look" for
 //   occurrences is by transaction: rows whose writing transaction the last look's snapshot did not see,
 //   so a transaction that commits after a later one is still picked up, and nothing is written back;
 // - every `checkMs` (5 s): if the queue's storage was lost (Redis flushed or restarted: its generation key
-//   changed), every scheduled occurrence and every pending outbox row is added again; outbox rows overdue
-//   (a lease run out after a crash, or a row committed after a later one was enqueued) are added again;
+//   changed), every scheduled occurrence and every pending outbox row is added again; pending outbox rows
+//   overdue (committed after a later one was enqueued) are added again, and rows being sent whose lease
+//   runs out before the next check get a job at that time (their worker may have died);
 // - on start and every `everyMs` (1 min): occurrences still 'scheduled' after their due time, and outbox
 //   rows still pending after their time (each plus `graceMs`), are added again: a job Redis lost costs at
 //   most a minute, never the reminder. A crash between commit and enqueue is covered by the next look of
@@ -49,6 +50,10 @@ export class Reconciler {
 
   constructor(private readonly o: ReconcilerOptions) {}
 
+  private get checkMs(): number {
+    return this.o.checkMs ?? 5000;
+  }
+
   /** A full sweep now, then the periodic ones. */
   async start(): Promise<void> {
     this.closed = false;
@@ -60,7 +65,7 @@ export class Reconciler {
       void this.requeueStale();
       // What other processes wrote and could not hand over (one crashed between commit and enqueue).
       void this.kick();
-    }, this.o.checkMs ?? 5000);
+    }, this.checkMs);
     every.unref();
     check.unref();
     this.timers.push(every, check);
@@ -143,9 +148,12 @@ export class Reconciler {
   }
 
   /**
-   * Outbox rows overdue by more than `graceMs`: a lease that ran out (its worker died while sending), or a
-   * row no job was added for (it committed after a later one had been enqueued). Handed to the queue again
-   * within one check instead of at the next full sweep; adding a row that is queued already does nothing.
+   * Pending outbox rows overdue by more than `graceMs` (no job was added for one that committed after a
+   * later one had been enqueued), and rows being sent whose lease runs out before the next check: each
+   * gets a job at its lease's end, which finds it sent, or sends it if its worker died. Rows written
+   * already claimed (a burst of fired reminders) get no job when written: nearly all are sent long before
+   * their lease ends, and a job each would only cost the queue a run that finds nothing to do.
+   * Adding a row that is queued already does nothing.
    */
   private requeueing = false;
   async requeueStale(): Promise<number> {
@@ -154,9 +162,10 @@ export class Reconciler {
     try {
       const res = await this.o.db.execute(sql`
         select id, next_attempt_at from outbox
-        where state in ('pending', 'sending')
-          and next_attempt_at < now() - make_interval(secs => ${(this.o.graceMs ?? 5000) / 1000})
-        order by next_attempt_at limit 1000`);
+        where (state = 'pending'
+            and next_attempt_at < now() - make_interval(secs => ${(this.o.graceMs ?? 5000) / 1000}))
+          or (state = 'sending' and next_attempt_at < now() + make_interval(secs => ${this.checkMs / 1000}))
+        order by next_attempt_at limit 10000`);
       const rows = rowsOf<{ id: string | number; next_attempt_at: string | Date }>(res);
       await this.addOutbox(rows);
       return rows.length;
@@ -226,7 +235,7 @@ export class Reconciler {
   private async enqueueFreshOutbox(): Promise<void> {
     const res = await this.o.db.execute(sql`
       select id, next_attempt_at from outbox
-      where id > ${this.outboxMark} and state in ('pending', 'sending')
+      where id > ${this.outboxMark} and state = 'pending'
       order by id limit 50000`);
     const rows = rowsOf<{ id: string | number; next_attempt_at: string | Date }>(res);
     await this.addOutbox(rows);
