@@ -56,6 +56,13 @@ export class QueueRuntime {
    */
   private readonly firedHere = new Set<number>();
   private readonly firing: LimitFunction;
+  /**
+   * How many occurrences the next firing takes: FIRE_BATCH, doubled after each batch that came back full
+   * (a burst) up to FIRE_AHEAD_MAX times, and back to FIRE_BATCH after one that did not. Shared by every
+   * job of this process, so a burst's first wave is fired in a few large batches rather than in one small
+   * batch per job that happened to be picked first.
+   */
+  private fireSize: number;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +70,7 @@ export class QueueRuntime {
     readonly settings: QueueSettings,
   ) {
     this.firing = pLimit(settings.fireConcurrency ?? FIRE_CONCURRENCY);
+    this.fireSize = settings.fireBatch ?? FIRE_BATCH;
     const prefix = settings.prefix ?? 'sr';
     const onError = (what: string) => (err: unknown, id: string) =>
       log.warn({ err, id }, `${what} job failed; it is retried`);
@@ -141,35 +149,36 @@ export class QueueRuntime {
       await this.occurrences.start(async (id) => {
         // Fired in an earlier batch of this process: nothing to do, not even a read.
         if (this.firedHere.delete(Number(id))) return;
-        const batch = this.settings.fireBatch ?? FIRE_BATCH;
         const options = {
-          batch,
           leaseMs: delivery.leaseMs,
           ownedHere: (outboxId: number) => delivery.ownedHere(outboxId),
         };
         // Fires this one and others due now in one transaction, then sends their messages straight away
         // (written already claimed by this worker); only what has to wait goes through the outbox queue.
         // A batch is fired when the sends have room for it (backpressure), a few transactions at a time.
+        let size = 0;
         const fired = await this.firing(async () => {
           if (this.firedHere.delete(Number(id))) return null;
           await delivery.roomToSend();
-          return fireOccurrences(this.db, Number(id), options);
+          size = this.fireSize;
+          return this.sized(await fireOccurrences(this.db, Number(id), { ...options, batch: size }), size);
         });
         if (!fired) return;
         this.tookOver(fired, Number(id));
         // Another worker is firing it: look again shortly (fired by then, or rolled back by a crash).
         if (fired.self === 'busy') throw new RunAgainAt(new Date(Date.now() + BUSY_RETRY_MS));
         // A full batch: more may be due (a burst). Fire on in due order rather than wait for their jobs,
-        // which a burst's own job traffic keeps in line behind one another. Each batch twice the last,
-        // up to FIRE_AHEAD_MAX times the first: the first messages leave early, and a long burst takes
-        // fewer, larger transactions.
+        // which a burst's own job traffic keeps in line behind one another. Batches grow as they come
+        // back full (see fireSize): the first messages leave early, and a long burst takes fewer, larger
+        // transactions.
         let last = fired;
-        let size = batch;
         while (last.claimed.length >= size && this.workers) {
-          size = Math.min(size * 2, batch * FIRE_AHEAD_MAX);
           const next = await this.firing(async () => {
             await delivery.roomToSend();
-            return this.workers ? fireDue(this.db, { ...options, batch: size }) : null;
+            size = this.fireSize;
+            return this.workers
+              ? this.sized(await fireDue(this.db, { ...options, batch: size }), size)
+              : null;
           });
           if (!next) break;
           this.tookOver(next, null);
@@ -179,6 +188,13 @@ export class QueueRuntime {
       await this.delivery!.start(this.settings.pollMs ?? 1000);
     }
     await reconciler.start();
+  }
+
+  /** Sets the next firing's size from how full this one came back (see fireSize). */
+  private sized(fired: FireResult, size: number): FireResult {
+    const first = this.settings.fireBatch ?? FIRE_BATCH;
+    this.fireSize = fired.claimed.length >= size ? Math.min(size * 2, first * FIRE_AHEAD_MAX) : first;
+    return fired;
   }
 
   /** After a firing: its messages are sent, and the jobs of the others it fired end at once. */
