@@ -357,7 +357,7 @@ try {
     const w = await child('test/fixtures/reminder-worker.ts', {
       FAKE_LATENCY_MS: '20',
       QUEUE_CONCURRENCY: '50',
-      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '200',
+      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '400',
     });
     const early = due.getTime() - Date.now();
     await until(async () => (await count('deliv')) >= N.delivery, 900_000);
@@ -400,7 +400,7 @@ try {
     const w2 = await child('test/fixtures/reminder-worker.ts', {
       FAKE_LATENCY_MS: '20',
       FAKE_PER_CHAT: '1',
-      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '200',
+      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '400',
     });
     await until(async () => (await count('burst')) >= N.burst, 900_000);
     const late = (
