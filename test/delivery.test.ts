@@ -1,5 +1,6 @@
 // The outbox: every message is delivered once even with two deliverers racing, failures are retried
 // later with backoff, and hopeless ones stop.
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import type { Message } from '../src/cards/card.ts';
@@ -8,6 +9,7 @@ import {
   Delivery,
   PermanentDeliveryError,
   type PostedRef,
+  type PostOptions,
   type PostTarget,
   RetryLaterError,
 } from '../src/core/delivery.ts';
@@ -183,4 +185,70 @@ it('a firing may count on rows this process holds or has sent since, not on ones
     await d.stop();
   }
   expect(d.ownedHere(rows[0]!.id)).toBe(false);
+});
+
+/** Makes the database refuse sent marks (as during a restart) until `ms` from now. */
+async function refuseSentMarks(ms: number): Promise<void> {
+  await fresh.database.db.execute(sql`
+    create table if not exists mark_refusals (until timestamptz not null)`);
+  await fresh.database.db.execute(sql`delete from mark_refusals`);
+  await fresh.database.db.execute(
+    sql`insert into mark_refusals values (clock_timestamp() + make_interval(secs => ${ms / 1000}))`,
+  );
+  await fresh.database.db.execute(sql`
+    create or replace function refuse_marks() returns trigger language plpgsql as $$
+    begin
+      if new.state = 'sent' and exists (select 1 from mark_refusals where clock_timestamp() < until) then
+        raise exception 'the database system is shutting down' using errcode = '57P03';
+      end if;
+      return new;
+    end $$`);
+  await fresh.database.db.execute(sql`drop trigger if exists refuse_marks on outbox`);
+  await fresh.database.db.execute(sql`
+    create trigger refuse_marks before update on outbox for each row execute function refuse_marks()`);
+}
+
+class KeyRecorder extends Recorder {
+  keys: string[] = [];
+  override async post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
+    this.keys.push(opts?.idempotencyKey ?? '');
+    return super.post(target, message);
+  }
+}
+
+it('a sent mark the database refuses for a moment is written again: not put off, not sent twice', async () => {
+  await fresh.database.db.delete(outbox);
+  await enqueue(1, 'mark');
+  await refuseSentMarks(600);
+  const r = new KeyRecorder();
+  const d = new Delivery(fresh.database.db, log);
+  d.register(r);
+  const t0 = Date.now();
+  await d.drain();
+  const [row] = await fresh.database.db.select().from(outbox);
+  expect(row).toMatchObject({ state: 'sent', attempts: 1, lastError: null });
+  expect(r.keys).toEqual([`outbox:${row!.id}`]);
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(500); // it waited for the database, holding on
+});
+
+it('a message whose sent mark cannot be written keeps its lease and goes again after it, with its key', async () => {
+  await fresh.database.db.delete(outbox);
+  await enqueue(1, 'lease');
+  await refuseSentMarks(60_000);
+  const r = new KeyRecorder();
+  const d = new Delivery(fresh.database.db, log, { leaseMs: 1500 });
+  d.register(r);
+  await d.drain();
+  const [held] = await fresh.database.db.select().from(outbox);
+  // Not counted as a failed send: no backoff of minutes, no error; claimed until the lease runs out.
+  expect(held).toMatchObject({ state: 'sending', attempts: 1, lastError: null });
+  expect(held!.nextAttemptAt.getTime() - Date.now()).toBeLessThan(1500);
+  await refuseSentMarks(0);
+  await new Promise((res) => setTimeout(res, held!.nextAttemptAt.getTime() - Date.now() + 50));
+  await d.drain();
+  const [row] = await fresh.database.db.select().from(outbox);
+  expect(row!.state).toBe('sent');
+  // Sent once more, with the same key: a platform that checks it shows the message once.
+  expect(r.keys).toEqual([`outbox:${row!.id}`, `outbox:${row!.id}`]);
+  await fresh.database.db.execute(sql`drop trigger refuse_marks on outbox`);
 });

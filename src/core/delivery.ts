@@ -61,6 +61,8 @@ const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
 const HOLD_MS = 10_000;
+/** The first wait before writing a sent mark again (doubling, up to 2 s, for a third of the lease). */
+const RECORD_RETRY_MS = 250;
 /** How long a sent row is remembered as sent here: far longer than a firing transaction's snapshot lives. */
 const SENT_MEMORY_MS = 30_000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
@@ -82,6 +84,9 @@ export type DeliveryOptions = {
 };
 
 type Outcome = { sent: true } | { sent: false; retryAt: Date | null };
+
+/** The platform took the message but the database did not take its sent mark (see recordSent). */
+class NotRecordedError extends Error {}
 
 export class Delivery {
   private readonly deliverers = new Map<string, Deliverer>();
@@ -378,6 +383,25 @@ export class Delivery {
       .where(and(inArray(outbox.id, ids), eq(outbox.state, 'sending')));
   }
 
+  /**
+   * Records a message the platform took. The database may be away for a moment (a restart): the mark is
+   * tried again for up to a third of the lease, and the message keeps its place meanwhile. Counting this as
+   * a failed send would put the message off by a minute or more of backoff and then send it again. If the
+   * database stays away, the row is left as it is: claimed until its lease runs out, then sent again with
+   * the same idempotency key.
+   */
+  private async recordSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
+    const giveUpAt = Date.now() + this.leaseMs / 3;
+    for (let wait = RECORD_RETRY_MS; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        return await this.markSent(row, ref);
+      } catch (err) {
+        if (Date.now() + wait > giveUpAt) throw new NotRecordedError('sent mark not written', { cause: err });
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   /** Marks a row sent (and where its card went), and wakes the next message waiting for the same chat. */
   private async markSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
     const next = await this.marks.mark(row, ref);
@@ -510,14 +534,14 @@ export class Delivery {
           .limit(1);
         if (earlier) throw new RetryLaterError(`waits for outbox #${earlier.id}`, 200);
         await this.updateEverywhere(row);
-        await this.markSent(row, null);
+        await this.recordSent(row, null);
       } else {
         const wait = opts.slotTaken ? 0 : await this.slotFor(row);
         if (wait > 0) throw new RetryLaterError('rate limit', wait);
         // Sent and recorded inside one of the DELIVERY_CONCURRENCY slots: that bounds what a killed
         // process can leave sent but not recorded (sent again after the lease).
         try {
-          await this.sending(async () => this.markSent(row, await this.post(row)));
+          await this.sending(async () => this.recordSent(row, await this.post(row)));
         } finally {
           this.letFiringOn();
         }
@@ -525,6 +549,13 @@ export class Delivery {
       return { sent: true };
     } catch (err) {
       if (err instanceof RetryLaterError) return this.putOff(row, err.afterMs, err.message);
+      if (err instanceof NotRecordedError) {
+        this.log.warn(
+          { err: err.cause, outboxId: row.id, platform: row.platform },
+          'sent, but the database did not record it; it goes out again after its lease, with the same idempotency key',
+        );
+        return { sent: false, retryAt: row.nextAttemptAt };
+      }
       const permanent = err instanceof PermanentDeliveryError || row.attempts >= this.maxAttempts;
       const backoffMs = Math.min(60_000 * 2 ** Math.min(row.attempts, 6), 3_600_000);
       const lastError = String((err as Error).message ?? err).slice(0, 500);
