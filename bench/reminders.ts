@@ -74,7 +74,7 @@ await database.migrate();
 await seedBasics(database.db, { name: 'Bench', locale: 'en', timezone: 'Asia/Shanghai', currency: 'CNY' });
 const sql = postgres(DATABASE_URL, { max: 8, onnotice: () => {} });
 await sql`create table fake_deliveries (seq bigserial, key text primary key, chat text not null, text text not null,
-  pid int, tries int not null default 1, at timestamptz not null default clock_timestamp())`;
+  pid int, tries int not null default 1, at timestamptz not null default clock_timestamp(), write_id text)`;
 await sql`create table bare_done (job text primary key, tries int not null default 1, at timestamptz not null default clock_timestamp())`;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 await redis.flushdb();

@@ -36,7 +36,7 @@ beforeAll(async () => {
   sql = postgres(url, { max: 4, onnotice: () => {} });
   await sql`create table fake_deliveries (
     seq bigserial, key text primary key, chat text not null, text text not null, pid int,
-    tries int not null default 1, at timestamptz not null default clock_timestamp())`;
+    tries int not null default 1, at timestamptz not null default clock_timestamp(), write_id text)`;
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
 });
 
