@@ -78,6 +78,8 @@ await sql`create table fake_deliveries (seq bigserial, key text primary key, cha
 await sql`create table bare_done (job text primary key, tries int not null default 1, at timestamptz not null default clock_timestamp())`;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 await redis.flushdb();
+/** Messages one worker has on their way at once in the delivery and burst rows (DELIVERY_CONCURRENCY). */
+const sendPlaces = process.env.BENCH_CONCURRENCY ?? '400';
 const children = new Set<ChildProcess>();
 
 function child(script: string, env: Record<string, string>): Promise<ChildProcess> {
@@ -357,7 +359,7 @@ try {
     const w = await child('test/fixtures/reminder-worker.ts', {
       FAKE_LATENCY_MS: '20',
       QUEUE_CONCURRENCY: '50',
-      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '400',
+      DELIVERY_CONCURRENCY: sendPlaces,
     });
     const early = due.getTime() - Date.now();
     await until(async () => (await count('deliv')) >= N.delivery, 900_000);
@@ -377,7 +379,7 @@ try {
     );
     await stop(w);
     report({
-      name: `delivery (${fmt(N.delivery)} reminders due at once, fired and delivered, fake platform answering in 20 ms, one worker process: 50 jobs and 200 messages in flight)`,
+      name: `delivery (${fmt(N.delivery)} reminders due at once, fired and delivered, fake platform answering in 20 ms, one worker process: 50 jobs and ${sendPlaces} messages in flight)`,
       figure: `${fmt(rate)} deliveries/s (due → last message ${fmt(Number(span!.ms))} ms; fired p50 +${fmt(Number(fired!.p50))} ms, last +${fmt(Number(fired!.max))} ms; worker ready ${fmt(early)} ms before due); ${dup!.n} repeats`,
       baseline: `bare BullMQ worker, one insert per job: ${fmt(bareRate)} jobs/s`,
       ratio: `${(rate / bareRate).toFixed(2)} × bare`,
@@ -400,7 +402,7 @@ try {
     const w2 = await child('test/fixtures/reminder-worker.ts', {
       FAKE_LATENCY_MS: '20',
       FAKE_PER_CHAT: '1',
-      DELIVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '400',
+      DELIVERY_CONCURRENCY: sendPlaces,
     });
     await until(async () => (await count('burst')) >= N.burst, 900_000);
     const late = (

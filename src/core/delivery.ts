@@ -15,7 +15,9 @@
 // out it is sent again. Platforms that can check a key (a deterministic DingTalk card outTrackId, the fake
 // platforms of the tests) then do nothing; the others show that message at worst once more. The window is
 // the time until its sent mark is committed (grouped, src/core/sent-marks.ts); at most DELIVERY_CONCURRENCY
-// messages are in it at once (bench/reminders.ts measures how often it happens).
+// messages are in it at once (bench/reminders.ts measures how often it happens). A sent mark the database
+// refuses (PostgreSQL restarting) is written again while the message keeps its place; the same window
+// applies if the database stays away past the lease.
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
@@ -61,8 +63,10 @@ const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
 const HOLD_MS = 10_000;
-/** The first wait before writing a sent mark again (doubling, up to 2 s, for a third of the lease). */
+/** The first wait before writing a sent mark again (doubling, up to 2 s, while the lease lasts). */
 const RECORD_RETRY_MS = 250;
+/** A sent mark is given up this long before the row's lease ends, before another worker may take it. */
+const RECORD_MARGIN_MS = 2000;
 /** How long a sent row is remembered as sent here: far longer than a firing transaction's snapshot lives. */
 const SENT_MEMORY_MS = 30_000;
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
@@ -384,14 +388,14 @@ export class Delivery {
   }
 
   /**
-   * Records a message the platform took. The database may be away for a moment (a restart): the mark is
-   * tried again for up to a third of the lease, and the message keeps its place meanwhile. Counting this as
-   * a failed send would put the message off by a minute or more of backoff and then send it again. If the
-   * database stays away, the row is left as it is: claimed until its lease runs out, then sent again with
-   * the same idempotency key.
+   * Records a message the platform took. The database may be away for a while (a restart, its crash
+   * recovery): the mark is tried again as long as the row's lease is this worker's, and the message keeps
+   * its place meanwhile. Counting this as a failed send would put the message off by a minute or more of
+   * backoff and then send it again. If the database stays away past the lease, the row is left as it is,
+   * and after the lease it is sent again with the same idempotency key.
    */
   private async recordSent(row: OutboxRow, ref: PostedRef | null): Promise<void> {
-    const giveUpAt = Date.now() + this.leaseMs / 3;
+    const giveUpAt = row.nextAttemptAt.getTime() - RECORD_MARGIN_MS;
     for (let wait = RECORD_RETRY_MS; ; wait = Math.min(wait * 2, 2000)) {
       try {
         return await this.markSent(row, ref);
