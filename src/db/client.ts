@@ -30,11 +30,25 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts.dataDir);
 }
 
+/**
+ * Seconds before a connection tries again after failing to connect: 50 ms doubling up to 1 s, with jitter.
+ * postgres.js counts failures for the whole pool and waits up to 20 s by default, so after a PostgreSQL
+ * restart, ten connections failing a few times each left the pool waiting long after the server was back.
+ */
+export function reconnectBackoff(failures: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** failures, 1);
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'salesrelay' } });
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { application_name: 'salesrelay' },
+    backoff: reconnectBackoff,
+  });
   const db = drizzle(preparing(client)) as unknown as Db;
   return {
     db,
