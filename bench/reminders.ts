@@ -564,6 +564,9 @@ try {
 
   // ---------------------------------------------------------------------------------------- PostgreSQL restart
   if (pgRestart && want('pg')) {
+    // The earlier rows' WAL would otherwise be replayed by the crash recovery after the restart: this row
+    // measures its own load's.
+    await sql`checkpoint`;
     // The fake's own records must survive the crash too: synchronous commits for them here.
     const w = await child('test/fixtures/reminder-worker.ts', {
       FAKE_LATENCY_MS: '5',
@@ -579,7 +582,24 @@ try {
     );
     await sleep(7000);
     const cluster = execSync('ls /etc/postgresql').toString().trim();
+    const down = Date.now();
     execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m immediate`);
+    // Baseline: how long PostgreSQL itself took to answer again (restart and crash recovery), seen by a
+    // fresh connection each try.
+    let pgBackMs = 0;
+    for (;;) {
+      const probe = postgres(DATABASE_URL, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+      const ok = await probe`select 1`.then(
+        () => true,
+        () => false,
+      );
+      await probe.end({ timeout: 1 }).catch(() => {});
+      if (ok) {
+        pgBackMs = Date.now() - down;
+        break;
+      }
+      await sleep(50);
+    }
     await until(async () => {
       try {
         return (await count('pgr')) >= total;
@@ -596,8 +616,8 @@ try {
     report({
       name: 'PostgreSQL restart (immediate, under 500 reminders/s)',
       figure: `${r!.shown}/${total} delivered, ${f!.n} failed, ${r!.resent} re-sent (caught by key); longest stall ${Number(stall!.s).toFixed(2)} s (largest gap between two deliveries)`,
-      baseline: 'n/a (the stall is PostgreSQL recovery plus reconnect)',
-      ratio: 'n/a',
+      baseline: `PostgreSQL itself answered a fresh connection ${(pgBackMs / 1000).toFixed(2)} s after the restart began (restart and crash recovery)`,
+      ratio: `stall ${(Number(stall!.s) / Math.max(0.001, pgBackMs / 1000)).toFixed(2)} × PostgreSQL's own`,
       target: '0 permanent failures, 0 duplicates, longest stall ≤ 5 s',
       met: r!.shown === total && f!.n === 0 && r!.resent === 0 && Number(stall!.s) <= 5,
     });
