@@ -33,6 +33,8 @@ export function redisConnection(url: string, extra: RedisOptions = {}): Redis {
 }
 
 const ADD_CHUNK = 500;
+/** addBulk calls in flight at once (see add). */
+const ADD_LANES = 4;
 
 export class BullQueue implements JobQueue {
   readonly name: string;
@@ -57,22 +59,32 @@ export class BullQueue implements JobQueue {
 
   async add(jobs: DueJob[]): Promise<void> {
     const now = Date.now();
-    for (let i = 0; i < jobs.length; i += ADD_CHUNK) {
-      await this.queue.addBulk(
-        jobs.slice(i, i + ADD_CHUNK).map((j) => ({
-          name: this.name,
-          data: { id: j.id },
-          opts: {
-            jobId: BullQueue.jobId(j.id),
-            delay: Math.max(0, j.at.getTime() - now),
-            attempts: this.opts.attempts ?? 8,
-            backoff: { type: 'exponential', delay: 1000 },
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        })),
-      );
-    }
+    const chunks: DueJob[][] = [];
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) chunks.push(jobs.slice(i, i + ADD_CHUNK));
+    // A few chunks in flight: this process builds the next while Redis runs the last (a rebuild of
+    // 100,000 jobs after Redis lost them is the case that counts).
+    let next = 0;
+    const lane = async () => {
+      for (let c = chunks[next++]; c; c = chunks[next++]) await this.addChunk(c, now);
+    };
+    await Promise.all(Array.from({ length: Math.min(ADD_LANES, chunks.length) }, lane));
+  }
+
+  private async addChunk(jobs: DueJob[], now: number): Promise<void> {
+    await this.queue.addBulk(
+      jobs.map((j) => ({
+        name: this.name,
+        data: { id: j.id },
+        opts: {
+          jobId: BullQueue.jobId(j.id),
+          delay: Math.max(0, j.at.getTime() - now),
+          attempts: this.opts.attempts ?? 8,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      })),
+    );
   }
 
   async wake(jobs: DueJob[]): Promise<void> {
