@@ -1,4 +1,4 @@
-// Mends two faults of postgres.js 3.4.x in the installed copy (run by npm after every install).
+// Mends three faults of postgres.js 3.4.x in the installed copy (run by npm after every install).
 //
 // 1. A connection that closes while a small write waits for its setImmediate: the write then runs on a null
 //    socket and throws where no caller can catch it, and the whole process exits. A transaction hits this
@@ -13,7 +13,7 @@
 //    (57P01 when PostgreSQL shuts down or a backend is terminated). The reconnected connection's first
 //    ReadyForQuery then fails the next query with that old error. Mended by forgetting both once failed.
 //
-// test/postgres-closed-write.test.ts reproduces both (a transaction whose backend is terminated). Each edit
+// test/postgres-closed-write.test.ts reproduces all three (a transaction whose backend is terminated). Each edit
 // is applied once; where the text is not found (a release changed it, perhaps fixing it), nothing is
 // changed and a line says so, so the test tells whether the release still needs it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

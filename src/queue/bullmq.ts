@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import pLimit from 'p-limit';
 import { type DueJob, type JobQueue, RunAgainAt } from './types.ts';
 
 export type BullQueueOptions = {
@@ -59,15 +60,15 @@ export class BullQueue implements JobQueue {
 
   async add(jobs: DueJob[]): Promise<void> {
     const now = Date.now();
-    const chunks: DueJob[][] = [];
-    for (let i = 0; i < jobs.length; i += ADD_CHUNK) chunks.push(jobs.slice(i, i + ADD_CHUNK));
     // A few chunks in flight: this process builds the next while Redis runs the last (a rebuild of
     // 100,000 jobs after Redis lost them is the case that counts).
-    let next = 0;
-    const lane = async () => {
-      for (let c = chunks[next++]; c; c = chunks[next++]) await this.addChunk(c, now);
-    };
-    await Promise.all(Array.from({ length: Math.min(ADD_LANES, chunks.length) }, lane));
+    const lanes = pLimit(ADD_LANES);
+    const chunks: Promise<void>[] = [];
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) {
+      const chunk = jobs.slice(i, i + ADD_CHUNK);
+      chunks.push(lanes(() => this.addChunk(chunk, now)));
+    }
+    await Promise.all(chunks);
   }
 
   private async addChunk(jobs: DueJob[], now: number): Promise<void> {
