@@ -619,9 +619,7 @@ const chinese: Case[] = [
 function check(c: Case) {
   return async () => {
     const before = await counts();
-    const started = performance.now();
     const replies = await d.sayAll(c.user, c.text, c.chat);
-    const elapsed = performance.now() - started;
     expect(replies).toHaveLength(1);
     const reply = replies[0]!.text;
     expect(reply.trim()).not.toBe('');
@@ -636,8 +634,7 @@ function check(c: Case) {
       expect(reply).toMatch(CJK);
       expect(reply).not.toMatch(/\b(is required|is not valid|may not use|Usage)\b/);
     }
-    // A refusal is quick, however long the input, and does not echo a long input back.
-    expect(elapsed).toBeLessThan(5000);
+    // A refusal does not echo a long input back.
     expect(reply.length).toBeLessThan(2000);
     expect(await counts()).toEqual(before);
   };
