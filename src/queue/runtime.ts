@@ -40,6 +40,12 @@ const FIRE_CONCURRENCY = 2;
 /** Firing on through a burst, batches grow to this many times FIRE_BATCH. */
 const FIRE_AHEAD_MAX = 5;
 const BUSY_RETRY_MS = 2000;
+/**
+ * Reminder jobs leave BullMQ's delayed set this long before they are due and fire at the time itself
+ * (see BullQueue): with thousands due at one moment, BullMQ's own moving of them no longer delays the
+ * first. A job waiting out its lead holds one of the worker's `concurrency` places.
+ */
+const OCCURRENCE_LEAD_MS = 1000;
 const FIRED_HERE_MAX = 200_000;
 
 export class QueueRuntime {
@@ -85,7 +91,12 @@ export class QueueRuntime {
         lockMs: settings.lockMs ?? 5000,
         stalledMs: settings.lockMs ?? 5000,
       };
-      this.occurrences = new BullQueue({ name: 'occurrences', ...common, onError: onError('reminder') });
+      this.occurrences = new BullQueue({
+        name: 'occurrences',
+        ...common,
+        leadMs: OCCURRENCE_LEAD_MS,
+        onError: onError('reminder'),
+      });
       this.outbox = new BullQueue({ name: 'outbox', ...common, onError: onError('delivery') });
     } else {
       this.redis = undefined;
