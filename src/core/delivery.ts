@@ -63,6 +63,13 @@ const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
 const HOLD_MS = 10_000;
+/**
+ * A held message wakes this much before its chat's next slot, takes the shared slot, and leaves at the
+ * slot's time: the take's round trip to Redis and the wait for a send place come before that time
+ * instead of after it. Without it every message of a busy chat left ~20 ms after its slot, and those
+ * add up over a chat's messages.
+ */
+const PACE_EARLY_MS = 25;
 /** The first wait before writing a sent mark again (doubling, up to 2 s, while the lease lasts). */
 const RECORD_RETRY_MS = 250;
 /** A sent mark is given up this long before the row's lease ends, before another worker may take it. */
@@ -348,7 +355,7 @@ export class Delivery {
       // go back to the queue.
       let outcome: Outcome | null = null;
       while (!outcome) {
-        const wait = await this.slotFor(row);
+        const wait = await this.slotFor(row, PACE_EARLY_MS);
         if (wait <= 0) outcome = await this.deliver(row, { slotTaken: true });
         else if (!this.started || Date.now() + wait - began > HOLD_MS)
           outcome = await this.putOff(row, wait, 'rate limit');
@@ -497,12 +504,13 @@ export class Delivery {
   /**
    * Takes the row's slot of its chat's and platform's limits: 0, or how long to wait (nothing taken).
    * Messages are spaced from when this process really sent the previous one to the chat, too: the shared
-   * limit counts from when a slot was taken, which a busy process can be late to use.
+   * limit counts from when a slot was taken, which a busy process can be late to use. With `earlyMs`, the
+   * slot may be taken that much before this process's own spacing ends (post waits out the rest).
    */
-  private async slotFor(row: OutboxRow): Promise<number> {
+  private async slotFor(row: OutboxRow, earlyMs = 0): Promise<number> {
     if (row.op !== 'post') return 0;
-    const paced = (this.lastPost.get(chatKey(row)) ?? 0) + this.limits.spacingMs(row.platform) - Date.now();
-    if (paced > 0) return paced;
+    const paced = this.pacedMs(row);
+    if (paced > earlyMs) return paced - earlyMs;
     return this.limits.take(row.platform, `${row.tenant}/${row.targetKind}/${row.targetId}`);
   }
 
@@ -607,10 +615,18 @@ export class Delivery {
     if (told) this.onWritten?.();
   }
 
+  /** How long until this process's spacing lets the row's chat have its next message (≤ 0: now). */
+  private pacedMs(row: OutboxRow): number {
+    return (this.lastPost.get(chatKey(row)) ?? 0) + this.limits.spacingMs(row.platform) - Date.now();
+  }
+
   private async post(row: OutboxRow): Promise<PostedRef> {
     const d = this.deliverers.get(row.platform);
     if (!d) throw new PermanentDeliveryError(`no adapter for platform ${row.platform}`);
     const message = row.payload as Message;
+    // A slot taken early (PACE_EARLY_MS): leave at its time, not before.
+    const early = this.pacedMs(row);
+    if (early > 0) await new Promise((r) => setTimeout(r, early));
     // The time it really left paces the chat's next message.
     this.notePost(chatKey(row));
     return d.post(
