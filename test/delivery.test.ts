@@ -188,6 +188,51 @@ it('a firing may count on rows this process holds or has sent since, not on ones
   expect(d.ownedHere(rows[0]!.id)).toBe(false);
 });
 
+it('messages held for one chat leave at its pacing, never before, though each takes its slot early', async () => {
+  await fresh.database.db.delete(outbox);
+  const chat = (id: string) => ({ kind: 'chat' as const, platform: 'fake', tenant: '', chatId: id });
+  const rows = await fresh.database.db.transaction(async (tx) => {
+    const batch = new OutboxBatch(tx, org);
+    for (let i = 0; i < 5; i++) {
+      await batch.send(chat('paced'), () => ({ text: `m${i}` }));
+      await batch.send(chat('slow'), () => ({ text: `s${i}` }));
+    }
+    return batch.flush({ leaseMs: 15_000 });
+  });
+  // One send place, and a chat whose posts hold it for a while: a message of 'paced' takes its slot,
+  // then waits for the place, so slot and sending drift apart (as under a burst).
+  class Timed extends Recorder {
+    at: number[] = [];
+    override async post(target: PostTarget, message: Message): Promise<PostedRef> {
+      if (target.id === 'slow') await new Promise((r) => setTimeout(r, 120));
+      else this.at.push(Date.now()); // when the platform gets it
+      return super.post(target, message);
+    }
+  }
+  const d = new Delivery(fresh.database.db, log, { sendConcurrency: 1 });
+  d.limits.set('fake', { perChat: { count: 1, perMs: 200 } });
+  const spacing = d.limits.spacingMs('fake');
+  const p = new Timed();
+  d.register(p);
+  await d.start(60_000);
+  try {
+    await d.sendClaimed(rows);
+  } finally {
+    await d.stop();
+  }
+  expect(p.posted.filter((m) => m.target.id === 'paced').map((m) => m.message.text)).toEqual([
+    'm0',
+    'm1',
+    'm2',
+    'm3',
+    'm4',
+  ]);
+  for (let i = 1; i < p.at.length; i++) expect(p.at[i]! - p.at[i - 1]!).toBeGreaterThanOrEqual(spacing);
+  const stored = await fresh.database.db.select().from(outbox);
+  expect(stored).toHaveLength(10);
+  expect(stored.every((r) => r.state === 'sent' && r.attempts === 1 && r.lastError === null)).toBe(true);
+});
+
 /** Makes the database refuse sent marks (as during a restart) until `ms` from now. */
 async function refuseSentMarks(ms: number): Promise<void> {
   await fresh.database.db.execute(sql`

@@ -624,9 +624,9 @@ export class Delivery {
     const d = this.deliverers.get(row.platform);
     if (!d) throw new PermanentDeliveryError(`no adapter for platform ${row.platform}`);
     const message = row.payload as Message;
-    // A slot taken early (PACE_EARLY_MS): leave at its time, not before.
-    const early = this.pacedMs(row);
-    if (early > 0) await new Promise((r) => setTimeout(r, early));
+    // A slot taken early (PACE_EARLY_MS): leave at its time, not before (a timer may fire a little early).
+    for (let early = this.pacedMs(row); early > 0; early = this.pacedMs(row))
+      await new Promise((r) => setTimeout(r, early));
     // The time it really left paces the chat's next message.
     this.notePost(chatKey(row));
     return d.post(
