@@ -23,7 +23,7 @@ export class SentMarks {
   private readonly marks = new GroupWrites<Mark, NextInChat | undefined>(async (group) => {
     const next = await this.store(group);
     return group.map((m) => (m.row.op === 'post' ? next.get(chatKey(m.row)) : undefined));
-  }, MAX_GROUP);
+  }, MAX_GROUP, 2);
 
   constructor(private readonly db: Queryable) {}
 

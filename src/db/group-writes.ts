@@ -6,23 +6,28 @@ type Ask<T, R> = { item: T; resolve: (r: R) => void; reject: (err: unknown) => v
 
 export class GroupWrites<T, R> {
   private waiting: Ask<T, R>[] = [];
-  private writing = false;
+  private writing = 0;
 
-  /** `write` stores up to `maxGroup` items in one statement and answers for each, in order. */
+  /**
+   * `write` stores up to `maxGroup` items in one statement and answers for each, in order. Up to `lanes`
+   * statements are written at once: an ask made while one is being written goes out with the next free
+   * lane instead of waiting for that one to commit.
+   */
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
     private readonly maxGroup: number,
+    private readonly lanes = 1,
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.writing) void this.run();
+      if (this.writing < this.lanes) void this.run();
     });
   }
 
   private async run(): Promise<void> {
-    this.writing = true;
+    this.writing++;
     // Asks made in this same tick join the first group.
     await new Promise((r) => setImmediate(r));
     while (this.waiting.length) {
@@ -34,6 +39,6 @@ export class GroupWrites<T, R> {
         for (const a of group) a.reject(err);
       }
     }
-    this.writing = false;
+    this.writing--;
   }
 }
