@@ -20,10 +20,14 @@ type Mark = { row: OutboxRow; ref: PostedRef | null };
 const MAX_GROUP = 500;
 
 export class SentMarks {
-  private readonly marks = new GroupWrites<Mark, NextInChat | undefined>(async (group) => {
-    const next = await this.store(group);
-    return group.map((m) => (m.row.op === 'post' ? next.get(chatKey(m.row)) : undefined));
-  }, MAX_GROUP, 2);
+  private readonly marks = new GroupWrites<Mark, NextInChat | undefined>(
+    async (group) => {
+      const next = await this.store(group);
+      return group.map((m) => (m.row.op === 'post' ? next.get(chatKey(m.row)) : undefined));
+    },
+    MAX_GROUP,
+    2,
+  );
 
   constructor(private readonly db: Queryable) {}
 
