@@ -79,7 +79,7 @@ await sql`create table bare_done (job text primary key, tries int not null defau
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 await redis.flushdb();
 /** Messages one worker has on their way at once in the delivery and burst rows (DELIVERY_CONCURRENCY). */
-const sendPlaces = process.env.BENCH_CONCURRENCY ?? '400';
+const sendPlaces = process.env.BENCH_CONCURRENCY ?? '800';
 const children = new Set<ChildProcess>();
 
 function child(script: string, env: Record<string, string>): Promise<ChildProcess> {
