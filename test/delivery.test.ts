@@ -12,6 +12,7 @@ import {
   type PostOptions,
   type PostTarget,
   RetryLaterError,
+  retryDelayMs,
 } from '../src/core/delivery.ts';
 import { OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
 import { rowsOf } from '../src/db/rows.ts';
@@ -81,7 +82,10 @@ it('a failure is kept and retried later, not dropped', async () => {
   expect(row?.state).toBe('pending');
   expect(row?.attempts).toBe(1);
   expect(row?.lastError).toBe('platform down');
-  expect(row!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+  // The first retry comes after about 5 s (± 20 %), not minutes: a blip costs seconds.
+  const wait = row!.nextAttemptAt.getTime() - Date.now();
+  expect(wait).toBeGreaterThan(3000);
+  expect(wait).toBeLessThanOrEqual(6000);
   expect(r.posted.length).toBe(0);
   // When its time comes, it goes out.
   await fresh.database.db.update(outbox).set({ nextAttemptAt: new Date(Date.now() - 1000) });
@@ -89,6 +93,17 @@ it('a failure is kept and retried later, not dropped', async () => {
   [row] = await fresh.database.db.select().from(outbox);
   expect(row?.state).toBe('sent');
   expect(r.posted.map((p) => p.message.text)).toEqual(['retry 0']);
+});
+
+it('retries grow from seconds to an hour, spread out, and ten tries span hours of an outage', () => {
+  expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => retryDelayMs(n, 0.5))).toEqual([
+    5000, 15_000, 45_000, 135_000, 405_000, 1_215_000, 3_600_000, 3_600_000, 3_600_000,
+  ]);
+  expect(retryDelayMs(1, 0)).toBe(4000);
+  expect(retryDelayMs(1, 1)).toBe(6000);
+  // The tenth failure gives the message up: the nine waits before it, at their shortest.
+  const span = [1, 2, 3, 4, 5, 6, 7, 8, 9].reduce((sum, n) => sum + retryDelayMs(n, 0), 0);
+  expect(span).toBeGreaterThan(2.5 * 3_600_000);
 });
 
 it('a permanent error stops retrying and says why', async () => {

@@ -59,6 +59,17 @@ export class RetryLaterError extends Error {
 }
 
 const MAX_ATTEMPTS = 10;
+
+/**
+ * How long a message waits after its n-th failed try (a platform error, not a "slow down"): 5 s, 15 s,
+ * 45 s, … × 3 up to an hour, each ±20 % so that messages failed by one outage do not all come back at
+ * the same moment. A blip costs seconds, not minutes; ten tries still span about three and a half hours
+ * of an outage before the message is given up.
+ */
+export function retryDelayMs(failures: number, random = Math.random()): number {
+  const base = Math.min(5000 * 3 ** Math.max(0, failures - 1), 3_600_000);
+  return Math.round(base * (0.8 + 0.4 * random));
+}
 const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
@@ -569,7 +580,6 @@ export class Delivery {
         return { sent: false, retryAt: row.nextAttemptAt };
       }
       const permanent = err instanceof PermanentDeliveryError || row.attempts >= this.maxAttempts;
-      const backoffMs = Math.min(60_000 * 2 ** Math.min(row.attempts, 6), 3_600_000);
       const lastError = String((err as Error).message ?? err).slice(0, 500);
       this.log.warn(
         { err, outboxId: row.id, platform: row.platform, attempts: row.attempts, permanent },
@@ -580,7 +590,7 @@ export class Delivery {
         if (row.op === 'post') await this.wakeNext(row);
         return { sent: false, retryAt: null };
       }
-      const at = new Date(Date.now() + backoffMs);
+      const at = new Date(Date.now() + retryDelayMs(row.attempts));
       await this.db
         .update(outbox)
         .set({ state: 'pending', lastError, nextAttemptAt: at })
