@@ -127,11 +127,12 @@ for (const driver of [localDriver(), bullDriver(), bullDriver(300)]) {
       const ran = new Map<string, number>();
       await q.start(async (id) => void ran.set(id, Date.now()));
       const t0 = Date.now();
+      // 'later' is moved well before it could be taken (even 300 ms early) on a loaded machine.
       await q.add([
         { id: 'sooner', at: new Date(t0 + 60_000) },
-        { id: 'later', at: new Date(t0 + 400) },
+        { id: 'later', at: new Date(t0 + 1200) },
       ]);
-      const later = new Date(t0 + 1500);
+      const later = new Date(t0 + 2200);
       await q.wake!([
         { id: 'sooner', at: new Date(t0 + 400) },
         { id: 'later', at: later },
