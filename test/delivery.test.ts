@@ -158,17 +158,23 @@ it('a message told to wait holds back the later ones to its chat in the same pas
   expect(chat0()).toEqual(['order 0', 'order 5']);
 });
 
-it('a firing may count on rows this process holds or has sent since, not on ones it handed back', async () => {
-  await fresh.database.db.delete(outbox);
-  const chat = (id: string) => ({ kind: 'chat' as const, platform: 'fake', tenant: '', chatId: id });
-  // Written already claimed, as a batch of fired reminders is: this process sends them itself.
-  const rows = await fresh.database.db.transaction(async (tx) => {
+/** Posts written already claimed, as a batch of fired reminders is: this process sends them itself. */
+function writeClaimed(posts: [chatId: string, text: string][]) {
+  return fresh.database.db.transaction(async (tx) => {
     const batch = new OutboxBatch(tx, org);
-    await batch.send(chat('own'), () => ({ text: 'first' }));
-    await batch.send(chat('own'), () => ({ text: 'second' }));
-    await batch.send(chat('busy'), () => ({ text: 'throttled' }));
+    for (const [chatId, text] of posts)
+      await batch.send({ kind: 'chat', platform: 'fake', tenant: '', chatId }, () => ({ text }));
     return batch.flush({ leaseMs: 15_000 });
   });
+}
+
+it('a firing may count on rows this process holds or has sent since, not on ones it handed back', async () => {
+  await fresh.database.db.delete(outbox);
+  const rows = await writeClaimed([
+    ['own', 'first'],
+    ['own', 'second'],
+    ['busy', 'throttled'],
+  ]);
   expect(rows.map((r) => r.state)).toEqual(['sending', 'sending', 'sending']);
   let open!: () => void;
   const gate = new Promise<void>((r) => {
@@ -205,13 +211,10 @@ it('a firing may count on rows this process holds or has sent since, not on ones
 
 it('messages held for one chat leave at its pacing, never before, though each takes its slot early', async () => {
   await fresh.database.db.delete(outbox);
-  const chat = (id: string) => ({ kind: 'chat' as const, platform: 'fake', tenant: '', chatId: id });
-  const rows = await fresh.database.db.transaction(async (tx) => {
-    const batch = new OutboxBatch(tx, org);
-    await batch.send(chat('slow'), () => ({ text: 's0' }));
-    for (let i = 0; i < 5; i++) await batch.send(chat('paced'), () => ({ text: `m${i}` }));
-    return batch.flush({ leaseMs: 15_000 });
-  });
+  const rows = await writeClaimed([
+    ['slow', 's0'],
+    ...[0, 1, 2, 3, 4].map((i): [string, string] => ['paced', `m${i}`]),
+  ]);
   // One send place, first taken by a slow post: 'paced' takes its first slot at once but leaves only
   // when the place is free, so its shared slot ends before its own spacing does (as under a burst). Its
   // next message may take the next shared slot then, and must still wait out the spacing.
