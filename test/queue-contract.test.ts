@@ -1,6 +1,8 @@
 // One contract for both queue drivers: the local one (embedded default) and BullMQ on the real Redis
 // (own Redis db number and key prefix, so other tests and developers on the same Redis are not touched).
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BullQueue } from '../src/queue/bullmq.ts';
 import { LocalQueue } from '../src/queue/local.ts';
@@ -156,6 +158,30 @@ for (const driver of [localDriver(), bullDriver(), bullDriver(300)]) {
     });
   });
 }
+
+describe('BullMQ driver taken early', () => {
+  it('waits for a job no longer than its lead, whatever time the job carries', async () => {
+    const driver = bullDriver(300);
+    const q = driver.make() as BullQueue;
+    try {
+      const ran = new Map<string, number>();
+      await q.start(async (id) => void ran.set(id, Date.now()));
+      // A job whose carried time is far off but whose delay has run out (a move half done: its time
+      // was written, its delay was not changed). Added straight through BullMQ, as that state would be.
+      const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      const raw = new Queue('contract', { connection, prefix: q.prefix });
+      const t0 = Date.now();
+      await raw.add('contract', { id: 'stale', at: t0 + 60_000 }, { jobId: BullQueue.jobId('stale') });
+      await raw.close();
+      connection.disconnect();
+      await until(() => ran.has('stale'));
+      expect(ran.get('stale')! - t0).toBeLessThan(60_000);
+    } finally {
+      await q.close();
+      await driver.cleanup();
+    }
+  });
+});
 
 describe('local driver on a table', () => {
   it('polls due(limit), and add() wakes it before the next poll', async () => {

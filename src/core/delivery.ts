@@ -27,7 +27,7 @@ import { rowsOf } from '../db/rows.ts';
 import { outbox, postedCards } from '../db/schema.ts';
 import { Limits } from '../queue/limits.ts';
 import { LocalQueue } from '../queue/local.ts';
-import { type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
+import { backoffMs, type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
 import { LeaseExtensions } from './lease-extensions.ts';
 import { loadOrg } from './org.ts';
 import { chatKey, type OutboxRow, outboxWriter } from './outbox.ts';
@@ -59,17 +59,6 @@ export class RetryLaterError extends Error {
 }
 
 const MAX_ATTEMPTS = 10;
-
-/**
- * How long a message waits after its n-th failed try (a platform error, not a "slow down"): 5 s, 15 s,
- * 45 s, … × 3 up to an hour, each ±20 % so that messages failed by one outage do not all come back at
- * the same moment. A blip costs seconds, not minutes; ten tries still span about three and a half hours
- * of an outage before the message is given up.
- */
-export function retryDelayMs(failures: number, random = Math.random()): number {
-  const base = Math.min(5000 * 3 ** Math.max(0, failures - 1), 3_600_000);
-  return Math.round(base * (0.8 + 0.4 * random));
-}
 const BATCH = 50;
 const SUCCESSOR_FALLBACK_MS = 2000;
 /** How long a worker waits out a chat's rate limit itself before handing the rest to the queue. */
@@ -87,6 +76,16 @@ const RECORD_RETRY_MS = 250;
 const RECORD_MARGIN_MS = 2000;
 /** How long a sent row is remembered as sent here: far longer than a firing transaction's snapshot lives. */
 const SENT_MEMORY_MS = 30_000;
+/**
+ * How long a message waits after its n-th failed try (a platform error, not a "slow down"): 5 s, 15 s,
+ * 45 s, … × 3 up to an hour (the queue's backoff with other figures), each ±20 % so that messages failed
+ * by one outage do not all come back at the same moment. A blip costs seconds, not minutes; ten tries
+ * still span about three and a half hours of an outage before the message is given up.
+ */
+export function retryDelayMs(failures: number, random = Math.random()): number {
+  return Math.round(backoffMs(failures, 5000, 3, 3_600_000) * (0.8 + 0.4 * random));
+}
+
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
 

@@ -131,9 +131,9 @@ export class BullQueue implements JobQueue {
     if (missing.length) await this.add(missing);
   }
 
-  /** A delayed job to its new time; the time it carries moves with it (the handler waits for that time). */
+  /** A delayed job to its new time; taken early, it carries that time too (its handler waits for it). */
   private async moveDelayed(job: Job, j: DueJob): Promise<void> {
-    await job.updateData({ id: j.id, at: j.at.getTime() } satisfies JobData);
+    if (this.leadMs) await job.updateData({ id: j.id, at: j.at.getTime() } satisfies JobData);
     await job.changeDelay(this.delayFor(j.at));
   }
 
@@ -146,7 +146,8 @@ export class BullQueue implements JobQueue {
         const { id, at } = job.data as JobData;
         try {
           // Taken early (leadMs): run at the job's time. The lock is renewed meanwhile, as for any job.
-          const early = (at ?? 0) - Date.now();
+          // Never longer than the lead, whatever time the job carries (a half-done move, an older job).
+          const early = Math.min((at ?? 0) - Date.now(), this.leadMs);
           if (early > 0) await new Promise((r) => setTimeout(r, early));
           await handler(id);
         } catch (err) {

@@ -31,7 +31,10 @@ export class RunAgainAt extends Error {
   }
 }
 
-/** Retry delay after the n-th failure (1-based): 1 s, 2 s, 4 s … capped at 5 minutes. */
-export function backoffMs(failures: number, baseMs = 1000): number {
-  return Math.min(baseMs * 2 ** Math.max(0, failures - 1), 300_000);
+/**
+ * Retry delay after the n-th failure (1-based): `baseMs`, then × `factor` each time, capped at `capMs`.
+ * Default 1 s, 2 s, 4 s … up to 5 minutes.
+ */
+export function backoffMs(failures: number, baseMs = 1000, factor = 2, capMs = 300_000): number {
+  return Math.min(baseMs * factor ** Math.max(0, failures - 1), capMs);
 }
