@@ -464,15 +464,33 @@ export const confirmations = pgTable('confirmations', {
   decidedAt: timestamp('decided_at', { withTimezone: true }),
 });
 
-/** Platform event ids already handled: a retried delivery or a double click does nothing twice. */
+/**
+ * The inbound journal: what a platform delivered, keyed by its event id. A row with a payload was recorded
+ * before the platform was acknowledged and is run once (done_at set in the flow's own transaction), after a
+ * restart too; a row without one only marks an id handled, so a retried delivery or a double click does
+ * nothing twice. Done rows are pruned once the platforms' retry and replay windows are past.
+ */
 export const inboundEvents = pgTable(
   'inbound_events',
   {
     platform: text('platform').notNull(),
     eventId: text('event_id').notNull(),
+    /** When it was received. */
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** The normalised event (who, chat, text or action, values, reply path); null when only deduplicated. */
+    payload: jsonb('payload').$type<Record<string, unknown>>(),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+    /** 'done', or 'failed' when it was given up (the person was told nothing changed). */
+    outcome: text('outcome'),
+    /** A process working on it holds it until then; a recovery sweep takes it after. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.platform, t.eventId] }),
+    index('inbound_events_open_idx').on(t.platform, t.at).where(sql`${t.doneAt} is null`),
+    index('inbound_events_done_idx').on(t.doneAt),
+  ],
 );
 
 /** An approval of a subject (a quote, an order, an order change or cancellation, a customer correction). */
