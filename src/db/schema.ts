@@ -118,6 +118,14 @@ export const customers = pgTable(
     id: serial('id').primaryKey(),
     number: text('number').notNull().unique(),
     name: text('name').notNull(),
+    /**
+     * The name as people mean it: NFKC (full-width letters and spaces folded), trimmed, inner spaces
+     * collapsed, lower case. Unique, so two people registering "Acme Ltd" and "ＡＣＭＥ  ltd" at once make
+     * one customer: the rule is the database's, not a select-then-insert.
+     */
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(btrim(regexp_replace(normalize(name, NFKC), '[[:space:]]+', ' ', 'g')))`),
     industry: text('industry'),
     address: text('address'),
     scope: text('scope'),
@@ -136,7 +144,11 @@ export const customers = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('customers_owner_idx').on(t.ownerId), index('customers_name_idx').on(t.name)],
+  (t) => [
+    index('customers_owner_idx').on(t.ownerId),
+    index('customers_name_idx').on(t.name),
+    uniqueIndex('customers_name_key_uq').on(t.nameKey),
+  ],
 );
 
 export const contacts = pgTable(
