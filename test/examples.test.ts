@@ -206,3 +206,86 @@ describe('core examples in Chinese', () => {
     expect((await d.say('chen', '帮助 报价')).text).toContain('报价 新建');
   });
 });
+
+describe('understanding people (issue 22), through the running app', () => {
+  const count = async (table: string) =>
+    Number((await d.query<{ n: string }>(`select count(*)::text as n from ${table}`))[0]!.n);
+
+  it('a mistyped noun or key: did you mean …?, and nothing is written', async () => {
+    const before = await count('customers');
+    expect((await d.say('li', 'custmer add name=Foo')).text).toMatch(
+      /^I don't understand "custmer"\. Did you mean customer\?/,
+    );
+    expect((await d.say('chen', '客护 新增 名称=华星二号')).text).toMatch(
+      /^无法识别“客护”，您是不是要输入“客户”？/,
+    );
+    expect((await d.say('li', 'customer add name=Foo indusrty=retail')).text).toContain(
+      'Did you mean industry=?',
+    );
+    expect((await d.say('chen', '客户 新增 名称=华星二号 行叶=零售')).text).toContain(
+      '您是不是要输入 行业=？',
+    );
+    expect(await count('customers')).toBe(before);
+  });
+
+  it('two commands on two lines are listed and neither runs', async () => {
+    const before = await count('customers');
+    const en = await d.say('li', 'customer add name="Two Lines A"\ncustomer add name="Two Lines B"');
+    expect(en.text).toContain('This message holds 2 commands');
+    expect(en.text).toContain(
+      '\n  1. customer add name="Two Lines A"\n  2. customer add name="Two Lines B"\n',
+    );
+    const zh = await d.say('chen', '客户 新增 名称=两行甲\n客户 新增 名称=两行乙');
+    expect(zh.text).toContain('这条消息包含 2 条命令');
+    expect(await count('customers')).toBe(before);
+    // One command over several lines still runs.
+    const one = await d.say('li', 'customer add\nname="Over Lines Ltd"\nindustry=retail');
+    expect(one.text).toMatch(/C-\d{4}/);
+    expect(await count('customers')).toBe(before + 1);
+  });
+
+  it('/crm help is help, and help lists the short forms', async () => {
+    const help = await d.say('li', '/crm help');
+    expect(help.text).toBe((await d.say('li', 'help')).text);
+    expect(help.text).toContain('Also understood: my approvals = approval list, my reminders = remind list');
+    expect(help.text).not.toMatch(/^• report/m);
+    const zh = await d.say('chen', '/crm 帮助');
+    expect(zh.text).toContain('也可以这样说：我的审批 = 审批 列表、我的提醒 = 提醒 列表');
+    expect((await d.say('li', 'help approval')).text).toContain(
+      'Short forms: my approvals, 我的审批 = approval list',
+    );
+    expect((await d.say('chen', '帮助 审批')).text).toContain('简写：my approvals、我的审批 = 审批 列表');
+    expect((await d.say('li', 'help customer')).text).toContain('Also written: cust, 客户, 客戶, customers');
+  });
+
+  it('help on a planned noun, a phrase for it, or a typo', async () => {
+    const report = await d.say('li', 'help report');
+    expect(report.text).toMatch(/^Reports \(the weekly summary, KPIs\) are not available yet\./);
+    expect((await d.say('li', 'help kpi')).text).toBe(report.text);
+    expect((await d.say('chen', '帮助 报表')).text).toMatch(/^报表（周汇总、KPI）尚未开放/);
+    expect((await d.say('li', 'help custmer')).text).toMatch(
+      /^No help for "custmer"\. Did you mean help customer\?/,
+    );
+  });
+
+  it('my approvals and 我的提醒 are the lists they stand for', async () => {
+    expect((await d.say('wang', 'my approvals')).text).toBe((await d.say('wang', 'approval list')).text);
+    expect((await d.say('chen', '我的提醒')).text).toBe((await d.say('chen', '提醒 列表')).text);
+  });
+
+  it('my leads, summary, kpi and export customers get the command that comes closest', async () => {
+    expect((await d.say('li', 'my leads')).text).toMatch(
+      /^There is no "my leads" command of its own\.[\s\S]*lead list/,
+    );
+    expect((await d.say('chen', '我的线索')).text).toMatch(
+      /^没有“我的线索”这个命令，可以用：\n {2}线索 列表/,
+    );
+    expect((await d.say('li', 'summary')).text).toMatch(/not available yet[\s\S]*lead list, quote list/);
+    expect((await d.say('chen', '汇总')).text).toMatch(/尚未开放[\s\S]*线索 列表/);
+    expect((await d.say('li', 'kpi')).text).toMatch(/not available yet/);
+    expect((await d.say('li', 'export customers')).text).toMatch(
+      /^Exporting is not available yet[\s\S]*customer list/,
+    );
+    expect((await d.say('chen', '导出客户')).text).toMatch(/^导出功能尚未开放[\s\S]*客户 列表/);
+  });
+});

@@ -374,6 +374,18 @@ const cases: ErrorCase[] = [
     zh: ['@提及'],
     usage: ['lead assign', '线索 分配'],
   },
+  {
+    text: 'customer add name=Foo\ncustomer add name=Bar',
+    error: { code: 'several_commands', commands: ['customer add name=Foo', 'customer add name=Bar'] },
+    en: ['2 commands', 'one command per message', 'nothing was changed', '1. customer add name=Foo'],
+    zh: ['2 条命令', '每条消息只执行一条命令', '未做任何修改', '2. customer add name=Bar'],
+  },
+  {
+    text: 'export customers',
+    error: { code: 'use_instead', why: 'export', noun: 'customer' },
+    en: ['Exporting is not available yet', 'customer list'],
+    zh: ['导出功能尚未开放', '客户 列表'],
+  },
 ];
 
 describe('every CommandError, from a realistic mistake, explained in both languages', () => {
@@ -399,6 +411,8 @@ describe('every CommandError, from a realistic mistake, explained in both langua
         'missing_word',
         'missing_mention',
         'stray_mention',
+        'several_commands',
+        'use_instead',
       ].sort(),
     );
   });

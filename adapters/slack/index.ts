@@ -7,6 +7,7 @@ import type { Message } from '../../src/cards/card.ts';
 import type { AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
 import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import { InboundJournal, type JournalEntry } from '../../src/core/inbound-journal.ts';
 import { loadOrg } from '../../src/core/org.ts';
 import { findPersonByIdentity, localeOf } from '../../src/core/people.ts';
 import type { CoreServices } from '../../src/core/services.ts';
@@ -106,6 +107,10 @@ export class SlackAdapter implements PlatformAdapter {
   private botUserId: string | undefined;
   private readonly users = new Map<string, { user: InboundUser; at: number }>();
   readonly routes?: () => import('hono').Hono;
+  /** What is acked is recorded first; a sweep runs what a crashed process left (src/core/inbound-journal.ts). */
+  readonly journal: InboundJournal;
+  /** Events whose ack waits until their listener has recorded them (see holdEventAcks). */
+  private readonly held = new WeakMap<object, { release(): Promise<void>; fail(): void }>();
 
   constructor(
     private readonly config: SlackConfig,
@@ -133,6 +138,8 @@ export class SlackAdapter implements PlatformAdapter {
         ? new App({ ...common, appToken: config.appToken!, socketMode: true })
         : new App({ ...common, receiver: sharedPortReceiver });
     this.out = new SlackOutbound(this.bolt.client, log, config.channelIntervalMs);
+    this.journal = new InboundJournal({ db, core: services.core, log, platform: PLATFORM });
+    this.holdEventAcks();
     if (config.mode === 'http') {
       const signingSecret = config.signingSecret!;
       this.routes = () => slackRoutes({ app: this.bolt, signingSecret, log });
@@ -143,6 +150,7 @@ export class SlackAdapter implements PlatformAdapter {
   // ---- lifecycle ----
 
   async start(): Promise<void> {
+    this.journal.start();
     try {
       const who = await this.bolt.client.auth.test();
       this.botUserId = who.user_id;
@@ -165,6 +173,7 @@ export class SlackAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     if (this.config.mode === 'socket') await this.bolt.stop().catch(() => {});
+    await this.journal.stop();
   }
 
   // ---- outbound: the outbox hands messages here ----
@@ -185,7 +194,6 @@ export class SlackAdapter implements PlatformAdapter {
       const cmd = body as unknown as SlashBody;
       const text = commandText(cmd.command, cmd.text ?? '');
       const form = emptyForm(text);
-      await ack();
       const where: Where = {
         team: cmd.team_id,
         channel: cmd.channel_id,
@@ -193,16 +201,23 @@ export class SlackAdapter implements PlatformAdapter {
         user: cmd.user_id,
         responseUrl: cmd.response_url,
       };
+      const eventId = `cmd:${cmd.team_id}:${cmd.trigger_id}`;
+      // Opening a form owes nothing if lost (no form, no answer: the person sees Slack's error and retries).
+      if (!form) await this.journal.record(this.messageEntry(where, text, eventId, cmd.channel_name));
+      await ack();
       if (form) {
         const opened = await this.openForm(form, cmd.trigger_id, where);
         if (opened) return;
       }
-      await this.runMessage(where, text, `cmd:${cmd.team_id}:${cmd.trigger_id}`, cmd.channel_name);
+      await this.runMessage(where, text, eventId, cmd.channel_name);
     });
 
     this.bolt.action({ type: 'block_actions' }, async ({ ack, body }) => {
+      const b = body as unknown as ActionBody;
+      const entry = this.pressEntry(b);
+      if (entry) await this.journal.record(entry);
       await ack();
-      await this.onBlockAction(body as unknown as ActionBody);
+      await this.onBlockAction(b);
     });
 
     this.bolt.view(INPUT_CALLBACK, async ({ ack, body }) => {
@@ -218,18 +233,23 @@ export class SlackAdapter implements PlatformAdapter {
         });
         return;
       }
-      await ack();
       const name = meta.q ?? 'note';
       const where = this.whereFromMeta(meta, b.user.id);
-      const user = await this.inboundUser(meta.t, b.user.id);
-      const replies = await this.services.core.handleAction({
-        user,
+      const press = {
         chat: this.chatRef(where),
         actionId: meta.a,
         ...(meta.m ? { messageId: meta.m } : {}),
         eventId: `view:${meta.t}:${b.view.id}`,
         ...(value ? { values: { [name]: value } } : {}),
+      };
+      await this.journal.record({
+        kind: 'action',
+        inbound: { user: this.knownUser(meta.t, b.user.id), ...press },
+        ...replyPath(where),
       });
+      await ack();
+      const user = await this.inboundUser(meta.t, b.user.id);
+      const replies = await this.services.core.handleAction({ user, ...press });
       await this.answer(where, replies);
     });
 
@@ -243,8 +263,11 @@ export class SlackAdapter implements PlatformAdapter {
         await ack({ response_action: 'errors', errors: result.errors });
         return;
       }
+      const where = this.whereFromMeta(meta, b.user.id);
+      const eventId = `view:${meta.t}:${b.view.id}`;
+      await this.journal.record(this.messageEntry(where, result.text, eventId));
       await ack();
-      await this.runMessage(this.whereFromMeta(meta, b.user.id), result.text, `view:${meta.t}:${b.view.id}`);
+      await this.runMessage(where, result.text, eventId);
     });
 
     this.bolt.event('message', async ({ body }) => {
@@ -253,7 +276,10 @@ export class SlackAdapter implements PlatformAdapter {
       if (e.channel_type !== 'im' || e.subtype || e.bot_id || !e.user || e.user === this.botUserId) return;
       const team = b.team_id ?? e.team ?? '';
       const where: Where = { team, channel: e.channel, kind: 'dm', user: e.user, botDm: true };
-      await this.runMessage(where, (e.text ?? '').trim() || 'help', `evt:${team}:${b.event_id}`);
+      const text = (e.text ?? '').trim() || 'help';
+      const eventId = `evt:${team}:${b.event_id}`;
+      await this.recordEvent(body, this.messageEntry(where, text, eventId));
+      await this.runMessage(where, text, eventId);
     });
 
     this.bolt.event('app_mention', async ({ body }) => {
@@ -270,12 +296,104 @@ export class SlackAdapter implements PlatformAdapter {
         kind: e.channel.startsWith('D') ? 'dm' : 'group',
         user: e.user,
       };
-      await this.runMessage(where, text.trim() || 'help', `evt:${team}:${b.event_id}`);
+      const eventId = `evt:${team}:${b.event_id}`;
+      await this.recordEvent(body, this.messageEntry(where, text.trim() || 'help', eventId));
+      await this.runMessage(where, text.trim() || 'help', eventId);
     });
 
     this.bolt.error(async (err) => {
       this.log.error({ err }, 'Slack listener failed');
     });
+  }
+
+  // ---- the inbound journal ----
+
+  /**
+   * Bolt acks an Events API request before its listeners run; here that ack waits until the listener has
+   * recorded the event (or ignored it). One that could not be recorded is not acked, so Slack sends it again.
+   */
+  private holdEventAcks(): void {
+    const process = this.bolt.processEvent.bind(this.bolt);
+    this.bolt.processEvent = async (event) => {
+      const body = event.body as { type?: string };
+      if (body.type !== 'event_callback') return process(event);
+      let state: 'held' | 'acked' | 'failed' = 'held';
+      const release = async () => {
+        if (state !== 'held') return;
+        state = 'acked';
+        await event.ack();
+      };
+      const fail = () => {
+        state = 'failed';
+      };
+      this.held.set(body, { release, fail });
+      try {
+        await process({ ...event, ack: async () => {} });
+      } finally {
+        this.held.delete(body);
+        await release();
+      }
+    };
+  }
+
+  private async recordEvent(body: object, entry: JournalEntry): Promise<void> {
+    const hold = this.held.get(body);
+    try {
+      await this.journal.record(entry);
+    } catch (err) {
+      hold?.fail();
+      throw err;
+    }
+    await hold?.release();
+  }
+
+  private messageEntry(where: Where, text: string, eventId: string, title?: string): JournalEntry {
+    return {
+      kind: 'message',
+      inbound: {
+        user: this.knownUser(where.team, where.user),
+        chat: this.chatRef(where, title),
+        text,
+        eventId,
+      },
+      ...replyPath(where),
+    };
+  }
+
+  /** A plain button press, as the core will get it; null for presses that only open or grow a form. */
+  private pressEntry(b: ActionBody): JournalEntry | null {
+    const action = b.actions[0];
+    if (!action || (action.action_id === ADD_LINE && b.view)) return null;
+    const pressed = parseValue(action);
+    if (!pressed || pressed.in) return null;
+    const team = b.team?.id ?? b.user.team_id ?? '';
+    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
+    const messageTs = b.container?.message_ts ?? b.message?.ts;
+    const where: Where = {
+      team,
+      channel,
+      kind: channel.startsWith('D') ? 'dm' : 'group',
+      user: b.user.id,
+      responseUrl: b.response_url,
+    };
+    return {
+      kind: 'action',
+      inbound: {
+        user: this.knownUser(team, b.user.id),
+        chat: this.chatRef(where),
+        actionId: pressed.i,
+        ...(messageTs ? { messageId: messageTs } : {}),
+        eventId: `act:${team}:${b.trigger_id}`,
+      },
+      ...replyPath(where),
+    };
+  }
+
+  /** The person as far as known without asking Slack (the ack cannot wait for users.info). */
+  private knownUser(team: string, userId: string): InboundUser {
+    return (
+      this.users.get(`${team}:${userId}`)?.user ?? { platform: PLATFORM, tenant: team, externalId: userId }
+    );
   }
 
   private async runMessage(where: Where, text: string, eventId: string, title?: string): Promise<void> {
@@ -510,6 +628,11 @@ export class SlackAdapter implements PlatformAdapter {
       return 'zh';
     }
   }
+}
+
+/** Kept with a recorded event: how the live answer went (a recovery answers through the outbox instead). */
+function replyPath(where: Where): { reply?: Record<string, string> } {
+  return where.responseUrl ? { reply: { responseUrl: where.responseUrl } } : {};
 }
 
 /** `/lead add …` means `lead add …`; `/crm` alone means `help`. */

@@ -1,9 +1,11 @@
 // Slack's HTTP requests on the shared port: POST /slack/events (slash commands, interactivity and events all
 // arrive there). The signature is checked with Bolt's own verifier before anything is parsed; the parsed body
 // is handed to the Bolt app (app.processEvent), and the HTTP answer is whatever the listener acks — at once,
-// so Slack's 3-second limit is always met while the work continues.
+// so Slack's 3-second limit is always met while the work continues. Listeners record what they ack first
+// (the inbound journal), so the work is not lost with the process.
 import { type App, isValidSlackRequest, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 
 /** Bolt needs a receiver object; ours does nothing on its own: the Hono route below feeds the app. */
@@ -16,13 +18,19 @@ export const sharedPortReceiver: Receiver = {
 const FORM = 'application/x-www-form-urlencoded';
 const ACK_TIMEOUT_MS = 2800;
 const MAX_SKEW_S = 300;
+/**
+ * Slack's largest bodies are view submissions (the whole modal and its values; ours stay well under
+ * 200 KB) and events (a message is at most 40,000 characters). Anything larger is refused before it is
+ * read whole: by its Content-Length, or by counting as it streams in.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function slackRoutes(opts: { app: App; signingSecret: string; log: Logger; path?: string }): Hono {
   const { app, signingSecret, log } = opts;
   const routes = new Hono();
-  routes.post(opts.path ?? '/slack/events', async (c) => {
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text('too large', 413) });
+  routes.post(opts.path ?? '/slack/events', limit, async (c) => {
     const raw = await c.req.text();
-    if (raw.length > 4 * 1024 * 1024) return c.text('too large', 413);
     const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const signature = c.req.header('x-slack-signature') ?? '';
     const ts = Number(c.req.header('x-slack-request-timestamp'));
@@ -83,6 +91,8 @@ export function slackRoutes(opts: { app: App; signingSecret: string; log: Logger
     );
     const first = await Promise.race([acked, done, timeout]);
     if ('late' in first) log.error({ type: body.type }, 'Slack request not acknowledged in time');
+    // Nothing acked it (it could not even be recorded): not a 200, so Slack shows an error or retries.
+    if ('unacked' in first && first.unacked) return c.text('not handled', 500);
     const response = first.response;
     if (response === undefined || response === null || response === '') return c.body(null, 200);
     if (typeof response === 'string') return c.text(response, 200);

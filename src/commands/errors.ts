@@ -3,7 +3,7 @@ import type { Locale } from '../i18n/locale.ts';
 import type { CommandError } from './parse.ts';
 import type { AnyCommand } from './spec.ts';
 import { formatRef, RECORD_PREFIX } from './values.ts';
-import { NOUNS, type Noun, spell } from './vocabulary.ts';
+import { NOUNS, type Noun, spell, type Verb } from './vocabulary.ts';
 
 const PROBLEMS: Record<string, { en: string; zh: string }> = {
   money: { en: 'an amount such as 1200.50 or ¥1,200', zh: '金额，例如 1200.50 或 ¥1,200' },
@@ -38,10 +38,49 @@ export function usageOf(command: Pick<AnyCommand<unknown>, 'usage'>, locale: Loc
   return command.usage[locale];
 }
 
+type Listed = Pick<AnyCommand<unknown>, 'usage' | 'verbs'>;
+
+/** What to use while a noun has no commands yet (a noun listed here is planned, see commands.md). */
+const MEANWHILE: Partial<Record<Noun, { what: { en: string; zh: string }; use: [Noun, Verb][] }>> = {
+  report: {
+    what: { en: 'Reports (the weekly summary, KPIs)', zh: '报表（周汇总、KPI）' },
+    use: [
+      ['lead', 'list'],
+      ['quote', 'list'],
+      ['order', 'list'],
+      ['approval', 'list'],
+    ],
+  },
+};
+
+/** The answer for a noun that has no commands yet: plainly not available, and what to use instead. */
+export function notAvailable(
+  noun: Noun,
+  locale: Locale,
+  nounCommands: (noun: Noun) => ReadonlyArray<Listed>,
+): string {
+  const m = MEANWHILE[noun];
+  const use = (m?.use ?? [])
+    .filter(([n, v]) => nounCommands(n).some((c) => c.verbs.includes(v)))
+    .map(([n, v]) => `${spell('noun', n, locale)} ${spell('verb', v, locale)}`);
+  if (!m || use.length === 0) {
+    return say(
+      locale,
+      `${noun} commands are not available yet. Type help for what works today.`,
+      `${spell('noun', noun, locale)}相关命令尚未开放。输入「帮助」查看现有命令。`,
+    );
+  }
+  return say(
+    locale,
+    `${m.what.en} are not available yet. Until then the lists show where things stand: ${use.join(', ')}.`,
+    `${m.what.zh}尚未开放。在此之前可用列表查看现状：${use.join('、')}。`,
+  );
+}
+
 export function renderCommandError(
   error: CommandError,
   locale: Locale,
-  nounCommands: (noun: Noun) => ReadonlyArray<Pick<AnyCommand<unknown>, 'usage'>>,
+  nounCommands: (noun: Noun) => ReadonlyArray<Listed>,
 ): string {
   const usage =
     'command' in error ? `\n${say(locale, 'Usage', '用法')}: ${usageOf(error.command, locale)}` : '';
@@ -72,27 +111,31 @@ export function renderCommandError(
         `“=” 前面缺少键名（${error.near}）。`,
       );
     case 'unknown_noun': {
-      const nouns = (Object.keys(NOUNS) as Noun[]).map((n) => spell('noun', n, locale)).join(', ');
+      // Only nouns that do something: a planned one (report) would only lead to "not available yet".
+      const nouns = (Object.keys(NOUNS) as Noun[])
+        .filter((n) => nounCommands(n).length > 0)
+        .map((n) => spell('noun', n, locale))
+        .join(', ');
+      const meant = error.suggestion
+        ? say(locale, ` Did you mean ${error.suggestion}?`, `，您是不是要输入“${error.suggestion}”？`)
+        : say(locale, '', '。');
       return say(
         locale,
-        `I don't understand "${clip(error.word)}". Commands start with: ${nouns}. Type help for examples.`,
-        `无法识别“${clip(error.word)}”。命令以这些词开头：${nouns}。输入「帮助」查看示例。`,
+        `I don't understand "${clip(error.word)}".${meant} Commands start with: ${nouns}. Type help for examples.`,
+        `无法识别“${clip(error.word)}”${meant}命令以这些词开头：${nouns}。输入「帮助」查看示例。`,
       );
     }
     case 'unknown_verb': {
-      if (nounCommands(error.noun).length === 0) {
-        return say(
-          locale,
-          `${error.noun} commands are not available yet. Type help for what works today.`,
-          `${spell('noun', error.noun, locale)}相关命令尚未开放。输入「帮助」查看现有命令。`,
-        );
-      }
+      if (nounCommands(error.noun).length === 0) return notAvailable(error.noun, locale, nounCommands);
       const lines = nounCommands(error.noun).map((c) => `  ${usageOf(c, locale)}`);
+      const meant = error.suggestion
+        ? say(locale, ` Did you mean ${error.suggestion}?`, `您是不是要输入“${error.suggestion}”？`)
+        : '';
       const head = error.word
         ? say(
             locale,
-            `"${clip(error.word)}" is not something ${error.noun} can do.`,
-            `${spell('noun', error.noun, locale)}没有“${clip(error.word)}”这个操作。`,
+            `"${clip(error.word)}" is not something ${error.noun} can do.${meant}`,
+            `${spell('noun', error.noun, locale)}没有“${clip(error.word)}”这个操作。${meant}`,
           )
         : say(
             locale,
@@ -129,13 +172,50 @@ export function renderCommandError(
         );
       }
       const keys = names.join(locale === 'en' ? ', ' : '、');
+      const meant = error.suggestion
+        ? say(locale, ` Did you mean ${error.suggestion}=?`, `您是不是要输入 ${error.suggestion}=？`)
+        : '';
       return (
         say(
           locale,
-          `"${clip(error.key)}" is not a key of this command. Keys: ${keys}.`,
-          `此命令没有“${clip(error.key)}”这个键。可用的键：${keys}。`,
+          `"${clip(error.key)}" is not a key of this command.${meant} Keys: ${keys}.`,
+          `此命令没有“${clip(error.key)}”这个键。${meant}可用的键：${keys}。`,
         ) + usage
       );
+    }
+    case 'several_commands': {
+      const shown = error.commands.slice(0, 10).map((c, i) => `  ${i + 1}. ${clip(c, 100)}`);
+      if (error.commands.length > 10) shown.push('  …');
+      return [
+        say(
+          locale,
+          `This message holds ${error.commands.length} commands, one per line. I carry out one command per message, so that a mistake in one cannot leave the others half done; nothing was changed. Send them one at a time:`,
+          `这条消息包含 ${error.commands.length} 条命令（每行一条）。每条消息只执行一条命令，以免一条出错时其余只做了一半；未做任何修改。请逐条发送：`,
+        ),
+        ...shown,
+        say(
+          locale,
+          'A line break inside a value is kept when the value is in quotes: note="…".',
+          '值里需要换行时，请把值放在引号里：备注="…"。',
+        ),
+      ].join('\n');
+    }
+    case 'use_instead': {
+      const lines = error.instead.map((c) => `  ${usageOf(c, locale)} — ${c.summary[locale]}`);
+      const asked = clip(error.asked);
+      const head =
+        error.why === 'mine'
+          ? say(
+              locale,
+              `There is no "${asked}" command of its own. This one shows them:`,
+              `没有“${asked}”这个命令，可以用：`,
+            )
+          : say(
+              locale,
+              'Exporting is not available yet. To see the records in the chat, type:',
+              '导出功能尚未开放。要在聊天中查看记录，可以输入：',
+            );
+      return [head, ...lines].join('\n');
     }
     case 'missing_key':
       return say(locale, `${key(error.key)}= is required.`, `缺少 ${key(error.key)}=。`) + usage;
@@ -204,7 +284,7 @@ function example(command: AnyCommand<unknown>): string {
   return formatRef(RECORD_PREFIX[command.ref?.kind ?? 'customer'], 1);
 }
 
-function clip(s: string): string {
+function clip(s: string, max = 40): string {
   const one = s.replace(/\s+/g, ' ');
-  return one.length > 40 ? `${one.slice(0, 40)}…` : one;
+  return one.length > max ? `${one.slice(0, max)}…` : one;
 }

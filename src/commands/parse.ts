@@ -3,9 +3,13 @@ import type { z } from 'zod';
 import type { Bilingual } from '../i18n/locale.ts';
 import { type ProblemParams, withCurrency } from './keys.ts';
 import { LexError, type Token, tokenize } from './lexer.ts';
+import { commandsOf } from './lines.ts';
+import { nearest } from './nearest.ts';
+import { dropAppName, shortForm } from './short-forms.ts';
 import type { AnyCommand, Intent, Mention } from './spec.ts';
 import { parseRef, refKindOf } from './values.ts';
 import {
+  KEYS,
   type Key,
   lookupKey,
   lookupNoun,
@@ -21,11 +25,22 @@ export type CommandError =
   | { code: 'too_long'; length: number }
   | { code: 'unclosed_quote'; near: string }
   | { code: 'empty_key'; near: string }
-  | { code: 'unknown_noun'; word: string }
-  | { code: 'unknown_verb'; noun: Noun; word: string | null }
+  /** `suggestion`: the one word clearly nearest to what was typed (custmer → customer), if there is one. */
+  | { code: 'unknown_noun'; word: string; suggestion?: string }
+  | { code: 'unknown_verb'; noun: Noun; word: string | null; suggestion?: string }
+  /** Two lines of one message that each start a command (one message is one command). */
+  | { code: 'several_commands'; commands: string[] }
+  /** An everyday phrase with no command of its own ("my leads", "export customers"): these come closest. */
+  | {
+      code: 'use_instead';
+      why: 'mine' | 'export';
+      asked: string;
+      noun: Noun | null;
+      instead: AnyCommand<unknown>[];
+    }
   | { code: 'missing_ref'; command: AnyCommand<unknown> }
   | { code: 'bad_ref'; command: AnyCommand<unknown>; word: string }
-  | { code: 'unknown_key'; command: AnyCommand<unknown>; key: string }
+  | { code: 'unknown_key'; command: AnyCommand<unknown>; key: string; suggestion?: string }
   | { code: 'missing_key'; command: AnyCommand<unknown>; key: string }
   | { code: 'duplicate_key'; command: AnyCommand<unknown>; key: string }
   | { code: 'empty_value'; command: AnyCommand<unknown>; key: string }
@@ -66,6 +81,10 @@ export class CommandTable<Ctx> {
 
   /** `currency`: the organisation's, in which amounts are read (see parseMoney). */
   parse(text: string, opts: { currency?: string } = {}): ParseResult<Ctx> {
+    if (/[\r\n]/.test(text)) {
+      const commands = commandsOf(text, (piece) => this.startsCommand(piece));
+      if (commands.length > 1) return fail({ code: 'several_commands', commands });
+    }
     let tokens: Token[];
     try {
       tokens = tokenize(text);
@@ -75,7 +94,15 @@ export class CommandTable<Ctx> {
       if (e.code === 'unclosed_quote') return fail({ code: 'unclosed_quote', near: e.detail });
       return fail({ code: 'empty_key', near: e.detail });
     }
-    tokens = splitFusedWords(stripSlash(tokens));
+    tokens = dropAppName(stripSlash(tokens));
+    const short = shortForm(tokens, (n) => this.find(n, 'list') !== undefined);
+    if (short.kind === 'mine' || short.kind === 'export') {
+      const nouns = short.noun ? [short.noun] : (Object.keys(NOUNS) as Noun[]);
+      const instead = nouns.flatMap((n) => this.find(n, 'list') ?? []) as AnyCommand<unknown>[];
+      return fail({ code: 'use_instead', why: short.kind, asked: short.asked, noun: short.noun, instead });
+    }
+    if (short.kind === 'rewrite') tokens = short.tokens;
+    tokens = splitFusedWords(tokens);
     if (tokens.length === 0) return fail({ code: 'empty' });
 
     const first = tokens[0]!;
@@ -87,23 +114,76 @@ export class CommandTable<Ctx> {
       noun = lookupNoun(rest[0].text);
       rest = [first, ...rest.slice(1)];
     }
-    if (!noun) return fail({ code: 'unknown_noun', word: first.text });
+    if (!noun) return fail(this.unknownNoun(first.text, rest[0]));
 
     let command: AnyCommand<Ctx> | undefined;
     const verbToken = rest[0];
     const verb = verbToken?.kind === 'word' && !verbToken.quoted ? lookupVerb(verbToken.text) : undefined;
     if (verb) {
       command = this.find(noun, verb);
-      if (!command) return fail({ code: 'unknown_verb', noun, word: (verbToken as { text: string }).text });
+      if (!command) return fail(this.unknownVerb(noun, (verbToken as { text: string }).text));
       rest = rest.slice(1);
     } else {
       command = this.find(noun, null);
-      if (!command) {
-        const word = verbToken?.kind === 'word' ? verbToken.text : null;
-        return fail({ code: 'unknown_verb', noun, word });
-      }
+      if (!command) return fail(this.unknownVerb(noun, verbToken?.kind === 'word' ? verbToken.text : null));
     }
     return withCurrency(opts.currency, () => bindArguments(command, rest, text));
+  }
+
+  /** Whether a line of a message starts a command of its own (for telling two commands from one long one). */
+  private startsCommand(piece: string): boolean {
+    let tokens: Token[];
+    try {
+      tokens = dropAppName(stripSlash(tokenize(piece)));
+    } catch {
+      return false;
+    }
+    const [a, b] = tokens;
+    if (a?.kind !== 'word' || a.quoted) return false;
+    if (lookupNoun(a.text) || splitFusedWords(tokens) !== tokens) return true;
+    if (lookupVerb(a.text) && b?.kind === 'word' && lookupNoun(b.text)) return true;
+    if (shortForm(tokens, () => true).kind !== 'none') return true;
+    return this.nearestNoun(a.text) !== undefined;
+  }
+
+  /** The noun spelling nearest to a mistyped word, if one is clearly nearest. */
+  nearestNoun(word: string): string | undefined {
+    // Planned nouns take part, so that a word nearest to one is not "corrected" to another, but are not offered.
+    const all = (Object.keys(NOUNS) as Noun[]).flatMap((n) => NOUNS[n].map((w) => [w, n] as const));
+    const found = nearest(word, all);
+    return found && this.forNoun(found.meaning).length > 0 ? found.spelling : undefined;
+  }
+
+  private unknownNoun(word: string, next: Token | undefined): CommandError {
+    const after = next?.kind === 'word' && !next.quoted ? next.text : undefined;
+    if (lookupVerb(word)) {
+      // `add custmer …`: a verb first, then a mistyped noun.
+      const meant = after && this.nearestNoun(after);
+      return meant
+        ? { code: 'unknown_noun', word: after, suggestion: meant }
+        : { code: 'unknown_noun', word };
+    }
+    const suggestion = this.nearestNoun(word);
+    if (suggestion) return { code: 'unknown_noun', word, suggestion };
+    // `nwe customer …`: a mistyped verb first, then the noun.
+    const noun = after && lookupNoun(after);
+    const verb = noun && this.nearestVerb(noun, word);
+    return verb ? { code: 'unknown_noun', word, suggestion: verb } : { code: 'unknown_noun', word };
+  }
+
+  private nearestVerb(noun: Noun, word: string): string | undefined {
+    const verbs = this.forNoun(noun).flatMap((c) => c.verbs.filter((v): v is Verb => v !== null));
+    return nearest(
+      word,
+      verbs.flatMap((v) => VERBS[v].map((w) => [w, v] as const)),
+    )?.spelling;
+  }
+
+  private unknownVerb(noun: Noun, word: string | null): CommandError {
+    const suggestion = word ? this.nearestVerb(noun, word) : undefined;
+    return suggestion
+      ? { code: 'unknown_verb', noun, word, suggestion }
+      : { code: 'unknown_verb', noun, word };
   }
 }
 
@@ -162,7 +242,11 @@ function bindArguments<Ctx>(command: AnyCommand<Ctx>, tokens: Token[], text: str
     }
     if (t.kind === 'pair') {
       const key = lookupKey(t.key) as Key | undefined;
-      if (!key || !allowed.has(key)) return fail({ code: 'unknown_key', command: c, key: t.key });
+      if (!key || !allowed.has(key)) {
+        const spellings = [...allowed].flatMap((k) => (KEYS[k as Key] ?? [k]).map((w) => [w, k] as const));
+        const suggestion = nearest(t.key, spellings)?.spelling;
+        return fail({ code: 'unknown_key', command: c, key: t.key, ...(suggestion ? { suggestion } : {}) });
+      }
       if (!t.value.trim()) return fail({ code: 'empty_value', command: c, key });
       const prev = raw[key];
       raw[key] = prev === undefined ? t.value : Array.isArray(prev) ? [...prev, t.value] : [prev, t.value];

@@ -1,15 +1,16 @@
 // The words of the command language in English and Chinese (simplified and traditional where they differ).
-// The first word of each list is the canonical name; the rest are aliases. `help` lists them.
+// The first word of each list is the canonical name; the rest are aliases (plurals too: `list customers`,
+// `export leads`). `help` lists them.
 
 export const NOUNS = {
-  customer: ['customer', 'cust', '客户', '客戶'],
-  lead: ['lead', '线索', '線索'],
-  quote: ['quote', 'quotation', '报价', '報價'],
-  order: ['order', '订单', '訂單'],
+  customer: ['customer', 'cust', '客户', '客戶', 'customers'],
+  lead: ['lead', '线索', '線索', 'leads'],
+  quote: ['quote', 'quotation', '报价', '報價', 'quotes', 'quotations'],
+  order: ['order', '订单', '訂單', 'orders'],
   intel: ['intel', '情报', '情報', '市场信息'],
-  approval: ['approval', '审批', '審批'],
-  remind: ['remind', 'reminder', '提醒'],
-  report: ['report', '报表', '報表'],
+  approval: ['approval', '审批', '審批', 'approvals'],
+  remind: ['remind', 'reminder', '提醒', 'reminders'],
+  report: ['report', '报表', '報表', 'reports'],
   admin: ['admin', '管理'],
   me: ['me', '我', 'settings', '设置'],
   help: ['help', '帮助', '幫助', '?', '？'],

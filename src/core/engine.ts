@@ -10,13 +10,14 @@ import type { AnyCommand } from '../commands/spec.ts';
 import { spell } from '../commands/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { confirmations, inboundEvents } from '../db/schema.ts';
+import { confirmations } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import { type Actor, ROLE_NAMES } from './actor.ts';
 import { createContext, type FlowContext } from './context.ts';
 import type { Delivery } from './delivery.ts';
 import { UserError } from './errors.ts';
 import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbound.ts';
+import { markDone, markFailed, recoveryScope } from './inbound-journal.ts';
 import { loadOrg, type Org } from './org.ts';
 import { outboxTally } from './outbox.ts';
 import { resolvePerson, toActor } from './people.ts';
@@ -118,6 +119,13 @@ export class Core {
       return replies;
     } catch (err) {
       this.deps.log.error({ err, platform: user.platform, user: user.externalId }, 'command failed');
+      // The person is told nothing changed, so no recovery may run it later; a recovery gives up itself.
+      const recovery = recoveryScope.getStore();
+      if (recovery) recovery.failed = err;
+      else if (eventId)
+        await markFailed(this.deps.db, user.platform, eventId).catch((e) =>
+          this.deps.log.warn({ err: e, eventId }, 'could not mark a failed inbound event'),
+        );
       return [
         {
           text: 'Something went wrong on our side; nothing was changed. Please try again in a moment. / 系统出错，未做任何修改，请稍后重试。',
@@ -132,21 +140,17 @@ export class Core {
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
   ): Promise<Message[]> {
     return this.deps.db.transaction(async (tx) => {
-      if (eventId) {
-        const fresh = await tx
-          .insert(inboundEvents)
-          .values({ platform: user.platform, eventId })
-          .onConflictDoNothing()
-          .returning({ eventId: inboundEvents.eventId });
-        if (fresh.length === 0) return []; // a redelivery: answered the first time
-      }
+      // Done in the flow's own transaction: a redelivery or a recovery of the same event then finds it done.
+      if (eventId && !(await markDone(tx, user.platform, eventId))) return []; // answered the first time
       const org = await this.org(tx);
       const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
       if (!person.active)
         return [say(toActor(person, department, org), 'Your access has been revoked.', '您的权限已被收回。')];
       const actor = toActor(person, department, org);
-      const replies = await work(tx, actor, org);
-      return replies.map((r) => ({ ...r, locale: actor.locale }));
+      const replies = (await work(tx, actor, org)).map((r) => ({ ...r, locale: actor.locale }));
+      // A recovered event (its HTTP answer is gone): the replies go out through the outbox, in this transaction.
+      await recoveryScope.getStore()?.deliver(tx, replies);
+      return replies;
     });
   }
 

@@ -1,5 +1,7 @@
 // help and help <noun>, in the person's language, listing only what exists (and marking what they may use).
 
+import { notAvailable } from '../commands/errors.ts';
+import { MINE, phraseNoun, phrasesFor } from '../commands/short-forms.ts';
 import { lookupNoun, NOUNS, type Noun, spell } from '../commands/vocabulary.ts';
 import type { FlowContext } from '../core/context.ts';
 import { anyone } from '../core/permissions.ts';
@@ -37,9 +39,36 @@ function overview(ctx: FlowContext): string {
     l === 'en'
       ? 'Commands: NOUN VERB [record] key=value … Quote values with spaces: name="Acme Ltd".'
       : '命令格式：名词 动词 [编号] 键=值 … 含空格的值加引号：名称="华星 科技"。';
+  const mine = (Object.keys(MINE) as Noun[])
+    .filter((n) => table.forNoun(n).length > 0)
+    .map(
+      (n) => `${phrasesFor(n)[l === 'en' ? 0 : 1]} = ${MINE[n]!.means.map((w) => spelled(w, l)).join(' ')}`,
+    );
+  const short =
+    l === 'en'
+      ? `Also understood: ${mine.join(', ')}; list customers = customer list; crm help = help.`
+      : `也可以这样说：${mine.join('、')}；列表客户 = 客户 列表；crm 帮助 = 帮助。`;
   const tail =
     l === 'en' ? 'More: help customer, help lead, help quote …' : '详细：帮助 客户、帮助 线索、帮助 报价 …';
-  return [head, ...lines, tail].join('\n');
+  return [head, ...lines, short, tail].join('\n');
+}
+
+/** A canonical word (noun or verb) in the reader's language. */
+function spelled(word: string, l: 'en' | 'zh'): string {
+  return lookupNoun(word) ? spell('noun', word, l) : spell('verb', word, l);
+}
+
+/** help <noun>'s closing lines: the other spellings of the noun and the phrases that stand for its commands. */
+function alsoLines(noun: Noun, l: 'en' | 'zh'): string[] {
+  const others = NOUNS[noun].filter((w) => w !== spell('noun', noun, l));
+  const out = [l === 'en' ? `Also written: ${others.join(', ')}` : `也可写作：${others.join('、')}`];
+  const phrases = phrasesFor(noun);
+  const means = MINE[noun]?.means.map((w) => spelled(w, l)).join(' ');
+  if (phrases.length && means)
+    out.push(
+      l === 'en' ? `Short forms: ${phrases.join(', ')} = ${means}` : `简写：${phrases.join('、')} = ${means}`,
+    );
+  return out;
 }
 
 const help = command({
@@ -57,20 +86,27 @@ const help = command({
   async run(ctx, { words }) {
     const topic = words[0];
     if (!topic) return { text: overview(ctx) };
-    const noun = lookupNoun(topic);
-    const commands = noun ? ctx.commands!.forNoun(noun) : [];
-    if (!noun || commands.length === 0) {
+    const table = ctx.commands!;
+    const l = ctx.locale;
+    const noun = lookupNoun(topic) ?? phraseNoun(topic);
+    const commands = noun ? table.forNoun(noun) : [];
+    // A planned noun (report, or kpi that stands for it) is plainly not available, with what to use meanwhile.
+    if (noun && commands.length === 0) return { text: notAvailable(noun, l, (n) => table.forNoun(n)) };
+    if (!noun) {
+      const meant = table.nearestNoun(topic);
+      const hint = meant
+        ? ctx.t({ en: ` Did you mean help ${meant}?`, zh: `您是不是要输入「帮助 ${meant}」？` })
+        : '';
       return {
-        text: `${ctx.t({ en: `No help for "${topic}".`, zh: `没有“${topic}”的帮助。` })}\n\n${overview(ctx)}`,
+        text: `${ctx.t({ en: `No help for "${topic}".`, zh: `没有“${topic}”的帮助。` })}${hint}\n\n${overview(ctx)}`,
       };
     }
-    const l = ctx.locale;
     const blocks = commands.map((c) => {
       const mark = c.allow(ctx.actor) ? '' : l === 'en' ? ' (not for your role)' : '（您的角色不可用）';
       return `• ${c.summary[l]}${mark}\n  ${c.usage[l]}`;
     });
     const title = `${spell('noun', noun, l)} — ${NOUN_SUMMARY[noun][l]}`;
-    return { text: [title, ...blocks].join('\n') };
+    return { text: [title, ...blocks, ...alsoLines(noun, l)].join('\n') };
   },
 });
 
