@@ -366,24 +366,15 @@ export class SlackAdapter implements PlatformAdapter {
     if (!action || (action.action_id === ADD_LINE && b.view)) return null;
     const pressed = parseValue(action);
     if (!pressed || pressed.in) return null;
-    const team = b.team?.id ?? b.user.team_id ?? '';
-    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
-    const messageTs = b.container?.message_ts ?? b.message?.ts;
-    const where: Where = {
-      team,
-      channel,
-      kind: channel.startsWith('D') ? 'dm' : 'group',
-      user: b.user.id,
-      responseUrl: b.response_url,
-    };
+    const { where, messageTs } = pressedWhere(b);
     return {
       kind: 'action',
       inbound: {
-        user: this.knownUser(team, b.user.id),
+        user: this.knownUser(where.team, b.user.id),
         chat: this.chatRef(where),
         actionId: pressed.i,
         ...(messageTs ? { messageId: messageTs } : {}),
-        eventId: `act:${team}:${b.trigger_id}`,
+        eventId: `act:${where.team}:${b.trigger_id}`,
       },
       ...replyPath(where),
     };
@@ -434,17 +425,8 @@ export class SlackAdapter implements PlatformAdapter {
     }
     const pressed = parseValue(action);
     if (!pressed) return;
-    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
-    const ephemeral = Boolean(b.container?.is_ephemeral);
-    const messageTs = b.container?.message_ts ?? b.message?.ts;
-    const where: Where = {
-      team,
-      channel,
-      kind: channel.startsWith('D') ? 'dm' : 'group',
-      user: b.user.id,
-      responseUrl: b.response_url,
-      replaceOriginal: ephemeral,
-    };
+    const { where, messageTs, ephemeral } = pressedWhere(b);
+    const channel = where.channel;
     if (pressed.in) {
       const locale = await this.localeOf(team, b.user.id);
       const header = b.message?.blocks?.find((x) => x.type === 'header')?.text?.text ?? '';
@@ -628,6 +610,21 @@ export class SlackAdapter implements PlatformAdapter {
       return 'zh';
     }
   }
+}
+
+/** Where the answer to a button press goes, and the message the button was on. */
+function pressedWhere(b: ActionBody): { where: Where; messageTs?: string | undefined; ephemeral: boolean } {
+  const channel = b.channel?.id ?? b.container?.channel_id ?? '';
+  const ephemeral = Boolean(b.container?.is_ephemeral);
+  const where: Where = {
+    team: b.team?.id ?? b.user.team_id ?? '',
+    channel,
+    kind: channel.startsWith('D') ? 'dm' : 'group',
+    user: b.user.id,
+    responseUrl: b.response_url,
+    replaceOriginal: ephemeral,
+  };
+  return { where, messageTs: b.container?.message_ts ?? b.message?.ts, ephemeral };
 }
 
 /** Kept with a recorded event: how the live answer went (a recovery answers through the outbox instead). */
