@@ -141,7 +141,11 @@ describe('everyday requests', () => {
     ['我的提醒', 'remind list'],
     ['my settings', 'me'],
     ['list customers', 'customer list'],
-    ['列出客户', 'customer list'],
+    ['我的设置', 'me'],
+    ['crm 线索 列表', 'lead list'],
+    ['列表客户', 'customer list'],
+    ['menu', 'help'],
+    ['菜单', 'help'],
     ['hi', 'help'],
     ['你好', 'help'],
   ])('%s is %s', (text, want) => {
@@ -225,6 +229,7 @@ describe('everyday requests', () => {
     expect(command('remind me tomorrow "call Li"')).toBe('remind');
     expect(command('me lang=en')).toBe('me');
     expect(command('列表 线索')).toBe('lead list');
+    expect(command('列出客户')).toBe('customer list');
     expect(command('新增客户 名称=华星科技')).toBe('customer add');
     expect(command('/lead list')).toBe('lead list');
     // A greeting stands for help only alone: "hi" with more is not a command.
