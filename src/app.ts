@@ -82,7 +82,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
 
   let consoleAdapter: ConsoleAdapter | undefined;
   if (config.console) {
-    consoleAdapter = new ConsoleAdapter({ core, delivery }, database.db);
+    consoleAdapter = new ConsoleAdapter({ core, delivery }, database.db, config);
     delivery.register(consoleAdapter);
     http.route('/', consoleAdapter.routes());
     // A first start with no platform: a demo organisation, so every command can be tried at once.

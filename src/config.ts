@@ -1,5 +1,6 @@
 // The one place that reads process.env. Everything else receives a typed Config.
 import { z } from 'zod';
+import { isLoopbackHost } from './http/addresses.ts';
 
 const onOff = z
   .enum(['on', 'off', 'auto', 'true', 'false', '1', '0'])
@@ -29,6 +30,14 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   CONSOLE: onOff,
+  CONSOLE_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.length >= 16,
+    'at least 16 characters, e.g. the output of `openssl rand -hex 16`',
+  ),
+  PUBLIC_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\/[^/?#\s]+\/?$/i.test(v),
+    'the address people open in a browser, e.g. https://crm.example.com (no path)',
+  ),
   ADMINS: z.string().default(''),
   ORG_NAME: z.string().default('My Company'),
   ORG_TIMEZONE: z
@@ -68,6 +77,10 @@ export type Config = {
   host: string;
   /** Whether the console chat runs; it lets anyone act as anyone, so it is off when a platform is set. */
   console: boolean;
+  /** The console's password (CONSOLE_TOKEN); required when the console is on and reachable from elsewhere. */
+  consoleToken: string | undefined;
+  /** The address a browser opens when a reverse proxy is in front (PUBLIC_URL): a name the server answers to. */
+  publicUrl: string | undefined;
   admins: PlatformIdentityRef[];
   org: { name: string; timezone: string; locale: 'zh' | 'en'; currency: string };
   logLevel: string;
@@ -104,6 +117,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     e.DINGTALK_CLIENT_ID && 'dingtalk',
     (e.WECOM_BOT_ID || e.WECOM_CORP_ID) && 'wecom',
   ].filter((p): p is string => Boolean(p));
+  const consoleOn = e.CONSOLE === 'on' || (e.CONSOLE === 'auto' && platforms.length === 0);
+  if (consoleOn && !e.CONSOLE_TOKEN && (!isLoopbackHost(e.HOST) || e.PUBLIC_URL)) {
+    throw new ConfigError(consoleExposed(e.HOST, e.PUBLIC_URL, e.CONSOLE));
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -120,10 +137,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     port: e.PORT,
     host: e.HOST,
-    console: e.CONSOLE === 'on' || (e.CONSOLE === 'auto' && platforms.length === 0),
+    console: consoleOn,
+    consoleToken: e.CONSOLE_TOKEN,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     admins: parseAdmins(e.ADMINS),
     org: { name: e.ORG_NAME, timezone: e.ORG_TIMEZONE, locale: e.ORG_LOCALE, currency: e.ORG_CURRENCY },
     logLevel: e.LOG_LEVEL,
     platforms,
   };
+}
+
+function consoleExposed(host: string, publicUrl: string | undefined, setting: string): string {
+  const where = publicUrl
+    ? `PUBLIC_URL=${publicUrl} puts it behind a proxy for other computers`
+    : `HOST=${host} is not a loopback address, so other computers can reach it`;
+  return [
+    `CONSOLE_TOKEN: the console chat is on (CONSOLE=${setting}) and ${where}; the console lets anyone act as anyone.`,
+    '  Set CONSOLE_TOKEN to a password of at least 16 characters (e.g. `openssl rand -hex 16`), or HOST=127.0.0.1, or CONSOLE=off.',
+    `CONSOLE_TOKEN：控制台已开启，且${publicUrl ? ` PUBLIC_URL=${publicUrl} 让其他电脑经代理访问` : ` HOST=${host} 不是本机回环地址，其他电脑可以访问`}；控制台可以冒充任何人。`,
+    '  请设置至少 16 个字符的 CONSOLE_TOKEN（如 `openssl rand -hex 16`），或设 HOST=127.0.0.1，或 CONSOLE=off。',
+  ].join('\n');
 }

@@ -12,10 +12,8 @@ try {
   const ms = Math.round(performance.now() - started);
   app.log.info({ database: app.database.kind, ms }, `SalesRelay ready in ${ms} ms`);
   if (app.console) {
-    app.log.warn(
-      'The console chat lets anyone act as anyone. It is on because no chat platform is configured (or CONSOLE=on); it listens on %s only.',
-      app.config.host,
-    );
+    // What the console is exposed to (docs/operations.md, Security): say it at every start.
+    app.log.warn(app.console.exposure());
     app.log.info(`Console chat: ${app.url.replace('//127.0.0.1:', '//localhost:')}`);
   } else {
     app.log.info(`Listening on ${app.url}`);

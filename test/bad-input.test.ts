@@ -728,7 +728,7 @@ describe('the console HTTP API refuses malformed requests', () => {
   async function post(path: string, body: string, type = 'application/json') {
     const res = await fetch(`${d.app.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': type },
+      headers: { ...d.headers, 'content-type': type },
       body,
     });
     const text = await res.text();
@@ -774,13 +774,13 @@ describe('the console HTTP API refuses malformed requests', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('POST /console/api/messages with a non-JSON content type → 400 and a JSON error', async () => {
+  it('POST /console/api/messages with a non-JSON content type → 415 and a JSON error', async () => {
     const r = await post(
       '/console/api/messages',
       'chat=sales&user=li&text=help',
       'application/x-www-form-urlencoded',
     );
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(415);
     expect(typeof r.json?.error).toBe('string');
   });
 

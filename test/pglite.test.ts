@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../src/app.ts';
-import { type Driver, startDriver } from './helpers/console.ts';
+import { consoleHeaders, type Driver, startDriver } from './helpers/console.ts';
 
 describe('PGlite in memory', () => {
   let d: Driver;
@@ -55,7 +55,7 @@ describe('PGlite on disk', () => {
     const first = await startApp({ env });
     await fetch(`${first.url}/console/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await consoleHeaders(first.url),
       body: JSON.stringify({ chat: 'sales', user: 'li', text: 'customer add name="Persisted Ltd"' }),
     });
     await first.close();
@@ -64,7 +64,7 @@ describe('PGlite on disk', () => {
     expect(people.length).toBe(9);
     const res = await fetch(`${second.url}/console/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await consoleHeaders(second.url),
       body: JSON.stringify({ chat: 'sales', user: 'li', text: 'customer list' }),
     });
     const { replies } = (await res.json()) as { replies: { text: string }[] };

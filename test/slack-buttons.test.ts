@@ -14,6 +14,7 @@ import {
   uid,
 } from './fakes/slack/harness.ts';
 import type { FakeMessage } from './fakes/slack/server.ts';
+import { consoleHeaders } from './helpers/console.ts';
 
 let h: Harness;
 
@@ -179,7 +180,7 @@ describe('a card decided from another platform', () => {
     );
     const res = await fetch(`${h.app.url}/console/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await consoleHeaders(h.app.url),
       body: JSON.stringify({ chat: 'dm:wang', user: 'wang', text: `approval approve ${approval}` }),
     });
     expect(res.status).toBe(200);

@@ -32,7 +32,7 @@ async function press(
   if (!action) throw new Error(`no ${actionPrefix} on ${ref} in ${chat}: ${JSON.stringify(card.card)}`);
   const res = await fetch(`${d.app.url}/console/api/actions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: d.headers,
     body: JSON.stringify({ user, messageId: card.id, actionId: action.id, ...(values ? { values } : {}) }),
   });
   const json = (await res.json()) as { replies: Msg[]; error?: string };

@@ -1,16 +1,20 @@
 // The console chat: a real adapter over the same core, for trying the bot and for end-to-end tests.
-// It lets anyone act as anyone, so it only runs when no platform is configured (or CONSOLE=on) and
-// listens on 127.0.0.1 unless told otherwise.
+// It lets anyone act as anyone, so it only runs when no platform is configured (or CONSOLE=on), listens on
+// 127.0.0.1 unless it has a password (CONSOLE_TOKEN), and serves only its own page (src/http/same-origin.ts).
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Message } from '../../src/cards/card.ts';
+import type { Config } from '../../src/config.ts';
 import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
 import { chatsBoundOn, peopleOn } from '../../src/core/directory.ts';
 import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import { loadOrg } from '../../src/core/org.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import type { Db } from '../../src/db/client.ts';
+import { BrowserGuard } from '../../src/http/same-origin.ts';
+import { ConsoleAccess } from './access.ts';
 import { PLATFORM } from './demo.ts';
 import { Transcript } from './transcript.ts';
 
@@ -31,16 +35,35 @@ const actionBody = z.object({
   values: z.record(z.string().regex(/^[a-z_]{1,20}$/), z.string().max(2000)).optional(),
 });
 
+const signInBody = z.object({ password: z.string().max(500) });
+
 const publicDir = new URL('./public/', import.meta.url);
+
+export type ConsoleSettings = Pick<Config, 'host' | 'publicUrl' | 'consoleToken'>;
 
 export class ConsoleAdapter {
   readonly platform = PLATFORM;
   readonly transcript = new Transcript();
+  private readonly guard: BrowserGuard;
+  private readonly access: ConsoleAccess;
 
   constructor(
     private readonly services: CoreServices,
     private readonly db: Db,
-  ) {}
+    settings: ConsoleSettings = { host: '127.0.0.1', publicUrl: undefined, consoleToken: undefined },
+  ) {
+    this.guard = new BrowserGuard({ listenHost: settings.host, publicUrl: settings.publicUrl });
+    this.access = new ConsoleAccess({
+      token: settings.consoleToken,
+      host: settings.host,
+      publicUrl: settings.publicUrl,
+    });
+  }
+
+  /** What the console is exposed to, for the start-up log. */
+  exposure(): string {
+    return this.access.exposure();
+  }
 
   // ---- outbound: the core's delivery hands messages here ----
 
@@ -58,7 +81,33 @@ export class ConsoleAdapter {
 
   routes(): Hono {
     const app = new Hono();
-    app.get('/', async (c) => c.html(await readFile(new URL('index.html', publicDir), 'utf8')));
+    // The page holds no data (it asks the API), so it is served to anyone on a served name; the API needs
+    // a same-origin request and, with CONSOLE_TOKEN, the password.
+    app.get('/', this.guard.page(), this.access.local(), async (c) =>
+      c.html(await readFile(new URL('index.html', publicDir), 'utf8')),
+    );
+    app.use('/console/*', this.guard.api(), this.access.local(), this.access.signedIn());
+
+    // The page's first request: its page token (sent back on every POST) and whether to ask for the password.
+    app.get('/console/api/session', async (c) =>
+      c.json({
+        pageToken: this.guard.pageTokens.issue(),
+        passwordRequired: this.access.passwordRequired,
+        signedIn: this.access.allows(c),
+        timezone: (await loadOrg(this.db)).timezone,
+      }),
+    );
+    app.post('/console/api/session', async (c) => {
+      const body = signInBody.safeParse(await c.req.json().catch(() => null));
+      if (!body.success) return c.json({ error: describe(body.error) }, 400);
+      if (!this.access.signIn(c, body.data.password)) {
+        return c.json(
+          { code: 'sign-in', error: 'That is not the console password. · 控制台口令不对。' },
+          401,
+        );
+      }
+      return c.json({ signedIn: true });
+    });
     app.get('/console/static/:file{[\\w.-]+}', async (c) => {
       const file = c.req.param('file');
       try {
@@ -76,6 +125,7 @@ export class ConsoleAdapter {
 
     app.get('/console/api/people', async (c) => {
       const rows = await peopleOn(this.db, PLATFORM);
+      const org = await loadOrg(this.db);
       return c.json(
         rows.map((p) => ({
           handle: p.externalId,
@@ -83,6 +133,8 @@ export class ConsoleAdapter {
           role: p.role,
           department: p.department,
           active: p.active,
+          // The zone the bot writes this person's times in: the page shows message times in it too.
+          timezone: p.timezone ?? org.timezone,
         })),
       );
     });

@@ -12,6 +12,7 @@ export async function peopleOn(db: Queryable, platform: string) {
       role: people.role,
       department: departments.code,
       active: people.active,
+      timezone: people.timezone,
     })
     .from(identities)
     .innerJoin(people, eq(people.id, identities.personId))

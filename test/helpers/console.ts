@@ -19,6 +19,11 @@ export type Msg = {
 
 export type Driver = {
   app: App;
+  /**
+   * Headers the console API wants from a program: JSON, this driver's page token and, with
+   * CONSOLE_TOKEN, the password. For tests that fetch the API themselves.
+   */
+  headers: Record<string, string>;
   /** Types a command as `user` in `chat` (default: the user's direct chat). Returns the first reply. */
   say(user: string, text: string, chat?: string): Promise<Msg>;
   sayAll(user: string, text: string, chat?: string): Promise<Msg[]>;
@@ -49,10 +54,11 @@ export async function startDriver(
     },
     demo: true,
   });
+  const headers = await consoleHeaders(app.url, opts.env?.CONSOLE_TOKEN);
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${app.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as { replies: Msg[]; error?: string } };
@@ -64,6 +70,7 @@ export async function startDriver(
   };
   return {
     app,
+    headers,
     sayAll,
     async say(user, text, chat) {
       const replies = await sayAll(user, text, chat);
@@ -75,7 +82,9 @@ export async function startDriver(
       return { status, replies: json.replies ?? [], ...(json.error ? { error: json.error } : {}) };
     },
     async messages(chat) {
-      const res = await fetch(`${app.url}/console/api/chats/${encodeURIComponent(chat)}/messages`);
+      const res = await fetch(`${app.url}/console/api/chats/${encodeURIComponent(chat)}/messages`, {
+        headers,
+      });
       return (await res.json()) as Msg[];
     },
     async query<T>(sql: string) {
@@ -90,3 +99,15 @@ export async function startDriver(
 }
 
 const sqlRaw = (s: string) => drizzleSql.raw(s);
+
+/**
+ * Asks a running console for a page token, as its page does first, and returns the headers a program
+ * sends with it: JSON, the token and, if the console has one, its password as a Bearer token.
+ */
+export async function consoleHeaders(url: string, password?: string): Promise<Record<string, string>> {
+  const auth: Record<string, string> = password ? { authorization: `Bearer ${password}` } : {};
+  const res = await fetch(`${url}/console/api/session`, { headers: auth });
+  if (res.status !== 200) throw new Error(`GET /console/api/session ${res.status}: ${await res.text()}`);
+  const { pageToken } = (await res.json()) as { pageToken: string };
+  return { 'content-type': 'application/json', 'x-page-token': pageToken, ...auth };
+}
