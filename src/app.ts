@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { createDemoIfEmpty } from '../adapters/console/demo.ts';
-import { adapterFactories } from '../adapters/index.ts';
+import { adapterFactories, checkAdapterSettings } from '../adapters/index.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { PlatformAdapter } from './core/adapter.ts';
 import { Delivery } from './core/delivery.ts';
@@ -41,6 +41,7 @@ export type StartOptions = { env?: Record<string, string | undefined>; demo?: bo
 
 export async function startApp(opts: StartOptions = {}): Promise<App> {
   const config = loadConfig(opts.env ?? process.env);
+  checkAdapterSettings(opts.env ?? process.env);
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './app.ts';
-import { ConfigError } from './config.ts';
+import { exitForStartError } from './exit-codes.ts';
 
 const started = performance.now();
 // Settings may live in ./.env (see .env.example); real environment variables win over it.
@@ -29,10 +29,5 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
+  exitForStartError(err);
 }

@@ -3,17 +3,19 @@
 // them, and the database claims make a job that runs twice harmless. Inbound chat stays with `npm start`.
 
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
-import { adapterFactories } from '../adapters/index.ts';
+import { adapterFactories, checkAdapterSettings } from '../adapters/index.ts';
 import { loadConfig } from './config.ts';
 import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
 import { openDatabase } from './db/client.ts';
+import { exitForStartError } from './exit-codes.ts';
 import { commandTable } from './flows/index.ts';
 import { createLogger } from './log.ts';
 import { QueueRuntime } from './queue/runtime.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  checkAdapterSettings(process.env);
   const log = createLogger(config.logLevel).child({ part: 'worker' });
   if (!config.redisUrl) {
     log.error(
@@ -70,7 +72,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop());
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitForStartError);

@@ -322,8 +322,10 @@ describe('loading into PostgreSQL', () => {
     const held = await openDatabase({ dataDir }); // like a running `npm start`
     try {
       const busy = await runCli(['load', file], env);
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toContain(`The embedded database in ${dataDir} is in use`);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(
+        `${dataDir} is in use by another SalesRelay process (pid ${process.pid})`,
+      );
       expect(busy.stderr).toMatch(/Stop SalesRelay.*or use PostgreSQL/s);
     } finally {
       await held.close();

@@ -1,5 +1,7 @@
 // DingTalk settings, validated here from the environment handed to the adapter (never process.env).
 import { z } from 'zod';
+import { ConfigError } from '../../src/config.ts';
+import { settingsMessage } from '../../src/config-issues.ts';
 
 const optional = z
   .string()
@@ -47,20 +49,22 @@ export type DingTalkSettings = {
   groupPerMinute: number;
 };
 
-export class DingTalkConfigError extends Error {}
+/** Exit code 2 at start, like the core settings. */
+export class DingTalkConfigError extends ConfigError {}
 
 /** The settings, or null when DingTalk is not configured at all (no client id). */
 export function loadDingTalkSettings(env: Record<string, string | undefined>): DingTalkSettings | null {
   const parsed = dingTalkSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new DingTalkConfigError(`Invalid DingTalk settings:\n${lines.join('\n')}`);
+    const title = 'Invalid DingTalk settings (see docs/setup-dingtalk.md):';
+    throw new DingTalkConfigError(settingsMessage(title, dingTalkSchema, parsed.error, env));
   }
   const e = parsed.data;
   if (!e.DINGTALK_CLIENT_ID) return null;
   if (!e.DINGTALK_CLIENT_SECRET)
     throw new DingTalkConfigError(
-      'DINGTALK_CLIENT_SECRET is missing: copy the Client Secret (AppSecret) from the app’s 凭证与基础信息 page',
+      'Invalid DingTalk settings (see docs/setup-dingtalk.md):\n  DINGTALK_CLIENT_SECRET is missing: copy the ' +
+        'Client Secret (AppSecret) from the app’s 凭证与基础信息 page',
     );
   return {
     clientId: e.DINGTALK_CLIENT_ID,

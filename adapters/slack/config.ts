@@ -1,12 +1,14 @@
 // The Slack settings, validated here (the composition root hands adapters the raw environment).
 import { z } from 'zod';
+import { ConfigError } from '../../src/config.ts';
+import { settingsMessage } from '../../src/config-issues.ts';
 
 const optional = z
   .string()
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
-const schema = z
+export const slackSchema = z
   .object({
     SLACK_BOT_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xoxb-'), {
       message: 'should be the bot token, starting with xoxb- (OAuth & Permissions page)',
@@ -21,7 +23,7 @@ const schema = z
     /** How often a failed Web API call is retried by the client itself (tests set 0). */
     SLACK_API_RETRIES: z.coerce.number().int().min(0).max(20).optional(),
     /** Minimum gap between two posts to the same channel (Slack allows about one per second). */
-    SLACK_CHANNEL_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+    SLACK_CHANNEL_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   })
   .superRefine((e, ctx) => {
     if (!e.SLACK_BOT_TOKEN) return;
@@ -44,14 +46,15 @@ export type SlackConfig = {
   channelIntervalMs: number;
 };
 
-export class SlackConfigError extends Error {}
+/** Exit code 2 at start, like the core settings. */
+export class SlackConfigError extends ConfigError {}
 
 /** The Slack settings, or null when Slack is not configured (no bot token). */
 export function loadSlackConfig(env: Record<string, string | undefined>): SlackConfig | null {
-  const parsed = schema.safeParse(env);
+  const parsed = slackSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new SlackConfigError(`Invalid Slack settings (see docs/setup-slack.md):\n${lines.join('\n')}`);
+    const title = 'Invalid Slack settings (see docs/setup-slack.md):';
+    throw new SlackConfigError(settingsMessage(title, slackSchema, parsed.error, env));
   }
   const e = parsed.data;
   if (!e.SLACK_BOT_TOKEN) return null;
@@ -66,6 +69,6 @@ export function loadSlackConfig(env: Record<string, string | undefined>): SlackC
         : `${e.SLACK_API_URL}/`
       : undefined,
     retries: e.SLACK_API_RETRIES,
-    channelIntervalMs: e.SLACK_CHANNEL_INTERVAL_MS ?? 1000,
+    channelIntervalMs: e.SLACK_CHANNEL_INTERVAL_MS,
   };
 }

@@ -2,6 +2,8 @@
 // Two transports, either or both: the intelligent bot over the long connection (WECOM_BOT_ID/SECRET)
 // and the self-built app over HTTP callbacks plus the app message API (WECOM_CORP_ID and friends).
 import { z } from 'zod';
+import { ConfigError } from '../../src/config.ts';
+import { settingsMessage } from '../../src/config-issues.ts';
 
 const text = z
   .string()
@@ -42,12 +44,12 @@ export const wecomSchema = z
     WECOM_CALLBACK_PATH: z
       .string()
       .default('/wecom/callback')
-      .pipe(z.string().regex(/^\/[\w/-]*$/)),
+      .pipe(z.string().regex(/^\/[\w/-]*$/, 'a path such as /wecom/callback')),
     /** A link for text_notice cards (WeCom requires a card_action there); without it notices go as markdown. */
     WECOM_CARD_URL: text.pipe(
       z
         .string()
-        .regex(/^https?:\/\//)
+        .regex(/^https?:\/\//, 'an http(s) URL such as https://intranet.example.com/salesrelay')
         .optional(),
     ),
     // Quotas (WeCom, 2026-03: 30 messages/min and 1000/hour per conversation, webhooks 20/min per robot).
@@ -113,14 +115,15 @@ export type WeComSettings = {
   databaseUrl: string | undefined;
 };
 
-export class WeComConfigError extends Error {}
+/** Exit code 2 at start, like the core settings. */
+export class WeComConfigError extends ConfigError {}
 
 /** null when neither transport is configured. */
 export function loadWeComSettings(env: Record<string, string | undefined>): WeComSettings | null {
   const parsed = wecomSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new WeComConfigError(`Invalid WeCom settings (see docs/setup-wecom.md):\n${lines.join('\n')}`);
+    const title = 'Invalid WeCom settings (see docs/setup-wecom.md):';
+    throw new WeComConfigError(settingsMessage(title, wecomSchema, parsed.error, env));
   }
   const e = parsed.data;
   if (!e.WECOM_BOT_ID && !e.WECOM_CORP_ID) return null;

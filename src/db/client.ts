@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { lockDataDir } from './data-lock.ts';
 
 // No relational schema handed to drizzle: queries name their tables (src/db/schema.ts), and drizzle would
 // otherwise build a query builder per table for every transaction (a measurable cost per command).
@@ -100,12 +101,22 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  // No dataDir: in memory, for tests.
+  // No dataDir: in memory, for tests. A folder belongs to one process (data-lock.ts).
+  let release = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
   // Small shared buffers: the embedded default serves one small team and should stay light (idle RSS).
   const options = { postgresqlconf: 'shared_buffers=16MB' };
-  const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
-  await client.waitReady;
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
+    await client.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
   const db = drizzle(client) as unknown as Db;
   return {
     db,
@@ -113,6 +124,12 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     migrate: async () => {
       await migrate(drizzle(client), { migrationsFolder });
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
   };
 }

@@ -1,9 +1,17 @@
 // `npm run db:migrate`: applies migrations to DATABASE_URL, or to the embedded database in DATA_DIR.
 import { loadConfig } from '../config.ts';
+import { exitForStartError } from '../exit-codes.ts';
 import { openDatabase } from './client.ts';
 
-const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-await database.migrate();
-await database.close();
-console.log(`migrations applied (${database.kind})`);
+try {
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await database.migrate();
+  } finally {
+    await database.close();
+  }
+  console.log(`migrations applied (${database.kind})`);
+} catch (err) {
+  exitForStartError(err);
+}

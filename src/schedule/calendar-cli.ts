@@ -2,13 +2,14 @@
 // calendar (public holidays, 调休 make-up working days) from a file, into the database `npm start` uses:
 // DATABASE_URL, or the embedded database in DATA_DIR. Reads ./.env like `npm start` (real environment
 // variables win), so both open the same database. Exit codes: 0 done, 1 bad input or database problem,
-// 2 wrong settings.
+// 2 wrong settings or the embedded database in use by another process.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import chineseDays from 'chinese-days';
 import { DateTime } from 'luxon';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
+import { DataDirInUseError } from '../db/data-lock.ts';
 import {
   formatCalendarFileError,
   formatCalendarYear,
@@ -36,40 +37,28 @@ function where(config: Config): string {
 }
 
 /** Opens the database, or explains why not (embedded database in use by `npm start`, no server, …). */
-async function open(config: Config): Promise<Database | string> {
+async function open(config: Config): Promise<Database | { message: string; code: number }> {
   if (!config.databaseUrl) {
     const dir = resolve(config.dataDir);
     if (!existsSync(join(dir, 'PG_VERSION'))) {
-      return [
+      const message = [
         `There is no embedded database in ${dir}.`,
         'Run this from the folder you start SalesRelay in (DATA_DIR is relative to it), set DATA_DIR or',
         'DATABASE_URL as for npm start, or start SalesRelay once first.',
         `${dir} 中没有内嵌数据库。请在启动 SalesRelay 的目录中运行，或设置与 npm start 相同的 DATA_DIR / DATABASE_URL。`,
       ].join('\n');
+      return { message, code: 1 };
     }
-    // PGlite has no lock of its own: it keeps postmaster.pid in the folder while it is open and removes it
-    // when it closes. A second process opening the folder at the same time would damage the data.
-    if (existsSync(join(dir, 'postmaster.pid'))) return embeddedInUse(dir);
     try {
       return await openDatabase({ dataDir: dir });
     } catch (err) {
-      return `${embeddedInUse(dir)}\n(${(err as Error).message})`;
+      // In use by npm start or another command: the data lock's own message (exit code 2, as at start).
+      if (err instanceof DataDirInUseError) return { message: err.message, code: 2 };
+      throw err;
     }
   }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, maxConnections: 2 });
   return database;
-}
-
-function embeddedInUse(dir: string): string {
-  return [
-    `The embedded database in ${dir} is in use: is SalesRelay (npm start) running?`,
-    'The embedded database can be used by one process only. Stop SalesRelay, run this again, then start',
-    'it again; or use PostgreSQL (DATABASE_URL) in production.',
-    `If SalesRelay is not running, it was stopped abruptly and left ${join(dir, 'postmaster.pid')} behind:`,
-    'delete that file and run this again.',
-    `内嵌数据库 ${dir} 正在被使用（SalesRelay 是否在运行？）。内嵌数据库只能由一个进程使用：请先停止`,
-    'SalesRelay 再运行本命令，之后重新启动；生产环境请使用 PostgreSQL（DATABASE_URL）。',
-  ].join('\n');
 }
 
 /** Dates chinese-days knows: SalesRelay adds the package's missing dates back on every start. */
@@ -79,9 +68,9 @@ function knownToPackage(date: string): boolean {
 
 async function withDatabase(config: Config, work: (database: Database) => Promise<number>): Promise<number> {
   const opened = await open(config);
-  if (typeof opened === 'string') {
-    console.error(opened);
-    return 1;
+  if ('message' in opened) {
+    console.error(opened.message);
+    return opened.code;
   }
   try {
     console.log(`Database: ${where(config)}`);
