@@ -4,15 +4,27 @@
 // a sales rep adds a customer and a lead, converts it, and confirms the conversion on the card.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../src/app.ts';
+import { consoleHeaders } from './helpers/console.ts';
 import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const STEP = 30_000;
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 if (!hasChromium) {
   console.warn(`console.browser.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
@@ -94,19 +106,7 @@ describe.skipIf(!hasChromium)(
         env: { DATABASE_URL: databaseUrl, PORT: '0', CONSOLE: 'on', LOG_LEVEL: 'silent' },
         demo: true,
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
       page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       page.setDefaultTimeout(STEP);
       page.on('pageerror', (err) => pageErrors.push(String(err)));
@@ -193,6 +193,13 @@ describe.skipIf(!hasChromium)(
       const input = card.getByTestId('action-input');
       await input.waitFor();
       const known = await messageIds(p);
+      // Sending it empty says that a reason is needed, and sends nothing.
+      await card.getByTestId('action-submit').click();
+      const needed = card.getByTestId('action-input-error');
+      await needed.waitFor();
+      expect(await needed.textContent()).toMatch(/驳回原因[\s\S]*必填/);
+      expect(await messageIds(p)).toEqual(known);
+      expect(await card.locator('[data-testid="action"]').count()).toBeGreaterThan(0);
       await input.fill('价格太低');
       await card.getByTestId('action-submit').click();
       await waitForReply(p, known, '已驳回', 'reply to the rejection');
@@ -201,6 +208,144 @@ describe.skipIf(!hasChromium)(
 
       await p.screenshot({ path: `${resultsDir}console-reject.png`, fullPage: true });
       expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
+
+    it('on a 390×800 phone: only the list scrolls, the input stays on screen, a chat opens at its newest message', async () => {
+      finished = false;
+      // Enough messages in # sales to fill several screens.
+      const headers = await consoleHeaders(app!.url);
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${app!.url}/console/api/messages`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ chat: 'sales', user: 'li', text: 'help' }),
+        });
+        expect(res.status).toBe(200);
+      }
+      const context = await browser!.newContext({ viewport: { width: 390, height: 800 }, hasTouch: true });
+      const phone = await context.newPage();
+      phone.on('pageerror', (err) => pageErrors.push(String(err)));
+      try {
+        await phone.goto(app!.url);
+        await phone.getByTestId('who').selectOption('li');
+        await phone.getByTestId('chat-sales').click();
+        await phone.locator('[data-testid="msg"]').nth(20).waitFor();
+        const layout = () =>
+          phone.evaluate(() => {
+            const list = document.getElementById('scroll')!;
+            const input = document.querySelector('[data-testid="input"]')!.getBoundingClientRect();
+            return {
+              pageHeight: document.documentElement.scrollHeight,
+              windowHeight: window.innerHeight,
+              listOverflows: list.scrollHeight > list.clientHeight + 100,
+              fromBottom: list.scrollHeight - list.scrollTop - list.clientHeight,
+              inputTop: input.top,
+              inputBottom: input.bottom,
+            };
+          });
+        // Opened at its newest message (once the last one has come in, the list stays at the bottom).
+        await expect.poll(async () => (await layout()).fromBottom, { timeout: STEP }).toBeLessThan(2);
+        const l = await layout();
+        expect(l.pageHeight, 'the page does not grow past the window').toBeLessThanOrEqual(l.windowHeight);
+        expect(l.listOverflows, 'the list holds more than a screen').toBe(true);
+        expect(l.inputTop).toBeGreaterThanOrEqual(0);
+        expect(l.inputBottom, 'the input box is on screen').toBeLessThanOrEqual(l.windowHeight);
+        // The list scrolls, and the input stays where it was.
+        await phone.evaluate(() => {
+          document.getElementById('scroll')!.scrollTop = 0;
+        });
+        const top = await layout();
+        expect(top.fromBottom).toBeGreaterThan(100);
+        expect(top.inputBottom).toBe(l.inputBottom);
+        mkdirSync(resultsDir, { recursive: true });
+        await phone.screenshot({ path: `${resultsDir}console-phone.png` });
+      } finally {
+        await context.close();
+      }
+      expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
+
+    it("message times are in the time zone of the person acted as, not the browser's", async () => {
+      finished = false;
+      // The browser's clock is in Honolulu; li's times are Shanghai's (the org's) until li moves to Berlin.
+      const context = await browser!.newContext({
+        viewport: { width: 1200, height: 900 },
+        timezoneId: 'Pacific/Honolulu',
+      });
+      const pg = await context.newPage();
+      pg.on('pageerror', (err) => pageErrors.push(String(err)));
+      const shown = () =>
+        pg.$$eval('[data-testid="msg"] time', (els) =>
+          els
+            .filter((e) => /\d\d:\d\d/.test(e.textContent ?? ''))
+            .map((e) => ({ at: e.getAttribute('datetime') ?? '', text: e.textContent ?? '' })),
+        );
+      const expected = (at: string, zone: string) => {
+        const t = DateTime.fromISO(at).setZone(zone);
+        const now = DateTime.now().setZone(zone);
+        if (t.hasSame(now, 'day')) return t.toFormat('HH:mm');
+        return t.hasSame(now, 'year') ? t.toFormat('MM-dd HH:mm') : t.toFormat('yyyy-MM-dd HH:mm');
+      };
+      try {
+        await pg.goto(app!.url);
+        await pg.getByTestId('who').selectOption('li');
+        await pg.getByTestId('chat-sales').click();
+        await pg.locator('[data-testid="msg"] time').first().waitFor();
+        const before = await shown();
+        expect(before.length).toBeGreaterThan(0);
+        for (const m of before) expect(m.text, m.at).toBe(expected(m.at, 'Asia/Shanghai'));
+
+        await command(pg, 'me tz=Europe/Berlin', 'Europe/Berlin');
+        await expect
+          .poll(async () => (await shown()).every((m) => m.text === expected(m.at, 'Europe/Berlin')), {
+            timeout: STEP,
+          })
+          .toBe(true);
+        // Put li back for the tests after this one.
+        await command(pg, 'me tz=Asia/Shanghai', 'Asia/Shanghai');
+      } finally {
+        await context.close();
+      }
+      expect(pageErrors, 'errors thrown in the page').toEqual([]);
+      finished = true;
+    }, 240_000);
+
+    it('with CONSOLE_TOKEN the page asks for the password once and keeps it', async () => {
+      finished = false;
+      const password = 'correct-horse-battery-staple';
+      const url = await freshDatabaseUrl();
+      const guarded = await startApp({
+        env: { DATABASE_URL: url, PORT: '0', CONSOLE: 'on', LOG_LEVEL: 'silent', CONSOLE_TOKEN: password },
+        demo: true,
+      });
+      const context = await browser!.newContext({ viewport: { width: 1200, height: 900 } });
+      const pg = await context.newPage();
+      try {
+        await pg.goto(guarded.url);
+        const form = pg.getByTestId('password');
+        await form.waitFor();
+        expect(await pg.locator('[data-testid="who"] option').count(), 'no people before signing in').toBe(1);
+        await form.fill('not the password at all');
+        await pg.getByTestId('sign-in').click();
+        await expect
+          .poll(() => pg.locator('#sign-in-error').textContent(), { timeout: STEP })
+          .toMatch(/口令不对/);
+        await form.fill(password);
+        await pg.getByTestId('sign-in').click();
+        await pg.getByTestId('who').selectOption('li');
+        await pg.getByTestId('chat-sales').click();
+        await command(pg, 'customer list', '');
+        // Kept: after a reload the page goes straight to the chat.
+        await pg.reload();
+        await pg.locator('[data-testid="who"] option[value="li"]').waitFor({ state: 'attached' });
+        expect(await pg.locator('#sign-in').isHidden()).toBe(true);
+      } finally {
+        await context.close();
+        await guarded.close();
+        await dropDatabase(url);
+      }
       finished = true;
     }, 240_000);
 
