@@ -13,6 +13,7 @@ import {
   RetryLaterError,
 } from '../../src/core/delivery.ts';
 import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import { InboundJournal } from '../../src/core/inbound-journal.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import type { Db } from '../../src/db/client.ts';
 import { identities, postedCards } from '../../src/db/schema.ts';
@@ -83,6 +84,8 @@ export class DingTalkAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly groups: WindowLimiter;
   private readonly pending = new Set<Promise<unknown>>();
+  /** A callback is recorded before it is acked; a sweep runs what a crashed process left. */
+  readonly journal: InboundJournal;
 
   constructor(
     private readonly settings: DingTalkSettings,
@@ -93,6 +96,12 @@ export class DingTalkAdapter implements PlatformAdapter {
     this.log = ctx.log.child({ platform: PLATFORM });
     this.api = new DingTalkApi(settings, this.log);
     this.groups = new WindowLimiter(settings.groupPerMinute, 60_000);
+    this.journal = new InboundJournal({
+      db: this.db,
+      core: ctx.services.core,
+      log: this.log,
+      platform: PLATFORM,
+    });
     this.stream = new StreamConnection({
       settings,
       log: this.log,
@@ -110,12 +119,14 @@ export class DingTalkAdapter implements PlatformAdapter {
       this.log.warn(
         'DINGTALK_CARD_TEMPLATE_ID is not set: cards are sent as markdown with the equivalent text commands (no buttons). See docs/setup-dingtalk.md to import the card template.',
       );
+    this.journal.start();
     await this.stream.start();
   }
 
   async stop(): Promise<void> {
     await this.stream.stop();
     await Promise.allSettled([...this.pending]);
+    await this.journal.stop();
   }
 
   /** Work that outlives the stream callback (replies after the ack); stop() waits for it. */
@@ -270,13 +281,21 @@ export class DingTalkAdapter implements PlatformAdapter {
     const eventId = `msg:${m.msgId}`;
     // Without card buttons, `confirm <id>` / `cancel <id>` stand for pressing them.
     const typed = /^\/?(confirm|cancel|确认|取消)\s+([0-9a-f-]{36})$/i.exec(text.trim());
-    const replies = typed
-      ? await this.services.core.handleAction({
-          user,
-          chat,
-          actionId: `${/^(confirm|确认)$/i.test(typed[1]!) ? 'confirm' : 'cancel'}:${typed[2]!.toLowerCase()}`,
-          eventId,
-        })
+    const press = typed && {
+      user,
+      chat,
+      actionId: `${/^(confirm|确认)$/i.test(typed[1]!) ? 'confirm' : 'cancel'}:${typed[2]!.toLowerCase()}`,
+      eventId,
+    };
+    // Recorded before anything else: robot messages are not sent again, so a crash from here on is recovered
+    // from the record (a failure to record throws before the ack: DingTalk may then resend).
+    await this.journal.record(
+      press
+        ? { kind: 'action', inbound: press }
+        : { kind: 'message', inbound: { user, chat, text, eventId } },
+    );
+    const replies = press
+      ? await this.services.core.handleAction(press)
       : await this.services.core.handleMessage({ user, chat, text, eventId });
     // The core has committed (and deduped): ack now, reply after.
     if (replies.length) this.track(this.reply(m, chat, replies));
@@ -377,13 +396,16 @@ export class DingTalkAdapter implements PlatformAdapter {
       this.track(this.post({ tenant: user.tenant, kind: 'user', id: cb.userId }, { text: hint, locale }));
       return privateHint(hint);
     }
-    const work = this.services.core.handleAction({
+    const press = {
       user,
       chat: where.chat,
       actionId,
       messageId: cb.outTrackId,
       eventId: `card:${frameId}`,
-    });
+    };
+    // The callback is acked after a short budget whether or not the work is done: recorded first.
+    await this.journal.record({ kind: 'action', inbound: press });
+    const work = this.services.core.handleAction(press);
     const timeout = new Promise<null>((r) => setTimeout(() => r(null), CALLBACK_BUDGET_MS).unref?.());
     const early = await Promise.race([work, timeout]);
     // Whatever the core says goes to the clicker's own chat; the card itself is re-rendered through the outbox.

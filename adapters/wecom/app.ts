@@ -1,7 +1,8 @@
 // The self-built app (自建应用) transport: WeCom calls our HTTP endpoint (signed and encrypted), we answer
 // through the app message API (message/send, message/update_template_card) with a cached access token.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Card, Message } from '../../src/cards/card.ts';
 import {
   PermanentDeliveryError,
@@ -13,7 +14,7 @@ import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
 import { buttonCard, cutBytes, hasButtons, messageAsText, NOOP_KEY, newTaskId } from './cards.ts';
 import type { AppSettings } from './config.ts';
 import { CallbackCryptoError, decryptMessage, signatureMatches } from './crypto.ts';
-import type { Shared } from './shared.ts';
+import type { PreparedText, Shared } from './shared.ts';
 import { maxOutboxId, newestRender, PLATFORM, postedCard, webhookKeyOf } from './store.ts';
 import { apiError } from './webhook.ts';
 
@@ -22,6 +23,16 @@ export function xmlField(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(xml);
   return m ? (m[1] ?? m[2] ?? '') : undefined;
 }
+
+/** A signed callback is accepted this far from our clock, either way, as Slack's are: an old one is a replay. */
+export const MAX_SKEW_S = 300;
+/** One encrypted message in a small XML envelope; a user's text is at most a few KB. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** A callback, understood and ready to record: a typed text or a card click. */
+type Prepared =
+  | { kind: 'text'; userId: string; text: PreparedText }
+  | { kind: 'click'; userId: string; chat: ChatRef; key: string; taskId: string; eventId: string };
 
 type ApiResult = {
   errcode: number;
@@ -67,7 +78,8 @@ export class AppTransport {
         return c.text('bad echostr', 403);
       }
     });
-    http.post(path, async (c) => {
+    const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text('too large', 413) });
+    http.post(path, limit, async (c) => {
       const { msg_signature: sig, timestamp, nonce } = c.req.query();
       const body = await c.req.text();
       const encrypted = xmlField(body, 'Encrypt');
@@ -75,6 +87,12 @@ export class AppTransport {
       if (!signatureMatches(sig, this.app.token, timestamp, nonce, encrypted)) {
         this.s.log.warn('wecom callback: bad signature refused');
         return c.text('bad signature', 403);
+      }
+      // The signature covers the timestamp: a correctly signed old (or far future) callback is a replay.
+      const ts = Number(timestamp);
+      if (!Number.isFinite(ts) || Math.abs(Date.now() / 1000 - ts) > MAX_SKEW_S) {
+        this.s.log.warn({ timestamp }, 'wecom callback: stale timestamp refused');
+        return c.text('stale timestamp', 403);
       }
       let xml: string;
       try {
@@ -84,8 +102,29 @@ export class AppTransport {
         this.s.log.warn({ why }, 'wecom callback: message did not decrypt');
         return c.text('bad message', 403);
       }
-      // Answer at once (WeCom retries after 5 s); the work goes on and its replies use the API.
-      const work = this.handle(xml).catch((err) =>
+      // Recorded, then answered at once (WeCom retries after 5 s, and not after an answer); the work goes
+      // on and its replies use the API. Not recorded: not answered, so WeCom sends it again.
+      let prepared: Prepared | null;
+      try {
+        prepared = await this.prepare(xml);
+        if (prepared?.kind === 'text') await this.s.record(prepared.text);
+        else if (prepared)
+          await this.s.journal.record({
+            kind: 'action',
+            inbound: {
+              user: this.user(prepared.userId),
+              chat: prepared.chat,
+              actionId: prepared.key,
+              messageId: prepared.taskId,
+              eventId: prepared.eventId,
+            },
+          });
+      } catch (err) {
+        this.s.log.error({ err }, 'wecom callback: could not be recorded; not answered');
+        return c.text('try again', 500);
+      }
+      if (!prepared) return c.text('');
+      const work = this.handle(prepared).catch((err) =>
         this.s.log.error({ err }, 'wecom callback: handling failed'),
       );
       this.inflight.add(work);
@@ -107,25 +146,24 @@ export class AppTransport {
     return { platform: PLATFORM, tenant: this.tenant, chatId: `dm:${id}`, kind: 'dm' };
   }
 
-  private async handle(xml: string): Promise<void> {
+  /** What a decrypted callback asks for, or null when there is nothing to do. */
+  private async prepare(xml: string): Promise<Prepared | null> {
     const type = xmlField(xml, 'MsgType');
     const userId = xmlField(xml, 'FromUserName');
     if (!userId || !/^[\w.@-]{1,64}$/.test(userId)) {
       this.s.log.warn('wecom callback: malformed message dropped');
-      return;
+      return null;
     }
     const chat = this.chat(userId);
     if (type === 'text') {
-      const msgId = xmlField(xml, 'MsgId');
-      const text = xmlField(xml, 'Content') ?? '';
-      const replies = await this.s.handleText(
-        this.user(userId),
-        chat,
-        text.trim(),
-        `app:msg:${msgId ?? randomBytes(8).toString('hex')}`,
-      );
-      await this.replyAll(userId, replies);
-      return;
+      // Without a MsgId the same message posted twice is known by its digest (it carries CreateTime).
+      const id = xmlField(xml, 'MsgId') || `sha256:${createHash('sha256').update(xml).digest('hex')}`;
+      const text = (xmlField(xml, 'Content') ?? '').trim();
+      return {
+        kind: 'text',
+        userId,
+        text: await this.s.prepareText(this.user(userId), chat, text, `app:msg:${id}`),
+      };
     }
     if (type === 'event' && xmlField(xml, 'Event') === 'template_card_event') {
       const key = xmlField(xml, 'EventKey');
@@ -133,26 +171,36 @@ export class AppTransport {
       const code = xmlField(xml, 'ResponseCode');
       if (!key || !taskId) {
         this.s.log.warn('wecom callback: malformed card event dropped');
-        return;
+        return null;
       }
       if (code) this.codes.set(taskId, code);
-      if (key === NOOP_KEY) return;
-      const before = await maxOutboxId(this.s.db);
-      const replies = await this.s.services.core.handleAction({
-        user: this.user(userId),
-        chat,
-        actionId: key,
-        messageId: taskId,
-        eventId: `app:evt:${code ?? `${userId}:${xmlField(xml, 'CreateTime')}:${taskId}:${key}`}`,
-      });
-      const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
-      const render = await newestRender(this.s.db, ref.tenant, ref.chatId, taskId, before);
-      if (render && !this.s.alreadyShows(ref, render.message))
-        await this.updateCard(ref, render.message, render.locale).catch(() => false);
-      await this.replyAll(userId, replies);
-      return;
+      if (key === NOOP_KEY) return null;
+      const eventId = `app:evt:${code || `sha256:${createHash('sha256').update(xml).digest('hex')}`}`;
+      return { kind: 'click', userId, chat, key, taskId, eventId };
     }
     this.s.log.debug({ type }, 'wecom callback: ignored');
+    return null;
+  }
+
+  private async handle(p: Prepared): Promise<void> {
+    if (p.kind === 'text') {
+      await this.replyAll(p.userId, await this.s.runText(p.text));
+      return;
+    }
+    const { userId, chat, key, taskId } = p;
+    const before = await maxOutboxId(this.s.db);
+    const replies = await this.s.services.core.handleAction({
+      user: this.user(userId),
+      chat,
+      actionId: key,
+      messageId: taskId,
+      eventId: p.eventId,
+    });
+    const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
+    const render = await newestRender(this.s.db, ref.tenant, ref.chatId, taskId, before);
+    if (render && !this.s.alreadyShows(ref, render.message))
+      await this.updateCard(ref, render.message, render.locale).catch(() => false);
+    await this.replyAll(userId, replies);
   }
 
   private async replyAll(userId: string, replies: Message[]): Promise<void> {

@@ -217,8 +217,10 @@ export class BotTransport {
     }
     const chat = this.chat(b);
     const text = stripBotMention(raw, chat.kind === 'group', this.bot.botName);
-    const replies = await this.s.handleText(this.user(b.from.userid), chat, text, `bot:msg:${b.msgid}`);
-    await this.reply(frame, chat, replies);
+    // The long connection has no ack to hold: recorded first, so a crash from here on loses nothing.
+    const prepared = await this.s.prepareText(this.user(b.from.userid), chat, text, `bot:msg:${b.msgid}`);
+    await this.s.record(prepared);
+    await this.reply(frame, chat, await this.s.runText(prepared));
   }
 
   private async onClick(frame: WsFrame): Promise<void> {
@@ -238,13 +240,15 @@ export class BotTransport {
     const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
     const before = await maxOutboxId(this.s.db);
     this.clicks.set(Shared.refKey(ref), { frame, at });
-    const replies = await this.s.services.core.handleAction({
+    const press = {
       user: this.user(b.from.userid),
       chat,
       actionId: key,
       messageId: taskId,
       eventId: `bot:evt:${b.msgid}`,
-    });
+    };
+    await this.s.journal.record({ kind: 'action', inbound: press });
+    const replies = await this.s.services.core.handleAction(press);
     // The clicked card, re-rendered by the action: replace it now, within WeCom's 5 s (unless the
     // delivery of that re-render got here first through update()).
     const click = this.takeClick(ref);

@@ -40,12 +40,14 @@ export class WeComAdapter implements PlatformAdapter {
   }
 
   async start(): Promise<void> {
+    this.shared.journal.start();
     await this.bot?.start();
   }
 
   async stop(): Promise<void> {
     await this.bot?.stop();
     await this.app?.settle();
+    await this.shared.journal.stop();
   }
 }
 

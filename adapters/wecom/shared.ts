@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Message } from '../../src/cards/card.ts';
 import type { PostedRef } from '../../src/core/delivery.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
+import type { ChatRef, InboundMessage, InboundUser } from '../../src/core/inbound.ts';
+import { InboundJournal } from '../../src/core/inbound-journal.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import type { Db } from '../../src/db/client.ts';
 import type { WeComSettings } from './config.ts';
@@ -13,9 +14,19 @@ import { Quota } from './quota.ts';
 import { bindingOf, personIdOf, storeWebhookKey } from './store.ts';
 import { WebhookSender } from './webhook.ts';
 
+/** A typed text ready for the core: the command as the core reads it, the webhook key kept apart. */
+export type PreparedText = {
+  inbound: InboundMessage & { eventId: string };
+  bindKey?: string;
+  /** Answered here without the core (a malformed webhook key): nothing to record. */
+  refusal?: Message[];
+};
+
 export class Shared {
   readonly quota: Quota;
   readonly webhook: WebhookSender;
+  /** What is received is recorded before it is answered (src/core/inbound-journal.ts); both transports. */
+  readonly journal: InboundJournal;
   /** ref → hash of the message it shows (after an in-place update or a follow-up), so nothing is said twice. */
   private readonly shown = new Map<string, string>();
 
@@ -31,6 +42,7 @@ export class Shared {
     ]);
     const hooks = new Quota([{ ms: 60_000, max: settings.quota.webhookPerMinute }]);
     this.webhook = new WebhookSender(settings.apiUrl, hooks, settings.quota.throttledRetryMs);
+    this.journal = new InboundJournal({ db, core: services.core, log, platform: 'wecom' });
   }
 
   static refKey(ref: PostedRef): string {
@@ -57,18 +69,36 @@ export class Shared {
     await this.services.delivery.remember(cardKey, 'wecom', ref, locale ?? 'zh', dm ? 'private' : 'group');
   }
 
-  /** A typed text → the core. `admin bind <dept> webhook=<key>` binds through the core, then keeps the key. */
-  async handleText(user: InboundUser, chat: ChatRef, text: string, eventId: string): Promise<Message[]> {
+  /**
+   * A typed text → what the core will read: mentions resolved, and of `admin bind <dept> webhook=<key>` the
+   * command without the key (the key is a credential: it is not recorded with the event).
+   */
+  async prepareText(user: InboundUser, chat: ChatRef, text: string, eventId: string): Promise<PreparedText> {
     const bind = splitWebhookBind(text);
     const command = await normalizeMentions(this.db, chat.tenant, bind ? bind.text : text);
+    const inbound = { user, chat, text: command, eventId };
     if (bind && !WEBHOOK_KEY.test(bind.key)) {
-      return [
+      const refusal = [
         {
           text: 'That webhook key does not look right: copy the key= part of the group robot URL. / webhook 密钥格式不对：请复制群机器人地址中 key= 后面的部分。',
         },
       ];
+      return { inbound, refusal };
     }
-    const replies = await this.services.core.handleMessage({ user, chat, text: command, eventId });
+    return { inbound, ...(bind ? { bindKey: bind.key } : {}) };
+  }
+
+  /** Records a prepared text (before it is answered or acted on); nothing for a refusal. */
+  async record(p: PreparedText): Promise<void> {
+    if (!p.refusal) await this.journal.record({ kind: 'message', inbound: p.inbound });
+  }
+
+  /** The core runs a prepared text; a bind by an admin then keeps the group robot's key. */
+  async runText(p: PreparedText): Promise<Message[]> {
+    if (p.refusal) return p.refusal;
+    const { user, chat } = p.inbound;
+    const replies = await this.services.core.handleMessage(p.inbound);
+    const bind = p.bindKey !== undefined ? { key: p.bindKey } : null;
     if (bind && replies.length > 0 && chat.kind === 'group') {
       // Only when the core did bind this chat just now, for an admin.
       const binding = await bindingOf(this.db, chat.tenant, chat.chatId);

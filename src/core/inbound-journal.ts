@@ -93,7 +93,10 @@ export class InboundJournal {
       .values({
         platform: this.opts.platform,
         eventId: entry.inbound.eventId,
-        payload: entry as unknown as Record<string, unknown>,
+        // jsonb cannot hold NUL; the core reads NUL as a space anyway.
+        payload: JSON.parse(
+          JSON.stringify(entry, (_k, v) => (typeof v === 'string' ? v.replaceAll('\u0000', ' ') : v)),
+        ) as Record<string, unknown>,
         claimedUntil: sql`now() + ${`${this.leaseMs} milliseconds`}::interval`,
       })
       .onConflictDoNothing();

@@ -11,12 +11,19 @@ export type CallbackSettings = {
   agentId: number;
 };
 
+export type PostOptions = {
+  token?: string;
+  receiveId?: string;
+  /** Unix seconds the request is signed with; default now. */
+  timestamp?: number;
+};
+
 export class CallbackClient {
   private n = 0;
   constructor(readonly s: CallbackSettings) {}
 
-  private signed(encrypted: string, token = this.s.token) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+  private signed(encrypted: string, token = this.s.token, at?: number) {
+    const timestamp = String(at ?? Math.floor(Date.now() / 1000));
     const nonce = randomBytes(5).toString('hex');
     return { timestamp, nonce, msg_signature: getSignature(token, timestamp, nonce, encrypted) };
   }
@@ -28,16 +35,28 @@ export class CallbackClient {
     return fetch(`${this.s.url}?${q}`);
   }
 
-  /** POSTs one encrypted message (the inner XML), as WeCom does. */
-  async post(inner: string, opts: { token?: string; receiveId?: string } = {}): Promise<Response> {
+  /** The signed URL and envelope of one encrypted message (the inner XML), to send once or again. */
+  request(inner: string, opts: PostOptions = {}): { url: string; body: string } {
     const enc = encrypt(this.s.encodingAESKey, inner, opts.receiveId ?? this.s.corpId);
-    const q = new URLSearchParams(this.signed(enc, opts.token));
+    const q = new URLSearchParams(this.signed(enc, opts.token, opts.timestamp));
     const body = `<xml><ToUserName><![CDATA[${this.s.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt><AgentID><![CDATA[${this.s.agentId}]]></AgentID></xml>`;
-    return fetch(`${this.s.url}?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+    return { url: `${this.s.url}?${q}`, body };
   }
 
-  textXml(user: string, content: string, msgId = `${Date.now()}${++this.n}`): string {
-    return `<xml><ToUserName><![CDATA[${this.s.corpId}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId><AgentID>${this.s.agentId}</AgentID></xml>`;
+  /** POSTs a request as WeCom does (a retry or a replay sends the same one again). */
+  send(req: { url: string; body: string }): Promise<Response> {
+    return fetch(req.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: req.body });
+  }
+
+  /** POSTs one encrypted message (the inner XML), as WeCom does. */
+  post(inner: string, opts: PostOptions = {}): Promise<Response> {
+    return this.send(this.request(inner, opts));
+  }
+
+  /** A text message; msgId null leaves the MsgId out (some WeCom callbacks carry none). */
+  textXml(user: string, content: string, msgId: string | null = `${Date.now()}${++this.n}`): string {
+    const id = msgId === null ? '' : `<MsgId>${msgId}</MsgId>`;
+    return `<xml><ToUserName><![CDATA[${this.s.corpId}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content>${id}<AgentID>${this.s.agentId}</AgentID></xml>`;
   }
 
   clickXml(user: string, key: string, taskId: string, responseCode: string): string {
