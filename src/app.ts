@@ -13,6 +13,7 @@ import { type Config, loadConfig } from './config.ts';
 import type { PlatformAdapter } from './core/adapter.ts';
 import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
+import { pruneInboundEvents } from './core/inbound-pruning.ts';
 import { promoteAdmins } from './core/people.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { seedBasics } from './db/seed.ts';
@@ -123,6 +124,8 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     const today = DateTime.now().setZone(config.org.timezone).toISODate()!;
     const expired = await expireQuotes(database.db, today);
     if (expired) log.info({ expired }, 'quotes past their validity date expired');
+    const pruned = await pruneInboundEvents(database.db);
+    if (pruned) log.info({ pruned }, 'inbound events past the platforms’ retry windows pruned');
   };
   await housekeeping();
   const housekeepingTimer = setInterval(
