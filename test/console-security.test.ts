@@ -352,6 +352,40 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
     expect(r.status).toBe(200);
   });
 
+  // Last in this group: it locks this address out of signing in for a minute.
+  it('guessing is slowed: after 10 wrong passwords in a minute even the right one waits', async () => {
+    const s = JSON.parse((await raw(d.app.url, 'GET', '/console/api/session', { host })).body);
+    const page = { host, 'content-type': 'application/json', 'x-page-token': s.pageToken };
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await raw(
+        d.app.url,
+        'POST',
+        '/console/api/session',
+        page,
+        JSON.stringify({ password: `guess-${i}` }),
+      );
+      statuses.push(r.status);
+    }
+    // Wrong, wrong, …, then waits (at most 10 wrong tries count, whatever tests ran before).
+    const firstWait = statuses.indexOf(429);
+    expect(firstWait).toBeGreaterThan(-1);
+    expect(firstWait).toBeLessThanOrEqual(10);
+    expect(statuses.slice(0, firstWait).every((x) => x === 401)).toBe(true);
+    expect(statuses.slice(firstWait).every((x) => x === 429)).toBe(true);
+    const right = await raw(
+      d.app.url,
+      'POST',
+      '/console/api/session',
+      page,
+      JSON.stringify({ password: token }),
+    );
+    expect(right.status).toBe(429);
+    expect(right.headers['set-cookie']).toBeUndefined();
+    // Programs with the Bearer token are not locked out.
+    expect((await d.say('li', 'me', 'sales')).text).toContain('Li Lei');
+  });
+
   it('the start-up log says what the console is exposed to', () => {
     expect(d.app.console!.exposure()).toMatch(
       /127\.0\.0\.1: only programs on this machine[\s\S]*CONSOLE_TOKEN/,

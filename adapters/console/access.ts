@@ -4,8 +4,10 @@
 // console request needs it: a program sends it as a Bearer token, the page signs in once and keeps an
 // HttpOnly, SameSite=Strict cookie (a value derived from the token, so changing the token signs everyone out).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { isLoopbackHost, isWildcardHost } from '../../src/http/addresses.ts';
 
 const COOKIE = 'salesrelay_console';
@@ -15,6 +17,8 @@ export type AccessOptions = { token: string | undefined; host: string; publicUrl
 
 export class ConsoleAccess {
   private readonly session: string | undefined;
+  // Guessing the password: 10 wrong tries a minute from one address, then a wait.
+  private readonly wrongTries = new RateLimiterMemory({ points: 10, duration: 60 });
 
   constructor(private readonly opts: AccessOptions) {
     this.session = opts.token
@@ -62,9 +66,18 @@ export class ConsoleAccess {
     return cookie !== undefined && same(cookie, this.session);
   }
 
-  /** Checks the password typed into the page; on success the browser keeps the session cookie. */
-  signIn(c: Context, password: string): boolean {
-    if (!this.opts.token || !this.session || !same(password, this.opts.token)) return false;
+  /**
+   * Checks the password typed into the page; on success the browser keeps the session cookie.
+   * 'wait' after too many wrong tries from one address.
+   */
+  async signIn(c: Context, password: string): Promise<'ok' | 'wrong' | 'wait'> {
+    if (!this.opts.token || !this.session) return 'wrong';
+    const from = remoteAddress(c);
+    if ((await this.wrongTries.get(from))?.remainingPoints === 0) return 'wait';
+    if (!same(password, this.opts.token)) {
+      await this.wrongTries.consume(from).catch(() => undefined);
+      return 'wrong';
+    }
     setCookie(c, COOKIE, this.session, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -72,7 +85,7 @@ export class ConsoleAccess {
       maxAge: 30 * 24 * 3600,
       secure: this.opts.publicUrl?.startsWith('https:') ?? false,
     });
-    return true;
+    return 'ok';
   }
 
   /** What the console is exposed to, for the start-up log. */
@@ -93,6 +106,14 @@ export class ConsoleAccess {
     return this.passwordRequired
       ? `The console chat lets whoever signs in act as anyone. It listens ${reach}, and asks for the console password (CONSOLE_TOKEN). · 控制台登录后可冒充任何人；监听 ${reachZh}；需要控制台口令（CONSOLE_TOKEN）。`
       : `The console chat lets anyone act as anyone, without a password. It listens ${reach}; requests through a proxy are refused. · 控制台可冒充任何人，无需口令；监听 ${reachZh}；经代理的请求会被拒绝。`;
+  }
+}
+
+function remoteAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served by node (app.request in a test)
   }
 }
 

@@ -100,7 +100,17 @@ export class ConsoleAdapter {
     app.post('/console/api/session', async (c) => {
       const body = signInBody.safeParse(await c.req.json().catch(() => null));
       if (!body.success) return c.json({ error: describe(body.error) }, 400);
-      if (!this.access.signIn(c, body.data.password)) {
+      const result = await this.access.signIn(c, body.data.password);
+      if (result === 'wait') {
+        return c.json(
+          {
+            code: 'sign-in',
+            error: 'Too many wrong passwords; wait a minute. · 口令错误次数过多，请一分钟后再试。',
+          },
+          429,
+        );
+      }
+      if (result === 'wrong') {
         return c.json(
           { code: 'sign-in', error: 'That is not the console password. · 控制台口令不对。' },
           401,
