@@ -14,7 +14,7 @@ import {
   RetryLaterError,
   retryDelayMs,
 } from '../src/core/delivery.ts';
-import { OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
+import { chatKey, OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { outbox } from '../src/db/schema.ts';
 import { seedBasics } from '../src/db/seed.ts';
@@ -218,15 +218,19 @@ it('messages held for one chat leave at its pacing, never before, though each ta
   // One send place, first taken by a slow post: 'paced' takes its first slot at once but leaves only
   // when the place is free, so its shared slot ends before its own spacing does (as under a burst). Its
   // next message may take the next shared slot then, and must still wait out the spacing.
+  // When each message left, as Delivery itself noted it (its clock, the time that paces the next one),
+  // read as the platform gets the message: the test's own Date.now() there can fall a millisecond or a
+  // pause later than Delivery's, and a later reading of one message shortens the gap to the next.
+  const left: number[] = [];
   class Timed extends Recorder {
-    at: number[] = [];
     override async post(target: PostTarget, message: Message): Promise<PostedRef> {
       if (target.id === 'slow') await new Promise((r) => setTimeout(r, 120));
-      else this.at.push(Date.now()); // when the platform gets it
+      else left.push(noted.get(chatKey({ platform: 'fake', tenant: target.tenant, targetId: target.id }))!);
       return super.post(target, message);
     }
   }
   const d = new Delivery(fresh.database.db, log, { sendConcurrency: 1 });
+  const noted = (d as unknown as { lastPost: Map<string, number> }).lastPost;
   d.limits.set('fake', { perChat: { count: 1, perMs: 200 } });
   const spacing = d.limits.spacingMs('fake');
   const p = new Timed();
@@ -244,7 +248,11 @@ it('messages held for one chat leave at its pacing, never before, though each ta
     'm3',
     'm4',
   ]);
-  for (let i = 1; i < p.at.length; i++) expect(p.at[i]! - p.at[i - 1]!).toBeGreaterThanOrEqual(spacing);
+  // Each left a full spacing after the one before, by the clock the pacing uses: it allows no early leave.
+  expect(left).toHaveLength(5);
+  expect(left.every(Number.isFinite)).toBe(true);
+  const gaps = left.slice(1).map((at, i) => at - left[i]!);
+  expect(gaps.filter((g) => g < spacing)).toEqual([]);
   const stored = await fresh.database.db.select().from(outbox);
   expect(stored).toHaveLength(6);
   expect(stored.every((r) => r.state === 'sent' && r.attempts === 1 && r.lastError === null)).toBe(true);
