@@ -348,11 +348,11 @@ const english: Case[] = [
   },
   // Record numbers
   {
-    what: 'bad ref',
+    what: 'a name that is no customer (a name is looked up, not refused as a number)',
     user: 'li',
-    text: 'customer show acme',
+    text: 'customer show nosuchname',
     lang: 'en',
-    says: ['"acme" is not a record number', 'C-0001'],
+    says: ['No customer is called "nosuchname"', 'customer list name=nosuchname'],
   },
   {
     what: 'ref of the wrong kind',

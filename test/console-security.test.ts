@@ -35,6 +35,12 @@ function raw(url: string, method: string, path: string, headers: Record<string, 
   });
 }
 
+const postMessage = (d: Driver, headers: Record<string, string>, body: string) =>
+  raw(d.app.url, 'POST', '/console/api/messages', headers, body);
+
+const postPassword = (d: Driver, page: Record<string, string>, password: string) =>
+  raw(d.app.url, 'POST', '/console/api/session', page, JSON.stringify({ password }));
+
 const customers = async (d: Driver, name: string) =>
   Number(
     (await d.query<{ n: string }>(`select count(*)::text as n from customers where name = '${name}'`))[0]!.n,
@@ -53,10 +59,8 @@ describe('the console refuses cross-site requests', () => {
     JSON.stringify({ chat: 'sales', user, text: `customer add name="${name}"` });
 
   it('the probe: text/plain from http://evil.example creates nothing', async () => {
-    const r = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const r = await postMessage(
+      d,
       { host, origin: 'http://evil.example', 'content-type': 'text/plain' },
       body('Evil Plain Co'),
     );
@@ -73,22 +77,14 @@ describe('the console refuses cross-site requests', () => {
     ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
   ])('%s is refused even with a valid page token, and creates nothing', async (_what, extra) => {
     const name = `Evil ${_what.slice(0, 20)}`;
-    const r = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
-      { ...d.headers, host, ...extra },
-      body(name),
-    );
+    const r = await postMessage(d, { ...d.headers, host, ...extra }, body(name));
     expect(r.status).toBe(403);
     expect(await customers(d, name)).toBe(0);
   });
 
   it('admin role @li admin from another site changes no role', async () => {
-    const r = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const r = await postMessage(
+      d,
       { host, origin: 'null', 'content-type': 'text/plain' },
       JSON.stringify({ chat: 'management', user: 'admin', text: 'admin role @li admin' }),
     );
@@ -99,21 +95,13 @@ describe('the console refuses cross-site requests', () => {
 
   it('a POST that is not JSON, or has no page token or a forged one, is refused from anywhere', async () => {
     const same = { host, origin: `http://${host}` };
-    const plain = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const plain = await postMessage(
+      d,
       { ...same, 'x-page-token': d.headers['x-page-token']!, 'content-type': 'text/plain' },
       body('Plain Co'),
     );
     expect(plain.status).toBe(415);
-    const none = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
-      { ...same, 'content-type': 'application/json' },
-      body('No Token Co'),
-    );
+    const none = await postMessage(d, { ...same, 'content-type': 'application/json' }, body('No Token Co'));
     expect(none.status).toBe(403);
     expect(JSON.parse(none.body).code).toBe('page-token');
     const token = d.headers['x-page-token']!;
@@ -131,10 +119,8 @@ describe('the console refuses cross-site requests', () => {
   });
 
   it('the same request from the console page itself is served (the checks let the page through)', async () => {
-    const r = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const r = await postMessage(
+      d,
       { ...d.headers, host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' },
       body('Own Page Co'),
     );
@@ -280,10 +266,8 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
 
   it('a POST without it writes nothing, though it has a page token', async () => {
     const { authorization: _, ...noPassword } = d.headers;
-    const r = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const r = await postMessage(
+      d,
       { ...noPassword, host },
       JSON.stringify({ chat: 'sales', user: 'li', text: 'customer add name="Anonymous Co"' }),
     );
@@ -298,23 +282,11 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
     expect(s).toMatchObject({ passwordRequired: true, signedIn: false });
     const page = { host, 'content-type': 'application/json', 'x-page-token': s.pageToken };
 
-    const wrong = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/session',
-      page,
-      JSON.stringify({ password: 'x' }),
-    );
+    const wrong = await postPassword(d, page, 'x');
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
 
-    const right = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/session',
-      page,
-      JSON.stringify({ password: token }),
-    );
+    const right = await postPassword(d, page, token);
     expect(right.status).toBe(200);
     const cookie = String(right.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
@@ -325,10 +297,8 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
     const people = await raw(d.app.url, 'GET', '/console/api/people', { host, cookie: jar });
     expect(people.status).toBe(200);
     expect(people.body).toContain('Li Lei');
-    const post = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/messages',
+    const post = await postMessage(
+      d,
       { ...page, cookie: jar },
       JSON.stringify({ chat: 'sales', user: 'li', text: 'customer add name="Cookie Co"' }),
     );
@@ -358,14 +328,7 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
     const page = { host, 'content-type': 'application/json', 'x-page-token': s.pageToken };
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const r = await raw(
-        d.app.url,
-        'POST',
-        '/console/api/session',
-        page,
-        JSON.stringify({ password: `guess-${i}` }),
-      );
-      statuses.push(r.status);
+      statuses.push((await postPassword(d, page, `guess-${i}`)).status);
     }
     // Wrong, wrong, …, then waits (at most 10 wrong tries count, whatever tests ran before).
     const firstWait = statuses.indexOf(429);
@@ -373,13 +336,7 @@ describe('with CONSOLE_TOKEN, every console request needs it', () => {
     expect(firstWait).toBeLessThanOrEqual(10);
     expect(statuses.slice(0, firstWait).every((x) => x === 401)).toBe(true);
     expect(statuses.slice(firstWait).every((x) => x === 429)).toBe(true);
-    const right = await raw(
-      d.app.url,
-      'POST',
-      '/console/api/session',
-      page,
-      JSON.stringify({ password: token }),
-    );
+    const right = await postPassword(d, page, token);
     expect(right.status).toBe(429);
     expect(right.headers['set-cookie']).toBeUndefined();
     // Programs with the Bearer token are not locked out.

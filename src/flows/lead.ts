@@ -61,7 +61,7 @@ const add = command({
     customer: k.ref('customer').optional(),
     name: k.text(200).optional(),
     contact: k.text(100).optional(),
-    phone: k.text(40).optional(),
+    phone: k.phone().optional(),
     source: k.choice(SOURCES),
     desc: k.text(2000).optional(),
     industry: k.text(100).optional(),

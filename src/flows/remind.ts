@@ -122,7 +122,7 @@ const create = command({
     const rest = mention ? words : words.slice(1);
     const text = args.text ?? rest[rest.length - 1];
     const when = args.text ? rest : rest.slice(0, -1);
-    if (text === undefined || when.length === 0)
+    if (!text?.trim() || when.length === 0)
       return refuseInput(
         'Say when and what, e.g. tomorrow 09:00 "call Acme".',
         '请写明时间和内容，例如 明天 9:00 "给华星打电话"。',
@@ -142,8 +142,8 @@ const create = command({
       const expr = parseDateExpr(when.join(' '));
       if (!expr.ok)
         return refuseInput(
-          `"${when.join(' ')}" is not a time I understand.`,
-          `无法理解时间“${when.join(' ')}”。`,
+          `"${when.join(' ')}" is not a time I understand. Try: tomorrow 09:00, 14:30, in 2 hours, next monday 10:00, Dec 20, 2026-12-04 15:00.`,
+          `无法理解时间“${when.join(' ')}”。可以写：明天 9:00、14:30、2小时后、明天上午9点、下周一 10:00、12月20日、2026-12-04 15:00。`,
         );
       first = ctx.date(expr.value).at;
       if (first.getTime() <= ctx.now.getTime()) refuse('That time has passed.', '该时间已过。');
