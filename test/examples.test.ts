@@ -100,7 +100,7 @@ describe('core examples in English', () => {
 
   it('quote submit, approval approve, quote send, quote feedback', async () => {
     expect((await d.say('li', 'order new from=Q-0001 place=Shenzhen')).text).toMatch(
-      /made from an approved quote/,
+      /made from a quote the customer accepted/,
     );
     expect((await d.say('li', 'quote submit Q-0001')).text).toContain('A-0001');
     expect((await d.say('wang', 'approval list')).text).toContain('A-0001');
@@ -197,6 +197,9 @@ describe('core examples in Chinese', () => {
     expect(q.text).toContain('¥5,950.00');
     expect((await d.say('chen', '报价 提交 Q-0002')).text).toContain('A-0002');
     expect((await d.say('wang', '审批 同意 A-0002')).text).toMatch(/now approved/);
+    // An order follows the customer's acceptance, recorded first.
+    await d.say('chen', '报价 发送 Q-0002');
+    await d.say('chen', '报价 反馈 Q-0002 结果=接受');
     const o = await d.say('chen', '订单 新建 基于=Q-0002 交期=2027-01-20 交货地点=上海 付款="预付30%"');
     expect(o.text).toContain('SO-0002');
     expect((await d.say('chen', '订单 提交 SO-0002')).text).toContain('A-0003');

@@ -131,6 +131,7 @@ describe('system reminders follow the records', () => {
     // 3 days before, the day before and the day itself (fewer only if a holiday moves two onto one day).
     if (plain) expect(order.filter((r) => r.kind === 'delivery').map((r) => r.n)).toEqual([3, 3, 3, 3]);
     expect(order.filter((r) => r.kind === 'overdue').map((r) => r.target)).toEqual(['li', 'wang']);
+    await d.say('sun', 'order ack SO-0001');
     await d.say('zhou', 'order ship SO-0001 tracking=SF1');
     expect((await reminderRows('SO-0001')).every((r) => r.state === 'cancelled')).toBe(true);
   });
@@ -164,6 +165,6 @@ describe('system reminders follow the records', () => {
     await fireOccurrence(d.app.database.db, Number(digest!.id), new Date(Date.now() + 8 * 86_400_000));
     await d.app.delivery.drain();
     const card = (await d.messages('dm:wang')).findLast((m) => m.card?.title.includes('Weekly digest'));
-    expect(card?.text).toMatch(/Leads by status: .*following 1/);
+    expect(card?.text).toMatch(/Leads by status: .*following up 1/);
   });
 });

@@ -8,6 +8,7 @@ import { people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { type Approval, type Seat, seatsOf } from './engine.ts';
 import { SUBJECT_NAMES } from './policy.ts';
+import { SEAT_NAMES } from './seats.ts';
 
 /** What the subject contributes to its card; `masked` hides what a group chat must not see. */
 export type SubjectSummary = (locale: Locale, audience: Audience) => { fields: CardField[]; details: string };
@@ -36,18 +37,6 @@ export async function viewOf(ctx: FlowContext, approval: Approval): Promise<Appr
     when: (d) => ctx.fmtDate(d, true),
   };
 }
-
-const SEAT_NAMES: Record<string, { en: string; zh: string }> = {
-  sales_manager: { en: 'Sales manager', zh: '销售经理' },
-  owner_or_manager: { en: 'Owner or sales manager', zh: '负责人或销售经理' },
-  'head:finance': { en: 'Finance head', zh: '财务负责人' },
-  'head:marketing': { en: 'Marketing head', zh: '市场负责人' },
-  'head:production': { en: 'Production head', zh: '生产负责人' },
-  'head:logistics': { en: 'Logistics head', zh: '物流负责人' },
-  'head:service': { en: 'Service head', zh: '客服负责人' },
-  'head:sales': { en: 'Sales head', zh: '销售负责人' },
-  'head:management': { en: 'Management', zh: '管理层' },
-};
 
 const STATE: Record<string, { en: string; zh: string }> = {
   pending: { en: 'Pending', zh: '待审批' },

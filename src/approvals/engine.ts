@@ -3,68 +3,28 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
-import { approvalEvents, approvalSeats, approvals, departments, people } from '../db/schema.ts';
-import type { SeatRule, StepPlan, SubjectType } from './policy.ts';
+import { approvalEvents, approvalSeats, approvals, people } from '../db/schema.ts';
+import type { StepPlan, SubjectType } from './policy.ts';
+import { type Holder, holderOf, holdersOf, mayHold, SEAT_NAMES, seatLabel } from './seats.ts';
 
 export type Approval = typeof approvals.$inferSelect;
 export type Seat = typeof approvalSeats.$inferSelect;
 
-/** Roles above each role, for delegation: a decision passes to the same role or one of these. */
-const ABOVE: Record<string, string[]> = {
-  sales_rep: ['sales_manager', 'supervisor', 'admin'],
-  member: ['head', 'supervisor', 'admin'],
-  sales_manager: ['supervisor', 'admin'],
-  head: ['supervisor', 'admin'],
-  supervisor: ['admin'],
-  admin: [],
-};
+export type DelegateTarget = Holder;
 
-export type DelegateTarget = {
-  id: number;
-  role: string | null;
-  departmentId: number | null;
-  active: boolean;
-};
-
-/** Same role (and, for department roles, the same department), or a role above. */
-function mayReceive(from: { role: string | null; departmentId: number | null }, to: DelegateTarget): boolean {
-  if (!from.role || !to.role) return false;
-  if (ABOVE[from.role]?.includes(to.role)) return true;
-  if (to.role !== from.role) return false;
-  return (
-    from.role === 'sales_manager' ||
-    from.role === 'supervisor' ||
-    from.role === 'admin' ||
-    from.departmentId === to.departmentId
+/** Refuses a decider who no longer holds the seat's role (demoted, moved, gone) though still listed on it. */
+function refuseUnseated(number: string, seat: Seat): never {
+  const role = SEAT_NAMES[seat.label] ?? { en: seat.label, zh: seat.label };
+  return refuseAudited(
+    {
+      action: 'denied',
+      entity: 'approval',
+      ref: number,
+      detail: { reason: 'no longer holds the seat', seat: seat.label },
+    },
+    `You no longer hold the role this decision needs (${role.en.toLowerCase()}), so you cannot decide ${number}; nothing was changed. An admin's role change sends it to whoever holds the role now.`,
+    `您已不再担任此审批所需的角色（${role.zh}），不能处理 ${number}，未做任何修改。管理员调整角色后，审批会转给现任人员。`,
   );
-}
-
-async function resolveSeat(ctx: FlowContext, rule: SeatRule, requesterId: number): Promise<number[]> {
-  const active = eq(people.active, true);
-  let ids: number[];
-  if (rule.kind === 'head') {
-    const rows = await ctx.tx
-      .select({ id: people.id })
-      .from(people)
-      .innerJoin(departments, eq(departments.id, people.departmentId))
-      .where(and(active, eq(people.role, 'head'), eq(departments.code, rule.dept)));
-    ids = rows.map((r) => r.id);
-  } else {
-    const rows = await ctx.tx
-      .select({ id: people.id })
-      .from(people)
-      .where(and(active, eq(people.role, 'sales_manager')));
-    ids = rows.map((r) => r.id);
-    if (rule.kind === 'owner_or_manager' && rule.ownerId)
-      ids = [rule.ownerId, ...ids.filter((i) => i !== rule.ownerId)];
-  }
-  // Nobody approves their own request.
-  return ids.filter((id) => id !== requesterId);
-}
-
-export function seatLabel(rule: SeatRule): string {
-  if (rule.kind === 'head') return `head:${rule.dept}`;
-  return rule.kind;
 }
 
 /** Opens an approval: resolves every seat now, so a missing approver is found at submit time, not later. */
@@ -97,7 +57,7 @@ export async function openApproval(
   const resolved: { step: number; seat: number; mode: string; label: string; eligible: number[] }[] = [];
   for (const [i, step] of input.plan.entries()) {
     for (const [j, rule] of step.seats.entries()) {
-      const eligible = await resolveSeat(ctx, rule, ctx.actor.personId);
+      const eligible = await holdersOf(ctx.tx, rule, ctx.actor.personId);
       if (eligible.length === 0) {
         const who = rule.kind === 'head' ? `${rule.dept} head` : 'sales manager';
         const whoZh = rule.kind === 'head' ? `${rule.dept} 部门负责人` : '销售经理';
@@ -243,6 +203,9 @@ export async function decide(
       `您不是 ${number} 当前步骤的审批人，未做任何修改。`,
     );
   }
+  // The role is checked as it is now: approvers were listed at submission, and roles change.
+  const me = await holderOf(ctx.tx, ctx.actor.personId);
+  if (!me || !mayHold(mine.label, me)) refuseUnseated(number, mine);
   await ctx.tx
     .update(approvalSeats)
     .set({
@@ -342,12 +305,14 @@ export async function delegate(ctx: FlowContext, number: string, to: DelegateTar
     refuse('The requester cannot approve their own request.', '不能转交给申请人本人。');
   if (to.id === ctx.actor.personId) refuse('That is you.', '不能转交给自己。');
   if (!to.active) refuse('That person has left.', '该人员已离职。');
-  const [me] = await ctx.tx
-    .select({ departmentId: people.departmentId })
-    .from(people)
-    .where(eq(people.id, ctx.actor.personId));
-  if (!mayReceive({ role: ctx.actor.role, departmentId: me?.departmentId ?? null }, to)) {
-    refuse('Delegate to someone with the same or a higher role.', '只能转交给同级或更高角色的人员。');
+  const me = await holderOf(ctx.tx, ctx.actor.personId);
+  for (const s of mine) if (!me || !mayHold(s.label, me)) refuseUnseated(number, s);
+  // The one who receives must be able to hold the seat itself (its role or one above), as judged now.
+  if (!mine.every((s) => mayHold(s.label, to))) {
+    refuse(
+      'Delegate to someone with the same or a higher role than this decision needs.',
+      '只能转交给担任此审批所需角色或更高角色的人员。',
+    );
   }
   for (const s of mine) {
     const eligible = [...s.eligible.filter((id) => id !== ctx.actor.personId && id !== to.id), to.id];

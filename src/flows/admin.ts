@@ -6,6 +6,7 @@ import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
 import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
+import { rerouteApprovals } from './approval.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
 import { ensureDigests } from './reminder-sources.ts';
 
@@ -63,6 +64,14 @@ const role = command({
     ]);
     await ctx.audit('admin.role', 'person', String(person.id), { role: r, dept });
     if (r === 'sales_manager') await ensureDigests(ctx.tx, ctx.org.timezone);
+    // Decisions follow the role: seats they may no longer hold go to whoever holds it now.
+    const rerouted = await rerouteApprovals(ctx, person.id);
+    const moved = rerouted.filter((x) => !x.unstaffed).map((x) => x.number);
+    const stuck = rerouted.filter((x) => x.unstaffed).map((x) => x.number);
+    const routing = ctx.t({
+      en: `${moved.length ? ` Pending approvals re-routed to the current role holders: ${moved.join(', ')}.` : ''}${stuck.length ? ` ⚠️ Nobody holds the role to decide ${stuck.join(', ')}: give someone that role.` : ''}`,
+      zh: `${moved.length ? `待审批事项已转给现任人员：${moved.join('、')}。` : ''}${stuck.length ? `⚠️ 无人担任审批 ${stuck.join('、')} 所需的角色，请指定人员。` : ''}`,
+    });
     await ctx.out.send({ kind: 'person', personId: person.id }, (l) => ({
       text: label(
         l,
@@ -71,10 +80,11 @@ const role = command({
       ),
     }));
     return {
-      text: ctx.t({
-        en: `${person.name} is now ${ROLE_NAMES[r].en}${dept ? ` in ${DEPARTMENT_NAMES[dept].en}` : ''}.`,
-        zh: `${person.name} 现为${dept ? DEPARTMENT_NAMES[dept].zh : ''}${ROLE_NAMES[r].zh}。`,
-      }),
+      text:
+        ctx.t({
+          en: `${person.name} is now ${ROLE_NAMES[r].en}${dept ? ` in ${DEPARTMENT_NAMES[dept].en}` : ''}.`,
+          zh: `${person.name} 现为${dept ? DEPARTMENT_NAMES[dept].zh : ''}${ROLE_NAMES[r].zh}。`,
+        }) + routing,
     };
   },
 });

@@ -18,6 +18,7 @@ import {
   type SubjectFacts,
   type SubjectType,
 } from '../approvals/policy.ts';
+import { rerouteSeats } from '../approvals/reroute.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { isStaff } from '../core/permissions.ts';
@@ -64,6 +65,35 @@ export async function rerenderApproval(ctx: FlowContext, approval: Approval): Pr
   const view = await viewOf(ctx, approval);
   const summary = await subjectHandler(approval.subjectType).summary(ctx, approval);
   await ctx.out.update(cardKey(approval), (l, audience) => renderApproval(view, summary, l, audience));
+}
+
+/**
+ * After a person's role changed: their pending seats they may no longer hold go to whoever holds the role
+ * now (reroute.ts); every copy of those cards is re-rendered, the new approvers get the card and the
+ * reminders. Returns what the admin should hear: the approvals re-routed and any left with nobody.
+ */
+export async function rerouteApprovals(
+  ctx: FlowContext,
+  personId: number,
+): Promise<{ number: string; unstaffed: boolean }[]> {
+  const changed = await rerouteSeats(ctx.tx, personId, ctx.actor.personId, ctx.now);
+  for (const { approval, added } of changed) {
+    const view = await viewOf(ctx, approval);
+    const summary = await subjectHandler(approval.subjectType).summary(ctx, approval);
+    const render = (l: 'en' | 'zh', audience: 'private' | 'group') =>
+      renderApproval(view, summary, l, audience);
+    await ctx.out.update(cardKey(approval), render);
+    for (const id of added) await ctx.out.send({ kind: 'person', personId: id }, render, cardKey(approval));
+    const deciding = [
+      ...new Set(
+        view.seats
+          .filter((s) => s.stepNo === approval.currentStep && s.state === 'open')
+          .flatMap((s) => s.eligible),
+      ),
+    ];
+    await scheduleApprovalReminders(ctx, approval, deciding);
+  }
+  return changed.map((c) => ({ number: c.approval.number, unstaffed: c.unstaffed }));
 }
 
 /** After any change: every copy of the card re-rendered, next approvers carded, requester told, subject updated. */
@@ -191,11 +221,11 @@ const delegateCmd = command({
   },
   allow: isStaff,
   async run(ctx, { ref, mentions }) {
-    const { person } = await ctx.person(mentions[0]!);
+    const { person, department } = await ctx.person(mentions[0]!);
     const a = await delegate(ctx, ref!, {
       id: person.id,
       role: person.role,
-      departmentId: person.departmentId,
+      department: department ?? null,
       active: person.active,
     });
     const view = await viewOf(ctx, a);
@@ -241,6 +271,8 @@ const list = command({
         ref: approvals.subjectRef,
         type: approvals.subjectType,
         step: approvals.currentStep,
+        since: approvals.updatedAt,
+        overdue: approvals.overdueAt,
       })
       .from(approvals)
       .innerJoin(
@@ -261,13 +293,32 @@ const list = command({
         ref: approvals.subjectRef,
         type: approvals.subjectType,
         step: approvals.currentStep,
+        since: approvals.updatedAt,
+        overdue: approvals.overdueAt,
       })
       .from(approvals)
       .where(and(eq(approvals.state, 'pending'), eq(approvals.requesterId, ctx.actor.personId)))
       .orderBy(desc(approvals.id))
       .limit(50);
-    const line = (r: { number: string; ref: string; type: string; step: number }) =>
-      `${r.number}  ${SUBJECT_NAMES[r.type as SubjectType]?.[ctx.locale] ?? r.type} ${r.ref} · ${ctx.t({ en: `step ${r.step}`, zh: `第 ${r.step} 步` })}`;
+    const line = (r: {
+      number: string;
+      ref: string;
+      type: string;
+      step: number;
+      since: Date;
+      overdue: Date | null;
+    }) =>
+      `${r.number}  ${SUBJECT_NAMES[r.type as SubjectType]?.[ctx.locale] ?? r.type} ${r.ref} · ${ctx.t({ en: `step ${r.step}`, zh: `第 ${r.step} 步` })} · ${
+        r.overdue
+          ? ctx.t({
+              en: `⚠️ overdue since ${ctx.fmtDate(r.overdue, true)}`,
+              zh: `⚠️ 已超时（${ctx.fmtDate(r.overdue, true)} 起）`,
+            })
+          : ctx.t({
+              en: `waiting since ${ctx.fmtDate(r.since, true)}`,
+              zh: `${ctx.fmtDate(r.since, true)} 起等待`,
+            })
+      }`;
     const parts = [
       `${ctx.t({ en: 'Waiting for you:', zh: '待您审批：' })}\n${mine.length ? mine.map(line).join('\n') : ctx.t({ en: '(none)', zh: '（无）' })}`,
       `${ctx.t({ en: 'Your pending requests:', zh: '您的待审批申请：' })}\n${asked.length ? asked.map(line).join('\n') : ctx.t({ en: '(none)', zh: '（无）' })}`,

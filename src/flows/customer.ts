@@ -29,7 +29,10 @@ import {
   maskPhone,
   personName,
 } from './common.ts';
+import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
 import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
+import { orderStatus } from './order.ts';
+import { quoteStatus } from './quote.ts';
 import type { SubjectHandler } from './subjects.ts';
 
 const SHARE_FIELDS = {
@@ -53,6 +56,13 @@ const CUSTOMER_KEYS = {
   size: k.text(100).optional(),
   region: k.text(100).optional(),
 };
+
+/** A customer is named by its number or by its name (several words when unquoted). */
+const CUSTOMER_REF = { kind: 'customer', required: false } as const;
+const NAME_WORDS = Array.from({ length: 8 }, () => ({
+  name: { en: 'customer number or name', zh: '客户编号或名称' },
+  required: false,
+}));
 
 const LIKELIHOOD = { high: ['高'], medium: ['中'], low: ['低'] } as const;
 const SENSITIVITY = { high: ['高'], medium: ['中'], low: ['低'] } as const;
@@ -99,36 +109,27 @@ const add = command({
     if ((args.phone || args.email) && !args.contact) {
       refuse('Give the contact person too: contact="Li Lei".', '请同时填写联系人：联系人=王芳。');
     }
-    const [dupe] = await ctx.tx
-      .select({ number: customers.number })
-      .from(customers)
-      .where(eq(customers.name, args.name))
-      .limit(1);
-    if (dupe)
-      refuse(
-        `${args.name} is already customer ${dupe.number}.`,
-        `${args.name} 已登记为客户 ${dupe.number}。`,
-      );
+    // Asked first so a plain duplicate uses up no number; the insert below still decides a race.
+    await refuseTakenName(ctx, args.name);
     const number = await ctx.nextNumber('C');
-    const [c] = await ctx.tx
-      .insert(customers)
-      .values({
-        number,
-        name: args.name,
-        industry: args.industry ?? null,
-        address: args.address ?? null,
-        scope: args.scope ?? null,
-        size: args.size ?? null,
-        region: args.region ?? null,
-        keyAccount: isSalesManager(ctx.actor) ? (args.key ?? false) : false,
-        // Marketing submits prospects (R-CUST-2); sales owns what it registers.
-        status: isSales(ctx.actor) ? 'active' : 'prospect',
-        ownerId: isSales(ctx.actor) ? ctx.actor.personId : null,
-        createdBy: ctx.actor.personId,
-        createdAt: ctx.now,
-        updatedAt: ctx.now,
-      })
-      .returning();
+    // One statement decides a race: the loser is told which customer the winner registered.
+    const { customer: c, created } = await insertCustomerOnce(ctx, {
+      number,
+      name: args.name,
+      industry: args.industry ?? null,
+      address: args.address ?? null,
+      scope: args.scope ?? null,
+      size: args.size ?? null,
+      region: args.region ?? null,
+      keyAccount: isSalesManager(ctx.actor) ? (args.key ?? false) : false,
+      // Marketing submits prospects (R-CUST-2); sales owns what it registers.
+      status: isSales(ctx.actor) ? 'active' : 'prospect',
+      ownerId: isSales(ctx.actor) ? ctx.actor.personId : null,
+      createdBy: ctx.actor.personId,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    });
+    if (!created) refuseDuplicate(c, args.name);
     if (args.contact) {
       await ctx.tx.insert(contacts).values({
         customerId: c!.id,
@@ -162,14 +163,15 @@ const add = command({
 const show = command({
   noun: 'customer',
   verbs: ['show'],
-  ref: { kind: 'customer', required: true },
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
   keys: {},
   usage: { en: 'customer show C-0001', zh: '客户 查看 C-0001' },
   summary: { en: 'show a customer', zh: '查看客户' },
   allow: isStaff,
   readOnly: true,
-  async run(ctx, { ref }) {
-    const c = await loadCustomer(ctx, ref!);
+  async run(ctx, { ref, words }) {
+    const c = await customerOf(ctx, ref, words);
     const parts = await visibleParts(ctx, c.id);
     const l = ctx.locale;
     const fields = [
@@ -231,7 +233,7 @@ const show = command({
         field(
           label(l, 'Purchase intent', '购买意向'),
           [
-            c.intentLikelihood,
+            c.intentLikelihood && nameOf(LEVEL3, c.intentLikelihood, l),
             c.intentBudgetMinor !== null ? ctx.money(c.intentBudgetMinor) : null,
             c.intentProcess,
             c.intentDecisionMakers,
@@ -283,7 +285,10 @@ const show = command({
         fields.push(
           field(
             label(l, 'Trade history', '交易记录'),
-            [...o, ...q].map((r) => `${r.number} ${r.status}`).join(', '),
+            [
+              ...o.map((r) => `${r.number} ${orderStatus(r.status, l)}`),
+              ...q.map((r) => `${r.number} ${quoteStatus(r.status, l)}`),
+            ].join(label(l, ', ', '，')),
           ),
         );
       }
@@ -331,7 +336,8 @@ const list = command({
 const update = command({
   noun: 'customer',
   verbs: ['update'],
-  ref: { kind: 'customer', required: true },
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
   keys: {
     ...CUSTOMER_KEYS,
     key: k.bool().optional(),
@@ -346,16 +352,17 @@ const update = command({
   },
   summary: { en: 'change a customer (history is kept)', zh: '修改客户（保留修改记录）' },
   allow: isSales,
-  async run(ctx, { ref, args }) {
+  async run(ctx, { ref, words, args }) {
     if (Object.keys(args).length === 0)
       refuse('Say what to change, e.g. phone=13800000001.', '请写明要修改的内容，例如 电话=13800000001。');
-    const c = await loadCustomer(ctx, ref!, true);
+    const c = await customerOf(ctx, ref, words, true);
     if (!canOwn(ctx, c)) {
       refuse(
         `${c.number} belongs to another rep; ask them or the sales manager, or file a correction.`,
         `${c.number} 由其他销售负责，请联系负责人或销售经理，或提交更正申请。`,
       );
     }
+    if (args.name) await refuseTakenName(ctx, args.name, c.id);
     if (args.key !== undefined && !isSalesManager(ctx.actor))
       refuse('Only the sales manager flags key accounts.', '只有销售经理可以标记重点客户。');
     const next = {
@@ -430,7 +437,8 @@ const update = command({
 const need = command({
   noun: 'customer',
   verbs: ['need'],
-  ref: { kind: 'customer', required: true },
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
   keys: {
     spec: k.text(200),
     model: k.text(100).optional(),
@@ -445,8 +453,8 @@ const need = command({
   },
   summary: { en: "record a customer's need", zh: '记录客户需求' },
   allow: isSales,
-  async run(ctx, { ref, args }) {
-    const c = await loadCustomer(ctx, ref!);
+  async run(ctx, { ref, words, args }) {
+    const c = await customerOf(ctx, ref, words);
     if (!canOwn(ctx, c)) refuse(`${c.number} belongs to another rep.`, `${c.number} 由其他销售负责。`);
     await ctx.tx.insert(customerNeeds).values({
       customerId: c.id,
@@ -472,7 +480,8 @@ const need = command({
 const share = command({
   noun: 'customer',
   verbs: ['share'],
-  ref: { kind: 'customer', required: true },
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
   keys: { to: k.choices(deptChoice), fields: k.choices(SHARE_FIELDS) },
   usage: {
     en: 'customer share C-0001 to=finance,service fields=contacts,history',
@@ -483,8 +492,8 @@ const share = command({
     zh: '向部门共享客户，注明共享范围',
   },
   allow: isSales,
-  async run(ctx, { ref, args }) {
-    const c = await loadCustomer(ctx, ref!);
+  async run(ctx, { ref, words, args }) {
+    const c = await customerOf(ctx, ref, words);
     if (!canOwn(ctx, c))
       refuse(
         `Only the owner of ${c.number} or the sales manager shares it.`,
@@ -533,7 +542,8 @@ const CONTACT_FIELDS = { contact: 'name', phone: 'phone', email: 'email', fax: '
 const correct = command({
   noun: 'customer',
   verbs: ['correct'],
-  ref: { kind: 'customer', required: true },
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
   keys: {
     ...CUSTOMER_KEYS,
     reason: k.text(1000),
@@ -544,8 +554,8 @@ const correct = command({
   },
   summary: { en: 'report wrong customer data; sales verifies it', zh: '报告客户信息有误，由销售核实' },
   allow: isStaff,
-  async run(ctx, { ref, args }) {
-    const c = await loadCustomer(ctx, ref!);
+  async run(ctx, { ref, words, args }) {
+    const c = await customerOf(ctx, ref, words);
     const { reason, ...fields } = args;
     const payload = Object.fromEntries(
       Object.entries(fields).filter(([, v]) => v !== undefined),
@@ -555,6 +565,7 @@ const correct = command({
         'Say what is wrong and the right value, e.g. phone=13800000001.',
         '请写明正确的值，例如 电话=13800000001。',
       );
+    if (payload.name) await refuseTakenName(ctx, payload.name, c.id);
     const a = await submitForApproval(ctx, {
       subjectType: 'customer_correction',
       subjectId: c.id,
@@ -596,6 +607,8 @@ export const correctionSubject: SubjectHandler = {
   async approved(ctx, a) {
     const c = await loadCustomer(ctx, a.subjectRef, true);
     const p = a.payload as Correction;
+    // Another customer may have taken the name since the correction was filed.
+    if (p.name) await refuseTakenName(ctx, p.name, c.id);
     const changes: FieldChange[] = [];
     const set: Record<string, string> = {};
     for (const f of CUSTOMER_FIELDS) {

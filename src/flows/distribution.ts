@@ -21,8 +21,8 @@ export type DistributionContent = (
 
 const KIND_ACK: Record<DistributionKind, { en: string; zh: string }> = {
   order: { en: 'Acknowledge', zh: '确认收到' },
-  change: { en: 'Acknowledge change', zh: '确认变更' },
-  cancel: { en: 'Acknowledge and record handling', zh: '确认并记录处理' },
+  change: { en: 'Acknowledge change', zh: '确认收到变更' },
+  cancel: { en: 'Acknowledge and record handling', zh: '确认收到并记录处理' },
 };
 
 const cardKey = (id: number) => `dist:${id}`;
@@ -61,9 +61,9 @@ function render(
         ? label(
             l,
             `Acknowledged by ${acked.by} at ${acked.at}${acked.note ? `: ${acked.note}` : ''}`,
-            `${acked.by} 已于 ${acked.at} 确认${acked.note ? `：${acked.note}` : ''}`,
+            `${acked.by} 已于 ${acked.at} 确认收到${acked.note ? `：${acked.note}` : ''}`,
           )
-        : label(l, `Or type: order ack ${ref} note="…"`, `或输入：订单 确认 ${ref} 备注=…`),
+        : label(l, `Or type: order ack ${ref} note="…"`, `或输入：订单 确认收到 ${ref} 备注=…`),
     };
     return { text: [c.title, ...c.fields.map((f) => `${f.label}: ${f.value}`), card.note].join('\n'), card };
   };

@@ -11,6 +11,14 @@ export const SOURCE_NAMES: Names = {
   other: { en: 'other', zh: '其他' },
 };
 
+export const LEAD_STATUS = {
+  new: { en: 'new', zh: '新建' },
+  assigned: { en: 'assigned', zh: '已分配' },
+  following: { en: 'following up', zh: '跟进中' },
+  converted: { en: 'converted', zh: '已转化' },
+  closed: { en: 'closed', zh: '已关闭' },
+} as const;
+
 export const CUSTOMER_STATUS: Names = {
   active: { en: 'active', zh: '正式客户' },
   prospect: { en: 'prospect', zh: '潜在客户' },

@@ -1,6 +1,6 @@
 // Leads (R-LEAD-1..5): register with source and a first plan, the manager assigns with a deadline (the rep
 // gets a card with Accept), reps record follow-ups, conversion makes a customer and closes the lead.
-import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, not, or } from 'drizzle-orm';
 import type { Card } from '../cards/card.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
@@ -8,8 +8,10 @@ import { refuse } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import { clip, command, field, label, linesOf, loadCustomer, loadLead, personName } from './common.ts';
-import { nameOf, SOURCE_NAMES } from './labels.ts';
+import { clip, command, field, label, linesOf, loadLead, personName } from './common.ts';
+import { customerKey, customerNamed, insertCustomerOnce, resolveCustomer } from './customer-names.ts';
+import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
+import { dueMark } from './list-dates.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
 
 const SOURCES = {
@@ -20,13 +22,7 @@ const SOURCES = {
   other: ['其他', '其它'],
 } as const;
 
-const STATUS = {
-  new: { en: 'new', zh: '新建' },
-  assigned: { en: 'assigned', zh: '已分配' },
-  following: { en: 'following up', zh: '跟进中' },
-  converted: { en: 'converted', zh: '已转化' },
-  closed: { en: 'closed', zh: '已关闭' },
-} as const;
+const STATUS = LEAD_STATUS;
 const statusName = (s: string, l: Locale) => STATUS[s as keyof typeof STATUS]?.[l] ?? s;
 const OPEN = ['new', 'assigned', 'following'];
 
@@ -58,7 +54,7 @@ const add = command({
   noun: 'lead',
   verbs: ['add', 'new'],
   keys: {
-    customer: k.ref('customer').optional(),
+    customer: customerKey().optional(),
     name: k.text(200).optional(),
     contact: k.text(100).optional(),
     phone: k.phone().optional(),
@@ -86,7 +82,10 @@ const add = command({
         '请写明线索对象：客户=C-0001，或尚未登记的用 名称=公司名。',
       );
     }
-    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    // A prospect name that is already a customer's is that customer: the lead is put on it.
+    const customer = args.customer
+      ? await resolveCustomer(ctx, args.customer)
+      : ((await customerNamed(ctx, args.name!)) ?? null);
     const due = args.due ? ctx.date(args.due) : null;
     if (due && due.at < ctx.now && due.date < ctx.fmtDate(ctx.now))
       refuse('The due date is in the past.', '截止日期已过。');
@@ -135,7 +134,7 @@ const add = command({
     const plan = args.next
       ? ctx.t({
           en: ` Next: ${args.next}${due ? ` by ${ctx.fmtDate(due.at)}` : ''}.`,
-          zh: ` 下一步：${args.next}${due ? `（${ctx.fmtDate(due.at)} 前）` : ''}。`,
+          zh: `下一步：${args.next}${due ? `（${ctx.fmtDate(due.at)} 前）` : ''}。`,
         })
       : '';
     return {
@@ -165,7 +164,7 @@ const show = command({
         label(l, 'Status', '状态'),
         statusName(lead.status, l) + (lead.important ? label(l, ' · important', ' · 重要') : ''),
       ),
-      field(label(l, 'Source', '来源'), lead.source),
+      field(label(l, 'Source', '来源'), nameOf(SOURCE_NAMES, lead.source, l)),
       field(label(l, 'Description', '描述'), lead.description),
       field(label(l, 'Owner', '负责人'), await personName(ctx, lead.ownerId)),
       field(
@@ -206,13 +205,14 @@ const list = command({
     status: k
       .choice({
         open: ['未完成', '进行中'],
+        all: ['全部', '所有'],
         ...Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])),
-      } as unknown as Record<'open' | keyof typeof STATUS, readonly string[]>)
+      } as unknown as Record<'open' | 'all' | keyof typeof STATUS, readonly string[]>)
       .optional(),
   },
   usage: {
-    en: 'lead list [status=open|new|assigned|following|converted]',
-    zh: '线索 列表 [状态=未完成|新建|已分配|跟进中|已转化]',
+    en: 'lead list [status=open|all|new|assigned|following|converted|closed]',
+    zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭]',
   },
   summary: {
     en: 'list leads (reps: their own and unassigned)',
@@ -222,7 +222,12 @@ const list = command({
   readOnly: true,
   async run(ctx, { args }) {
     const status = args.status ?? 'open';
-    const statusCond = status === 'open' ? inArray(leads.status, OPEN) : eq(leads.status, status);
+    const statusCond =
+      status === 'all'
+        ? undefined
+        : status === 'open'
+          ? inArray(leads.status, OPEN)
+          : eq(leads.status, status);
     const scope =
       ctx.actor.role === 'sales_rep'
         ? or(eq(leads.ownerId, ctx.actor.personId), isNull(leads.ownerId))
@@ -235,12 +240,35 @@ const list = command({
       .where(and(statusCond, scope))
       .orderBy(desc(leads.id))
       .limit(20);
-    if (rows.length === 0) return { text: ctx.t({ en: 'No leads found.', zh: '没有找到线索。' }) };
+    // What the filter left out, so an empty list after a conversion does not read as "no leads at all".
+    const [hidden] =
+      status === 'all'
+        ? [{ n: 0 }]
+        : await ctx.tx
+            .select({ n: count() })
+            .from(leads)
+            .where(and(statusCond ? not(statusCond) : undefined, scope));
+    const shown =
+      status === 'all'
+        ? ''
+        : ctx.t({
+            en: ` (${status === 'open' ? 'open' : statusName(status, 'en')})`,
+            zh: `（${status === 'open' ? '未完成' : statusName(status, 'zh')}）`,
+          });
+    const more =
+      hidden && hidden.n > 0
+        ? ctx.t({
+            en: `\n${hidden.n} more not shown by this filter; see them all: lead list status=all`,
+            zh: `\n另有 ${hidden.n} 条不在此筛选内；查看全部：线索 列表 状态=全部`,
+          })
+        : '';
+    if (rows.length === 0)
+      return { text: ctx.t({ en: `No leads${shown}.`, zh: `没有线索${shown}。` }) + more };
     const lines = rows.map(
       ({ lead, customer, owner }) =>
-        `${lead.number}  ${customer ?? lead.prospectName ?? '—'} · ${statusName(lead.status, ctx.locale)} · ${owner ?? ctx.t({ en: 'unassigned', zh: '未分配' })}${lead.important ? ' ❗' : ''}${lead.nextDueAt ? ` · ${ctx.fmtDate(lead.nextDueAt)}` : ''}`,
+        `${lead.number}  ${customer ?? lead.prospectName ?? '—'} · ${statusName(lead.status, ctx.locale)} · ${owner ?? ctx.t({ en: 'unassigned', zh: '未分配' })}${lead.important ? ' ❗' : ''}${OPEN.includes(lead.status) ? dueMark(ctx, lead.nextDueAt ?? lead.followDueAt) : ''}`,
     );
-    return { text: `${ctx.t({ en: 'Leads:', zh: '线索：' })}\n${lines.join('\n')}` };
+    return { text: `${ctx.t({ en: `Leads${shown}:`, zh: `线索${shown}：` })}\n${lines.join('\n')}${more}` };
   },
 });
 
@@ -254,7 +282,7 @@ function assignmentCard(
 ): Card {
   const fields = [
     field(label(l, 'Lead', '线索'), `${lead.number} ${who}`),
-    field(label(l, 'Source', '来源'), lead.source),
+    field(label(l, 'Source', '来源'), nameOf(SOURCE_NAMES, lead.source, l)),
     field(label(l, 'Description', '描述'), clip(lead.description, 200)),
     field(label(l, 'Follow up by', '跟进期限'), dueText),
     field(label(l, 'Assigned by', '分配人'), by),
@@ -291,7 +319,7 @@ const assign = command({
     const lead = await loadLead(ctx, ref!, true);
     if (!OPEN.includes(lead.status))
       refuse(
-        `${lead.number} is ${lead.status}; only open leads are assigned.`,
+        `${lead.number} is ${statusName(lead.status, 'en')}; only open leads are assigned.`,
         `${lead.number} ${statusName(lead.status, 'zh')}，只能分配未完成的线索。`,
       );
     const { person } = await ctx.person(mentions[0]!);
@@ -438,7 +466,10 @@ const follow = command({
         `${lead.number} 不是您负责的，请销售经理分配。`,
       );
     if (!OPEN.includes(lead.status))
-      refuse(`${lead.number} is ${lead.status}.`, `${lead.number} ${statusName(lead.status, 'zh')}。`);
+      refuse(
+        `${lead.number} is ${statusName(lead.status, 'en')}.`,
+        `${lead.number} ${statusName(lead.status, 'zh')}。`,
+      );
     if (args.due && !args.next) refuse('Say what the next step is: next="…".', '请写明下一步：下一步=…。');
     const due = args.due ? ctx.date(args.due) : null;
     await ctx.tx.insert(leadFollowups).values({
@@ -471,7 +502,7 @@ const follow = command({
     const next = args.next
       ? ctx.t({
           en: ` Next: ${args.next}${due ? ` by ${ctx.fmtDate(due.at, due.hasTime)}` : ''}.`,
-          zh: ` 下一步：${args.next}${due ? `（${ctx.fmtDate(due.at, due.hasTime)} 前）` : ''}。`,
+          zh: `下一步：${args.next}${due ? `（${ctx.fmtDate(due.at, due.hasTime)} 前）` : ''}。`,
         })
       : '';
     return {
@@ -497,6 +528,12 @@ const convert = command({
   async confirm(ctx, { ref }) {
     const lead = await checkConvertible(ctx, ref!);
     const who = await leadTitle(ctx, lead);
+    const existing = lead.customerId ? undefined : await customerNamed(ctx, lead.prospectName!);
+    if (existing)
+      return {
+        en: `Convert ${lead.number}: "${who}" is already customer ${existing.number} ${existing.name}; the lead goes to that customer (no new one) and is closed.`,
+        zh: `转化 ${lead.number}：“${who}”已是客户 ${existing.number} ${existing.name}，线索将归入该客户（不新建）并关闭。`,
+      };
     return lead.customerId
       ? {
           en: `Convert ${lead.number} (${who}) and close it.`,
@@ -511,30 +548,32 @@ const convert = command({
     const lead = await checkConvertible(ctx, ref!);
     let customerId = lead.customerId;
     let created = '';
+    // A customer of the same name (registered before, or by a racing conversion) is used, not doubled.
+    const existing = customerId ? undefined : await customerNamed(ctx, lead.prospectName!);
+    if (existing) customerId = existing.id;
     if (!customerId) {
       const number = await ctx.nextNumber('C');
-      const [c] = await ctx.tx
-        .insert(customers)
-        .values({
-          number,
-          name: lead.prospectName!,
-          industry: lead.industry,
-          region: lead.region,
-          ownerId: lead.ownerId ?? ctx.actor.personId,
-          createdBy: ctx.actor.personId,
-          createdAt: ctx.now,
-          updatedAt: ctx.now,
-        })
-        .returning();
-      customerId = c!.id;
-      created = number;
+      const { customer: c, created: isNew } = await insertCustomerOnce(ctx, {
+        number,
+        name: lead.prospectName!,
+        industry: lead.industry,
+        region: lead.region,
+        ownerId: lead.ownerId ?? ctx.actor.personId,
+        createdBy: ctx.actor.personId,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+      customerId = c.id;
+      if (isNew) created = number;
+    }
+    if (created) {
       if (lead.contactName) {
         await ctx.tx
           .insert(contacts)
           .values({ customerId, name: lead.contactName, phone: lead.phone, primary: true });
       }
       await ctx.history('customer', customerId, [
-        { field: 'created', from: null, to: `${number} (from ${lead.number})` },
+        { field: 'created', from: null, to: `${created} (from ${lead.number})` },
       ]);
     }
     await ctx.tx
@@ -556,7 +595,12 @@ const convert = command({
       .where(eq(customers.id, customerId));
     const newText = created
       ? ctx.t({ en: ` Customer ${created} created.`, zh: `已新建客户 ${created}。` })
-      : '';
+      : lead.customerId
+        ? ''
+        : ctx.t({
+            en: ` ${c!.number} already had this name, so no new customer was made.`,
+            zh: `${c!.number} 已是同名客户，未新建客户。`,
+          });
     return {
       text: ctx.t({
         en: `Lead ${lead.number} converted to ${c!.number} ${c!.name}.${newText} Next: quote new customer=${c!.number} item="name | model | qty | price"`,
@@ -593,7 +637,10 @@ const escalate = command({
     const lead = await loadLead(ctx, ref!, true);
     if (!canWork(ctx, lead)) refuse(`${lead.number} is not yours.`, `${lead.number} 不是您负责的线索。`);
     if (!OPEN.includes(lead.status))
-      refuse(`${lead.number} is ${lead.status}.`, `${lead.number} ${statusName(lead.status, 'zh')}。`);
+      refuse(
+        `${lead.number} is ${statusName(lead.status, 'en')}.`,
+        `${lead.number} ${statusName(lead.status, 'zh')}。`,
+      );
     await ctx.tx.update(leads).set({ important: true, updatedAt: ctx.now }).where(eq(leads.id, lead.id));
     await ctx.history('lead', lead.id, [
       { field: 'important', from: lead.important, to: true },

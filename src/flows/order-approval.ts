@@ -85,9 +85,10 @@ export async function orderContent(
   };
 }
 
+/** The card of an approval shows its own status; the order's own ("pending approval") would be a second one. */
 function summaryFrom(content: DistributionContent, details: string) {
   return (l: Locale, audience: 'private' | 'group') => ({
-    fields: content(l, audience, 'management').fields,
+    fields: content(l, audience, 'management').fields.filter((f) => f.label !== label(l, 'Status', '状态')),
     details,
   });
 }
@@ -102,8 +103,8 @@ export const orderSubject: SubjectHandler = {
     const o = await loadOrder(ctx, a.subjectRef, true);
     await setOrderStatus(ctx, o, 'confirmed');
     const content = await orderContent(ctx, o.number, {
-      en: `Order ${o.number} confirmed — please acknowledge`,
-      zh: `订单 ${o.number} 已确认，请确认收到`,
+      en: `Order ${o.number} approved — please acknowledge receipt`,
+      zh: `订单 ${o.number} 已批准，请确认收到`,
     });
     await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'order', ORDER_RECEIVERS, content);
     await scheduleDeliveryReminders(ctx, { ...o, status: 'confirmed' });
@@ -231,7 +232,7 @@ export const orderChangeSubject: SubjectHandler = {
     const to = await receivers(ctx, 'order', o.id);
     const base = await orderContent(ctx, o.number, {
       en: `Order ${o.number} changed — please acknowledge`,
-      zh: `订单 ${o.number} 已变更，请确认`,
+      zh: `订单 ${o.number} 已变更，请确认收到`,
     });
     const content: DistributionContent = (l, audience, dept) => {
       const c = base(l, audience, dept);

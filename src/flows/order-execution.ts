@@ -1,14 +1,14 @@
 // After approval (R-ORD-3/4): departments acknowledge, production reports progress and delays, logistics
 // ships with a tracking number, finance records payments, sales completes. Each step is told to whoever
 // needs it, and the order's history is its timeline.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { k } from '../commands/keys.ts';
 import type { Actor } from '../core/actor.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff } from '../core/permissions.ts';
-import { customers, orders, people } from '../db/schema.ts';
+import { customers, departments, distributions, orders, people } from '../db/schema.ts';
 import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
 import { acknowledge } from './distribution.ts';
 import { illegal, orderContent, ownOrder, setOrderStatus } from './order-approval.ts';
@@ -50,7 +50,7 @@ const ack = command({
   keys: { note: k.text(1000).optional() },
   usage: {
     en: 'order ack SO-0001 [note="collection plan: 30% on 12-10"]',
-    zh: '订单 确认 SO-0001 [备注="收款计划：12-10 收 30%"]',
+    zh: '订单 确认收到 SO-0001 [备注="收款计划：12-10 收 30%"]',
   },
   summary: {
     en: 'acknowledge an order sent to your department (with how you handle it)',
@@ -64,13 +64,13 @@ const ack = command({
     if (!r)
       refuse(
         `${o.number} was not sent to your department for acknowledgement.`,
-        `${o.number} 没有发给您的部门确认。`,
+        `${o.number} 没有发给您的部门确认收到。`,
       );
     if (r && 'already' in r) {
       return {
         text: ctx.t({
           en: `Already acknowledged by ${r.already.by} at ${r.already.at}.`,
-          zh: `已由 ${r.already.by} 于 ${r.already.at} 确认。`,
+          zh: `已由 ${r.already.by} 于 ${r.already.at} 确认收到。`,
         }),
       };
     }
@@ -87,12 +87,12 @@ const ack = command({
       ctx,
       o,
       `${dept.en} acknowledged ${o.number} (${ctx.actor.name})${args.note ? `: ${args.note}` : ''}.`,
-      `${dept.zh}已确认 ${o.number}（${ctx.actor.name}）${args.note ? `：${args.note}` : ''}。`,
+      `${dept.zh}已确认收到 ${o.number}（${ctx.actor.name}）${args.note ? `：${args.note}` : ''}。`,
     );
     return {
       text: ctx.t({
         en: `Acknowledged ${o.number} for ${dept.en}.`,
-        zh: `已代表${dept.zh}确认 ${o.number}。`,
+        zh: `已代表${dept.zh}确认收到 ${o.number}。`,
       }),
     };
   },
@@ -169,6 +169,33 @@ const delay = command({
   },
 });
 
+/**
+ * Policy 3.3.3: production builds the order to its plan and reports progress; logistics then delivers it.
+ * So an order ships only after production acknowledged it (took it into its plan); shipping first would
+ * leave production's work unrecorded and its later reports refused.
+ */
+async function refuseUnbuilt(ctx: FlowContext, o: Order): Promise<void> {
+  const [acked] = await ctx.tx
+    .select({ at: distributions.ackedAt })
+    .from(distributions)
+    .innerJoin(departments, eq(departments.id, distributions.departmentId))
+    .where(
+      and(
+        eq(distributions.subjectType, 'order'),
+        eq(distributions.subjectId, o.id),
+        eq(distributions.kind, 'order'),
+        eq(departments.code, 'production'),
+        isNotNull(distributions.ackedAt),
+      ),
+    )
+    .limit(1);
+  if (acked) return;
+  refuse(
+    `${o.number} cannot ship yet: production has not acknowledged it. Production plans and builds an order first, then logistics ships it (policy 3.3.3). Production acknowledges with: order ack ${o.number}`,
+    `${o.number} 暂不能发货：生产部尚未确认收到该订单。按制度（3.3.3）先由生产部安排生产，再由物流部发货。生产部确认收到：订单 确认收到 ${o.number}`,
+  );
+}
+
 const ship = command({
   noun: 'order',
   verbs: ['ship'],
@@ -186,6 +213,7 @@ const ship = command({
   async run(ctx, { ref, args }) {
     const o = await loadOrder(ctx, ref!, true);
     if (!['confirmed', 'in_production'].includes(o.status)) illegal(o, 'shipped', '发货');
+    await refuseUnbuilt(ctx, o);
     await cancelDeliveryReminders(ctx, o.number);
     await setOrderStatus(ctx, o, 'shipped', {
       tracking: args.tracking,
@@ -280,7 +308,7 @@ const complete = command({
       open > 0n
         ? ctx.t({
             en: ` Note: ${ctx.money(open)} is still unpaid.`,
-            zh: ` 注意：尚有 ${ctx.money(open)} 未收款。`,
+            zh: `注意：尚有 ${ctx.money(open)} 未收款。`,
           })
         : '';
     return { text: ctx.t({ en: `${o.number} completed.${warn}`, zh: `${o.number} 已完成。${warn}` }) };

@@ -1,11 +1,19 @@
 // Orders (R-ORD-1): drafted by sales, optionally from a quote. Approval, distribution to departments and
 // execution (progress, delay, ship, paid) come with the approvals issue.
-import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, notInArray } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
-import { customers, orderItems, orders, people, quoteItems, recordHistory } from '../db/schema.ts';
+import {
+  customers,
+  orderItems,
+  orders,
+  people,
+  quoteItems,
+  type quotes,
+  recordHistory,
+} from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import {
   command,
@@ -13,13 +21,14 @@ import {
   field,
   label,
   linesOf,
-  loadCustomer,
   loadOrder,
   loadQuote,
   personName,
 } from './common.ts';
+import { customerKey, resolveCustomer } from './customer-names.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
+import { dateMark } from './list-dates.ts';
 import { canSeeQuote, quoteStatus } from './quote.ts';
 
 const STATUS: Record<string, { en: string; zh: string }> = {
@@ -34,6 +43,8 @@ const STATUS: Record<string, { en: string; zh: string }> = {
 export const orderStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
 /** Before approval an order is the rep's working draft; departments see it once it is confirmed. */
 const UNRELEASED = ['draft', 'pending'];
+/** Orders still to be delivered: their delivery date can be overdue. */
+const OPEN_ORDER = ['draft', 'pending', 'confirmed', 'in_production'];
 
 type Order = typeof orders.$inferSelect;
 
@@ -73,7 +84,7 @@ function timelineStep(
   const ack = /^ack\.(\w+)\.(\w+)$/.exec(fieldName);
   if (ack) {
     const dept = DEPARTMENT_NAMES[ack[2] as keyof typeof DEPARTMENT_NAMES]?.[l] ?? ack[2];
-    return `${label(l, `${dept} acknowledged`, `${dept}已确认`)}${to && to !== 'ok' ? `: ${to}` : ''}`;
+    return `${label(l, `${dept} acknowledged`, `${dept}已确认收到`)}${to && to !== 'ok' ? `: ${to}` : ''}`;
   }
   if (fieldName.endsWith('_minor')) {
     if (!prices) return null;
@@ -83,11 +94,40 @@ function timelineStep(
   return fieldName === 'created' ? name : `${name}: ${to ?? '—'}`;
 }
 
+/**
+ * An order is drafted once the customer accepted the quote (policy 3.3.1: after agreeing the deal), and a
+ * quote makes one order: a second one from it would double the goods and the invoice. The refusal says what
+ * to do instead. A cancelled order does not count, so a quote can be ordered again after a cancellation.
+ */
+async function checkQuoteOrderable(ctx: FlowContext, quote: typeof quotes.$inferSelect): Promise<void> {
+  const [live] = await ctx.tx
+    .select({ number: orders.number, status: orders.status })
+    .from(orders)
+    .where(and(eq(orders.quoteId, quote.id), ne(orders.status, 'cancelled')))
+    .orderBy(asc(orders.id))
+    .limit(1);
+  if (live)
+    refuse(
+      `${quote.number} already has order ${live.number} (${orderStatus(live.status, 'en')}); one quote makes one order. See it: order show ${live.number}. To change it: order change ${live.number} … reason="…"; for a separate order give its own items: order new customer=… item=…`,
+      `${quote.number} 已有订单 ${live.number}（${orderStatus(live.status, 'zh')}），一份报价只能下一张订单。查看：订单 查看 ${live.number}；如需修改：订单 变更 ${live.number} … 原因=…；另下新单请逐行填写：订单 新建 客户=… 明细=…`,
+    );
+  if (quote.status === 'accepted') return;
+  if (['approved', 'sent', 'negotiating'].includes(quote.status))
+    refuse(
+      `${quote.number} is ${quoteStatus(quote.status, 'en')}: the customer has not accepted it yet. When they do, record it first: quote feedback ${quote.number} result=accepted`,
+      `${quote.number} 当前为${quoteStatus(quote.status, 'zh')}，客户尚未接受。客户接受后请先记录：报价 反馈 ${quote.number} 结果=接受`,
+    );
+  refuse(
+    `${quote.number} is ${quoteStatus(quote.status, 'en')}; an order is made from a quote the customer accepted (approved, sent, then quote feedback ${quote.number} result=accepted).`,
+    `${quote.number} 当前为${quoteStatus(quote.status, 'zh')}，只能基于客户已接受的报价下单（审批通过、发送后，报价 反馈 ${quote.number} 结果=接受）。`,
+  );
+}
+
 const create = command({
   noun: 'order',
   verbs: ['new', 'add'],
   keys: {
-    customer: k.ref('customer').optional(),
+    customer: customerKey().optional(),
     from: k.ref('quote').optional(),
     item: k.item().optional(),
     delivery: k.date().optional(),
@@ -112,17 +152,12 @@ const create = command({
         'Say the customer (customer=C-0001) or the quote (from=Q-0001).',
         '请写明客户（客户=C-0001）或报价（基于=Q-0001）。',
       );
-    const quote = args.from ? await loadQuote(ctx, args.from) : null;
+    // Locked: two orders drafted from one quote at once are taken one after the other.
+    const quote = args.from ? await loadQuote(ctx, args.from, true) : null;
     if (quote && !canSeeQuote(ctx, quote))
       refuse(`${quote.number} is another rep's quote.`, `${quote.number} 是其他销售的报价。`);
-    // An order follows a quote the manager approved (policy 3.4.2 → 3.3.1).
-    if (quote && !['approved', 'sent', 'accepted', 'negotiating'].includes(quote.status)) {
-      refuse(
-        `${quote.number} is ${quoteStatus(quote.status, 'en')}; an order is made from an approved quote (quote submit ${quote.number}).`,
-        `${quote.number} 当前为${quoteStatus(quote.status, 'zh')}，只能基于已批准的报价下单（报价 提交 ${quote.number}）。`,
-      );
-    }
-    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    if (quote) await checkQuoteOrderable(ctx, quote);
+    const customer = args.customer ? await resolveCustomer(ctx, args.customer) : null;
     if (customer && quote && quote.customerId !== customer.id) {
       refuse(
         `${quote.number} was made for another customer, not ${customer.number}.`,
@@ -207,7 +242,7 @@ const create = command({
     const hint = missing.length
       ? ctx.t({
           en: ` Still to fill before submitting: ${namesOf(FIELD_NAMES, missing, 'en')} (order update ${number} …).`,
-          zh: ` 提交前还需填写：${namesOf(FIELD_NAMES, missing, 'zh')}（订单 修改 ${number} …）。`,
+          zh: `提交前还需填写：${namesOf(FIELD_NAMES, missing, 'zh')}（订单 修改 ${number} …）。`,
         })
       : '';
     return {
@@ -283,7 +318,7 @@ const list = command({
   noun: 'order',
   verbs: ['list'],
   keys: {
-    customer: k.ref('customer').optional(),
+    customer: customerKey().optional(),
     status: k
       .choice(
         Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
@@ -301,7 +336,7 @@ const list = command({
   allow: isStaff,
   readOnly: true,
   async run(ctx, { args }) {
-    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    const customer = args.customer ? await resolveCustomer(ctx, args.customer) : null;
     const prices = seesPrices(ctx.actor);
     const rep = ctx.actor.role === 'sales_rep';
     const rows = await ctx.tx
@@ -321,7 +356,7 @@ const list = command({
     if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
     const lines = rows.map(
       ({ o, name }) =>
-        `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${o.deliveryDate ? ` · ${ctx.t({ en: 'delivery', zh: '交期' })} ${o.deliveryDate}` : ''}`,
+        `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${dateMark(ctx, o.expectedDate ?? o.deliveryDate, { en: o.expectedDate ? 'now expected' : 'delivery by', zh: o.expectedDate ? '预计交付' : '交期' }, { en: 'delivery overdue since', zh: '交期已过' }, OPEN_ORDER.includes(o.status))}`,
     );
     return { text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}` };
   },

@@ -9,17 +9,10 @@ import type { Queryable } from '../db/client.ts';
 import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { approvalSettings, submitForApproval } from './approval.ts';
-import {
-  command,
-  DEPARTMENT_NAMES,
-  field,
-  label,
-  linesOf,
-  loadCustomer,
-  loadQuote,
-  personName,
-} from './common.ts';
+import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
+import { customerKey, resolveCustomer } from './customer-names.ts';
 import { itemLine, priceItems } from './line-items.ts';
+import { dateMark } from './list-dates.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
 
@@ -53,7 +46,7 @@ const create = command({
   noun: 'quote',
   verbs: ['new', 'add'],
   keys: {
-    customer: k.ref('customer'),
+    customer: customerKey(),
     item: k.item(),
     valid: k.date().optional(),
     tax: k.choice(TAX).optional(),
@@ -69,7 +62,7 @@ const create = command({
   summary: { en: 'draft a quote (repeat item= for each line)', zh: '起草报价（每行明细一个 明细=）' },
   allow: isSales,
   async run(ctx, { args }) {
-    const customer = await loadCustomer(ctx, args.customer);
+    const customer = await resolveCustomer(ctx, args.customer);
     const { items, totalMinor } = priceItems(args.item);
     const valid = args.valid ? ctx.date(args.valid).date : null;
     const today = ctx.fmtDate(ctx.now);
@@ -168,7 +161,7 @@ const list = command({
   noun: 'quote',
   verbs: ['list'],
   keys: {
-    customer: k.ref('customer').optional(),
+    customer: customerKey().optional(),
     status: k
       .choice(
         Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
@@ -183,7 +176,7 @@ const list = command({
   allow: seesPrices,
   readOnly: true,
   async run(ctx, { args }) {
-    const customer = args.customer ? await loadCustomer(ctx, args.customer) : null;
+    const customer = args.customer ? await resolveCustomer(ctx, args.customer) : null;
     const rows = await ctx.tx
       .select({ q: quotes, name: customers.name })
       .from(quotes)
@@ -200,7 +193,7 @@ const list = command({
     if (rows.length === 0) return { text: ctx.t({ en: 'No quotes found.', zh: '没有找到报价。' }) };
     const lines = rows.map(
       ({ q, name }) =>
-        `${q.number}  ${name} · ${ctx.money(q.totalMinor)} · ${quoteStatus(q.status, ctx.locale)}${q.validUntil ? ` · ${ctx.t({ en: 'valid', zh: '有效期' })} ${q.validUntil}` : ''}`,
+        `${q.number}  ${name} · ${ctx.money(q.totalMinor)} · ${quoteStatus(q.status, ctx.locale)}${dateMark(ctx, q.validUntil, { en: 'valid until', zh: '有效期至' }, { en: 'validity ended', zh: '已过有效期' }, ['draft', 'pending', 'approved', 'sent', 'negotiating'].includes(q.status))}`,
     );
     return { text: `${ctx.t({ en: 'Quotes:', zh: '报价：' })}\n${lines.join('\n')}` };
   },
@@ -394,7 +387,7 @@ const feedback = command({
       args.result === 'accepted'
         ? ctx.t({
             en: ` Next: order new from=${q.number} delivery=… place=… payment=…`,
-            zh: ` 下一步：订单 新建 基于=${q.number} 交期=… 交货地点=… 付款=…`,
+            zh: `下一步：订单 新建 基于=${q.number} 交期=… 交货地点=… 付款=…`,
           })
         : '';
     return {

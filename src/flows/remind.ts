@@ -5,9 +5,9 @@ import { DateTime } from 'luxon';
 import { formatDate, parseDateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse, refuseInput } from '../core/errors.ts';
+import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
 import { isStaff } from '../core/permissions.ts';
-import { reminderOccurrences, reminders } from '../db/schema.ts';
+import { chatBindings, reminderOccurrences, reminders } from '../db/schema.ts';
 import { calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
 import { createReminder, type ReminderTarget } from '../schedule/create.ts';
 import type { Occurrence, Reminder } from '../schedule/fire.ts';
@@ -89,12 +89,58 @@ async function targetOf(
         name: ctx.t({ en: 'this chat', zh: '本群' }),
       };
     }
-    return {
-      target: { kind: 'chat', platform: ctx.chat.platform, tenant: ctx.chat.tenant, chatId },
-      name: word,
-    };
+    return { target: await knownChat(ctx, chatId), name: word };
   }
   return refuseInput('Say whom to remind: me, @someone or #chat.', '请说明提醒谁：我、@某人 或 #群。');
+}
+
+/**
+ * A chat named `#…` must be one the bot posts to: a chat bound to a department on this platform, by its id
+ * or its title. An unknown name is refused with the chats there are, not stored as a reminder nobody gets.
+ */
+async function knownChat(ctx: FlowContext, name: string): Promise<ReminderTarget> {
+  const bound = await ctx.tx
+    .select({ chatId: chatBindings.chatId, title: chatBindings.title, tenant: chatBindings.tenant })
+    .from(chatBindings)
+    .where(eq(chatBindings.platform, ctx.chat.platform))
+    .orderBy(asc(chatBindings.id));
+  const wanted = name.toLowerCase();
+  const hit =
+    bound.find((b) => b.chatId === name && b.tenant === ctx.chat.tenant) ??
+    bound.find((b) => b.chatId.toLowerCase() === wanted || b.title?.toLowerCase() === wanted);
+  if (hit) return { kind: 'chat', platform: ctx.chat.platform, tenant: hit.tenant, chatId: hit.chatId };
+  const names = bound.map((b) => `#${b.title ?? b.chatId}`).join(', ');
+  return refuseInput(
+    `I don't know the chat #${name}. ${names ? `Chats I post to: ${names}, or #here for this chat.` : 'No chat is bound yet (admin bind <department> in the chat); #here means this chat.'}`,
+    `不认识群 #${name}。${names ? `可用的群：${names}，或用 #本群 表示当前群。` : '还没有绑定任何群（在群里输入 管理 绑定 <部门>）；#本群 表示当前群。'}`,
+  );
+}
+
+/**
+ * Who may close, snooze or cancel a reminder: whoever set it, the person it is for, the department it is
+ * for, anyone in the chat it was posted to (the buttons are there), and an admin. One rule for every verb.
+ */
+async function mayHandle(ctx: FlowContext, r: Reminder): Promise<boolean> {
+  const me = ctx.actor.personId;
+  if (ctx.actor.role === 'admin' || r.createdBy === me) return true;
+  if (r.targetKind === 'person') return r.targetPersonId === me;
+  if (r.targetKind === 'department') return r.targetDepartment === ctx.actor.department;
+  if (r.targetKind === 'chat')
+    return (
+      r.targetPlatform === ctx.chat.platform &&
+      (r.targetTenant ?? '') === ctx.chat.tenant &&
+      r.targetChatId === ctx.chat.chatId
+    );
+  return false;
+}
+
+async function ownReminder(ctx: FlowContext, r: Reminder, verb: { en: string; zh: string }): Promise<void> {
+  if (await mayHandle(ctx, r)) return;
+  refuseAudited(
+    { action: 'denied', entity: 'reminder', ref: r.number, detail: { verb: verb.en } },
+    `${r.number} is not yours to ${verb.en}: it was set by someone else for someone else.`,
+    `${r.number} 不是您的提醒，不能${verb.zh}。`,
+  );
 }
 
 const USAGE = {
@@ -200,7 +246,7 @@ const list = command({
     if (rows.length === 0) return { text: ctx.t({ en: 'No reminders pending.', zh: '没有待发送的提醒。' }) };
     const lines = rows.map(
       ({ r, due }) =>
-        `${r.number}  ${ctx.fmtDate(due, true)}${r.repeat ? ` (${describeRepeat(r.repeat, ctx.locale)})` : ''} · ${renderReminder(r, { id: 0, dueAt: due } as Occurrence, ctx.locale, 'private', ctx.now).card!.fields[0]!.value}`,
+        `${r.number}  ${ctx.t({ en: 'next at', zh: '下次' })} ${ctx.fmtDate(due, true)}${r.repeat ? ` (${describeRepeat(r.repeat, ctx.locale)})` : ''} · ${renderReminder(r, { id: 0, dueAt: due } as Occurrence, ctx.locale, 'private', ctx.now).card!.fields[0]!.value}`,
     );
     return { text: `${ctx.t({ en: 'Reminders:', zh: '提醒：' })}\n${lines.join('\n')}` };
   },
@@ -217,13 +263,7 @@ const cancel = command({
   async run(ctx, { ref }) {
     const [r] = await ctx.tx.select().from(reminders).where(eq(reminders.number, ref!)).for('update');
     if (!r) return refuseInput(`There is no reminder ${ref}.`, `提醒 ${ref} 不存在。`);
-    if (
-      r.createdBy !== ctx.actor.personId &&
-      r.targetPersonId !== ctx.actor.personId &&
-      ctx.actor.role !== 'admin'
-    ) {
-      refuse(`${r.number} is not yours to cancel.`, `${r.number} 不是您的提醒。`);
-    }
+    await ownReminder(ctx, r, { en: 'cancel', zh: '取消' });
     if (r.state !== 'active')
       refuse(
         `${r.number} is already ${r.state}.`,
@@ -279,6 +319,7 @@ const done = command({
   allow: isStaff,
   async run(ctx, { words }) {
     const { occ, r } = await loadOccurrence(ctx, words[0]);
+    await ownReminder(ctx, r, { en: 'close', zh: '标记完成' });
     if (occ.state === 'done') {
       return {
         text: ctx.t({
@@ -287,10 +328,21 @@ const done = command({
         }),
       };
     }
+    if (occ.state === 'snoozed' || occ.state === 'cancelled')
+      refuse('This reminder is no longer open (snoozed or cancelled).', '该提醒已处理（推迟或取消）。');
     await ctx.tx
       .update(reminderOccurrences)
       .set({ state: 'done', doneBy: ctx.actor.personId, doneAt: ctx.now })
       .where(eq(reminderOccurrences.id, occ.id));
+    // Done before it fired: firing would have scheduled the next one of a series, so this does.
+    if (occ.state === 'scheduled' && r.repeat && r.state === 'active') {
+      const next = await nextOccurrence(ctx.tx, r.repeat, r.timezone, occ.dueAt);
+      if (next)
+        await ctx.tx
+          .insert(reminderOccurrences)
+          .values({ reminderId: r.id, dueAt: next })
+          .onConflictDoNothing();
+    }
     await ctx.audit('remind.done', 'reminder', r.number, { occurrence: occ.id });
     const at = ctx.fmtDate(ctx.now, true);
     await closeCard(ctx, r, occ, {
@@ -314,6 +366,7 @@ const snooze = command({
   allow: isStaff,
   async run(ctx, { words, args }) {
     const { occ, r } = await loadOccurrence(ctx, words[0]);
+    await ownReminder(ctx, r, { en: 'snooze', zh: '推迟' });
     if (occ.state !== 'fired') {
       refuse(
         'This reminder is no longer open (done, snoozed or cancelled).',

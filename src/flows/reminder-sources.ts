@@ -12,6 +12,7 @@ import { addWorkingHours, calendarAround, nextWorkingDay } from '../schedule/cal
 import { cancelReminders, createReminder, type ReminderTarget } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
 import { rerenderApproval } from './approval.ts';
+import { LEAD_STATUS, nameOf } from './labels.ts';
 
 /** Waiting approvals: remind after this many working hours, escalate after that many (policy defaults). */
 export const APPROVAL_REMIND_HOURS = 4;
@@ -277,11 +278,12 @@ async function digestText(tx: Tx, now: Date): Promise<{ en: string; zh: string }
     .select({ n: count() })
     .from(orders)
     .where(inArray(orders.status, ['confirmed', 'in_production']));
-  const statuses = byStatus.map((s) => `${s.status} ${s.n}`).join(', ') || '—';
+  const statuses = (l: 'en' | 'zh') =>
+    byStatus.map((s) => `${nameOf(LEAD_STATUS, s.status, l)} ${s.n}`).join(l === 'en' ? ', ' : '、') || '—';
   const n = (rows: { n: number }[]) => rows[0]?.n ?? 0;
   return {
-    en: `Leads by status: ${statuses}\nFollow-ups done this week: ${n(followed)}; overdue: ${n(missed)}; unassigned leads: ${n(unassigned)}\nWaiting for approval: ${n(pendingQuotes)} quotes, ${n(pendingOrders)} orders; orders in progress: ${n(open)}`,
-    zh: `线索状态：${statuses}\n本周跟进 ${n(followed)} 次；逾期未跟进 ${n(missed)}；未分配线索 ${n(unassigned)}\n待审批：报价 ${n(pendingQuotes)}、订单 ${n(pendingOrders)}；执行中的订单 ${n(open)}`,
+    en: `Leads by status: ${statuses('en')}\nFollow-ups done this week: ${n(followed)}; overdue: ${n(missed)}; unassigned leads: ${n(unassigned)}\nWaiting for approval: ${n(pendingQuotes)} quotes, ${n(pendingOrders)} orders; orders in progress: ${n(open)}`,
+    zh: `线索状态：${statuses('zh')}\n本周跟进 ${n(followed)} 次；逾期未跟进 ${n(missed)}；未分配线索 ${n(unassigned)}\n待审批：报价 ${n(pendingQuotes)}、订单 ${n(pendingOrders)}；执行中的订单 ${n(open)}`,
   };
 }
 

@@ -1,0 +1,153 @@
+// Customers by name as well as by number: one normalised name per customer (customers.name_key, unique in
+// the database), a name that picks one customer wherever a customer is asked for, and a choice when several do.
+import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { ProblemParams } from '../commands/keys.ts';
+import { parseRef, refKindOf } from '../commands/values.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse, refuseInput } from '../core/errors.ts';
+import { customers } from '../db/schema.ts';
+import { loadCustomer } from './common.ts';
+
+type Customer = typeof customers.$inferSelect;
+
+/**
+ * The value of a key that takes a customer (`customer=C-0001`, `customer="Acme Ltd"`): a record number is
+ * normalised (and one of another kind refused) as the parser does for every reference; anything else is a
+ * name, looked up by the flow (resolveCustomer).
+ */
+export const customerKey = () =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .transform((raw, zctx): string => {
+      if (!refKindOf(raw)) return raw;
+      const r = parseRef('customer', raw);
+      if (r.ok) return r.value;
+      zctx.addIssue({
+        code: 'custom',
+        message: r.problem,
+        params: { problem: r.problem, example: r.example } satisfies ProblemParams,
+      });
+      return z.NEVER;
+    });
+
+/** The same folding as the generated column, done by the database so the two never differ. */
+const keyOf = (name: string): SQL =>
+  sql`lower(btrim(regexp_replace(normalize(${name}::text, NFKC), '[[:space:]]+', ' ', 'g')))`;
+
+/** The customer whose name means the same as `name` (case, width and spacing aside), if any. */
+export async function customerNamed(
+  ctx: FlowContext,
+  name: string,
+  except?: number,
+): Promise<Customer | undefined> {
+  const [row] = await ctx.tx
+    .select()
+    .from(customers)
+    .where(
+      and(eq(customers.nameKey, keyOf(name)), except === undefined ? undefined : ne(customers.id, except)),
+    )
+    .limit(1);
+  return row;
+}
+
+/** Refuses a name another customer already has, naming that customer. */
+export async function refuseTakenName(ctx: FlowContext, name: string, except?: number): Promise<void> {
+  const other = await customerNamed(ctx, name, except);
+  if (other) refuseDuplicate(other, name);
+}
+
+export function refuseDuplicate(existing: Pick<Customer, 'number' | 'name'>, name: string): never {
+  return refuse(
+    `"${name}" is already customer ${existing.number} ${existing.name}; use that one (customer show ${existing.number}).`,
+    `“${name}”已登记为客户 ${existing.number} ${existing.name}，请直接使用（客户 查看 ${existing.number}）。`,
+  );
+}
+
+/**
+ * Inserts a customer unless one of the same name exists, as one statement: of two racing registrations one
+ * inserts and the other gets the winner back (ON CONFLICT waits for it). `created` says which happened.
+ */
+export async function insertCustomerOnce(
+  ctx: FlowContext,
+  values: typeof customers.$inferInsert,
+): Promise<{ customer: Customer; created: boolean }> {
+  const [row] = await ctx.tx
+    .insert(customers)
+    .values(values)
+    .onConflictDoNothing({ target: customers.nameKey })
+    .returning();
+  if (row) return { customer: row, created: true };
+  const existing = await customerNamed(ctx, values.name);
+  if (!existing) throw new Error(`customer insert of "${values.name}" conflicted on nothing`);
+  return { customer: existing, created: false };
+}
+
+/**
+ * The customer a person means by a number (C-0001) or a name ("Acme", "华星"): the exact name first, then
+ * the one customer whose name contains it; several are offered as a list with their numbers.
+ */
+export async function resolveCustomer(ctx: FlowContext, given: string, forUpdate = false): Promise<Customer> {
+  const text = given.trim();
+  const kind = refKindOf(text);
+  if (kind === 'customer') {
+    const ref = parseRef('customer', text);
+    if (ref.ok) return loadCustomer(ctx, ref.value, forUpdate);
+  }
+  if (kind)
+    refuseInput(
+      `${text} is not a customer; give a customer number (C-0001) or a customer's name.`,
+      `${text} 不是客户；请写客户编号（C-0001）或客户名称。`,
+    );
+  const exact = await customerNamed(ctx, text);
+  const pick = async (c: Customer) => (forUpdate ? loadCustomer(ctx, c.number, true) : c);
+  if (exact) return pick(exact);
+  const pattern = sql`'%' || replace(replace(replace(${keyOf(text)}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+  const like = await ctx.tx
+    .select()
+    .from(customers)
+    .where(sql`${customers.nameKey} like ${pattern}`)
+    .orderBy(asc(customers.id))
+    .limit(11);
+  if (like.length === 1) return pick(like[0]!);
+  if (like.length === 0)
+    return refuseInput(
+      `No customer is called "${text}". Find one with: customer list name=${text}`,
+      `没有名为“${text}”的客户。查找：客户 列表 名称=${text}`,
+    );
+  const list = like
+    .slice(0, 10)
+    .map((c) => `${c.number}  ${c.name}`)
+    .join('\n');
+  const more = like.length > 10 ? '\n…' : '';
+  return refuse(
+    `Several customers match "${text}"; say which by its number:\n${list}${more}`,
+    `有多个客户与“${text}”相符，请用编号指明：\n${list}${more}`,
+  );
+}
+
+/** Which customer a command names: its record number, or the name in its bare words. */
+export async function customerOf(
+  ctx: FlowContext,
+  ref: string | null,
+  words: string[],
+  forUpdate = false,
+): Promise<Customer> {
+  if (ref) return loadCustomer(ctx, ref, forUpdate);
+  if (words.length === 0)
+    return refuseInput(
+      'Say which customer: its number (C-0001) or its name.',
+      '请写明客户：编号（C-0001）或名称。',
+    );
+  // A number with something glued to it (C-0001'; …) is a mistyped number, not a name.
+  const first = words[0]!;
+  if (/^(SO|C|L|Q|A|I|R)[-_－]?\d/i.test(first) && !refKindOf(first))
+    refuseInput(
+      `"${first}" is not a record number; a customer is C-0001 or its name.`,
+      `“${first}”不是有效的编号；客户请写 C-0001 或客户名称。`,
+    );
+  return resolveCustomer(ctx, words.join(' '), forUpdate);
+}
