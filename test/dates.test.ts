@@ -4,6 +4,7 @@
 // Shanghai is UTC+8 all year.
 import { describe, expect, it } from 'vitest';
 import { type DateExpr, parseDateExpr, resolveDate } from '../src/commands/dates.ts';
+import { UserError } from '../src/core/errors.ts';
 
 const SH = 'Asia/Shanghai';
 const NY = 'America/New_York';
@@ -377,5 +378,131 @@ describe('resolveDate: daylight saving time in New York', () => {
     const r = at('2026-11-01 01:30', NY, '2026-10-01T12:00:00Z');
     expect(r.date).toBe('2026-11-01');
     expect(['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']).toContain(r.utc);
+  });
+});
+
+// Issue 22: time phrases that were refused. Wednesday 2 December 2026, 10:40 in Shanghai (02:40 UTC).
+describe('time phrases people type (hand rules, then chrono-node), in the person’s zone', () => {
+  const now = '2026-12-02T02:40:00Z';
+
+  it.each<[string, DateExpr]>([
+    ['in 2 hours', { kind: 'hours', hours: 2 }],
+    ['in an hour', { kind: 'hours', hours: 1 }],
+    ['in 30 minutes', { kind: 'minutes', minutes: 30 }],
+    ['in 3 days', { kind: 'relative', days: 3 }],
+    ['in 2 weeks', { kind: 'relative', days: 14 }],
+    ['2小时后', { kind: 'hours', hours: 2 }],
+    ['两个小时后', { kind: 'hours', hours: 2 }],
+    ['30分钟后', { kind: 'minutes', minutes: 30 }],
+    ['3天后', { kind: 'relative', days: 3 }],
+    ['两周后', { kind: 'relative', days: 14 }],
+    ['月底', { kind: 'periodEnd', unit: 'month', offset: 0 }],
+    ['本月底', { kind: 'periodEnd', unit: 'month', offset: 0 }],
+    ['下月底', { kind: 'periodEnd', unit: 'month', offset: 1 }],
+    ['下个月底', { kind: 'periodEnd', unit: 'month', offset: 1 }],
+    ['年底', { kind: 'periodEnd', unit: 'year', offset: 0 }],
+    ['end of month', { kind: 'periodEnd', unit: 'month', offset: 0 }],
+    ['end of next month', { kind: 'periodEnd', unit: 'month', offset: 1 }],
+    ['月底 15:00', { kind: 'periodEnd', unit: 'month', offset: 0, time: { hour: 15, minute: 0 } }],
+    ['Dec 20', { kind: 'phrase', text: 'Dec 20' }],
+    ['明天上午9点', { kind: 'phrase', text: '明天上午9点' }],
+  ])('parses %s', (raw, parsed) => {
+    expect(parseDateExpr(raw)).toEqual({ ok: true, value: parsed });
+  });
+
+  it.each([
+    ['in 2 hours', SH, '2026-12-02', '2026-12-02T04:40:00.000Z', true],
+    ['2小时后', SH, '2026-12-02', '2026-12-02T04:40:00.000Z', true],
+    ['in 30 minutes', SH, '2026-12-02', '2026-12-02T03:10:00.000Z', true],
+    ['明天上午9点', SH, '2026-12-03', '2026-12-03T01:00:00.000Z', true],
+    ['明天下午3点', SH, '2026-12-03', '2026-12-03T07:00:00.000Z', true],
+    ['今晚8点', SH, '2026-12-02', '2026-12-02T12:00:00.000Z', true],
+    ['Dec 20', SH, '2026-12-20', '2026-12-20T01:00:00.000Z', false],
+    ['December 20 3pm', SH, '2026-12-20', '2026-12-20T07:00:00.000Z', true],
+    ['Dec 20', NY, '2026-12-20', '2026-12-20T14:00:00.000Z', false],
+    ['tomorrow 3pm', NY, '2026-12-02', '2026-12-02T20:00:00.000Z', true],
+    ['next friday 3pm', SH, '2026-12-11', '2026-12-11T07:00:00.000Z', true],
+    ['12月20日下午3点', SH, '2026-12-20', '2026-12-20T07:00:00.000Z', true],
+    ['月底', SH, '2026-12-31', '2026-12-31T01:00:00.000Z', false],
+    ['下月底', SH, '2027-01-31', '2027-01-31T01:00:00.000Z', false],
+    ['end of month', SH, '2026-12-31', '2026-12-31T01:00:00.000Z', false],
+    ['下周五 15:00', SH, '2026-12-11', '2026-12-11T07:00:00.000Z', true],
+  ])('%s in %s on Wednesday 2 December is %s (%s)', (raw, zone, date, utc, hasTime) => {
+    expect(at(raw, zone, now)).toEqual({ date, utc, hasTime });
+  });
+
+  it('Dec 1, already past this year, is next year’s (as 12-01 is)', () => {
+    expect(at('Dec 1', SH, now).date).toBe('2027-12-01');
+    expect(at('12-01', SH, now).date).toBe('2027-12-01');
+  });
+
+  it('下月底 from 31 January is the end of February, not 3 March', () => {
+    expect(at('下月底', SH, '2027-01-31T02:00:00Z').date).toBe('2027-02-28');
+  });
+
+  it.each([
+    ['call me at 5', 'a time inside other words'],
+    ['next week', 'a week is not a day'],
+    ['下周', 'a week is not a day'],
+    ['someday soon', 'no date'],
+    ['周五下午', 'a weekday chrono’s Chinese parser places on the wrong day'],
+  ])('still refuses %j (%s), with an example', (raw) => {
+    expect(parseDateExpr(raw)).toEqual({ ok: false, problem: 'date', example: '2026-12-04' });
+  });
+});
+
+// Issues 22 and 23: one rule for every deadline, and a window for every date, decided where a date is
+// resolved (resolveDate), so every key and flow answers alike.
+describe('resolveDate: the window of sane dates and the past for deadlines', () => {
+  const now = new Date('2026-12-02T02:40:00Z');
+  const deadline = (raw: string): DateExpr => ({ ...expr(raw), deadline: true });
+  const refusal = (e: DateExpr, zone = SH): { en: string; zh: string } => {
+    try {
+      resolveDate(e, zone, now);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      return (err as UserError).text;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it.each(['9999-12-31', '2037-01-01', '2099-12-31'])(
+    'refuses %s, more than 10 years ahead (any date)',
+    (raw) => {
+      const t = refusal(expr(raw));
+      expect(t.en).toContain('more than 10 years ahead (after 2036-12-02); check the year');
+      expect(t.zh).toContain('10 年以后');
+    },
+  );
+
+  it('refuses a date before 2000 (any date)', () => {
+    expect(refusal(expr('1999-12-31')).en).toBe('The date 1999-12-31 is before 2000; check the year.');
+  });
+
+  it('takes the last day of the window and a plain past date that is not a deadline', () => {
+    expect(resolveDate(expr('2036-12-02'), SH, now).date).toBe('2036-12-02');
+    expect(resolveDate(expr('2025-01-01'), SH, now).date).toBe('2025-01-01');
+  });
+
+  it.each(['2025-01-01', '2026-12-01', 'yesterday'])('refuses the deadline %s, in the past', (raw) => {
+    const t = refusal(deadline(raw));
+    expect(t.en).toMatch(
+      /^The date 20\d\d-\d\d-\d\d is in the past: a deadline is today or later, e.g. tomorrow/,
+    );
+    expect(t.zh).toMatch(/已经过去：期限应为今天或以后/);
+  });
+
+  it('refuses a deadline earlier today with a time, and takes today without one', () => {
+    expect(refusal(deadline('09:00')).en).toBe(
+      'The date 2026-12-02 09:00 has already passed: a deadline is from now on, e.g. tomorrow 10:00, +3d or 2026-12-09.',
+    );
+    expect(resolveDate(deadline('today'), SH, now).date).toBe('2026-12-02');
+    expect(resolveDate(deadline('11:00'), SH, now).date).toBe('2026-12-02');
+    expect(resolveDate(deadline('in 2 hours'), SH, now).hasTime).toBe(true);
+  });
+
+  it('judges "today" in the person’s zone: 2026-12-01 is still today in New York', () => {
+    expect(resolveDate(deadline('2026-12-01'), NY, now).date).toBe('2026-12-01');
+    expect(refusal(deadline('2026-12-01'), SH).en).toContain('in the past');
   });
 });

@@ -199,8 +199,8 @@ describe('invisible characters', () => {
     expect(normalizeText('\u2060me\u2060')).toBe('me');
   });
 
-  it('treats C0 and C1 control characters (NUL, BEL, ESC, DEL, U+0085) as spaces', () => {
-    expect(tokenize('customer\u0000add\u0007name=Acme\u001b\u007f\u0085')).toEqual([
+  it('treats vertical tab, form feed, NEL and the line and paragraph separators as spaces', () => {
+    expect(tokenize('customer\u000badd\u000cname=Acme\u0085\u2028\u2029')).toEqual([
       word('customer'),
       word('add'),
       pair('name', 'Acme'),
@@ -208,12 +208,70 @@ describe('invisible characters', () => {
   });
 
   it('gives no tokens for text made only of invisible characters', () => {
-    expect(tokenize('\u0000\u0001\u200b\ufeff\u3000 \u2028')).toEqual([]);
+    expect(tokenize('\u200b\ufeff\u3000 \u2028\u202e\u2066')).toEqual([]);
   });
 
-  it('does not let a NUL survive into a value (PostgreSQL text cannot hold one)', () => {
-    const tokens = tokenize('note="a\u0000b"');
-    expect(tokens).toEqual([pair('note', 'a b', true)]);
+  // Issue 23: a name with a right-to-left override was stored raw and could disguise what a card shows.
+  it.each([
+    ['RLO U+202E', '\u202e'],
+    ['LRO U+202D', '\u202d'],
+    ['RLE U+202B', '\u202b'],
+    ['LRE U+202A', '\u202a'],
+    ['PDF U+202C', '\u202c'],
+    ['LRI U+2066', '\u2066'],
+    ['RLI U+2067', '\u2067'],
+    ['FSI U+2068', '\u2068'],
+    ['PDI U+2069', '\u2069'],
+    ['LRM U+200E', '\u200e'],
+    ['RLM U+200F', '\u200f'],
+    ['ALM U+061C', '\u061c'],
+  ])('removes the bidirectional control %s from words, bare values and quoted values', (_name, c) => {
+    expect(tokenize(`customer add name=Ac${c}me note="x${c}y z" ${c}C-1`)).toEqual([
+      word('customer'),
+      word('add'),
+      pair('name', 'Acme'),
+      pair('note', 'xy z', true),
+      word('C-1'),
+    ]);
+  });
+
+  // Issue 23: NUL bytes became spaces and the command wrote a row.
+  it.each([
+    ['NUL', 'note="a\u0000b"', 'U+0000'],
+    ['NUL between words', 'customer\u0000add name=Acme', 'U+0000'],
+    ['BEL', 'customer add name=A\u0007', 'U+0007'],
+    ['ESC', '\u001b[31mcustomer list', 'U+001B'],
+    ['DEL', 'name=Acme\u007f', 'U+007F'],
+    ['a C1 control', 'name=Acme\u009b', 'U+009B'],
+    ['control characters only', '\u0000\u0001', 'U+0000'],
+  ])('refuses a message carrying a control character (%s), naming it', (_name, text, code) => {
+    const e = lexError(text);
+    expect(e.code).toBe('control_char');
+    expect(e.detail).toBe(code);
+  });
+});
+
+describe('a date value and the time after it (issue 22: 截止=下周五 15:00 without quotes)', () => {
+  it.each([
+    ['截止=下周五 15:00', '下周五 15:00'],
+    ['due=tomorrow 14:30', 'tomorrow 14:30'],
+    ['due=2026-12-04 9:05', '2026-12-04 9:05'],
+    ['截止=明天 下午3点', '明天 下午3点'],
+    ['截止=12月20日 15点', '12月20日 15点'],
+    ['due=friday 3pm', 'friday 3pm'],
+  ])('%s is one value %j', (text, value) => {
+    expect(tokenize(text)).toEqual([pair(text.slice(0, text.search(/[=＝]/)), value)]);
+  });
+
+  it.each([
+    ['a time after a time', 'due=14:30 14:30', [pair('due', '14:30'), word('14:30')]],
+    ['a time after a date that has one', 'due=明天14:30 15:00', [pair('due', '明天14:30'), word('15:00')]],
+    ['a time after a value that is not a date', 'name=Acme 15:00', [pair('name', 'Acme'), word('15:00')]],
+    ['a time after a quoted date', 'due="tomorrow" 15:00', [pair('due', 'tomorrow', true), word('15:00')]],
+    ['a quoted time', 'due=tomorrow "15:00"', [pair('due', 'tomorrow'), word('15:00', true)]],
+    ['a word that is not a time', 'due=tomorrow call', [pair('due', 'tomorrow'), word('call')]],
+  ])('leaves %s as typed', (_what, text, tokens) => {
+    expect(tokenize(text)).toEqual(tokens);
   });
 });
 

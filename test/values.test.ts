@@ -13,6 +13,7 @@ import {
   parsePhone,
   parseQuantity,
   parseRef,
+  phoneRegion,
   type RecordKind,
   refKindOf,
 } from '../src/commands/values.ts';
@@ -43,8 +44,6 @@ describe('parseMoney (minor units, exact)', () => {
   });
 
   it.each([
-    ['-5', 'negative'],
-    ['1.234', 'three decimals'],
     ['abc', 'not a number'],
     ['', 'empty'],
     ['  ', 'blank'],
@@ -54,9 +53,71 @@ describe('parseMoney (minor units, exact)', () => {
     ['0x10', 'hexadecimal'],
     ['Infinity', 'Infinity'],
     ['NaN', 'NaN'],
-    ['9999999999999999', 'sixteen digits of yuan'],
   ])('refuses %s (%s) with an example of a good amount', (raw) => {
     expect(parseMoney(raw)).toEqual({ ok: false, problem: 'money', example: '1200.50' });
+  });
+
+  // Issue 22: a decimal comma was read as a thousands separator (35,5 → ¥355.00, ten times the price).
+  it.each([
+    ['35,5', '35.5'],
+    ['35，5', '35.5'],
+    ['12,50', '12.50'],
+    ['¥35,5', '¥35.5'],
+    ['3,5万', '3.5万'],
+    ['1.200,50', '1200.50'],
+    ['1.234.567,8', '1234567.8'],
+  ])('refuses the decimal comma in %s with the question "did you mean %s?"', (raw, meant) => {
+    const r = parseMoney(raw, 'CNY');
+    expect(r).toMatchObject({ ok: false, problem: 'money_comma', example: meant });
+    if (r.ok) return;
+    expect(r.say?.en).toBe(
+      `did you mean ${meant}? (a comma only separates thousands, as in 1,200; decimals take a point)`,
+    );
+    expect(r.say?.zh).toBe(`是指 ${meant} 吗？（逗号只用于千位分隔，如 1,200；小数请用小数点）`);
+  });
+
+  it.each(['1,2345', '1,2,3', ',5', '1,,000'])(
+    'refuses %j, a comma that separates no thousands, without guessing a meaning',
+    (raw) => {
+      const r = parseMoney(raw);
+      expect(r).toMatchObject({ ok: false, problem: 'money_comma' });
+      if (!r.ok) expect(r.say?.en).not.toContain('did you mean');
+    },
+  );
+
+  it.each([
+    ['1,200', 120000n],
+    ['1，200', 120000n],
+    ['1,234,567.89', 123456789n],
+    ['12,000万', 12000000000n],
+  ])('still reads %s, whose commas separate thousands', (raw, minor) => {
+    expect(parseMoney(raw)).toEqual({ ok: true, value: minor });
+  });
+
+  it.each([
+    ['-5', 'money_negative', 'cannot be negative'],
+    ['－5', 'money_negative', 'cannot be negative'],
+    ['¥-5', 'money_negative', 'cannot be negative'],
+    ['35.555', 'money_decimals', 'at most two decimals (e.g. 35.56)'],
+    ['1.234', 'money_decimals', 'at most two decimals (e.g. 1.23)'],
+    ['9999999999999999', 'money_range', 'at most 999,999,999,999,999.99'],
+    // Issue 23: 999999999999999万 overflowed the bigint column ("Something went wrong").
+    ['999999999999999万', 'money_range', 'at most 999,999,999,999,999.99'],
+    ['10000000000000万', 'money_range', 'at most 999,999,999,999,999.99'],
+  ])('refuses %s as %s, saying what is wrong (%s)', (raw, problem, says) => {
+    const r = parseMoney(raw);
+    expect(r).toMatchObject({ ok: false, problem });
+    if (!r.ok) {
+      expect(r.say?.en).toContain(says);
+      expect(r.say?.zh).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  it('takes the largest amount that fits, in 万 too', () => {
+    expect(parseMoney('9999999999999.9999万')).toMatchObject({ ok: false, problem: 'money_decimals' });
+    expect(parseMoney('99999999999万')).toEqual({ ok: true, value: 99999999999n * 1_000_000n });
+    expect(parseMoney('999999999999999.99')).toEqual({ ok: true, value: 99999999999999999n });
+    expect(parseMoney('100000000000万')).toMatchObject({ ok: false, problem: 'money_range' });
   });
 
   it.each([
@@ -161,8 +222,21 @@ describe('parseQuantity', () => {
     expect(parseQuantity(raw)).toEqual({ ok: true, value: exact });
   });
 
-  it.each(['0', '0.000', '-1', '1.2345', 'ten', '', '1/2', '1e3'])('refuses %j', (raw) => {
+  it.each(['0', '0.000', 'ten', '', '1/2', '1e3'])('refuses %j', (raw) => {
     expect(parseQuantity(raw)).toEqual({ ok: false, problem: 'quantity', example: '200' });
+  });
+
+  it.each([
+    ['-1', 'quantity_negative', 'cannot be negative'],
+    ['1.2345', 'quantity_decimals', 'at most three decimals'],
+    ['1000000000000', 'quantity_range', 'at most 999,999,999,999'],
+    ['2,5', 'quantity_comma', 'did you mean 2.5?'],
+    ['2，5', 'quantity_comma', 'did you mean 2.5?'],
+    ['1,0000', 'quantity_comma', 'a comma only separates thousands'],
+  ])('refuses %j as %s, saying what is wrong', (raw, problem, says) => {
+    const r = parseQuantity(raw);
+    expect(r).toMatchObject({ ok: false, problem });
+    if (!r.ok) expect(r.say?.en).toContain(says);
   });
 });
 
@@ -200,32 +274,105 @@ describe('parseItem', () => {
     [' | X200 | 200 | 35.5', 'item_name'],
     ['Sensor | X200 | many | 35.5', 'item_quantity'],
     ['Sensor | X200 | 0 | 35.5', 'item_quantity'],
-    ['Sensor | X200 | -2 | 35.5', 'item_quantity'],
     ['Sensor | X200 | 200 | cheap', 'item_price'],
-    ['Sensor | X200 | 200 | -35.5', 'item_price'],
-    ['Sensor | X200 | 200 | 35.555', 'item_price'],
   ])('refuses %j as %s, with the example', (raw, problem) => {
     expect(parseItem(raw)).toEqual({ ok: false, problem, example: 'Sensor | X200 | 200 | 35.5' });
   });
+
+  it.each([
+    [
+      'Sensor | X200 | 200 | 35,5',
+      'item_price',
+      'the unit price 35,5: did you mean 35.5?',
+      '单价 35,5：是指 35.5 吗？',
+    ],
+    [
+      'Sensor | X200 | 200 | 35，5',
+      'item_price',
+      'the unit price 35，5: did you mean 35.5?',
+      '单价 35，5：是指 35.5 吗？',
+    ],
+    [
+      'Sensor | X200 | 2,5 | 35.5',
+      'item_quantity',
+      'the quantity 2,5: did you mean 2.5?',
+      '数量 2,5：是指 2.5 吗？',
+    ],
+    [
+      'Sensor | X200 | 200 | -35.5',
+      'item_price',
+      'the unit price -35.5: an amount cannot be negative',
+      '单价 -35.5：金额不能为负数',
+    ],
+    [
+      'Sensor | X200 | 200 | 35.555',
+      'item_price',
+      'the unit price 35.555: an amount has at most two decimals',
+      '单价 35.555：金额最多两位小数',
+    ],
+    [
+      'Sensor | X200 | -2 | 35.5',
+      'item_quantity',
+      'the quantity -2: a quantity cannot be negative',
+      '数量 -2：数量不能为负数',
+    ],
+  ])('refuses %j as %s, naming the part that is wrong', (raw, problem, en, zh) => {
+    const r = parseItem(raw);
+    expect(r).toMatchObject({ ok: false, problem, example: 'Sensor | X200 | 200 | 35.5' });
+    if (r.ok) return;
+    expect(r.say?.en.startsWith(en)).toBe(true);
+    expect(r.say?.zh.startsWith(zh)).toBe(true);
+  });
 });
 
-describe('parsePhone', () => {
+describe('parsePhone (libphonenumber, China unless +code; kept as typed)', () => {
   it.each([
     ['13800000000', '13800000000'],
+    ['138 0000 0000', '138 0000 0000'],
     ['+86 138 0000 0000', '+86 138 0000 0000'],
+    ['＋86 138 0000 0000', '＋86 138 0000 0000'],
     ['(010) 1234-5678', '(010) 1234-5678'],
-    ['+86  138   0000', '+86 138 0000'],
-    ['12345', '12345'],
+    ['0755-8888 6666', '0755-8888 6666'],
+    ['400-820-8820', '400-820-8820'],
+    ['+1 415  555 2671', '+1 415 555 2671'],
+    ['+44 20 7946 0958', '+44 20 7946 0958'],
+    ['010-12345678 转 123', '010-12345678 转 123'],
+    ['13800000000 ext 5', '13800000000 ext 5'],
   ])('%s → %s', (raw, phone) => {
     expect(parsePhone(raw)).toEqual({ ok: true, value: phone });
   });
 
-  it.each(['call-me', '1234', '123456789012345678901', '138-0000-000x', '+86+138', '', '13800000000 ext 5'])(
-    'refuses %j',
-    (raw) => {
-      expect(parsePhone(raw)).toEqual({ ok: false, problem: 'phone', example: '13800000000' });
-    },
-  );
+  // Issue 22: 电话=12345 was taken as a phone number.
+  it.each([
+    ['12345', 'too few digits'],
+    ['1380000000', ''],
+    ['1380000000000000', 'too many digits'],
+    ['12800000000', 'no such number range'],
+    ['+86 138 0000', ''],
+    ['call-me', ''],
+    ['1234', 'too few digits'],
+    ['123456789012345678901', 'too many digits'],
+    ['138-0000-000x', ''],
+    ['+86+138', ''],
+    ['', ''],
+  ])('refuses %j, saying why (%s) and what a good one looks like', (raw, why) => {
+    const r = parsePhone(raw);
+    expect(r).toMatchObject({ ok: false, problem: 'phone', example: '13800000000' });
+    if (r.ok) return;
+    expect(r.say?.en).toContain('13800000000');
+    expect(r.say?.zh).toContain('电话号码');
+    if (why) expect(r.say?.en).toContain(why);
+  });
+
+  it('reads a number without +code in the organisation’s region', () => {
+    expect(parsePhone('(415) 555-2671', 'US')).toEqual({ ok: true, value: '(415) 555-2671' });
+    expect(parsePhone('(415) 555-2671', null).ok).toBe(false);
+    // A currency of several countries names no region: a number then needs its +code.
+    expect(phoneRegion('EUR')).toBeNull();
+    expect(parsePhone('030 123456', null).ok).toBe(false);
+    expect(parsePhone('+49 30 1234567', null)).toEqual({ ok: true, value: '+49 30 1234567' });
+    expect(phoneRegion('CNY')).toBe('CN');
+  });
 });
 
 describe('parseEmail', () => {

@@ -20,13 +20,13 @@ const PROBLEMS: Record<string, { en: string; zh: string }> = {
     en: "an item whose unit price is in this organisation's currency (amounts are not converted)",
     zh: '明细单价应为本组织记账币种的金额（不做币种换算）',
   },
-  phone: { en: 'a phone number of 5 to 20 digits', zh: '5 到 20 位数字的电话号码' },
+  phone: { en: 'a phone number', zh: '电话号码' },
   email: { en: 'an email address', zh: '邮箱地址' },
   bool: { en: 'yes or no', zh: '是 或 否' },
   month: { en: 'a month such as 2026-11', zh: '月份，例如 2026-11' },
   date: {
-    en: 'a date such as 2026-12-04, 12-04, today, tomorrow, +3d, "next monday", optionally with a time 14:30',
-    zh: '日期，例如 2026-12-04、12-04、今天、明天、+3d、下周一，可加时间 14:30',
+    en: 'a date such as 2026-12-04, 12-04, "Dec 20", today, tomorrow, +3d, "in 2 hours", "next monday", "end of month", optionally with a time 14:30',
+    zh: '日期，例如 2026-12-04、12-04、12月20日、今天、明天、+3d、2小时后、下周一、月底，可加时间 14:30 或 上午9点',
   },
   choice: { en: 'one of', zh: '以下之一：' },
   timezone: { en: 'an IANA time zone', zh: 'IANA 时区' },
@@ -103,6 +103,12 @@ export function renderCommandError(
         locale,
         `A quote is not closed near ${error.near}. Put the value between "…" or 「…」.`,
         `引号没有闭合（${error.near}）。请用 "…" 或 「…」 括住含空格的值。`,
+      );
+    case 'control_char':
+      return say(
+        locale,
+        `The message contains a control character (${error.char}), which no keyboard types; nothing was done. Type the command again without it.`,
+        `消息含有控制字符（${error.char}），不是键盘输入的内容，未做任何操作。请去掉后重新输入命令。`,
       );
     case 'empty_key':
       return say(
@@ -242,6 +248,16 @@ export function renderCommandError(
         ) + usage
       );
     case 'bad_value': {
+      // The value parser's own words, when it can say exactly what is wrong (values.ts).
+      const own = error.params.say;
+      if (own)
+        return (
+          say(
+            locale,
+            `${key(error.key)}="${clip(error.value)}" is not valid: ${own.en}.`.replace(/([.?])\.$/, '$1'),
+            `${key(error.key)}=“${clip(error.value)}”无效：${own.zh}。`.replace(/([。？）])。$/, '$1'),
+          ) + usage
+        );
       const p = PROBLEMS[error.params.problem] ?? { en: 'a valid value', zh: '有效的值' };
       const list = locale === 'zh' ? (error.params.choicesZh ?? error.params.choices) : error.params.choices;
       const choices = list ? ` ${list.join(locale === 'zh' ? '、' : ', ')}` : '';

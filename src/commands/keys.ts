@@ -1,6 +1,7 @@
 // zod schemas for key values. Each turns the typed string into a typed value or a problem that the error
 // renderer can explain ("phone: 13800000000 is a good example").
 import { z } from 'zod';
+import type { Bilingual } from '../i18n/locale.ts';
 import { type DateExpr, parseDateExpr } from './dates.ts';
 import {
   type LineItem,
@@ -13,15 +14,24 @@ import {
   parsePhone,
   parseQuantity,
   parseRef,
+  phoneRegion,
   type RecordKind,
 } from './values.ts';
 
 /** Params of a value problem, read back by errors.ts. */
-export type ProblemParams = { problem: string; example: string; choices?: string[]; choicesZh?: string[] };
+export type ProblemParams = {
+  problem: string;
+  example: string;
+  choices?: string[];
+  choicesZh?: string[];
+  /** What exactly is wrong, when the parser can say (a decimal comma, a third decimal, a past date). */
+  say?: Bilingual;
+};
 
 /**
  * The organisation's currency while a command is parsed: money is read in it (`$100` is refused where
- * amounts are in CNY). Parsing is synchronous, so this is set around one parse (withCurrency).
+ * amounts are in CNY), and so are phone numbers without a country code (CNY: China). Parsing is
+ * synchronous, so this is set around one parse (withCurrency).
  */
 let parsingCurrency: string | undefined;
 
@@ -42,7 +52,11 @@ function fromParser<T>(parser: (raw: string) => Parsed<T>) {
     ctx.addIssue({
       code: 'custom',
       message: r.problem,
-      params: { problem: r.problem, example: r.example } satisfies ProblemParams,
+      params: {
+        problem: r.problem,
+        example: r.example,
+        ...(r.say ? { say: r.say } : {}),
+      } satisfies ProblemParams,
     });
     return z.NEVER;
   });
@@ -97,13 +111,22 @@ function repeated<T extends z.ZodType>(schema: T) {
 
 export const k = {
   text,
-  phone: () => fromParser(parsePhone),
+  phone: () => fromParser((raw) => parsePhone(raw, phoneRegion(parsingCurrency))),
   email: () => fromParser(parseEmail),
   money: () => fromParser((raw) => parseMoney(raw, parsingCurrency)),
   quantity: () => fromParser(parseQuantity),
   bool: () => fromParser(parseBool),
   month: () => fromParser(parseMonth),
-  date: () => fromParser<DateExpr>(parseDateExpr),
+  /**
+   * A date a command takes: every one today is a deadline (due, valid, delivery, until, payment_due, a
+   * need's delivery), so each is marked as one: resolving it (dates.ts resolveDate) refuses the past, and
+   * any date outside the sane window, with the same answer for every key and flow.
+   */
+  date: () =>
+    fromParser<DateExpr>((raw) => {
+      const r = parseDateExpr(raw);
+      return r.ok ? { ok: true, value: { ...r.value, deadline: true } } : r;
+    }),
   item: () => repeated(fromParser<LineItem>((raw) => parseItem(raw, parsingCurrency))),
   ref: (kind: RecordKind) => fromParser((raw) => parseRef(kind, raw)),
   choice,

@@ -25,6 +25,7 @@ export type CommandError =
   | { code: 'too_long'; length: number }
   | { code: 'unclosed_quote'; near: string }
   | { code: 'empty_key'; near: string }
+  | { code: 'control_char'; char: string }
   /** `suggestion`: the one word clearly nearest to what was typed (custmer → customer), if there is one. */
   | { code: 'unknown_noun'; word: string; suggestion?: string }
   | { code: 'unknown_verb'; noun: Noun; word: string | null; suggestion?: string }
@@ -92,6 +93,7 @@ export class CommandTable<Ctx> {
       if (!(e instanceof LexError)) throw e;
       if (e.code === 'too_long') return fail({ code: 'too_long', length: Number(e.detail) });
       if (e.code === 'unclosed_quote') return fail({ code: 'unclosed_quote', near: e.detail });
+      if (e.code === 'control_char') return fail({ code: 'control_char', char: e.detail });
       return fail({ code: 'empty_key', near: e.detail });
     }
     tokens = dropAppName(stripSlash(tokens));
