@@ -215,6 +215,14 @@ describe('lists say what they hide and what their dates mean', () => {
     expect((await d.say('chen', 'lead list')).text).toMatch(new RegExp(`${lead} .*⚠️ overdue since`));
   });
 
+  it('a list cut at its size says so and how to narrow it', async () => {
+    for (let i = 0; i < 20; i++) await d.say('li', `customer add name="Bulk ${i}"`);
+    const r = await d.say('li', 'customer list');
+    expect(r.text.split('\n').filter((l) => /^C-\d{4}/.test(l))).toHaveLength(20);
+    expect(r.text).toMatch(/Only the newest 20 are shown; narrow the list with name=… or industry=…/);
+    expect((await d.say('li', 'customer list name=acme')).text).not.toMatch(/Only the newest/);
+  });
+
   it('order, quote, reminder and approval lists label their dates', async () => {
     expect((await d.say('li', 'order list')).text).toMatch(/SO-\d{4} .*· delivery by \d{4}-/);
     expect((await d.say('li', 'quote list')).text).toMatch(/Q-\d{4} .*· valid until \d{4}-/);
@@ -241,6 +249,11 @@ describe('words: one meaning each, in both languages', () => {
     const history = customer.card!.fields.find((f) => f.label === '交易记录')?.value ?? '';
     expect(history).toMatch(/SO-\d{4} 已发货/);
     expect(history).not.toMatch(/[a-z]{3,}/);
+    // A correction's card names the fields in the reader's words.
+    const fix = await d.say('chen', '客户 更正 "Acme Tools" 电话=13900000001 原因=客户告知');
+    const approval = numberIn(/A-\d{4}/, fix.text);
+    const shown = await d.say('chen', `审批 查看 ${approval}`);
+    expect(shown.card!.fields.find((f) => f.label === '更正为')?.value).toMatch(/^电话 → /);
     await d.say('chen', 'me lang=en');
     const en = await d.say('li', `lead show ${lead}`);
     expect(en.card!.fields.find((f) => f.label === 'Source')?.value).toBe('trade show');

@@ -15,6 +15,7 @@ import {
   orders,
   quotes,
 } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
 import {
   command,
@@ -31,6 +32,7 @@ import {
 } from './common.ts';
 import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
 import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
+import { cutNote, LIST_SIZE } from './list-lines.ts';
 import { orderStatus } from './order.ts';
 import { quoteStatus } from './quote.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -321,14 +323,15 @@ const list = command({
       .from(customers)
       .where(conds.length ? and(...conds) : undefined)
       .orderBy(desc(customers.id))
-      .limit(20);
+      .limit(LIST_SIZE + 1);
+    const cut = cutNote(ctx, rows, { en: 'name=… or industry=…', zh: '名称=… 或 行业=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No customers found.', zh: '没有找到客户。' }) };
     const lines = rows.map(
       (r) =>
         `${r.number}  ${r.name}${r.industry ? ` · ${r.industry}` : ''}${r.status === 'prospect' ? ctx.t({ en: ' · prospect', zh: ' · 潜在' }) : ''}`,
     );
     return {
-      text: `${ctx.t({ en: 'Customers (newest first, up to 20):', zh: '客户（最新在前，最多 20 条）：' })}\n${lines.join('\n')}`,
+      text: `${ctx.t({ en: 'Customers (newest first):', zh: '客户（最新在前）：' })}\n${lines.join('\n')}${cut}`,
     };
   },
 });
@@ -520,7 +523,7 @@ const share = command({
       { field: 'shared', from: null, to: `${args.to.join(',')}:${args.fields.join(',')}` },
     ]);
     await ctx.audit('customer.share', 'customer', c.number, { to: args.to, fields: args.fields });
-    const names = args.to.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(', ');
+    const names = args.to.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(ctx.t({ en: ', ', zh: '、' }));
     return {
       text: ctx.t({
         en: `${c.number} shared with ${names}: ${namesOf(SHARE_FIELD_NAMES, args.fields, 'en')}.`,
@@ -583,11 +586,11 @@ const correct = command({
   },
 });
 
-function describeCorrection(p: Correction, masked: boolean): string {
+function describeCorrection(p: Correction, masked: boolean, l: Locale): string {
   return Object.entries(p)
     .map(
       ([key, v]) =>
-        `${key} → ${masked && (key === 'phone' || key === 'email' || key === 'fax') ? (key === 'email' ? maskEmail(v) : maskPhone(v)) : v}`,
+        `${nameOf(FIELD_NAMES, key, l)} → ${masked && (key === 'phone' || key === 'email' || key === 'fax') ? (key === 'email' ? maskEmail(v) : maskPhone(v)) : v}`,
     )
     .join('\n');
 }
@@ -599,7 +602,7 @@ export const correctionSubject: SubjectHandler = {
     return (l, audience) => ({
       fields: [
         field(label(l, 'Customer', '客户'), `${c.number} ${c.name}`),
-        field(label(l, 'Correct to', '更正为'), describeCorrection(p, audience === 'group')),
+        field(label(l, 'Correct to', '更正为'), describeCorrection(p, audience === 'group', l)),
       ],
       details: `customer show ${c.number}`,
     });
@@ -664,7 +667,7 @@ export const correctionSubject: SubjectHandler = {
         l,
         `Customer ${c.number} ${c.name} corrected (${a.number}):`,
         `客户 ${c.number} ${c.name} 信息已更正（${a.number}）：`,
-      )}\n${describeCorrection(p, audience === 'group')}`,
+      )}\n${describeCorrection(p, audience === 'group', l)}`,
     });
     for (const s of shared)
       await ctx.out.send({ kind: 'department', code: s.code as DepartmentCode }, notice);

@@ -11,7 +11,7 @@ import type { Locale } from '../i18n/locale.ts';
 import { clip, command, field, label, linesOf, loadLead, personName } from './common.ts';
 import { customerKey, customerNamed, insertCustomerOnce, resolveCustomer } from './customer-names.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
-import { dueMark } from './list-dates.ts';
+import { cutNote, dueMark, LIST_SIZE } from './list-lines.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
 
 const SOURCES = {
@@ -239,7 +239,8 @@ const list = command({
       .leftJoin(people, eq(people.id, leads.ownerId))
       .where(and(statusCond, scope))
       .orderBy(desc(leads.id))
-      .limit(20);
+      .limit(LIST_SIZE + 1);
+    const cut = cutNote(ctx, rows, { en: 'status=…', zh: '状态=…' });
     // What the filter left out, so an empty list after a conversion does not read as "no leads at all".
     const [hidden] =
       status === 'all'
@@ -268,7 +269,9 @@ const list = command({
       ({ lead, customer, owner }) =>
         `${lead.number}  ${customer ?? lead.prospectName ?? '—'} · ${statusName(lead.status, ctx.locale)} · ${owner ?? ctx.t({ en: 'unassigned', zh: '未分配' })}${lead.important ? ' ❗' : ''}${OPEN.includes(lead.status) ? dueMark(ctx, lead.nextDueAt ?? lead.followDueAt) : ''}`,
     );
-    return { text: `${ctx.t({ en: `Leads${shown}:`, zh: `线索${shown}：` })}\n${lines.join('\n')}${more}` };
+    return {
+      text: `${ctx.t({ en: `Leads${shown}:`, zh: `线索${shown}：` })}\n${lines.join('\n')}${cut}${more}`,
+    };
   },
 });
 

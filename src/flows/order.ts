@@ -28,7 +28,7 @@ import {
 import { customerKey, resolveCustomer } from './customer-names.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
-import { dateMark } from './list-dates.ts';
+import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { canSeeQuote, quoteStatus } from './quote.ts';
 
 const STATUS: Record<string, { en: string; zh: string }> = {
@@ -352,13 +352,14 @@ const list = command({
         ),
       )
       .orderBy(desc(orders.id))
-      .limit(20);
+      .limit(LIST_SIZE + 1);
+    const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
     const lines = rows.map(
       ({ o, name }) =>
         `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${dateMark(ctx, o.expectedDate ?? o.deliveryDate, { en: o.expectedDate ? 'now expected' : 'delivery by', zh: o.expectedDate ? '预计交付' : '交期' }, { en: 'delivery overdue since', zh: '交期已过' }, OPEN_ORDER.includes(o.status))}`,
     );
-    return { text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}` };
+    return { text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}${cut}` };
   },
 });
 

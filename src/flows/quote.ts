@@ -12,7 +12,7 @@ import { approvalSettings, submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
 import { itemLine, priceItems } from './line-items.ts';
-import { dateMark } from './list-dates.ts';
+import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
 
@@ -189,13 +189,14 @@ const list = command({
         ),
       )
       .orderBy(desc(quotes.id))
-      .limit(20);
+      .limit(LIST_SIZE + 1);
+    const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No quotes found.', zh: '没有找到报价。' }) };
     const lines = rows.map(
       ({ q, name }) =>
         `${q.number}  ${name} · ${ctx.money(q.totalMinor)} · ${quoteStatus(q.status, ctx.locale)}${dateMark(ctx, q.validUntil, { en: 'valid until', zh: '有效期至' }, { en: 'validity ended', zh: '已过有效期' }, ['draft', 'pending', 'approved', 'sent', 'negotiating'].includes(q.status))}`,
     );
-    return { text: `${ctx.t({ en: 'Quotes:', zh: '报价：' })}\n${lines.join('\n')}` };
+    return { text: `${ctx.t({ en: 'Quotes:', zh: '报价：' })}\n${lines.join('\n')}${cut}` };
   },
 });
 

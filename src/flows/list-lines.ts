@@ -1,5 +1,5 @@
-// A date on a list line says what it is and whether it has passed: "follow up by 2026-12-10",
-// "⚠️ overdue since 2026-12-10", not a bare date the reader has to guess the meaning of.
+// List lines: a date says what it is and whether it has passed ("follow up by 2026-12-10", "⚠️ overdue
+// since 2026-12-10", not a bare date), and a list cut at its size says so and how to narrow it.
 import type { FlowContext } from '../core/context.ts';
 
 /** ` · follow up by …` or ` · ⚠️ overdue since …` for an instant; '' without one. */
@@ -29,4 +29,16 @@ export function dateMark(
 /** Whether an instant carries a time of day worth showing (not midnight in the reader's zone). */
 function hasTime(ctx: FlowContext, at: Date): boolean {
   return !ctx.fmtDate(at, true).endsWith('00:00');
+}
+
+/** Lists read one more row than they show, so a cut list says it was cut and how to narrow it. */
+export const LIST_SIZE = 20;
+
+export function cutNote(ctx: FlowContext, rows: unknown[], hint: { en: string; zh: string }): string {
+  if (rows.length <= LIST_SIZE) return '';
+  rows.length = LIST_SIZE;
+  return ctx.t({
+    en: `\nOnly the newest ${LIST_SIZE} are shown; narrow the list with ${hint.en}`,
+    zh: `\n仅显示最新 ${LIST_SIZE} 条；可用 ${hint.zh} 缩小范围`,
+  });
 }
