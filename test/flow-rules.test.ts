@@ -311,3 +311,17 @@ describe('approvals follow the role as it is now', () => {
     expect((await d.say('wang', `approval approve ${a}`)).text).toMatch(/now approved/);
   });
 });
+
+describe('the embedded database keeps the same name rule', () => {
+  it('one customer per name and lookup by name on PGlite', async () => {
+    const e = await startDriver({ pglite: true });
+    try {
+      await e.say('li', 'me lang=en');
+      expect((await e.say('li', 'customer add name="Ａｃｍｅ  Ltd"')).text).toMatch(/registered/);
+      expect((await e.say('li', 'customer add name="acme ltd"')).text).toMatch(/already customer C-0001/);
+      expect((await e.say('li', 'customer show ACME')).card?.title).toBe('C-0001 Ａｃｍｅ  Ltd');
+    } finally {
+      await e.close();
+    }
+  });
+});
