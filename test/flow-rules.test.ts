@@ -147,6 +147,11 @@ describe('customers: one per name, found by name', () => {
     expect((await d.say('li', 'customer show Nobody Ltd')).text).toMatch(
       /No customer is called "Nobody Ltd"/,
     );
+    // An unquoted value with spaces is still a stray word, not part of a name.
+    const stray = await d.say('li', 'customer update "Acme Tools" name=Acme Tools Ltd');
+    expect(stray.text).toMatch(/"(Tools|Ltd)"/);
+    expect((await d.say('li', 'customer show "Acme Tools" extra')).card?.title).toBeUndefined();
+    expect((await d.say('li', 'customer show C-0001 extra')).text).toMatch(/"extra" is not understood here/);
     expect((await d.say('li', 'customer update "Acme Tools" name="acme trading"')).text).toMatch(
       /already customer/,
     );

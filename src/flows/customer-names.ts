@@ -136,6 +136,11 @@ export async function customerOf(
   words: string[],
   forUpdate = false,
 ): Promise<Customer> {
+  if (ref && words.length > 0)
+    refuseInput(
+      `"${words[0]}" is not understood here. Values go as key=value, with quotes when they have spaces.`,
+      `无法理解“${words[0]}”。值请写成 键=值，含空格时加引号。`,
+    );
   if (ref) return loadCustomer(ctx, ref, forUpdate);
   if (words.length === 0)
     return refuseInput(

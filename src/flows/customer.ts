@@ -59,12 +59,14 @@ const CUSTOMER_KEYS = {
   region: k.text(100).optional(),
 };
 
-/** A customer is named by its number or by its name (several words when unquoted). */
+/** A customer is named by its number or by its name. */
 const CUSTOMER_REF = { kind: 'customer', required: false } as const;
-const NAME_WORDS = Array.from({ length: 8 }, () => ({
-  name: { en: 'customer number or name', zh: '客户编号或名称' },
-  required: false,
-}));
+const NAME_WORD = [{ name: { en: 'customer number or name', zh: '客户编号或名称' }, required: false }];
+/**
+ * `customer show Acme Trading` may leave the name unquoted; commands with key=value pairs take one word or
+ * a quoted name, so `name=Acme Ltd` without quotes is still refused for its stray "Ltd", not read as a name.
+ */
+const NAME_WORDS = Array.from({ length: 8 }, () => NAME_WORD[0]!);
 
 const LIKELIHOOD = { high: ['高'], medium: ['中'], low: ['低'] } as const;
 const SENSITIVITY = { high: ['高'], medium: ['中'], low: ['低'] } as const;
@@ -340,7 +342,7 @@ const update = command({
   noun: 'customer',
   verbs: ['update'],
   ref: CUSTOMER_REF,
-  words: NAME_WORDS,
+  words: NAME_WORD,
   keys: {
     ...CUSTOMER_KEYS,
     key: k.bool().optional(),
@@ -441,7 +443,7 @@ const need = command({
   noun: 'customer',
   verbs: ['need'],
   ref: CUSTOMER_REF,
-  words: NAME_WORDS,
+  words: NAME_WORD,
   keys: {
     spec: k.text(200),
     model: k.text(100).optional(),
@@ -484,7 +486,7 @@ const share = command({
   noun: 'customer',
   verbs: ['share'],
   ref: CUSTOMER_REF,
-  words: NAME_WORDS,
+  words: NAME_WORD,
   keys: { to: k.choices(deptChoice), fields: k.choices(SHARE_FIELDS) },
   usage: {
     en: 'customer share C-0001 to=finance,service fields=contacts,history',
@@ -546,7 +548,7 @@ const correct = command({
   noun: 'customer',
   verbs: ['correct'],
   ref: CUSTOMER_REF,
-  words: NAME_WORDS,
+  words: NAME_WORD,
   keys: {
     ...CUSTOMER_KEYS,
     reason: k.text(1000),
