@@ -37,6 +37,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => h?.close());
 
+// Dates in the coming year: a deadline must be ahead, and within the ten years a date may reach.
+const nextYear = new Date().getUTCFullYear() + 1;
+
 const status = async (table: string, number: string) =>
   (await h.query<{ status: string }>(`select status from ${table} where number = '${number}'`))[0]?.status;
 
@@ -107,8 +110,8 @@ describe('the main story through Slack', () => {
     expect(view.open).toBe(true);
     answer = await submit('li', view, {
       line_2_qty: '10',
-      valid: '2099-12-31',
-      delivery: '2099-02-15',
+      valid: `${nextYear}-12-31`,
+      delivery: `${nextYear}-02-15`,
       tax: 'included',
       payment: '30% advance',
     });
@@ -249,7 +252,7 @@ describe('the side roads through Slack', () => {
       line_1_price: '1200',
       place: 'Shanghai',
       payment: 'on delivery',
-      delivery: '2099-01-15',
+      delivery: `${nextYear}-01-15`,
     });
     const payload = h.slack.viewSubmission(uid('li'), view.id);
     const first = await h.signer.interaction(payload);
