@@ -160,7 +160,8 @@ it('every slash command answered 200 before a kill -9 takes effect once after th
     await until(
       async () =>
         slack.messagesIn(dm).filter((m) => m.text.includes('just before a restart')).length >= lostAtKill,
-      60_000,
+      // The DM is paced at about one message a second, as Slack's fake enforces.
+      60_000 + 2_000 * lostAtKill,
       'the restart notes in the DM',
     );
   }

@@ -56,6 +56,8 @@ it('a recorded event never done is run by the sweep once, and the person is told
   // Announced, with what it was, then the answer itself.
   const notes = await dmSays('reached us just before a restart');
   expect(notes.some((m) => m.text.includes('remind me +2h "swept once"'))).toBe(true);
+  // The plain-text answer rides in the same message as the note: one message, not two.
+  expect(notes.find((m) => m.text.includes('swept once'))?.text).toMatch(/R-\d{4}/);
   // A second sweep, and a late redelivery of the same event, do nothing again.
   expect(await j.sweep()).toBe(0);
   expect(await d.app.core.handleMessage(entry.inbound)).toEqual([]);

@@ -182,8 +182,13 @@ export class InboundJournal {
       deliver: async (tx, replies) => {
         if (replies.length === 0) return;
         const locale = replies[0]!.locale ?? 'zh';
-        const note = { text: recoveredNote(entry, locale), locale };
-        await postToPerson(tx, platform, user, [note, ...replies]);
+        const note = recoveredNote(entry, locale);
+        // One message where the answer is plain text (half the messages in a chat paced at one a second).
+        const [first, ...rest] = replies;
+        const messages = first!.card
+          ? [{ text: note, locale }, ...replies]
+          : [{ ...first!, text: `${note}\n${first!.text}` }, ...rest];
+        await postToPerson(tx, platform, user, messages);
       },
     };
     await recoveryScope.run(scope, () =>
