@@ -404,9 +404,25 @@ export const auditLog = pgTable(
     entity: text('entity'),
     entityRef: text('entity_ref'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    // Set by the database's BEFORE INSERT trigger (the audit_chain migration), never by a writer: the row's
+    // place in the chain, the previous row's hash and its own (sha256 over the previous hash and the row).
+    seq: bigint('seq', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
-  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_entity_idx').on(t.entity, t.entityRef)],
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_entity_idx').on(t.entity, t.entityRef),
+    uniqueIndex('audit_log_seq_uq').on(t.seq),
+  ],
 );
+
+/** The head of the audit chain (one row): its lock serialises audit inserts into one chain. */
+export const auditChain = pgTable('audit_chain', {
+  id: integer('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+});
 
 /** Messages to deliver, written in the same transaction as the change that caused them. */
 export const outbox = pgTable(
