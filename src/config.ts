@@ -16,6 +16,7 @@ export const configSchema = z.object({
   DATABASE_URL: optionalString,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default('./data'),
+  BACKUP_DIR: z.string().trim().min(1).default('./backups'),
   REDIS_URL: optionalString,
   QUEUE_WORKERS: onOff,
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
@@ -61,6 +62,8 @@ export type Config = {
   /** PostgreSQL connections this process may open (PostgreSQL allows 100 in all by default). */
   databasePoolMax: number;
   dataDir: string;
+  /** Where `npm run backup` writes (BACKUP_DIR): meant to be another disk or a mounted share. */
+  backupDir: string;
   redisUrl: string | undefined;
   /** Delivery mechanism tuning (REDIS_URL set: BullMQ; else the local drivers). */
   queue: {
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,
+    backupDir: e.BACKUP_DIR,
     redisUrl: e.REDIS_URL,
     queue: {
       workers: e.QUEUE_WORKERS !== 'off',

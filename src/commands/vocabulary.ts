@@ -54,6 +54,7 @@ export const VERBS = {
   unbind: ['unbind', '解绑'],
   people: ['people', '人员', '成员'],
   offboard: ['offboard', '离职', '離職'],
+  reinstate: ['reinstate', '复职', '復職'],
 } as const;
 export type Verb = keyof typeof VERBS;
 
@@ -113,7 +114,8 @@ export const KEYS = {
   month: ['month', '月份'],
   until: ['until', '延至', '新交期'],
   amount: ['amount', '金额', '金額'],
-  to: ['to', '交给', '给'],
+  to: ['to', '交给', '给', '交接'],
+  role: ['role', '角色'],
   all: ['all', '全部'],
   threshold: ['threshold', '阈值', '金额门槛'],
   joint: ['joint', '会签', '會簽'],
