@@ -12,6 +12,7 @@ export const NOUNS = {
   remind: ['remind', 'reminder', '提醒', 'reminders'],
   report: ['report', '报表', '報表', 'reports'],
   admin: ['admin', '管理'],
+  audit: ['audit', '审计', '審計'],
   me: ['me', '我', 'settings', '设置'],
   help: ['help', '帮助', '幫助', '?', '？'],
 } as const;
@@ -54,6 +55,7 @@ export const VERBS = {
   unbind: ['unbind', '解绑'],
   people: ['people', '人员', '成员'],
   offboard: ['offboard', '离职', '離職'],
+  verify: ['verify', '校验', '校驗', '验证'],
   reinstate: ['reinstate', '复职', '復職'],
 } as const;
 export type Verb = keyof typeof VERBS;
@@ -112,7 +114,7 @@ export const KEYS = {
   owner: ['owner', '负责人', '負責人'],
   result: ['result', '结果', '結果'],
   month: ['month', '月份'],
-  until: ['until', '延至', '新交期'],
+  until: ['until', '延至', '新交期', '截至'],
   amount: ['amount', '金额', '金額'],
   to: ['to', '交给', '给', '交接'],
   role: ['role', '角色'],
@@ -122,6 +124,10 @@ export const KEYS = {
   for: ['for', '推迟', '时长'],
   text: ['text', '内容文字', '提醒内容'],
   webhook: ['webhook', '群机器人'],
+  record: ['record', '记录', '記錄'],
+  who: ['who', '操作人', '谁'],
+  since: ['since', '起始', '自'],
+  page: ['page', '页', '頁', '页码'],
 } as const;
 export type Key = keyof typeof KEYS;
 

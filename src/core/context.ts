@@ -17,6 +17,9 @@ import type { Org } from './org.ts';
 import { type OutboxWriter, outboxWriter } from './outbox.ts';
 import { findPersonByHandle, findPersonByIdentity, type PersonRow } from './people.ts';
 
+/** The audit action of a confidential read; `audit list kind=read` selects it. */
+export const READ_ACTION = 'read.confidential';
+
 export type FieldChange = { field: string; from: unknown; to: unknown };
 
 export type Someone = { person: PersonRow; department: DepartmentCode | null };
@@ -32,6 +35,16 @@ export type FlowContext = {
   t(text: Bilingual): string;
   out: OutboxWriter;
   audit(action: string, entity?: string, ref?: string, detail?: Record<string, unknown>): Promise<void>;
+  /**
+   * Confidential data shown to the actor (R-SEC-2): one audit row per record, naming the fields shown.
+   * Rows are append-only, so every read is its own row (no counters to update); nothing shown, no row.
+   */
+  auditRead(
+    entity: string,
+    refs: string | string[],
+    fields: string[],
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
   /** Records field changes (R-REC-1); values are stored as text. */
   history(entity: string, id: number, changes: FieldChange[]): Promise<void>;
   nextNumber(prefix: string): Promise<string>;
@@ -70,8 +83,21 @@ export function createContext(args: {
         action,
         entity: entity ?? null,
         entityRef: ref ?? null,
-        detail: { ...detail, platform: chat.platform, chat: chat.chatId },
+        detail: { ...detail, platform: chat.platform, chat: chat.chatId, chatKind: chat.kind },
       });
+    },
+    async auditRead(entity, refs, fields, detail = {}) {
+      const records = typeof refs === 'string' ? [refs] : refs;
+      if (records.length === 0 || fields.length === 0) return;
+      await tx.insert(auditLog).values(
+        records.map((ref) => ({
+          personId: actor.personId,
+          action: READ_ACTION,
+          entity,
+          entityRef: ref,
+          detail: { ...detail, fields, platform: chat.platform, chat: chat.chatId, chatKind: chat.kind },
+        })),
+      );
     },
     async history(entity, id, changes) {
       const real = changes.filter((c) => stringify(c.from) !== stringify(c.to));

@@ -1,0 +1,78 @@
+// Walking the audit chain (R-SEC-2). The database computes each row's hash when it is written (migration
+// 0011's trigger); here every row's hash is recomputed with the same database function and each link is
+// checked against the row before, so a row changed, removed or written around the trigger is found. The first
+// broken link is named: nothing after it can be trusted to be in order.
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
+
+export type BrokenLink = {
+  /** The row where the chain breaks (for a missing tail: the last row left). */
+  id: number | null;
+  at: Date | null;
+  problem: 'changed' | 'relinked' | 'missing' | 'missing_tail' | 'unchained';
+  /** How many rows are missing (missing, missing_tail). */
+  count?: number;
+  /** The row before it (relinked). */
+  previousId?: number;
+};
+
+export type ChainReport = { rows: number; headHash: string; broken: BrokenLink | null };
+
+const GENESIS = '0'.repeat(64);
+const BATCH = 1000;
+
+type Row = {
+  id: string;
+  seq: string | null;
+  at: string | Date;
+  prev_hash: string | null;
+  hash: string | null;
+  expected: string | null;
+};
+
+export async function verifyChain(tx: Tx): Promise<ChainReport> {
+  // A row written while the trigger was off has no place in the chain at all.
+  const [loose] = rowsOf<{ id: string; at: string | Date }>(
+    await tx.execute(sql`select id, at from audit_log where seq is null or hash is null order by id limit 1`),
+  );
+  const [head] = rowsOf<{ seq: string; hash: string }>(
+    await tx.execute(sql`select seq, hash from audit_chain where id = 1`),
+  );
+  let seq = 0;
+  let prevHash = GENESIS;
+  let prevId: number | null = null;
+  let prevAt: Date | null = null;
+  let rows = 0;
+  const done = (broken: BrokenLink | null): ChainReport => ({ rows, headHash: head?.hash ?? '', broken });
+  if (loose) return done({ id: Number(loose.id), at: new Date(loose.at), problem: 'unchained' });
+  for (;;) {
+    const batch = rowsOf<Row>(
+      await tx.execute(sql`
+        select id, seq, at, prev_hash, hash,
+          audit_log_hash(seq, prev_hash, id, at, person_id, action, entity, entity_ref, detail) as expected
+        from audit_log where seq > ${seq} order by seq limit ${BATCH}`),
+    );
+    for (const r of batch) {
+      const id = Number(r.id);
+      const at = new Date(r.at);
+      const rowSeq = Number(r.seq);
+      if (rowSeq !== seq + 1) return done({ id, at, problem: 'missing', count: rowSeq - seq - 1 });
+      if (r.hash !== r.expected) return done({ id, at, problem: 'changed' });
+      // Its own hash fits its content but not the row before: one of the two was rewritten with a new hash.
+      if (r.prev_hash !== prevHash)
+        return done({ id, at, problem: 'relinked', ...(prevId !== null ? { previousId: prevId } : {}) });
+      seq = rowSeq;
+      prevHash = r.hash!;
+      prevId = id;
+      prevAt = at;
+      rows++;
+    }
+    if (batch.length < BATCH) break;
+  }
+  // The head remembers the last row written: rows removed from the end leave it ahead of the chain.
+  const headSeq = Number(head?.seq ?? 0);
+  if (headSeq > seq) return done({ id: prevId, at: prevAt, problem: 'missing_tail', count: headSeq - seq });
+  if (head && head.hash !== prevHash) return done({ id: prevId, at: prevAt, problem: 'changed' });
+  return done(null);
+}

@@ -1,0 +1,193 @@
+// The audit log (R-SEC-2): append-only (the database refuses UPDATE, DELETE and TRUNCATE), chained (each
+// row carries the previous row's hash, so `audit verify` names the first row changed or removed by someone
+// with direct database access), reads of confidential data audited, and the audit commands for admins and
+// supervisors only. On PostgreSQL and on PGlite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Driver, startDriver } from './helpers/console.ts';
+
+const lastAudit = async (d: Driver) =>
+  (
+    await d.query<{ action: string; entity: string | null; detail: Record<string, unknown> }>(
+      `select action, entity, detail from audit_log order by id desc limit 1`,
+    )
+  )[0];
+
+/** What a superuser could do: switch the append-only trigger off, change the table, switch it on again. */
+async function tamper(d: Driver, statement: string): Promise<void> {
+  await d.query(`alter table audit_log disable trigger audit_log_append_only`);
+  try {
+    await d.query(statement);
+  } finally {
+    await d.query(`alter table audit_log enable trigger audit_log_append_only`);
+  }
+}
+
+async function refusedMessage(d: Driver, statement: string): Promise<string> {
+  try {
+    await d.query(statement);
+  } catch (err) {
+    const e = err as Error & { cause?: Error };
+    return `${e.message} ${e.cause?.message ?? ''}`;
+  }
+  return 'not refused';
+}
+
+function chainSuite(name: string, pglite: boolean) {
+  describe(name, () => {
+    let d: Driver;
+    beforeAll(async () => {
+      d = await startDriver({ pglite });
+      for (const who of ['li', 'zhao', 'admin', 'zhou']) await d.say(who, 'me lang=en');
+      await d.say(
+        'li',
+        'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000 email=lei@acme.test',
+      );
+      await d.say('li', 'customer update C-0001 address="1 Harbour Rd"');
+      await d.say('li', 'lead add customer=C-0001 source=expo desc="X200 sensors"');
+    });
+    afterAll(() => d?.close());
+
+    it('every row is chained by the database: seq without gaps, each prev_hash the hash before', async () => {
+      const rows = await d.query<{ seq: string; prev_hash: string; hash: string }>(
+        `select seq::text, prev_hash, hash from audit_log order by seq`,
+      );
+      expect(rows.length).toBeGreaterThan(1);
+      rows.forEach((r, i) => {
+        expect(Number(r.seq)).toBe(i + 1);
+        expect(r.prev_hash).toBe(i === 0 ? '0'.repeat(64) : rows[i - 1]!.hash);
+        expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      });
+    });
+
+    it('UPDATE, DELETE and TRUNCATE through SQL are refused by the trigger', async () => {
+      for (const [op, statement] of [
+        ['UPDATE', `update audit_log set action = 'nothing happened'`],
+        ['DELETE', `delete from audit_log where id = (select min(id) from audit_log)`],
+        ['TRUNCATE', `truncate audit_log`],
+      ] as const) {
+        expect(await refusedMessage(d, statement)).toContain(`audit_log is append-only: ${op} is refused`);
+      }
+      expect((await d.say('admin', 'audit verify')).text).toMatch(/intact/);
+    });
+
+    it('a row changed with the trigger disabled is named by audit verify', async () => {
+      const before = await d.say('admin', 'audit verify');
+      expect(before.text).toMatch(/The audit log is intact: \d+ entries/);
+      const [victim] = await d.query<{ id: string }>(
+        `select id::text from audit_log where action = 'customer.add' order by id limit 1`,
+      );
+      await tamper(d, `update audit_log set detail = '{"forged": true}' where id = ${victim!.id}`);
+      const after = await d.say('admin', 'audit verify');
+      expect(after.text).toContain(`entry #${victim!.id} `);
+      expect(after.text).toMatch(/was changed after it was written/);
+    });
+  });
+}
+
+chainSuite('the audit chain on PostgreSQL', false);
+chainSuite('the audit chain on PGlite', true);
+
+describe('audit verify finds removed rows', () => {
+  let d: Driver;
+  beforeAll(async () => {
+    d = await startDriver();
+    await d.say('admin', 'me lang=en');
+    for (const n of [1, 2, 3]) await d.say('admin', `customer add name="Firm ${n}"`);
+  });
+  afterAll(() => d?.close());
+
+  it('a row removed from the middle, then the last row removed', async () => {
+    const ids = (await d.query<{ id: string }>(`select id::text from audit_log order by seq`)).map(
+      (r) => r.id,
+    );
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    // The audit verify commands themselves write nothing, so the chain ends where it ended.
+    await tamper(d, `delete from audit_log where id = ${ids[1]}`);
+    expect((await d.say('admin', 'audit verify')).text).toMatch(
+      new RegExp(`1 entry before entry #${ids[2]} .*is missing`),
+    );
+  });
+
+  it('only the newest rows removed: the chain head still knows them', async () => {
+    const d2 = await startDriver();
+    try {
+      await d2.say('admin', 'me lang=en');
+      await d2.say('admin', 'customer add name="Tail Ltd"');
+      await d2.say('admin', 'customer add name="Last Ltd"');
+      const ids = (await d2.query<{ id: string }>(`select id::text from audit_log order by seq`)).map(
+        (r) => r.id,
+      );
+      await tamper(d2, `delete from audit_log where id = ${ids.at(-1)}`);
+      expect((await d2.say('admin', 'audit verify')).text).toMatch(
+        new RegExp(`the last entry after entry #${ids.at(-2)} .*is missing`),
+      );
+    } finally {
+      await d2.close();
+    }
+  });
+});
+
+describe('the audit commands', () => {
+  let d: Driver;
+  beforeAll(async () => {
+    d = await startDriver();
+    for (const who of ['li', 'zhao', 'admin', 'zhou', 'chen']) await d.say(who, 'me lang=en');
+    await d.say('li', 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000 email=lei@acme.test');
+    await d.say('li', 'customer share C-0001 to=finance fields=contacts');
+    await d.say('admin', 'admin role @zhou supervisor');
+  });
+  afterAll(() => d?.close());
+
+  it("a finance member's customer show appears in audit list record=C-0001", async () => {
+    expect((await d.say('zhao', 'customer show C-0001')).text).toContain('13800000000');
+    const list = await d.say('admin', 'audit list record=C-0001');
+    expect(list.text).toMatch(/Zhao Yun 赵云 · read C-0001: contacts · console private/);
+    expect(list.text).toMatch(/Li Lei 李雷 · customer.add C-0001/);
+    const reads = await d.say('admin', 'audit list record=C-0001 kind=read who=@zhao');
+    expect(reads.text).toMatch(/read C-0001/);
+    expect(reads.text).not.toMatch(/customer.add/);
+  });
+
+  it("a rep's audit list is refused, and the refusal is in the log", async () => {
+    const r = await d.say('chen', 'audit list');
+    expect(r.text).toMatch(/may not use "audit list"/);
+    expect(await lastAudit(d)).toMatchObject({ action: 'denied', entity: 'audit' });
+    expect((await d.say('zhao', 'audit verify')).text).toMatch(/may not use "audit verify"/);
+    const denied = await d.say('zhou', 'audit list kind=denied');
+    expect(denied.text).toMatch(/Chen Jing 陈静 · refused: audit list/);
+    expect(denied.text).toMatch(/Zhao Yun 赵云 · refused: audit verify/);
+  });
+
+  it('audit show gives the whole trail of a record: its changes and its reads', async () => {
+    await d.say('li', 'customer update C-0001 address="1 Harbour Rd"');
+    const trail = await d.say('zhou', 'audit show c-1');
+    expect(trail.text).toMatch(/Trail of C-0001/);
+    expect(trail.text).toMatch(/address: — → 1 Harbour Rd/);
+    expect(trail.text).toMatch(/read C-0001: contacts/);
+    expect(trail.text).toMatch(/customer.update C-0001/);
+    await d.say('zhou', 'me lang=zh');
+    expect((await d.say('zhou', '审计 查看 C-0001')).text).toMatch(/C-0001 的轨迹（修改与查看/);
+  });
+
+  it('audit list pages 20 a time, newest first, and refuses bad filters writing nothing', async () => {
+    for (let i = 0; i < 21; i++) await d.say('zhao', 'customer show C-0001');
+    const first = await d.say('admin', 'audit list kind=read');
+    expect(first.text).toMatch(/page 1 of 2, 22 entries/);
+    expect(first.text.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(20);
+    expect(first.text).toMatch(/page=2/);
+    const ids = [...first.text.matchAll(/^#(\d+) /gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const second = await d.say('admin', 'audit list kind=read page=2');
+    expect(second.text.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(2);
+    const rows = async () => (await d.query<{ n: number }>(`select count(*)::int n from audit_log`))[0]!.n;
+    const before = await rows();
+    expect((await d.say('admin', 'audit list page=0')).text).toMatch(/not a page number/);
+    expect((await d.say('admin', 'audit list record=nonsense')).text).toMatch(/not a record number/);
+    expect((await d.say('admin', 'audit list since=someday')).text).toMatch(/not a date/);
+    expect((await d.say('admin', '审计 列表 页=9')).text).toMatch(/past the end/);
+    expect(await rows()).toBe(before);
+    expect((await d.say('admin', `audit list since=2000-01-01 until=2000-01-02`)).text).toMatch(
+      /No audit entries/,
+    );
+  });
+});
