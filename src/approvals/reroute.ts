@@ -1,6 +1,7 @@
-// Re-routing the seats of a person whose role changed (admin role, and later offboarding): they leave every
-// pending seat they may no longer hold; a seat left empty goes to whoever holds its role now; a seat that
-// was empty takes a person who now holds its role. The caller re-renders the cards and tells the new people.
+// Re-routing the seats of a person whose role changed (admin role) or who left (admin offboard): they leave
+// every pending seat they may no longer hold; a seat left empty goes to whoever holds its role now; a seat
+// that was empty takes a person who now holds its role. On a handover the successor takes the seats they may
+// hold and the requests the person made. The caller re-renders the cards and tells the new people.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { approvalEvents, approvalSeats, approvals } from '../db/schema.ts';
@@ -13,6 +14,10 @@ export type Rerouted = {
   added: number[];
   /** Whether a seat of the step now deciding has nobody who may decide it. */
   unstaffed: boolean;
+  /** Seats the successor took from the person (a handover). */
+  seatsToSuccessor: number;
+  /** Whether the successor became the requester (a handover of the person's own request). */
+  requestToSuccessor: boolean;
 };
 
 export async function rerouteSeats(
@@ -20,10 +25,13 @@ export async function rerouteSeats(
   personId: number,
   byPersonId: number,
   now: Date,
+  successorId?: number,
 ): Promise<Rerouted[]> {
   const person = await holderOf(tx, personId);
   if (!person) return [];
-  // Pending approvals where this person sits, or where a seat has nobody, locked as a decision locks them.
+  const successor = successorId ? await holderOf(tx, successorId) : null;
+  // Pending approvals where this person sits, or where a seat has nobody (or, on a handover, that this person
+  // asked for), locked as a decision locks them.
   const touched = await tx
     .selectDistinct({ id: approvals.id })
     .from(approvals)
@@ -32,7 +40,7 @@ export async function rerouteSeats(
       and(
         eq(approvals.state, 'pending'),
         inArray(approvalSeats.state, ['open', 'waiting']),
-        sql`(${personId} = any(${approvalSeats.eligible}) or cardinality(${approvalSeats.eligible}) = 0)`,
+        sql`(${personId} = any(${approvalSeats.eligible}) or cardinality(${approvalSeats.eligible}) = 0${successor ? sql` or ${approvals.requesterId} = ${personId}` : sql``})`,
       ),
     );
   if (touched.length === 0) return [];
@@ -51,18 +59,50 @@ export async function rerouteSeats(
     .orderBy(approvals.id)
     .for('update');
   const out: Rerouted[] = [];
-  for (const a of locked) {
+  for (let a of locked) {
+    // The successor now owns the subject, so they hear the outcome and may withdraw; they cannot decide it.
+    const requestToSuccessor = !!successor && a.requesterId === personId;
+    if (successor && requestToSuccessor) {
+      const [moved] = await tx
+        .update(approvals)
+        .set({ requesterId: successor.id, updatedAt: now })
+        .where(eq(approvals.id, a.id))
+        .returning();
+      a = moved!;
+      await tx.insert(approvalEvents).values({
+        approvalId: a.id,
+        stepNo: a.currentStep,
+        personId: byPersonId,
+        kind: 'handover',
+        note: `requester: ${personId} -> ${successor.id}`,
+        targetPersonId: successor.id,
+        at: now,
+      });
+    }
     const seats = await tx
       .select()
       .from(approvalSeats)
       .where(and(eq(approvalSeats.approvalId, a.id), inArray(approvalSeats.state, ['open', 'waiting'])));
     const added = new Set<number>();
-    let changed = false;
+    let changed = requestToSuccessor;
     let unstaffed = false;
+    let seatsToSuccessor = 0;
     for (const s of seats) {
       let eligible = s.eligible;
-      if (eligible.includes(personId) && !mayHold(s.label, person))
-        eligible = eligible.filter((id) => id !== personId);
+      if (eligible.includes(personId) && !mayHold(s.label, person)) {
+        // Never on their own request, never twice on one seat, and only a seat their role may hold.
+        const heir =
+          successor &&
+          successor.id !== a.requesterId &&
+          !eligible.includes(successor.id) &&
+          mayHold(s.label, successor)
+            ? successor.id
+            : null;
+        eligible = eligible.flatMap((id) => (id !== personId ? [id] : heir ? [heir] : []));
+        if (heir) seatsToSuccessor++;
+      }
+      // Nobody decides their own request, also one they took over.
+      if (requestToSuccessor) eligible = eligible.filter((id) => id !== a.requesterId);
       if (eligible.length === 0) eligible = await holdersOf(tx, ruleOf(s.label), a.requesterId);
       if (eligible.join() === s.eligible.join()) {
         if (eligible.length === 0 && s.stepNo === a.currentStep) unstaffed = true;
@@ -84,7 +124,8 @@ export async function rerouteSeats(
         if (eligible.length === 0) unstaffed = true;
       }
     }
-    if (changed || unstaffed) out.push({ approval: a, added: [...added], unstaffed });
+    if (changed || unstaffed)
+      out.push({ approval: a, added: [...added], unstaffed, seatsToSuccessor, requestToSuccessor });
   }
   return out;
 }

@@ -107,14 +107,14 @@ export class Core {
 
   private async inTransaction(
     user: InboundUser,
-    _chat: ChatRef,
+    chat: ChatRef,
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
   ): Promise<Message[]> {
     // Delivery is woken only when the work wrote something to deliver (most reads write nothing).
     const tally = { written: 0 };
     try {
-      const replies = await outboxTally.run(tally, () => this.transact(user, eventId, work));
+      const replies = await outboxTally.run(tally, () => this.transact(user, chat, eventId, work));
       if (tally.written > 0) void this.deps.delivery.drain();
       return replies;
     } catch (err) {
@@ -136,6 +136,7 @@ export class Core {
 
   private transact(
     user: InboundUser,
+    chat: ChatRef,
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
   ): Promise<Message[]> {
@@ -144,8 +145,13 @@ export class Core {
       if (eventId && !(await markDone(tx, user.platform, eventId))) return []; // answered the first time
       const org = await this.org(tx);
       const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
-      if (!person.active)
-        return [say(toActor(person, department, org), 'Your access has been revoked.', '您的权限已被收回。')];
+      if (!person.active) {
+        // Someone who left (admin offboard), on any of their identities: refused, and each attempt audited.
+        const gone = toActor(person, department, org);
+        const ctx = createContext({ tx, actor: gone, chat, now: this.clock(), org });
+        await ctx.audit('denied', 'person', String(person.id), { reason: 'inactive' });
+        return [say(gone, 'Your access has been revoked.', '您的权限已被收回。')];
+      }
       const actor = toActor(person, department, org);
       const replies = (await work(tx, actor, org)).map((r) => ({ ...r, locale: actor.locale }));
       // A recovered event (its HTTP answer is gone): the replies go out through the outbox, in this transaction.

@@ -8,11 +8,17 @@ import { isAdmin } from '../core/permissions.ts';
 import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
 import { rerouteApprovals } from './approval.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
+import { departmentForRole, offboard, reinstate } from './offboard.ts';
 import { ensureDigests } from './reminder-sources.ts';
 
 function parseRole(word: string): Role | undefined {
   const w = word.toLowerCase();
   return (Object.keys(ROLES) as Role[]).find((r) => r === w || (ROLES[r] as readonly string[]).includes(w));
+}
+
+function refuseRole(word: string): never {
+  const names = (Object.keys(ROLES) as Role[]).map((x) => `${x} (${ROLE_NAMES[x].zh})`).join(', ');
+  return refuse(`"${word}" is not a role. Roles: ${names}.`, `“${word}”不是角色。角色：${names}。`);
 }
 
 const role = command({
@@ -28,26 +34,14 @@ const role = command({
   summary: { en: "set a person's role and department", zh: '设置人员角色和部门' },
   allow: isAdmin,
   async run(ctx, { mentions, words, args }) {
-    const r = parseRole(words[0]!);
-    if (!r) {
-      const names = (Object.keys(ROLES) as Role[]).map((x) => `${x} (${ROLE_NAMES[x].zh})`).join(', ');
-      return refuse(
-        `"${words[0]}" is not a role. Roles: ${names}.`,
-        `“${words[0]}”不是角色。角色：${names}。`,
-      );
-    }
+    const r = parseRole(words[0]!) ?? refuseRole(words[0]!);
     const { person, department } = await ctx.person(mentions[0]!);
-    const dept =
-      args.dept ??
-      (r === 'sales_rep' || r === 'sales_manager'
-        ? 'sales'
-        : r === 'supervisor'
-          ? 'management'
-          : (department ?? undefined));
-    if ((r === 'member' || r === 'head') && !dept)
-      refuse('Say which department: dept=finance.', '请写明部门：部门=财务。');
-    if ((r === 'sales_rep' || r === 'sales_manager') && dept !== 'sales')
-      refuse('Sales roles belong to the sales department.', '销售角色属于销售部。');
+    if (!person.active)
+      refuse(
+        `${person.name} has left; admin reinstate @${person.handle ?? '…'} role=${r} gives access back.`,
+        `${person.name} 已离职；恢复权限请用 管理 复职 @${person.handle ?? '…'} 角色=${ROLE_NAMES[r].zh}。`,
+      );
+    const dept = departmentForRole(r, args.dept, department);
     if (person.id === ctx.actor.personId && r !== 'admin') {
       const admins = await ctx.tx.select({ id: people.id }).from(people).where(eq(people.role, 'admin'));
       if (admins.length <= 1)
@@ -231,4 +225,42 @@ const policy = command({
   },
 });
 
-export const adminCommands = [role, bind, peopleList, policy];
+// Offboarding and reinstating: the work is in offboard.ts.
+const offboardCommand = command({
+  noun: 'admin',
+  verbs: ['offboard'],
+  mention: 'required',
+  keys: { to: k.text(200).optional(), reason: k.text(500).optional() },
+  usage: {
+    en: 'admin offboard @li to=@chen [reason="left the company"]   (without to=: their manager)',
+    zh: '管理 离职 @li 交接=@chen [原因="已离职"]   （不写交接=：交给其上级）',
+  },
+  summary: {
+    en: "revoke someone's access and hand their open work over",
+    zh: '收回离职人员的权限并交接其未完成工作',
+  },
+  allow: isAdmin,
+  run: (ctx, { mentions, args }) =>
+    offboard(ctx, { mention: mentions[0]!, to: args.to, reason: args.reason }),
+});
+
+const reinstateCommand = command({
+  noun: 'admin',
+  verbs: ['reinstate'],
+  mention: 'required',
+  keys: { role: k.text(40).optional(), dept: k.choice(deptChoice).optional() },
+  usage: {
+    en: 'admin reinstate @li [role=sales_rep]   (without role=: the role held before)',
+    zh: '管理 复职 @li [角色=销售代表]   （不写角色=：恢复离职前的角色）',
+  },
+  summary: { en: 'give access back to someone who left', zh: '恢复离职人员的权限' },
+  allow: isAdmin,
+  run: (ctx, { mentions, args }) =>
+    reinstate(ctx, {
+      mention: mentions[0]!,
+      role: args.role === undefined ? undefined : (parseRole(args.role) ?? refuseRole(args.role)),
+      dept: args.dept,
+    }),
+});
+
+export const adminCommands = [role, bind, peopleList, policy, offboardCommand, reinstateCommand];

@@ -75,8 +75,9 @@ export async function rerenderApproval(ctx: FlowContext, approval: Approval): Pr
 export async function rerouteApprovals(
   ctx: FlowContext,
   personId: number,
-): Promise<{ number: string; unstaffed: boolean }[]> {
-  const changed = await rerouteSeats(ctx.tx, personId, ctx.actor.personId, ctx.now);
+  successorId?: number,
+): Promise<{ number: string; unstaffed: boolean; seatsToSuccessor: number; requestToSuccessor: boolean }[]> {
+  const changed = await rerouteSeats(ctx.tx, personId, ctx.actor.personId, ctx.now, successorId);
   for (const { approval, added } of changed) {
     const view = await viewOf(ctx, approval);
     const summary = await subjectHandler(approval.subjectType).summary(ctx, approval);
@@ -93,7 +94,12 @@ export async function rerouteApprovals(
     ];
     await scheduleApprovalReminders(ctx, approval, deciding);
   }
-  return changed.map((c) => ({ number: c.approval.number, unstaffed: c.unstaffed }));
+  return changed.map((c) => ({
+    number: c.approval.number,
+    unstaffed: c.unstaffed,
+    seatsToSuccessor: c.seatsToSuccessor,
+    requestToSuccessor: c.requestToSuccessor,
+  }));
 }
 
 /** After any change: every copy of the card re-rendered, next approvers carded, requester told, subject updated. */
