@@ -307,7 +307,7 @@ export async function offboard(
 /** The same counts for the admin and the successor; the successor also reads the numbers. */
 function lines(c: Counts, l: 'en' | 'zh', numbers: boolean): string {
   const row = (en: string, zh: string, refs: string[]) =>
-    `• ${label(l, en, zh)}: ${refs.length}${numbers && refs.length ? ` (${refs.join(l === 'en' ? ', ' : '、')})` : ''}`;
+    `• ${label(l, `${en}: `, `${zh}：`)}${refs.length}${numbers && refs.length ? label(l, ` (${refs.join(', ')})`, `（${refs.join('、')}）`) : ''}`;
   return [
     row('leads', '线索', c.leads),
     row('quotes', '报价', c.quotes),
