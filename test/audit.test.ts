@@ -191,3 +191,79 @@ describe('the audit commands', () => {
     );
   });
 });
+
+describe('reads of confidential data are audited, one row per record and read', () => {
+  let d: Driver;
+  const reads = (ref: string) =>
+    d.query<{ who: string; fields: string[]; platform: string; chat_kind: string }>(
+      `select p.handle as who, a.detail->'fields' as fields, a.detail->>'platform' as platform,
+              a.detail->>'chatKind' as chat_kind
+       from audit_log a join people p on p.id = a.person_id
+       where a.action = 'read.confidential' and a.entity_ref = '${ref}' order by a.id`,
+    );
+  beforeAll(async () => {
+    d = await startDriver();
+    for (const who of ['li', 'zhao', 'admin', 'qian', 'sun']) await d.say(who, 'me lang=en');
+    await d.say('li', 'customer add name="Acme Ltd" contact="Li Lei" phone=13800000000 email=lei@acme.test');
+    await d.say('li', 'customer update C-0001 budget=500000');
+    await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 10 | 35.5"');
+    await d.say('li', 'order new customer=C-0001 item="Sensor | X200 | 10 | 35.5"');
+  });
+  afterAll(() => d?.close());
+
+  it('customer show: contacts and budget, private or group, every read its own row', async () => {
+    await d.say('li', 'customer show C-0001');
+    await d.say('li', 'customer show C-0001');
+    await d.say('li', 'customer show C-0001', 'sales');
+    expect(await reads('C-0001')).toEqual([
+      { who: 'li', fields: ['contacts', 'budget'], platform: 'console', chat_kind: 'dm' },
+      { who: 'li', fields: ['contacts', 'budget'], platform: 'console', chat_kind: 'dm' },
+      { who: 'li', fields: ['contacts', 'budget'], platform: 'console', chat_kind: 'group' },
+    ]);
+  });
+
+  it('quote show and list, order show and list: prices and totals', async () => {
+    await d.say('zhao', 'quote show Q-0001');
+    await d.say('zhao', 'quote list');
+    await d.say('li', 'order show SO-0001');
+    await d.say('li', 'order list');
+    expect(await reads('Q-0001')).toEqual([
+      { who: 'zhao', fields: ['prices', 'total'], platform: 'console', chat_kind: 'dm' },
+      { who: 'zhao', fields: ['total'], platform: 'console', chat_kind: 'dm' },
+    ]);
+    expect(await reads('SO-0001')).toEqual([
+      { who: 'li', fields: ['prices', 'total', 'paid'], platform: 'console', chat_kind: 'dm' },
+      { who: 'li', fields: ['total'], platform: 'console', chat_kind: 'dm' },
+    ]);
+    const list = await d.say('admin', 'audit list kind=read who=@zhao');
+    expect(list.text).toMatch(/read Q-0001: total · console private/);
+    expect(list.text).toMatch(/read Q-0001: prices, total · console private/);
+    expect(list.text).not.toMatch(/SO-0001/);
+  });
+
+  it('who sees no prices reads none: production’s order show writes no read row', async () => {
+    // Released to production the short way (the approval itself is not what this test is about).
+    await d.query(`update orders set status = 'confirmed' where number = 'SO-0001'`);
+    const before = (await reads('SO-0001')).length;
+    const shown = await d.say('sun', 'order show SO-0001');
+    expect(shown.text).toMatch(/Order SO-0001/);
+    expect(shown.text).not.toMatch(/355/);
+    expect((await d.say('sun', 'order list')).text).toMatch(/SO-0001/);
+    expect(await reads('SO-0001')).toHaveLength(before);
+    expect((await d.say('li', 'order show SO-0001')).text).toMatch(/355/);
+    expect(await reads('SO-0001')).toHaveLength(before + 1);
+  });
+
+  it('confidential intel read in a private chat is audited; in a group, where it is hidden, not', async () => {
+    await d.say(
+      'qian',
+      'intel add kind=competitor title="Rival price cut" body="X200 now 29.9" level=confidential share=sales',
+    );
+    expect((await d.say('li', 'intel list', 'sales')).text).not.toContain('X200 now 29.9');
+    expect(await reads('I-0001')).toEqual([]);
+    expect((await d.say('li', 'intel list')).text).toContain('X200 now 29.9');
+    expect(await reads('I-0001')).toEqual([
+      { who: 'li', fields: ['body'], platform: 'console', chat_kind: 'dm' },
+    ]);
+  });
+});

@@ -178,6 +178,7 @@ const show = command({
     const c = await customerOf(ctx, ref, words);
     const parts = await visibleParts(ctx, c.id);
     const l = ctx.locale;
+    const read: string[] = [];
     const fields = [
       field(label(l, 'Industry', '行业'), c.industry),
       field(label(l, 'Region', '地区'), c.region),
@@ -209,9 +210,7 @@ const show = command({
           ),
         );
       }
-      if (people.length > 0) {
-        await ctx.audit('read.confidential', 'customer', c.number, { parts: ['contacts'], masked });
-      }
+      if (people.length > 0) read.push('contacts');
       if (masked && people.length > 0) {
         fields.push(
           field(
@@ -233,6 +232,7 @@ const show = command({
       );
     }
     if (parts.has('intent') && (c.intentLikelihood || c.intentBudgetMinor !== null)) {
+      if (c.intentBudgetMinor !== null) read.push('budget');
       fields.push(
         field(
           label(l, 'Purchase intent', '购买意向'),
@@ -297,6 +297,7 @@ const show = command({
         );
       }
     }
+    await ctx.auditRead('customer', c.number, read);
     const title = `${c.number} ${c.name}`;
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } } satisfies Message;
   },

@@ -142,8 +142,7 @@ const list = command({
     const confidential = readable
       .filter((r) => r.level === 'confidential' && ctx.chat.kind === 'dm')
       .map((r) => r.number);
-    if (confidential.length)
-      await ctx.audit('read.confidential', 'intel', confidential.join(','), { parts: ['body'] });
+    await ctx.auditRead('intel', confidential, ['body']);
     const lines = readable.map(
       (r) =>
         `${r.number} [${LEVEL_NAMES[r.level]?.[ctx.locale] ?? r.level}] ${nameOf(INTEL_KINDS, r.kind, ctx.locale)}${r.verified ? '' : ctx.t({ en: ' (unverified)', zh: '（待核实）' })}: ${r.title}\n    ${body(r, ctx.locale, ctx.chat.kind === 'group')}`,

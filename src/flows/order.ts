@@ -308,7 +308,7 @@ const show = command({
       const step = timelineStep(ctx, t.field, t.to, prices);
       if (step) fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} · ${step}`));
     }
-    if (prices) await ctx.audit('read.confidential', 'order', o.number, { parts: ['prices'] });
+    await ctx.auditRead('order', o.number, prices ? ['prices', 'total', 'paid'] : []);
     const title = label(l, `Order ${o.number}`, `订单 ${o.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
   },
@@ -355,6 +355,11 @@ const list = command({
       .limit(LIST_SIZE + 1);
     const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
+    await ctx.auditRead(
+      'order',
+      rows.map(({ o }) => o.number),
+      prices ? ['total'] : [],
+    );
     const lines = rows.map(
       ({ o, name }) =>
         `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${dateMark(ctx, o.expectedDate ?? o.deliveryDate, { en: o.expectedDate ? 'now expected' : 'delivery by', zh: o.expectedDate ? '预计交付' : '交期' }, { en: 'delivery overdue since', zh: '交期已过' }, OPEN_ORDER.includes(o.status))}`,

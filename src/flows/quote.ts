@@ -151,7 +151,7 @@ const show = command({
       field(label(l, 'Price adjustment', '价格调整'), q.adjustment),
       field(label(l, 'Owner', '负责人'), await personName(ctx, q.ownerId)),
     ];
-    await ctx.audit('read.confidential', 'quote', q.number, { parts: ['prices'] });
+    await ctx.auditRead('quote', q.number, ['prices', 'total']);
     const title = label(l, `Quote ${q.number}`, `报价 ${q.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
   },
@@ -192,6 +192,11 @@ const list = command({
       .limit(LIST_SIZE + 1);
     const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No quotes found.', zh: '没有找到报价。' }) };
+    await ctx.auditRead(
+      'quote',
+      rows.map(({ q }) => q.number),
+      ['total'],
+    );
     const lines = rows.map(
       ({ q, name }) =>
         `${q.number}  ${name} · ${ctx.money(q.totalMinor)} · ${quoteStatus(q.status, ctx.locale)}${dateMark(ctx, q.validUntil, { en: 'valid until', zh: '有效期至' }, { en: 'validity ended', zh: '已过有效期' }, ['draft', 'pending', 'approved', 'sent', 'negotiating'].includes(q.status))}`,
