@@ -7,38 +7,6 @@ import { type Driver, type Msg, startDriver } from './helpers/console.ts';
 let d: Driver;
 const ids: Record<string, number> = {};
 
-beforeAll(async () => {
-  d = await startDriver();
-  for (const p of ['li', 'chen', 'wang', 'zhao', 'wu', 'admin']) await d.say(p, 'me lang=en');
-  for (const r of await d.query<{ id: number; handle: string }>('select id, handle from people'))
-    ids[r.handle] = r.id;
-  // li's open work: a lead, a quote waiting for approval, an order, reminders, and a seat on a correction.
-  await d.say('li', 'customer add name="Acme Ltd" contact="Zhang Wei" phone=13800000000');
-  await d.say(
-    'li',
-    'lead add customer=C-0001 source=expo desc="needs sensors" next="send catalogue" due=+3d',
-  );
-  await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 10 | 35" valid=+30d');
-  expect((await d.say('li', 'quote submit Q-0001')).text).toMatch(/A-0001/);
-  await d.say(
-    'li',
-    'order new customer=C-0001 item="Gateway | G1 | 2 | 1200" delivery=+20d place=Shanghai payment="on delivery"',
-  );
-  await d.say('li', 'remind me tomorrow 09:00 "call Acme"');
-  await d.say('li', 'remind @wang tomorrow 10:00 "check the stock"');
-  // Finance reports a wrong number: the owning rep (li) or the sales manager decides.
-  expect(
-    (await d.say('zhao', 'customer correct C-0001 phone=13800000001 reason="number changed"')).text,
-  ).toMatch(/A-0002/);
-  const [seat] = await d.query<{ eligible: number[] }>(
-    "select s.eligible from approval_seats s join approvals a on a.id = s.approval_id where a.number = 'A-0002'",
-  );
-  expect(seat!.eligible).toContain(ids.li);
-  expect(await stepsOf('management', 'A-0002')).toMatch(/^⏳ .*Li Lei 李雷 (or|或) Wang Qiang 王强$/);
-  expect((await liOpenReminders()).length).toBeGreaterThanOrEqual(3);
-});
-afterAll(() => d?.close());
-
 /** Every table an offboarding writes to, by row count, and who holds which role: a refusal changes none. */
 const TABLES = [
   'people',
@@ -85,7 +53,42 @@ const liOpenReminders = () =>
        and (created_by = ${ids.li} or target_person_id = ${ids.li}) order by number`,
   );
 
-describe('admin offboard', () => {
+describe.each([
+  ['PostgreSQL', false],
+  ['PGlite', true],
+])('admin offboard on %s', (_, pglite) => {
+  beforeAll(async () => {
+    d = await startDriver({ pglite });
+    for (const p of ['li', 'chen', 'wang', 'zhao', 'wu', 'admin']) await d.say(p, 'me lang=en');
+    for (const r of await d.query<{ id: number; handle: string }>('select id, handle from people'))
+      ids[r.handle] = r.id;
+    // li's open work: a lead, a quote waiting for approval, an order, reminders, and a seat on a correction.
+    await d.say('li', 'customer add name="Acme Ltd" contact="Zhang Wei" phone=13800000000');
+    await d.say(
+      'li',
+      'lead add customer=C-0001 source=expo desc="needs sensors" next="send catalogue" due=+3d',
+    );
+    await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 10 | 35" valid=+30d');
+    expect((await d.say('li', 'quote submit Q-0001')).text).toMatch(/A-0001/);
+    await d.say(
+      'li',
+      'order new customer=C-0001 item="Gateway | G1 | 2 | 1200" delivery=+20d place=Shanghai payment="on delivery"',
+    );
+    await d.say('li', 'remind me tomorrow 09:00 "call Acme"');
+    await d.say('li', 'remind @wang tomorrow 10:00 "check the stock"');
+    // Finance reports a wrong number: the owning rep (li) or the sales manager decides.
+    expect(
+      (await d.say('zhao', 'customer correct C-0001 phone=13800000001 reason="number changed"')).text,
+    ).toMatch(/A-0002/);
+    const [seat] = await d.query<{ eligible: number[] }>(
+      "select s.eligible from approval_seats s join approvals a on a.id = s.approval_id where a.number = 'A-0002'",
+    );
+    expect(seat!.eligible).toContain(ids.li);
+    expect(await stepsOf('management', 'A-0002')).toMatch(/^⏳ .*Li Lei 李雷 (or|或) Wang Qiang 王强$/);
+    expect((await liOpenReminders()).length).toBeGreaterThanOrEqual(3);
+  });
+  afterAll(() => d?.close());
+
   it('only an admin may offboard', async () => {
     const before = await snapshot();
     expect((await d.say('wang', 'admin offboard @li to=@chen')).text).toMatch(/may not use "admin offboard"/);
