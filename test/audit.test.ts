@@ -44,12 +44,36 @@ function chainSuite(name: string, pglite: boolean) {
       );
       await d.say('li', 'customer update C-0001 address="1 Harbour Rd"');
       await d.say('li', 'lead add customer=C-0001 source=expo desc="X200 sensors"');
+      await d.say('li', 'customer share C-0001 to=finance fields=contacts');
     });
     afterAll(() => d?.close());
 
+    it("a finance member's customer show is in audit list record=C-0001; a rep's audit list is refused", async () => {
+      expect((await d.say('zhao', 'customer show C-0001')).text).toContain('13800000000');
+      expect((await d.say('admin', 'audit list record=C-0001')).text).toMatch(
+        /Zhao Yun 赵云 · read C-0001: contacts · console private/,
+      );
+      expect((await d.say('li', 'audit list')).text).toMatch(/may not use "audit list"/);
+      expect(await lastAudit(d)).toMatchObject({ action: 'denied', entity: 'audit' });
+    });
+
+    it.skipIf(pglite)('concurrent writers form one chain', async () => {
+      // Separate connections of the pool, each its own transaction: the chain head's lock orders them.
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          d.query(`insert into audit_log (action, detail) values ('test.concurrent', '{"n": ${i}}')`),
+        ),
+      );
+      const [n] = await d.query<{ rows: number; seqs: number; top: number }>(
+        `select count(*)::int as rows, count(distinct seq)::int as seqs, max(seq)::int as top from audit_log`,
+      );
+      expect(n).toEqual({ rows: n!.top, seqs: n!.top, top: n!.top });
+      expect((await d.say('admin', 'audit verify')).text).toMatch(/intact/);
+    });
+
     it('every row is chained by the database: seq without gaps, each prev_hash the hash before', async () => {
       const rows = await d.query<{ seq: string; prev_hash: string; hash: string }>(
-        `select seq::text, prev_hash, hash from audit_log order by seq`,
+        `select seq::text, prev_hash, hash from audit_log order by audit_log.seq`,
       );
       expect(rows.length).toBeGreaterThan(1);
       rows.forEach((r, i) => {
