@@ -218,6 +218,38 @@ describe('PostgreSQL: npm run backup, then npm run restore into a fresh database
     expect(refused.stderr).toMatch(/manifest\.json is missing/);
   });
 
+  const drillDatabases = async () =>
+    (
+      await d.query<{ n: number }>(
+        "select count(*)::int as n from pg_database where datname like 'salesrelay_drill_%'",
+      )
+    )[0]!.n;
+
+  it('--drill restores the newest backup into a scratch database, compares it, and drops it', async () => {
+    const run = await cli('backup', ['--drill'], { DATABASE_URL: sourceUrl, BACKUP_DIR: backupDir });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(lastLine(backup));
+    expect(run.stdout).toMatch(/Drill passed: \d+ tables match the manifest/);
+    expect(await drillDatabases()).toBe(0);
+  }, 60_000);
+
+  it('--drill fails when the restored rows differ from the manifest, and still drops the scratch database', async () => {
+    const file = lastLine(backup);
+    const dir = join(work, 'drill-mismatch');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(file, join(dir, basename(file)));
+    const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
+    const customers = manifest.tables.find((t: { table: string }) => t.table === 'customers');
+    customers.rows += 1;
+    writeFileSync(join(dir, `${basename(file)}.manifest.json`), JSON.stringify(manifest));
+    const run = await cli('backup', ['--drill'], { DATABASE_URL: sourceUrl, BACKUP_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Drill FAILED`);
+    expect(run.stderr).toContain(`customers: ${customers.rows - 1} rows, the backup has ${customers.rows}`);
+    expect(await drillDatabases()).toBe(0);
+  }, 60_000);
+
   it('without pg_dump, or with one older than the server, says what to install and leaves no file', async () => {
     const dir = join(work, 'no-tools');
     const bin = join(work, 'old-bin');
@@ -287,6 +319,10 @@ describe('embedded database (PGlite): npm run backup, then npm run restore into 
     expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
     expect(await pgliteDump(target)).toEqual(source);
+
+    const drill = await cli('backup', ['--drill'], { BACKUP_DIR: backupDir });
+    expect(drill.code).toBe(0);
+    expect(drill.stdout).toMatch(/Drill passed: \d+ tables match the manifest/);
 
     // Now not empty: refused without --force, and the folder is untouched.
     const again = await cli('restore', [file], { DATA_DIR: target });

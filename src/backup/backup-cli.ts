@@ -2,10 +2,12 @@
 // line printed is the backup file's path, for scripts.
 import { makeBackup } from './backup.ts';
 import { describeDatabase, reportFailure, settings } from './cli-common.ts';
+import { drill } from './drill.ts';
 import { formatCounts } from './table-stats.ts';
 
 const USAGE = `Usage:
   npm run backup              back up the database (DATABASE_URL, or the embedded one in DATA_DIR) into BACKUP_DIR
+  npm run backup -- --drill   restore the newest backup in BACKUP_DIR into a scratch database and compare
 
 See docs/operations.md, Backups.`;
 
@@ -14,6 +16,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (argv.length === 1 && argv[0] === '--drill') return runDrill();
   if (argv.length) {
     console.error(`unknown argument ${argv.join(' ')}\n\n${USAGE}`);
     return 1;
@@ -31,6 +34,23 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     return reportFailure(err, 'Backup');
+  }
+}
+
+async function runDrill(): Promise<number> {
+  try {
+    const config = settings();
+    const result = await drill(config);
+    console.log(
+      `Drill: ${result.file} (backup of ${result.manifest.createdAt}) restored into ${result.scratch}:`,
+    );
+    console.log(formatCounts(result.tables));
+    console.log(
+      `Drill passed: ${result.tables.length} tables match the manifest (rows and checksums); the scratch database is dropped. 恢复演练通过。`,
+    );
+    return 0;
+  } catch (err) {
+    return reportFailure(err, 'Drill');
   }
 }
 
