@@ -97,9 +97,9 @@ describe('a mistyped noun, verb or key: did you mean …?', () => {
     const en = render(error('foo bar'), 'en');
     const zh = render(error('foo bar'), 'zh');
     expect(en).toContain(
-      'Commands start with: customer, lead, quote, order, intel, approval, remind, admin, me, help.',
+      'Commands start with: customer, lead, quote, order, intel, approval, remind, admin, audit, me, help.',
     );
-    expect(zh).toContain('客户, 线索, 报价, 订单, 情报, 审批, 提醒, 管理, 我, 帮助。');
+    expect(zh).toContain('客户, 线索, 报价, 订单, 情报, 审批, 提醒, 管理, 审计, 我, 帮助。');
     expect(en).not.toMatch(/report/);
     expect(zh).not.toMatch(/报表/);
   });
