@@ -174,6 +174,14 @@ describe('PostgreSQL: npm run backup, then npm run restore into a fresh database
     expect(restore.code).toBe(0);
     expect(restore.stdout).toMatch(new RegExp(`customers\\s+${rowsOf(source, 'customers')}\\n`));
     expect(await pgDump(target)).toEqual(source);
+    // SalesRelay starts on the restored database, finds its records, and the audit chain still verifies.
+    const restored = await startDriver({ env: { DATABASE_URL: target } });
+    try {
+      expect((await restored.say('li', 'customer show C-0001')).text).toContain('Acme Ltd');
+      expect((await restored.say('admin', 'audit verify')).text).toMatch(/intact/);
+    } finally {
+      await restored.close();
+    }
   }, 60_000);
 
   it('refuses a database that is not empty, and writes nothing; --force replaces it', async () => {
