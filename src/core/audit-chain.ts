@@ -10,7 +10,7 @@ export type BrokenLink = {
   /** The row where the chain breaks (for a missing tail: the last row left). */
   id: number | null;
   at: Date | null;
-  problem: 'changed' | 'relinked' | 'missing' | 'missing_tail' | 'unchained';
+  problem: 'changed' | 'relinked' | 'missing' | 'missing_tail' | 'unchained' | 'no_head';
   /** How many rows are missing (missing, missing_tail). */
   count?: number;
   /** The row before it (relinked). */
@@ -46,12 +46,15 @@ export async function verifyChain(tx: Tx): Promise<ChainReport> {
   let rows = 0;
   const done = (broken: BrokenLink | null): ChainReport => ({ rows, headHash: head?.hash ?? '', broken });
   if (loose) return done({ id: Number(loose.id), at: new Date(loose.at), problem: 'unchained' });
+  if (!head) return done({ id: null, at: null, problem: 'no_head' });
+  // Only rows up to the head read at the start: rows committed while we walk belong to a later check.
+  const headSeq = Number(head.seq);
   for (;;) {
     const batch = rowsOf<Row>(
       await tx.execute(sql`
         select id, seq, at, prev_hash, hash,
           audit_log_hash(seq, prev_hash, id, at, person_id, action, entity, entity_ref, detail) as expected
-        from audit_log where seq > ${seq} order by seq limit ${BATCH}`),
+        from audit_log where seq > ${seq} and seq <= ${headSeq} order by seq limit ${BATCH}`),
     );
     for (const r of batch) {
       const id = Number(r.id);
@@ -71,8 +74,7 @@ export async function verifyChain(tx: Tx): Promise<ChainReport> {
     if (batch.length < BATCH) break;
   }
   // The head remembers the last row written: rows removed from the end leave it ahead of the chain.
-  const headSeq = Number(head?.seq ?? 0);
   if (headSeq > seq) return done({ id: prevId, at: prevAt, problem: 'missing_tail', count: headSeq - seq });
-  if (head && head.hash !== prevHash) return done({ id: prevId, at: prevAt, problem: 'changed' });
+  if (head.hash !== prevHash) return done({ id: prevId, at: prevAt, problem: 'changed' });
   return done(null);
 }

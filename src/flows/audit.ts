@@ -98,6 +98,9 @@ function describe(ctx: FlowContext, r: AuditRow): string {
   return `#${r.id} ${ctx.fmtDate(r.at, true)} · ${r.who ?? '—'} · ${what}${where ? ` · ${where}` : ''}`;
 }
 
+/** A trail reads this many audit rows and as many changes, oldest first. */
+const TRAIL_SIZE = 200;
+
 const KIND_FILTER: Record<keyof typeof KINDS, SQL> = {
   read: like(auditLog.action, 'read.%'),
   denied: eq(auditLog.action, 'denied'),
@@ -201,7 +204,10 @@ const show = command({
   readOnly: true,
   async run(ctx, { words }) {
     const { kind, ref } = recordRef(words[0]!);
-    const audits = await selectRows(ctx).where(namesRecord(ref)).orderBy(auditLog.at, auditLog.id).limit(200);
+    const audits = await selectRows(ctx)
+      .where(namesRecord(ref))
+      .orderBy(auditLog.at, auditLog.id)
+      .limit(TRAIL_SIZE);
     const [record] = rowsOf<{ id: number }>(
       await ctx.tx.execute(sql`select id from ${sql.identifier(TABLES[kind])} where number = ${ref}`),
     );
@@ -218,7 +224,7 @@ const show = command({
           .leftJoin(people, eq(people.id, recordHistory.personId))
           .where(and(eq(recordHistory.entity, kind), eq(recordHistory.entityId, Number(record.id))))
           .orderBy(recordHistory.at, recordHistory.id)
-          .limit(200)
+          .limit(TRAIL_SIZE)
       : [];
     if (audits.length + changes.length === 0)
       return { text: ctx.t({ en: `Nothing recorded for ${ref}.`, zh: `${ref} 没有任何记录。` }) };
@@ -229,8 +235,15 @@ const show = command({
         text: `  ${ctx.fmtDate(c.at, true)} · ${c.who ?? '—'} · ${c.field}: ${c.from ?? '—'} → ${c.to ?? '—'}`,
       })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const cut =
+      audits.length === TRAIL_SIZE || changes.length === TRAIL_SIZE
+        ? ctx.t({
+            en: `\nOnly the first ${TRAIL_SIZE} of each are shown; the rest: audit list record=${ref} since=…`,
+            zh: `\n每类仅显示前 ${TRAIL_SIZE} 条；其余请用 审计 列表 记录=${ref} 起始=…`,
+          })
+        : '';
     return {
-      text: `${ctx.t({ en: `Trail of ${ref} (changes and reads, oldest first):`, zh: `${ref} 的轨迹（修改与查看，按时间先后）：` })}\n${lines.map((x) => x.text).join('\n')}`,
+      text: `${ctx.t({ en: `Trail of ${ref} (changes and reads, oldest first):`, zh: `${ref} 的轨迹（修改与查看，按时间先后）：` })}\n${lines.map((x) => x.text).join('\n')}${cut}`,
     };
   },
 });
@@ -270,6 +283,10 @@ const verify = command({
       missing_tail: {
         en: `${broken.count === 1 ? 'the last entry' : `the last ${broken.count} entries`} after entry ${row} ${broken.count === 1 ? 'is' : 'are'} missing (removed)`,
         zh: `第 ${row} 条之后的最后 ${broken.count} 条缺失（已被删除）`,
+      },
+      no_head: {
+        en: 'the head of the chain (table audit_chain) is missing, so its end cannot be checked',
+        zh: '链头（audit_chain 表）缺失，无法核对链尾',
       },
       unchained: {
         en: `entry ${row} was written around the chain (with the trigger off)`,
