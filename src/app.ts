@@ -11,6 +11,7 @@ import { createDemoIfEmpty } from '../adapters/console/demo.ts';
 import { adapterFactories, checkAdapterSettings } from '../adapters/index.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { PlatformAdapter } from './core/adapter.ts';
+import { SEAL_INTERVAL_MS, sealAudit } from './core/audit-chain.ts';
 import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
 import { pruneInboundEvents } from './core/inbound-pruning.ts';
@@ -133,6 +134,12 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     3600_000,
   );
   housekeepingTimer.unref();
+  // Audit rows are written unsealed (no lock for writers) and chained here, seconds after their commit.
+  const sealTimer = setInterval(
+    () => void sealAudit(database.db).catch((err) => log.error({ err }, 'sealing the audit log failed')),
+    SEAL_INTERVAL_MS,
+  );
+  sealTimer.unref();
   // Workers run here unless QUEUE_WORKERS=off (then `npm run worker` processes do the work).
   await queues.start({ workers: config.queue.workers || !config.redisUrl });
 
@@ -157,6 +164,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     log,
     async close() {
       clearInterval(housekeepingTimer);
+      clearInterval(sealTimer);
       for (const p of platforms)
         await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
       await queues.close();

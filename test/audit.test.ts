@@ -2,8 +2,12 @@
 // row carries the previous row's hash, so `audit verify` names the first row changed or removed by someone
 // with direct database access), reads of confidential data audited, and the audit commands for admins and
 // supervisors only. On PostgreSQL and on PGlite.
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Driver, startDriver } from './helpers/console.ts';
+
+/** Chains what was committed, as the app does every few seconds (and audit verify before it checks). */
+const seal = (d: Driver) => d.query(`select audit_log_seal()`);
 
 const lastAudit = async (d: Driver) =>
   (
@@ -64,6 +68,7 @@ function chainSuite(name: string, pglite: boolean) {
           d.query(`insert into audit_log (action, detail) values ('test.concurrent', '{"n": ${i}}')`),
         ),
       );
+      await seal(d);
       const [n] = await d.query<{ rows: number; seqs: number; top: number }>(
         `select count(*)::int as rows, count(distinct seq)::int as seqs, max(seq)::int as top from audit_log`,
       );
@@ -71,7 +76,64 @@ function chainSuite(name: string, pglite: boolean) {
       expect((await d.say('admin', 'audit verify')).text).toMatch(/intact/);
     });
 
+    it.skipIf(pglite)(
+      'a transaction that wrote an audit row and is still open holds back no other writer',
+      async () => {
+        // Writers take no lock on the chain: an audited command waits for no other audited command.
+        const a = postgres(d.app.config.databaseUrl!, { max: 1, onnotice: () => {} });
+        const b = postgres(d.app.config.databaseUrl!, { max: 1, onnotice: () => {} });
+        try {
+          let release!: () => void;
+          const held = new Promise<void>((r) => {
+            release = r;
+          });
+          let written!: () => void;
+          const wrote = new Promise<void>((r) => {
+            written = r;
+          });
+          const open = a.begin(async (tx) => {
+            await tx`insert into audit_log (action) values ('test.open')`;
+            written();
+            await held;
+          });
+          await wrote;
+          // With a lock held to the commit this would wait for the open transaction and hit the timeout.
+          await b.begin(async (tx) => {
+            await tx`set local statement_timeout = '10s'`;
+            await tx`insert into audit_log (action) values ('test.beside')`;
+          });
+          release();
+          await open;
+          await seal(d);
+          const rows = await d.query<{ action: string; sealed: boolean }>(
+            `select action, hash is not null as sealed from audit_log where action like 'test.%' and action <> 'test.concurrent'`,
+          );
+          expect(rows.sort((x, y) => x.action.localeCompare(y.action))).toEqual([
+            { action: 'test.beside', sealed: true },
+            { action: 'test.open', sealed: true },
+          ]);
+          expect((await d.say('admin', 'audit verify')).text).toMatch(/intact/);
+        } finally {
+          await a.end();
+          await b.end();
+        }
+      },
+    );
+
+    it("a writer cannot place its row in the chain: seq and hashes are the sealer's", async () => {
+      await d.query(
+        `insert into audit_log (action, seq, prev_hash, hash) values ('test.forged', 999999, 'x', 'y')`,
+      );
+      const [row] = await d.query<{ seq: string | null; hash: string | null }>(
+        `select seq, hash from audit_log where action = 'test.forged'`,
+      );
+      expect(row).toEqual({ seq: null, hash: null });
+      await seal(d);
+      expect((await d.say('admin', 'audit verify')).text).toMatch(/intact/);
+    });
+
     it('every row is chained by the database: seq without gaps, each prev_hash the hash before', async () => {
+      await seal(d);
       const rows = await d.query<{ seq: string; prev_hash: string; hash: string }>(
         `select seq::text, prev_hash, hash from audit_log order by audit_log.seq`,
       );
@@ -121,6 +183,7 @@ describe('audit verify finds removed rows', () => {
   afterAll(() => d?.close());
 
   it('a row removed from the middle, then the last row removed', async () => {
+    await seal(d);
     const ids = (await d.query<{ id: string }>(`select id::text from audit_log order by seq`)).map(
       (r) => r.id,
     );
@@ -138,6 +201,7 @@ describe('audit verify finds removed rows', () => {
       await d2.say('admin', 'me lang=en');
       await d2.say('admin', 'customer add name="Tail Ltd"');
       await d2.say('admin', 'customer add name="Last Ltd"');
+      await seal(d2);
       const ids = (await d2.query<{ id: string }>(`select id::text from audit_log order by seq`)).map(
         (r) => r.id,
       );

@@ -1,9 +1,10 @@
-// Walking the audit chain (R-SEC-2). The database computes each row's hash when it is written (migration
-// 0011's trigger); here every row's hash is recomputed with the same database function and each link is
-// checked against the row before, so a row changed, removed or written around the trigger is found. The first
-// broken link is named: nothing after it can be trusted to be in order.
+// The audit chain (R-SEC-2). Rows are written unsealed; sealAudit chains the committed ones (migration
+// 0011's audit_log_seal: seq, the previous hash and the row's own sha256, in the database). verifyChain
+// recomputes every sealed row's hash with the same database function and checks each link against the row
+// before, so a row changed, removed or relinked is found. The first broken link is named: nothing after it
+// can be trusted to be in order.
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.ts';
+import type { Queryable, Tx } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 
 export type BrokenLink = {
@@ -31,10 +32,23 @@ type Row = {
   expected: string | null;
 };
 
+/** How often the app seals what was written: a row is in the chain seconds after its commit. */
+export const SEAL_INTERVAL_MS = 5000;
+
+/** Chains the committed unsealed rows; another process sealing at the moment makes this a no-op. */
+export async function sealAudit(db: Queryable): Promise<number> {
+  const [r] = rowsOf<{ n: number }>(await db.execute(sql`select audit_log_seal() as n`));
+  return Number(r?.n ?? 0);
+}
+
 export async function verifyChain(tx: Tx): Promise<ChainReport> {
-  // A row written while the trigger was off has no place in the chain at all.
+  // What was committed before the check is checked too.
+  await sealAudit(tx);
+  // Half a place in the chain (a seq without a hash, or the reverse) was written around the triggers.
   const [loose] = rowsOf<{ id: string; at: string | Date }>(
-    await tx.execute(sql`select id, at from audit_log where seq is null or hash is null order by id limit 1`),
+    await tx.execute(
+      sql`select id, at from audit_log where (seq is null) <> (hash is null) order by id limit 1`,
+    ),
   );
   const [head] = rowsOf<{ seq: string; hash: string }>(
     await tx.execute(sql`select seq, hash from audit_chain where id = 1`),

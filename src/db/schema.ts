@@ -404,8 +404,8 @@ export const auditLog = pgTable(
     entity: text('entity'),
     entityRef: text('entity_ref'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
-    // Set by the database's BEFORE INSERT trigger (the audit_chain migration), never by a writer: the row's
-    // place in the chain, the previous row's hash and its own (sha256 over the previous hash and the row).
+    // Set by the database's audit_log_seal() (the audit_chain migration) seconds after the commit, never by a
+    // writer: the row's place in the chain, the previous row's hash and its own (sha256 over both).
     seq: bigint('seq', { mode: 'number' }),
     prevHash: text('prev_hash'),
     hash: text('hash'),
@@ -417,7 +417,7 @@ export const auditLog = pgTable(
   ],
 );
 
-/** The head of the audit chain (one row): its lock serialises audit inserts into one chain. */
+/** The head of the audit chain (one row): its lock orders the sealers (audit_log_seal). */
 export const auditChain = pgTable('audit_chain', {
   id: integer('id').primaryKey(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
