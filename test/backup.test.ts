@@ -285,6 +285,21 @@ function md5Of(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
 
+describe('settings', () => {
+  it('a wrong setting stops with exit code 2 and names it, writing nothing', async () => {
+    const dir = join(work, 'bad-settings');
+    for (const [env, says] of [
+      [{ DATABASE_URL: 'not a url', BACKUP_DIR: dir }, /^DATABASE_URL: not a URL/m],
+      [{ BACKUP_DIR: ' ' }, /BACKUP_DIR: Too small/],
+    ] as const) {
+      const run = await cli('backup', [], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(says);
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
 describe('embedded database (PGlite): npm run backup, then npm run restore into an empty folder', () => {
   const dataDir = join(work, 'data');
   const backupDir = join(work, 'pglite-backups');

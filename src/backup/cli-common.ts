@@ -10,7 +10,14 @@ import { BackupFileError } from './manifest.ts';
 export function settings(): Config {
   // Settings may live in ./.env (see .env.example), as for npm start; real environment variables win.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  return loadConfig();
+  const config = loadConfig();
+  // pg_dump and pg_restore are given the URL itself: a wrong one is a setting to fix, not a failed backup.
+  if (config.databaseUrl && !URL.canParse(config.databaseUrl)) {
+    throw new ConfigError(
+      'DATABASE_URL: not a URL, e.g. postgres://salesrelay:secret@db.example.com:5432/salesrelay\nDATABASE_URL 格式不正确。',
+    );
+  }
+  return config;
 }
 
 export function describeDatabase(config: Config): string {
