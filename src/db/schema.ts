@@ -690,6 +690,38 @@ export const calendarDays = pgTable('calendar_days', {
   name: text('name'),
 });
 
+/**
+ * Every backup and restore drill (R-SEC-3), manual or scheduled: `backup list` shows it. A scheduled one
+ * is written 'queued' by its reminder occurrence's firing (occurrence_id: one row per slot), claimed
+ * 'started' by one process, and 'done' or 'failed' when it ends; 'started' that never ends is a crash.
+ */
+export const backupLog = pgTable(
+  'backup_log',
+  {
+    id: serial('id').primaryKey(),
+    /** backup or drill. */
+    kind: text('kind').notNull(),
+    /** manual (npm run backup) or schedule (BACKUP_SCHEDULE, BACKUP_DRILL_SCHEDULE). */
+    trigger: text('trigger').notNull(),
+    occurrenceId: bigint('occurrence_id', { mode: 'number' }).unique(),
+    /** queued → started → done | failed. */
+    state: text('state').notNull().default('queued'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    file: text('file'),
+    size: bigint('size', { mode: 'number' }),
+    sha256: text('sha256'),
+    encrypted: boolean('encrypted').notNull().default(false),
+    error: text('error'),
+    /** A drill's comparison: tables compared and the differences found. */
+    result: jsonb('result'),
+    /** host:pid of the process that ran it, to tell a crash from a run in progress. */
+    runner: text('runner'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('backup_log_kind_idx').on(t.kind, t.state, t.id)],
+);
+
 /** Reminder numbers (R-…): a sequence, since many are created at once by the system (gaps are harmless). */
 export const reminderNumbers = pgSequence('reminder_numbers', { startWith: 1 });
 
