@@ -6,6 +6,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   date,
   index,
@@ -258,7 +259,40 @@ export const leadFollowups = pgTable(
     nextDueAt: timestamp('next_due_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index('lead_followups_lead_idx').on(t.leadId)],
+  (t) => [
+    index('lead_followups_lead_idx').on(t.leadId),
+    // The weekly digest counts each rep's follow-ups of the week.
+    index('lead_followups_person_idx').on(t.personId, t.createdAt),
+  ],
+);
+
+/**
+ * Lead assignment rules (R-LEAD-3): a lead matching every criterion given (region, industry, source; none
+ * is a catch-all) goes to one rep, or round robin over the reps who report to a manager. Removed rules stay
+ * (removed_at) so the numbers in history keep meaning. The round-robin pointer is advanced under this row's
+ * lock, in the assigning transaction, so concurrent assignments take turns.
+ */
+export const assignmentRules = pgTable(
+  'assignment_rules',
+  {
+    id: serial('id').primaryKey(),
+    region: text('region'),
+    industry: text('industry'),
+    source: text('source'),
+    assigneeId: integer('assignee_id').references(() => people.id),
+    teamManagerId: integer('team_manager_id').references(() => people.id),
+    /** Round robin: who got the last lead by this rule; the next goes to the member after them. */
+    lastAssigneeId: integer('last_assignee_id').references(() => people.id),
+    assignedCount: integer('assigned_count').notNull().default(0),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('assignment_rules_target_ck', sql`(${t.assigneeId} is null) <> (${t.teamManagerId} is null)`),
+  ],
 );
 
 const lineItemColumns = () => ({
