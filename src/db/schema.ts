@@ -756,6 +756,84 @@ export const backupLog = pgTable(
   (t) => [index('backup_log_kind_idx').on(t.kind, t.state, t.id)],
 );
 
+/**
+ * A rectification notice (整改通知, policy 6): a supervisor asks a person, or a department's head, to fix
+ * something about a record by a date. open → accepted → done (by the responsible) → closed (a supervisor's
+ * check); a supervisor may reopen a done notice. Numbered from the R sequence, shared with reminders, so
+ * an R- number names one thing. Its history is rectify_events.
+ */
+export const rectifyNotices = pgTable(
+  'rectify_notices',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    /** The record concerned (SO-0003, C-0001), if any. */
+    recordRef: text('record_ref'),
+    issue: text('issue').notNull(),
+    /** Addressed to a person, or to a department (its head answers); the department is kept for both. */
+    assigneeId: integer('assignee_id').references(() => people.id),
+    departmentId: integer('department_id').references(() => departments.id),
+    /** Who must act: the person, or the department's head when it was issued to a department. */
+    responsibleId: integer('responsible_id')
+      .notNull()
+      .references(() => people.id),
+    state: text('state').notNull().default('open'),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    /** Set when the deadline passed without Done; the card says so and management was told. */
+    overdueAt: timestamp('overdue_at', { withTimezone: true }),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closedBy: integer('closed_by').references(() => people.id),
+    closeNote: text('close_note'),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('rectify_notices_state_idx').on(t.state, t.dueAt),
+    index('rectify_notices_created_idx').on(t.createdAt),
+  ],
+);
+
+/** What happened to a notice, who and when: new, accept, done, close, reopen, overdue. */
+export const rectifyEvents = pgTable(
+  'rectify_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    noticeId: integer('notice_id')
+      .notNull()
+      .references(() => rectifyNotices.id),
+    kind: text('kind').notNull(),
+    personId: integer('person_id').references(() => people.id),
+    note: text('note'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('rectify_events_notice_idx').on(t.noticeId)],
+);
+
+/**
+ * A sample of records drawn for checking (audit sample): the seed and the records picked, so the same
+ * sample can be shown again, and drawn again from the seed to prove it was not chosen by hand.
+ */
+export const auditSamples = pgTable('audit_samples', {
+  id: serial('id').primaryKey(),
+  number: text('number').notNull().unique(),
+  recordType: text('record_type').notNull(),
+  /** The month the records were created in (2026-11). */
+  month: text('month').notNull(),
+  size: integer('size').notNull(),
+  seed: text('seed').notNull(),
+  /** How many records of that type and month there were to pick from. */
+  population: integer('population').notNull(),
+  picked: text('picked').array().notNull(),
+  createdBy: integer('created_by')
+    .notNull()
+    .references(() => people.id),
+  createdAt: createdAt(),
+});
+
 /** Reminder numbers (R-…): a sequence, since many are created at once by the system (gaps are harmless). */
 export const reminderNumbers = pgSequence('reminder_numbers', { startWith: 1 });
 
@@ -770,3 +848,5 @@ export const recordNumbersQ = pgSequence('record_numbers_q', { startWith: 1 });
 export const recordNumbersSo = pgSequence('record_numbers_so', { startWith: 1 });
 export const recordNumbersA = pgSequence('record_numbers_a', { startWith: 1 });
 export const recordNumbersI = pgSequence('record_numbers_i', { startWith: 1 });
+/** Audit sample numbers (S-…). */
+export const recordNumbersS = pgSequence('record_numbers_s', { startWith: 1 });
