@@ -488,6 +488,9 @@ export const outbox = pgTable(
     index('outbox_chat_waiting_idx')
       .on(t.platform, t.tenant, t.targetId, t.id)
       .where(sql`state in ('pending', 'sending')`),
+    // The KPIs (src/kpi) read when a distribution's cards and a transfer's messages were delivered.
+    index('outbox_card_post_idx').on(t.cardKey).where(sql`op = 'post' and card_key is not null`),
+    index('outbox_created_idx').on(t.createdAt),
   ],
 );
 
@@ -649,7 +652,35 @@ export const distributions = pgTable(
     ackedAt: timestamp('acked_at', { withTimezone: true }),
     note: text('note'),
   },
-  (t) => [index('distributions_subject_idx').on(t.subjectType, t.subjectId, t.departmentId)],
+  (t) => [
+    index('distributions_subject_idx').on(t.subjectType, t.subjectId, t.departmentId),
+    index('distributions_sent_idx').on(t.sentAt),
+  ],
+);
+
+/**
+ * A piece of information the policy says must reach someone (R-KPI-1), for flows that are not a
+ * distribution or a lead's own dates: a shipment to sales and service, a quote's decision to its requester,
+ * an upheld customer correction to everyone who had the customer. Written in the event's transaction;
+ * `written_at` is that transaction's time, which the outbox rows it wrote carry as created_at, so their
+ * delivery (outbox.sent_at) is found without a key on every message.
+ */
+export const transfers = pgTable(
+  'transfers',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** shipment, quote, correction. */
+    flow: text('flow').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    subjectRef: text('subject_ref').notNull(),
+    eventAt: timestamp('event_at', { withTimezone: true }).notNull(),
+    /** The receiving department (its bound chats), or null when a person receives it. */
+    departmentId: integer('department_id').references(() => departments.id),
+    personId: integer('person_id').references(() => people.id),
+    writtenAt: timestamp('written_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('transfers_event_idx').on(t.eventAt)],
 );
 
 /** Something to remind someone of: once, or repeating (R-CHAN-2). Occurrences are its due times. */
