@@ -25,6 +25,13 @@ import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { outbox, postedCards } from '../db/schema.ts';
+import {
+  type Sender as Deliverer,
+  PermanentDeliveryError,
+  type PostedRef,
+  type PostTarget,
+  RetryLaterError,
+} from '../port/outbound.ts';
 import { Limits } from '../queue/limits.ts';
 import { LocalQueue } from '../queue/local.ts';
 import { backoffMs, type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
@@ -33,30 +40,15 @@ import { loadOrg } from './org.ts';
 import { chatKey, type OutboxRow, outboxWriter } from './outbox.ts';
 import { type NextInChat, SentMarks } from './sent-marks.ts';
 
-export type PostTarget = { tenant: string; kind: 'user' | 'chat'; id: string };
-export type PostedRef = { tenant: string; chatId: string; messageId: string };
-/** Given with every post: the same key means the same message (a retry), where the platform can check. */
-export type PostOptions = { idempotencyKey: string };
-
-/** What an adapter offers the core for sending. */
-export interface Deliverer {
-  readonly platform: string;
-  post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef>;
-  update(ref: PostedRef, message: Message): Promise<void>;
-}
-
-/** A delivery failure that will not get better by retrying (e.g. the bot was removed from the chat). */
-export class PermanentDeliveryError extends Error {}
-
-/** The platform asked us to wait (rate limit, Retry-After): not a failure, tried again after `afterMs`. */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    readonly afterMs: number,
-  ) {
-    super(message);
-  }
-}
+// The sending side of the port (src/port/outbound.ts), named here for the engine and older imports.
+export {
+  PermanentDeliveryError,
+  type PostedRef,
+  type PostOptions,
+  type PostTarget,
+  RetryLaterError,
+  type Sender as Deliverer,
+} from '../port/outbound.ts';
 
 const MAX_ATTEMPTS = 10;
 const BATCH = 50;

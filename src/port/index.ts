@@ -1,0 +1,15 @@
+// The port: the whole contract between the core and a channel. An adapter imports from here (and the
+// platform-neutral messages in src/cards), nothing else of src/.
+
+export { type ButtonAction, decodeAction, encodeAction, typedCommand, typedPress } from '../cards/actions.ts';
+export type { Card, CardAction, CardField, Message } from '../cards/card.ts';
+export { cardText, messageText, type TextStyle, typedHint } from '../cards/text.ts';
+// Settings: an adapter's wrong setting is a ConfigError (exit code 2), its message made by settingsMessage.
+export { ConfigError } from '../config.ts';
+export { settingsMessage } from '../config-issues.ts';
+export type { Locale } from '../i18n/locale.ts';
+export * from './adapter.ts';
+export type * from './inbound.ts';
+export * from './outbound.ts';
+export { AdapterRegistry } from './registry.ts';
+export type * from './services.ts';

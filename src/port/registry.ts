@@ -1,0 +1,43 @@
+// The adapters the composition root knows, from adapters/index.ts: which are configured, their settings
+// checked before anything starts, their limits for the queue, and building the configured ones.
+import type { AdapterContext, AnyAdapterDeclaration, ChannelAdapter, RateLimits } from './adapter.ts';
+
+export type Env = Record<string, string | undefined>;
+
+export class AdapterRegistry {
+  constructor(readonly declarations: readonly AnyAdapterDeclaration[]) {
+    const names = declarations.map((d) => d.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new Error(`two adapters are declared as "${twice}"`);
+  }
+
+  get(name: string): AnyAdapterDeclaration | undefined {
+    return this.declarations.find((d) => d.name === name);
+  }
+
+  /** The platforms whose settings are present (the console is on by default only without any). */
+  configured(env: Env): string[] {
+    return this.declarations.filter((d) => d.configured(env)).map((d) => d.name);
+  }
+
+  /** Checks every platform's settings; throws a ConfigError naming the wrong setting. */
+  check(env: Env): void {
+    for (const d of this.declarations) d.settings(env);
+  }
+
+  /** Every platform's send rates, for the shared rate limits. */
+  rateLimits(): Record<string, RateLimits> {
+    return Object.fromEntries(this.declarations.map((d) => [d.name, d.limits.rate]));
+  }
+
+  /** Builds the adapters that are configured, each with its own context (services bound to its platform). */
+  async build(env: Env, contextFor: (name: string) => AdapterContext): Promise<ChannelAdapter[]> {
+    const built: ChannelAdapter[] = [];
+    for (const d of this.declarations) {
+      const settings = d.settings(env);
+      if (settings === null) continue;
+      built.push(await d.create(settings, contextFor(d.name)));
+    }
+    return built;
+  }
+}

@@ -1,0 +1,136 @@
+// The narrow services the core gives a channel instead of its database. Each adapter gets them bound to
+// its own platform: it sees its own identities, cards and chats, never another platform's, never a table.
+import type { Message } from '../cards/card.ts';
+import type { Locale } from '../i18n/locale.ts';
+import type { ChatRef, InboundAction, InboundMessage } from './inbound.ts';
+import type { Audience, PostedRef, PostTarget } from './outbound.ts';
+
+/** The command path in: the core's answers for the person who spoke or pressed, in their language. */
+export interface CommandPath {
+  handleMessage(inbound: InboundMessage): Promise<Message[]>;
+  handleAction(inbound: InboundAction): Promise<Message[]>;
+}
+
+/** What is recorded before it is acknowledged: a message, or a button press, and how its live answer went. */
+export type JournalEntry =
+  | { kind: 'message'; inbound: InboundMessage & { eventId: string }; reply?: Record<string, string> }
+  | { kind: 'action'; inbound: InboundAction & { eventId: string }; reply?: Record<string, string> };
+
+/**
+ * The inbound journal (what a platform was told is received is stored first; a sweep runs what a crashed
+ * process left, its replies then go through the outbox).
+ */
+export interface Journal {
+  /** Throws when it could not be stored: then do not acknowledge (the platform sends it again). */
+  record(entry: JournalEntry): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Runs what was recorded and never done (tests and start-up); how many. */
+  sweep(): Promise<number>;
+}
+
+/** People as this platform knows them. */
+export interface Identities {
+  /** The display names we have for these user ids (from their own messages). */
+  displayNames(tenant: string, externalIds: string[]): Promise<Map<string, string>>;
+  /** The user id behind a name someone typed after `@`: a known user id, or a known display name. */
+  resolveMention(tenant: string, nameOrId: string): Promise<string | undefined>;
+  /** The language this person reads (their own setting, else the organisation's). */
+  localeOf(tenant: string, externalId: string): Promise<Locale>;
+  /** The person's role, for adapters that act on a setting only an admin may make. */
+  roleOf(tenant: string, externalId: string): Promise<{ personId: number; role: string | null } | undefined>;
+  /** Everyone known on this platform (the console's people list). */
+  list(): Promise<DirectoryPerson[]>;
+}
+
+export type DirectoryPerson = {
+  externalId: string;
+  name: string;
+  handle: string | null;
+  role: string | null;
+  department: string | null;
+  active: boolean;
+  timezone: string | null;
+};
+
+/** A card the core remembers having posted: where, for whom, in which language. */
+export type PostedCard = PostedRef & { cardKey: string; locale: Locale; audience: Audience };
+
+/** An opaque point in the stream of card re-renders (see Cards.rendersSince). */
+export type RenderMark = number & { readonly __renderMark: unique symbol };
+
+/** Where cards went and what they show now. */
+export interface Cards {
+  /** Remembers where a card went, so a change of its subject re-renders this copy too. */
+  remember(cardKey: string, ref: PostedRef, locale: Locale, audience: Audience): Promise<void>;
+  /** The posted card with this platform message id (a chat id narrows it where ids are per chat). */
+  find(messageId: string, where?: { tenant: string; chatId: string }): Promise<PostedCard | null>;
+  /** Now, in the stream of re-renders: pass it to rendersSince after handing in a press. */
+  mark(): Promise<RenderMark>;
+  /**
+   * The newest re-render of the card at `ref` written after `mark`, in that copy's language and audience:
+   * for platforms that can change a card only while answering the press (a short window).
+   */
+  rendersSince(ref: PostedRef, mark: RenderMark): Promise<{ message: Message; locale: Locale } | null>;
+}
+
+/** A chat as bound to a department (`admin bind`), and the settings kept with the binding. */
+export type ChatBinding = {
+  chatId: string;
+  title: string | null;
+  department: string;
+  settings: Record<string, string>;
+  boundBy: number | null;
+};
+
+export interface Chats {
+  binding(tenant: string, chatId: string): Promise<ChatBinding | undefined>;
+  /** Every bound chat of this platform in `tenant` (the console's chat list). */
+  bound(tenant?: string): Promise<ChatBinding[]>;
+  /** Sets one setting of a bound chat (kept with its binding). */
+  setSetting(tenant: string, chatId: string, key: string, value: string): Promise<void>;
+}
+
+/** The outbox, as a channel may use it. */
+export interface Outbox {
+  /** A post that could not be made now: the outbox sends it later, after what waits for that chat, never dropped. */
+  postLater(target: PostTarget, message: Message, audience: Audience): Promise<void>;
+  /** Delivers what is due now (the console answers after its messages went out). */
+  flush(): Promise<void>;
+}
+
+/**
+ * How one reply to a person is answered live: the adapter's own way (an answer in place, a response URL,
+ * a post). It returns where the message went when it can be changed later, or null.
+ */
+export type AnswerLive = (reply: Message, index: number) => Promise<PostedRef | null>;
+
+export type ReplyOptions = {
+  /** The chat the person spoke in (direct or group): decides the audience of remembered cards. */
+  chat: ChatRef;
+  /**
+   * Where the outbox posts a reply whose live answer failed (throttled, refused for now). null: the live
+   * answer is the only way (it is logged and dropped when it fails).
+   */
+  fallback: PostTarget | null;
+  /** Where a remembered card's copy is (default: the chat spoken in; a press answered in a DM: that DM). */
+  audience?: Audience;
+};
+
+/** The reply path: live now, cards remembered, or the outbox when the live answer cannot be made. */
+export interface Replies {
+  send(replies: Message[], answer: AnswerLive, opts: ReplyOptions): Promise<void>;
+}
+
+/** Everything the core gives a channel. */
+export type PortServices = {
+  commands: CommandPath;
+  journal: Journal;
+  identities: Identities;
+  cards: Cards;
+  chats: Chats;
+  outbox: Outbox;
+  replies: Replies;
+  /** The organisation's time zone and language (the console shows times in it). */
+  org(): Promise<{ timezone: string; locale: Locale }>;
+};
