@@ -12,11 +12,45 @@ const optionalString = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
+/**
+ * When scheduled backups and drills run, in the organisation's time zone: a reminder repeat rule
+ * (`daily@02:00`, `weekly:7@03:00` with 1 = Monday, `workdays@02:00`) or `off`.
+ */
+const backupSchedule = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(fallback)
+    .refine(
+      (v) => v === 'off' || /^(daily|workdays|weekly:[1-7])@([01]\d|2[0-3]):[0-5]\d$/.test(v),
+      'daily@HH:MM, weekly:D@HH:MM (D: 1 = Monday … 7 = Sunday), workdays@HH:MM, or off; e.g. daily@02:00',
+    );
+
+/** BACKUP_KEY as its 32 bytes (64 hex characters, or base64), or null when it is neither. */
+export function backupKeyBytes(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(v)) {
+    const bytes = Buffer.from(v, 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return null;
+}
+
 export const configSchema = z.object({
   DATABASE_URL: optionalString,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default('./data'),
   BACKUP_DIR: z.string().trim().min(1).default('./backups'),
+  BACKUP_SCHEDULE: backupSchedule('daily@02:00'),
+  BACKUP_DRILL_SCHEDULE: backupSchedule('weekly:7@03:00'),
+  BACKUP_KEEP_DAILY: z.coerce.number().int().min(1).max(1000).default(7),
+  BACKUP_KEEP_MONTHLY: z.coerce.number().int().min(0).max(1000).default(12),
+  BACKUP_KEY: optionalString.refine(
+    (v) => v === undefined || backupKeyBytes(v) !== null,
+    '32 random bytes as 64 hex characters or base64, e.g. the output of `openssl rand -hex 32`',
+  ),
   REDIS_URL: optionalString,
   QUEUE_WORKERS: onOff,
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
@@ -64,6 +98,14 @@ export type Config = {
   dataDir: string;
   /** Where `npm run backup` writes (BACKUP_DIR): meant to be another disk or a mounted share. */
   backupDir: string;
+  /** Scheduled backups and drills: repeat rules in the organisation's time zone, or null (off). */
+  backupSchedule: string | null;
+  backupDrillSchedule: string | null;
+  /** Retention: the newest backup of each of this many days, and the first of each of this many months. */
+  backupKeepDaily: number;
+  backupKeepMonthly: number;
+  /** BACKUP_KEY (AES-256-GCM), as given: src/backup/encryption.ts reads it. */
+  backupKey: string | undefined;
   redisUrl: string | undefined;
   /** Delivery mechanism tuning (REDIS_URL set: BullMQ; else the local drivers). */
   queue: {
@@ -129,6 +171,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.DATA_DIR,
     backupDir: e.BACKUP_DIR,
+    backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,
+    backupDrillSchedule: e.BACKUP_DRILL_SCHEDULE === 'off' ? null : e.BACKUP_DRILL_SCHEDULE,
+    backupKeepDaily: e.BACKUP_KEEP_DAILY,
+    backupKeepMonthly: e.BACKUP_KEEP_MONTHLY,
+    backupKey: e.BACKUP_KEY,
     redisUrl: e.REDIS_URL,
     queue: {
       workers: e.QUEUE_WORKERS !== 'off',
