@@ -85,25 +85,28 @@ function figures(r: Row | undefined): RectifyFigures {
  */
 export async function rectifySummary(db: Queryable, month: string, zone: string): Promise<RectifyMonth> {
   const { from, to } = monthBounds(month, zone);
+  // As text: postgres.js binds no Date in a raw statement.
+  const f = sql`${from.toISOString()}::timestamptz`;
+  const t = sql`${to.toISOString()}::timestamptz`;
   const rows = rowsOf<Row>(
     await db.execute(sql`
       with n as (
         select *,
-          closed_at >= ${from} and closed_at < ${to} as closed_in,
+          closed_at >= ${f} and closed_at < ${t} as closed_in,
           extract(epoch from closed_at - created_at) / 3600 as close_h
         from rectify_notices
-        where created_at < ${to}
-          and (closed_at is null or closed_at >= ${from} or due_at >= ${from}))
+        where created_at < ${t}
+          and (closed_at is null or closed_at >= ${f} or due_at >= ${f}))
       select grouping(n.department_id)::int as g_dept, grouping(n.responsible_id)::int as g_person,
         n.department_id, n.responsible_id, max(d.code) as code, max(p.name) as name,
         max(p.department_id) as person_dept,
-        count(*) filter (where n.created_at >= ${from})::int as opened,
+        count(*) filter (where n.created_at >= ${f})::int as opened,
         count(*) filter (where n.closed_in)::int as closed,
         count(*) filter (where n.closed_in and n.done_at <= n.due_at)::int as closed_on_time,
-        count(*) filter (where n.due_at >= ${from} and n.due_at < ${to}
+        count(*) filter (where n.due_at >= ${f} and n.due_at < ${t}
           and (n.done_at is null or n.done_at > n.due_at))::int as overdue,
-        count(*) filter (where n.closed_at is null or n.closed_at >= ${to})::int as open_at_end,
-        count(*) filter (where (n.closed_at is null or n.closed_at >= ${to}) and n.due_at < ${to}
+        count(*) filter (where n.closed_at is null or n.closed_at >= ${t})::int as open_at_end,
+        count(*) filter (where (n.closed_at is null or n.closed_at >= ${t}) and n.due_at < ${t}
           and (n.done_at is null or n.done_at > n.due_at))::int as overdue_at_end,
         percentile_cont(0.5) within group (order by n.close_h) filter (where n.closed_in) as median_h,
         avg(n.close_h) filter (where n.closed_in) as mean_h
