@@ -57,6 +57,9 @@ export const VERBS = {
   offboard: ['offboard', '离职', '離職'],
   verify: ['verify', '校验', '校驗', '验证'],
   reinstate: ['reinstate', '复职', '復職'],
+  // Lead assignment rules; 规则 alone is the approval policy's.
+  rule: ['rule', 'rules', '分配规则', '分配規則'],
+  team: ['team', '团队', '團隊'],
 } as const;
 export type Verb = keyof typeof VERBS;
 
@@ -128,6 +131,10 @@ export const KEYS = {
   who: ['who', '操作人', '谁'],
   since: ['since', '起始', '自'],
   page: ['page', '页', '頁', '页码'],
+  team: ['team', '团队', '團隊', '小组'],
+  manager: ['manager', '上级', '上級', '汇报给'],
+  auto: ['auto', '自动', '自動', '自动分配'],
+  lead: ['lead', '线索', '線索'],
 } as const;
 export type Key = keyof typeof KEYS;
 

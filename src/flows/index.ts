@@ -3,6 +3,7 @@ import { CommandTable } from '../commands/parse.ts';
 import type { FlowContext } from '../core/context.ts';
 import { adminCommands } from './admin.ts';
 import { approvalCommands } from './approval.ts';
+import { assignmentRuleCommands } from './assignment-rules.ts';
 import { auditCommands } from './audit.ts';
 import { correctionSubject, customerCommands } from './customer.ts';
 import { helpCommands } from './help.ts';
@@ -41,6 +42,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...remindCommands,
     ...intelCommands,
     ...adminCommands,
+    ...assignmentRuleCommands,
     ...auditCommands,
     ...meCommands,
     ...helpCommands,

@@ -2,25 +2,21 @@
 // gets a card with Accept), reps record follow-ups, conversion makes a customer and closes the lead.
 import { and, count, desc, eq, inArray, isNull, not, or } from 'drizzle-orm';
 import type { Card } from '../cards/card.ts';
+import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { autoAssign, ruleRef, suggest, type Turn, takeTurn } from '../leads/assignment-rules.ts';
+import { leadLinkFields } from '../leads/links.ts';
+import { SOURCES } from '../leads/sources.ts';
 import { clip, command, field, label, linesOf, loadLead, personName } from './common.ts';
 import { customerKey, customerNamed, insertCustomerOnce, resolveCustomer } from './customer-names.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
 import { cutNote, dueMark, LIST_SIZE } from './list-lines.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
-
-const SOURCES = {
-  campaign: ['市场活动', '活动', 'marketing'],
-  online: ['网络', '网络推广', 'web', 'internet'],
-  referral: ['推荐', '客户推荐', 'recommendation'],
-  expo: ['展会', '展會', '行业展会', 'trade show', 'tradeshow', 'fair'],
-  other: ['其他', '其它'],
-} as const;
 
 const STATUS = LEAD_STATUS;
 const statusName = (s: string, l: Locale) => STATUS[s as keyof typeof STATUS]?.[l] ?? s;
@@ -118,17 +114,49 @@ const add = command({
     if (ownLead && due) await scheduleFollowup(ctx, lead!, due.at, args.next ?? null);
     await ctx.audit('lead.add', 'lead', number, { source: args.source, important: args.important ?? false });
     const who = customer ? `${customer.number} ${customer.name}` : args.name!;
+    // Marketing's hand-over is assigned by the rules at once when the organisation says so (R-LEAD-3);
+    // otherwise the rules' suggestion is on the managers' card.
+    let auto: { turn: Turn; due: Date } | undefined;
+    if (!ownLead && isMarketing(ctx.actor) && (await autoAssign(ctx.tx))) {
+      const turn = await takeTurn(ctx.tx, lead!);
+      if (turn) auto = { turn, due: await assignTo(ctx, lead!, turn.rep, { turn, auto: true }) };
+    }
+    const suggested = !ownLead && !auto ? await suggest(ctx.tx, lead!) : undefined;
     if (!ownLead || args.important) {
       // Handed over (R-LEAD-2) or important (R-LEAD-4): the sales managers hear of it at once.
       for (const id of await salesManagers(ctx)) {
         if (id === ctx.actor.personId) continue;
-        await ctx.out.send({ kind: 'person', personId: id }, (l) => ({
-          text: label(
-            l,
-            `${args.important ? '❗ Important lead' : 'New lead'} ${number} from ${ctx.actor.name}: ${who} (${nameOf(SOURCE_NAMES, args.source, 'en')})${args.desc ? ` — ${args.desc}` : ''}.${ownLead ? '' : ` Assign it: lead assign ${number} @rep due=+2d`}`,
-            `${args.important ? '❗ 重要线索' : '新线索'} ${number}（${ctx.actor.name}）：${who}（${nameOf(SOURCE_NAMES, args.source, 'zh')}）${args.desc ? `——${args.desc}` : ''}。${ownLead ? '' : `请分配：线索 分配 ${number} @销售 截止=+2d`}`,
-          ),
-        }));
+        await ctx.out.send(
+          { kind: 'person', personId: id },
+          (l) => {
+            const text = label(
+              l,
+              `${args.important ? '❗ Important lead' : 'New lead'} ${number} from ${ctx.actor.name}: ${who} (${nameOf(SOURCE_NAMES, args.source, 'en')})${args.desc ? ` — ${args.desc}` : ''}.`,
+              `${args.important ? '❗ 重要线索' : '新线索'} ${number}（${ctx.actor.name}）：${who}（${nameOf(SOURCE_NAMES, args.source, 'zh')}）${args.desc ? `——${args.desc}` : ''}。`,
+            );
+            if (ownLead) return { text };
+            const next = auto
+              ? label(
+                  l,
+                  `Assigned to ${auto.turn.rep.name} by ${ruleRef(auto.turn.rule, l)}.`,
+                  `已按${ruleRef(auto.turn.rule, l)}分配给 ${auto.turn.rep.name}。`,
+                )
+              : suggested
+                ? label(
+                    l,
+                    `Suggested: ${suggested.rep.name} (${ruleRef(suggested.rule, l)}). Assign: lead assign ${number}`,
+                    `建议：${suggested.rep.name}（${ruleRef(suggested.rule, l)}）。分配：线索 分配 ${number}`,
+                  )
+                : label(
+                    l,
+                    `Assign it: lead assign ${number} @rep due=+2d`,
+                    `请分配：线索 分配 ${number} @销售 截止=+2d`,
+                  );
+            const card = handOverCard(l, lead!, who, ctx.actor.name, next, auto ? undefined : suggested);
+            return { text: `${text} ${next}`, card };
+          },
+          ownLead ? undefined : `lead-handover:${number}`,
+        );
       }
     }
     const plan = args.next
@@ -139,8 +167,8 @@ const add = command({
       : '';
     return {
       text: ctx.t({
-        en: `Lead ${number} registered: ${who}, source ${nameOf(SOURCE_NAMES, args.source, 'en')}.${plan}${ownLead ? '' : ' The sales manager will assign it.'}`,
-        zh: `已登记线索 ${number}：${who}，来源 ${nameOf(SOURCE_NAMES, args.source, 'zh')}。${plan}${ownLead ? '' : '销售经理将进行分配。'}`,
+        en: `Lead ${number} registered: ${who}, source ${nameOf(SOURCE_NAMES, args.source, 'en')}.${plan}${ownLead ? '' : auto ? ` Assigned by the rules to ${auto.turn.rep.name}; follow up by ${ctx.fmtDate(auto.due, true)}.` : ' The sales manager will assign it.'}`,
+        zh: `已登记线索 ${number}：${who}，来源 ${nameOf(SOURCE_NAMES, args.source, 'zh')}。${plan}${ownLead ? '' : auto ? `已按规则分配给 ${auto.turn.rep.name}，跟进期限 ${ctx.fmtDate(auto.due, true)}。` : '销售经理将进行分配。'}`,
       }),
     };
   },
@@ -190,6 +218,18 @@ const show = command({
       .where(eq(leadFollowups.leadId, lead.id))
       .orderBy(desc(leadFollowups.id))
       .limit(10);
+    if (!lead.ownerId && OPEN.includes(lead.status) && isSalesManager(ctx.actor)) {
+      const s = await suggest(ctx.tx, lead);
+      fields.push(
+        field(
+          label(l, 'Suggested rep', '建议人选'),
+          s
+            ? `${s.rep.name} (${ruleRef(s.rule, l)}): lead assign ${lead.number}`
+            : label(l, 'no rule matches', '没有匹配的规则'),
+        ),
+      );
+    }
+    fields.push(...(await leadLinkFields(ctx, lead)));
     for (const f of follows) {
       fields.push(field(`${ctx.fmtDate(f.at, true)} ${f.by}`, `${f.note}${f.next ? ` → ${f.next}` : ''}`));
     }
@@ -282,13 +322,14 @@ function assignmentCard(
   by: string,
   dueText: string,
   state: { accepted?: string } = {},
+  turn?: Turn,
 ): Card {
   const fields = [
     field(label(l, 'Lead', '线索'), `${lead.number} ${who}`),
     field(label(l, 'Source', '来源'), nameOf(SOURCE_NAMES, lead.source, l)),
     field(label(l, 'Description', '描述'), clip(lead.description, 200)),
     field(label(l, 'Follow up by', '跟进期限'), dueText),
-    field(label(l, 'Assigned by', '分配人'), by),
+    field(label(l, 'Assigned by', '分配人'), turn ? `${by} · ${ruleRef(turn.rule, l)}` : by),
   ];
   return {
     title: label(l, `Lead assigned to you: ${lead.number}`, `分配给您的线索：${lead.number}`),
@@ -306,16 +347,115 @@ function assignmentCard(
   };
 }
 
+/** The managers' card of a hand-over: who, from where, and what the rules suggest, with a button for it. */
+function handOverCard(l: Locale, lead: Lead, who: string, by: string, next: string, suggested?: Turn): Card {
+  return {
+    title: label(l, `New lead ${lead.number} to assign`, `待分配线索 ${lead.number}`),
+    fields: [
+      field(label(l, 'Lead', '线索'), `${lead.number} ${who}`),
+      field(label(l, 'Source', '来源'), nameOf(SOURCE_NAMES, lead.source, l)),
+      field(label(l, 'Region', '地区'), lead.region),
+      field(label(l, 'Industry', '行业'), lead.industry),
+      field(label(l, 'Description', '描述'), clip(lead.description, 200)),
+      field(label(l, 'Handed over by', '移交人'), by),
+    ],
+    actions: suggested
+      ? [
+          {
+            id: `run:lead assign ${lead.number}${suggested.rep.handle ? ` @${suggested.rep.handle}` : ''}`,
+            label: label(l, `Assign to ${suggested.rep.name}`, `分配给 ${suggested.rep.name}`),
+            style: 'primary',
+          },
+        ]
+      : [],
+    note: next,
+  };
+}
+
+/**
+ * Gives a lead to a rep with a follow-up deadline (default two days, so that no assignment is open-ended):
+ * the record, its history and audit, the follow-up reminders, and the rep's card with Accept. Returns the
+ * deadline. `auto`: done by the rules on a hand-over, not by a manager.
+ */
+async function assignTo(
+  ctx: FlowContext,
+  lead: Lead,
+  rep: { id: number; name: string },
+  opts: { due?: DateExpr; note?: string; turn?: Turn; auto?: boolean },
+): Promise<Date> {
+  const due = ctx.date(opts.due ?? { kind: 'relative', days: 2 });
+  await ctx.tx
+    .update(leads)
+    .set({
+      ownerId: rep.id,
+      assignedBy: opts.auto ? null : ctx.actor.personId,
+      assignedAt: ctx.now,
+      acceptedAt: null,
+      followDueAt: due.at,
+      status: 'assigned',
+      updatedAt: ctx.now,
+    })
+    .where(eq(leads.id, lead.id));
+  await ctx.history('lead', lead.id, [
+    { field: 'owner', from: await personName(ctx, lead.ownerId), to: rep.name },
+    { field: 'follow_due_at', from: lead.followDueAt, to: due.at },
+    { field: 'status', from: lead.status, to: 'assigned' },
+    ...(opts.turn ? [{ field: 'assignment_rule', from: null, to: `#${opts.turn.rule.id}` }] : []),
+  ]);
+  await ctx.audit(opts.auto ? 'lead.assign.auto' : 'lead.assign', 'lead', lead.number, {
+    to: rep.id,
+    due: due.at.toISOString(),
+    note: opts.note,
+    rule: opts.turn?.rule.id,
+  });
+  const who = await leadTitle(ctx, lead);
+  await scheduleFollowup(ctx, { ...lead, ownerId: rep.id }, due.at, opts.note ?? null);
+  const by = opts.auto ? ctx.t({ en: 'the rules (automatic)', zh: '规则（自动）' }) : ctx.actor.name;
+  const cardKey = `lead-assign:${lead.number}`;
+  if (lead.ownerId && lead.ownerId !== rep.id) {
+    await ctx.out.update(cardKey, (l) => {
+      const card = assignmentCard(l, lead, who, ctx.actor.name, '—', {
+        accepted: label(l, `Reassigned to ${rep.name}`, `已改派给 ${rep.name}`),
+      });
+      return { text: card.note!, card };
+    });
+  }
+  if (!lead.ownerId && !opts.auto) {
+    // The managers' hand-over card: assigned now, its button gone.
+    await ctx.out.update(`lead-handover:${lead.number}`, (l) => {
+      const note = label(
+        l,
+        `Assigned to ${rep.name} by ${ctx.actor.name}`,
+        `${ctx.actor.name} 已分配给 ${rep.name}`,
+      );
+      return { text: note, card: { ...handOverCard(l, lead, who, '—', note), fields: [] } };
+    });
+  }
+  const updated = { ...lead, ownerId: rep.id };
+  await ctx.out.send(
+    { kind: 'person', personId: rep.id },
+    (l) => {
+      const card = assignmentCard(l, updated, who, by, ctx.fmtDate(due.at, true), {}, opts.turn);
+      return { text: `${card.title}\n${who}${opts.note ? `\n${opts.note}` : ''}`, card };
+    },
+    cardKey,
+  );
+  return due.at;
+}
+
 const assign = command({
   noun: 'lead',
   verbs: ['assign'],
   ref: { kind: 'lead', required: true },
-  mention: 'required',
+  mention: 'optional',
   keys: { due: k.date().optional(), note: k.text(500).optional() },
-  usage: { en: 'lead assign L-0001 @chen due=2026-12-10', zh: '线索 分配 L-0001 @chen 截止=2026-12-10' },
+  usage: {
+    en: 'lead assign L-0001 @chen due=2026-12-10   (without @name: the rep the assignment rules give)',
+    zh: '线索 分配 L-0001 @chen 截止=2026-12-10   （不写 @姓名：按分配规则）',
+  },
   summary: {
-    en: 'assign a lead to a rep with a follow-up deadline (sales manager)',
-    zh: '分配线索并设定跟进期限（销售经理）',
+    en: 'assign a lead to a rep with a follow-up deadline; without a name, as the rules say (sales manager)',
+    zh: '分配线索并设定跟进期限；不写姓名则按分配规则（销售经理）',
   },
   allow: isSalesManager,
   async run(ctx, { ref, mentions, args }) {
@@ -325,62 +465,42 @@ const assign = command({
         `${lead.number} is ${statusName(lead.status, 'en')}; only open leads are assigned.`,
         `${lead.number} ${statusName(lead.status, 'zh')}，只能分配未完成的线索。`,
       );
-    const { person } = await ctx.person(mentions[0]!);
-    if (person.role !== 'sales_rep' && person.role !== 'sales_manager') {
-      refuse(
-        `${person.name} is not in sales; leads go to sales reps.`,
-        `${person.name} 不是销售人员，线索只能分配给销售。`,
-      );
+    let rep: { id: number; name: string };
+    let turn: Turn | undefined;
+    if (mentions[0]) {
+      const { person } = await ctx.person(mentions[0]);
+      if (person.role !== 'sales_rep' && person.role !== 'sales_manager') {
+        refuse(
+          `${person.name} is not in sales; leads go to sales reps.`,
+          `${person.name} 不是销售人员，线索只能分配给销售。`,
+        );
+      }
+      if (!person.active) refuse(`${person.name} has left.`, `${person.name} 已离职。`);
+      rep = person;
+      // Naming the rep whose turn it was takes that turn, so the round robin stays fair.
+      turn = await takeTurn(ctx.tx, lead, person.id);
+    } else {
+      turn = await takeTurn(ctx.tx, lead);
+      if (!turn)
+        refuse(
+          `No assignment rule gives ${lead.number} (region ${lead.region ?? '—'}, industry ${lead.industry ?? '—'}, source ${nameOf(SOURCE_NAMES, lead.source, 'en')}) to anyone; name the rep: lead assign ${lead.number} @chen, or ask an admin for a rule (admin rule add …).`,
+          `没有分配规则适用于 ${lead.number}（地区 ${lead.region ?? '—'}，行业 ${lead.industry ?? '—'}，来源 ${nameOf(SOURCE_NAMES, lead.source, 'zh')}）；请指定销售：线索 分配 ${lead.number} @chen，或请管理员添加规则（管理 分配规则 新增 …）。`,
+        );
+      rep = turn!.rep;
     }
-    if (!person.active) refuse(`${person.name} has left.`, `${person.name} 已离职。`);
-    // Default deadline: two days, so that no assignment is open-ended.
-    const due = ctx.date(args.due ?? { kind: 'relative', days: 2 });
-    await ctx.tx
-      .update(leads)
-      .set({
-        ownerId: person.id,
-        assignedBy: ctx.actor.personId,
-        assignedAt: ctx.now,
-        acceptedAt: null,
-        followDueAt: due.at,
-        status: 'assigned',
-        updatedAt: ctx.now,
-      })
-      .where(eq(leads.id, lead.id));
-    await ctx.history('lead', lead.id, [
-      { field: 'owner', from: await personName(ctx, lead.ownerId), to: person.name },
-      { field: 'follow_due_at', from: lead.followDueAt, to: due.at },
-      { field: 'status', from: lead.status, to: 'assigned' },
-    ]);
-    await ctx.audit('lead.assign', 'lead', lead.number, {
-      to: person.id,
-      due: due.at.toISOString(),
-      note: args.note,
+    const due = await assignTo(ctx, lead, rep, {
+      ...(args.due ? { due: args.due } : {}),
+      ...(args.note ? { note: args.note } : {}),
+      ...(turn && !mentions[0] ? { turn } : {}),
     });
-    const who = await leadTitle(ctx, lead);
-    await scheduleFollowup(ctx, { ...lead, ownerId: person.id }, due.at, args.note ?? null);
-    const cardKey = `lead-assign:${lead.number}`;
-    if (lead.ownerId && lead.ownerId !== person.id) {
-      await ctx.out.update(cardKey, (l) => {
-        const card = assignmentCard(l, lead, who, ctx.actor.name, '—', {
-          accepted: label(l, `Reassigned to ${person.name}`, `已改派给 ${person.name}`),
-        });
-        return { text: card.note!, card };
-      });
-    }
-    const updated = { ...lead, ownerId: person.id };
-    await ctx.out.send(
-      { kind: 'person', personId: person.id },
-      (l) => {
-        const card = assignmentCard(l, updated, who, ctx.actor.name, ctx.fmtDate(due.at, true));
-        return { text: `${card.title}\n${who}${args.note ? `\n${args.note}` : ''}`, card };
-      },
-      cardKey,
-    );
+    const why =
+      turn && !mentions[0]
+        ? ctx.t({ en: ` by ${ruleRef(turn.rule, 'en')}`, zh: `（${ruleRef(turn.rule, 'zh')}）` })
+        : '';
     return {
       text: ctx.t({
-        en: `${lead.number} assigned to ${person.name}; follow up by ${ctx.fmtDate(due.at, true)}. ${person.name} got a card to accept it.`,
-        zh: `${lead.number} 已分配给 ${person.name}，跟进期限 ${ctx.fmtDate(due.at, true)}。已向 ${person.name} 发送接受卡片。`,
+        en: `${lead.number} assigned to ${rep.name}${why}; follow up by ${ctx.fmtDate(due, true)}. ${rep.name} got a card to accept it.`,
+        zh: `${lead.number} 已分配给 ${rep.name}${why}，跟进期限 ${ctx.fmtDate(due, true)}。已向 ${rep.name} 发送接受卡片。`,
       }),
     };
   },
@@ -606,8 +726,8 @@ const convert = command({
           });
     return {
       text: ctx.t({
-        en: `Lead ${lead.number} converted to ${c!.number} ${c!.name}.${newText} Next: quote new customer=${c!.number} item="name | model | qty | price"`,
-        zh: `线索 ${lead.number} 已转化为 ${c!.number} ${c!.name}。${newText}下一步：报价 新建 客户=${c!.number} 明细="名称 | 型号 | 数量 | 单价"`,
+        en: `Lead ${lead.number} converted to ${c!.number} ${c!.name}.${newText} Next: quote new lead=${lead.number} item="name | model | qty | price"`,
+        zh: `线索 ${lead.number} 已转化为 ${c!.number} ${c!.name}。${newText}下一步：报价 新建 线索=${lead.number} 明细="名称 | 型号 | 数量 | 单价"`,
       }),
     };
   },

@@ -15,6 +15,7 @@ import {
   recordHistory,
 } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { orderLinkFields } from '../leads/links.ts';
 import {
   command,
   DEPARTMENT_NAMES,
@@ -292,6 +293,7 @@ const show = command({
       field(label(l, 'Late payment', '逾期规定'), o.latePaymentRule),
       field(label(l, 'Owner', '负责人'), await personName(ctx, o.ownerId)),
     ];
+    fields.push(...(await orderLinkFields(ctx, o)));
     const timeline = await ctx.tx
       .select({
         at: recordHistory.at,

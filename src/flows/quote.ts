@@ -8,6 +8,7 @@ import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
 import type { Queryable } from '../db/client.ts';
 import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { linkQuoteToLead, quoteLinkFields, quoteOrigin } from '../leads/links.ts';
 import { approvalSettings, submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
@@ -46,7 +47,8 @@ const create = command({
   noun: 'quote',
   verbs: ['new', 'add'],
   keys: {
-    customer: customerKey(),
+    customer: customerKey().optional(),
+    lead: k.ref('lead').optional(),
     item: k.item(),
     valid: k.date().optional(),
     tax: k.choice(TAX).optional(),
@@ -59,10 +61,13 @@ const create = command({
     en: 'quote new customer=C-0001 item="Sensor | X200 | 200 | 35.5" valid=2026-12-31 tax=included payment="30% advance" delivery=2027-01-15',
     zh: '报价 新建 客户=C-0001 明细="传感器 | X200 | 200 | 35.5" 有效期=2026-12-31 含税=含税 付款="预付30%" 交期=2027-01-15',
   },
-  summary: { en: 'draft a quote (repeat item= for each line)', zh: '起草报价（每行明细一个 明细=）' },
+  summary: {
+    en: 'draft a quote (repeat item= for each line; lead=L-0001 instead of customer= links it to its lead)',
+    zh: '起草报价（每行明细一个 明细=；用 线索=L-0001 代替 客户= 则关联来源线索）',
+  },
   allow: isSales,
   async run(ctx, { args }) {
-    const customer = await resolveCustomer(ctx, args.customer);
+    const { customer, lead } = await quoteOrigin(ctx, args);
     const { items, totalMinor } = priceItems(args.item);
     const valid = args.valid ? ctx.date(args.valid).date : null;
     const today = ctx.fmtDate(ctx.now);
@@ -74,6 +79,7 @@ const create = command({
       .values({
         number,
         customerId: customer.id,
+        leadId: lead?.id ?? null,
         currency: ctx.org.currency,
         totalMinor,
         validUntil: valid,
@@ -99,6 +105,7 @@ const create = command({
       })),
     );
     await ctx.history('quote', q!.id, [{ field: 'created', from: null, to: number }]);
+    const from = await linkQuoteToLead(ctx, lead, number);
     await ctx.audit('quote.new', 'quote', number, { total: totalMinor.toString(), items: items.length });
     const tax = args.tax
       ? ctx.t(
@@ -110,8 +117,8 @@ const create = command({
     const lines = items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, true)}`).join('\n');
     return {
       text: ctx.t({
-        en: `Quote ${number} drafted for ${customer.number} ${customer.name}: total ${ctx.money(totalMinor)}${tax}${valid ? `, valid until ${valid}` : ''}.\n${lines}`,
-        zh: `已起草报价 ${number}（${customer.number} ${customer.name}）：总价 ${ctx.money(totalMinor)}${tax}${valid ? `，有效期至 ${valid}` : ''}。\n${lines}`,
+        en: `Quote ${number} drafted for ${customer.number} ${customer.name}: total ${ctx.money(totalMinor)}${tax}${valid ? `, valid until ${valid}` : ''}.${from}\n${lines}`,
+        zh: `已起草报价 ${number}（${customer.number} ${customer.name}）：总价 ${ctx.money(totalMinor)}${tax}${valid ? `，有效期至 ${valid}` : ''}。${from}\n${lines}`,
       }),
     };
   },
@@ -152,6 +159,7 @@ const show = command({
       field(label(l, 'Owner', '负责人'), await personName(ctx, q.ownerId)),
     ];
     await ctx.auditRead('quote', q.number, ['prices', 'total']);
+    fields.push(...(await quoteLinkFields(ctx, q)));
     const title = label(l, `Quote ${q.number}`, `报价 ${q.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
   },
