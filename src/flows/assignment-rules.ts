@@ -26,6 +26,11 @@ const ACTIONS = {
   list: ['list', 'ls', '列表', '列出'],
   remove: ['remove', 'delete', 'rm', '删除', '刪除', '移除'],
 } as const;
+/** auto=on|off, 自动=开|关 (and the yes/no words). */
+const SWITCH = {
+  on: ['开', '開', '打开', 'yes', 'true', '是', '1'],
+  off: ['关', '關', '关闭', 'no', 'false', '否', '0'],
+} as const;
 const ROUND_ROBIN = ['roundrobin', 'round-robin', 'round_robin', 'rr', '轮流', '輪流', '轮询', '轮换'];
 
 function actionOf(word: string | undefined): keyof typeof ACTIONS | undefined {
@@ -129,7 +134,7 @@ const rule = command({
     source: k.choice(SOURCES).optional(),
     to: k.text(200).optional(),
     team: k.text(200).optional(),
-    auto: k.bool().optional(),
+    auto: k.choice(SWITCH).optional(),
   },
   usage: {
     en: 'admin rule add region=华南 to=@li | admin rule add source=expo team=@wang roundrobin | admin rule list | admin rule remove 3 | admin rule auto=on',
@@ -156,12 +161,13 @@ const rule = command({
           'auto= goes alone: admin rule auto=on (or off).',
           '自动= 单独使用：管理 分配规则 自动=开（或 关）。',
         );
+      const on = args.auto === 'on';
       const before = await autoAssign(ctx.tx);
-      await setAutoAssign(ctx.tx, args.auto);
-      await ctx.audit('admin.rule.auto', 'org', 'lead_auto_assign', { from: before, to: args.auto });
+      await setAutoAssign(ctx.tx, on);
+      await ctx.audit('admin.rule.auto', 'org', 'lead_auto_assign', { from: before, to: on });
       return {
         text: ctx.t(
-          args.auto
+          on
             ? {
                 en: "Marketing's hand-overs are now assigned by the rules at once; a lead no rule matches waits for the manager.",
                 zh: '市场部移交的线索现按规则立即分配；没有匹配规则的线索仍由销售经理分配。',
