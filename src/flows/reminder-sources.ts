@@ -1,18 +1,18 @@
 // Where system reminders come from (policy 4.1.3, R-CHAN-2): delivery dates, follow-ups, waiting approvals,
 // quote expiry and the weekly digest. Each is created in the transaction of the change that causes it and
 // cancelled by the change that makes it moot; hooks decide at firing time what is still worth saying.
-import { and, count, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, gte, isNull } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { createContext, type FlowContext } from '../core/context.ts';
 import { loadOrg } from '../core/org.ts';
 import { toActor } from '../core/people.ts';
 import type { Queryable, Tx } from '../db/client.ts';
-import { approvals, leadFollowups, leads, orders, people, quotes, reminders } from '../db/schema.ts';
+import { approvals, leadFollowups, leads, orders, people, type quotes, reminders } from '../db/schema.ts';
+import { managerDigest } from '../leads/digest.ts';
 import { addWorkingHours, calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
 import { cancelReminders, createReminder, type ReminderTarget } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
 import { rerenderApproval } from './approval.ts';
-import { LEAD_STATUS, nameOf } from './labels.ts';
 
 /** Waiting approvals: remind after this many working hours, escalate after that many (policy defaults). */
 export const APPROVAL_REMIND_HOURS = 4;
@@ -257,40 +257,13 @@ export async function ensureDigests(db: Queryable, zone: string): Promise<void> 
   }
 }
 
-async function digestText(tx: Tx, now: Date): Promise<{ en: string; zh: string }> {
-  const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
-  const byStatus = await tx.select({ status: leads.status, n: count() }).from(leads).groupBy(leads.status);
-  const followed = await tx
-    .select({ n: count() })
-    .from(leadFollowups)
-    .where(gte(leadFollowups.createdAt, weekAgo));
-  const missed = await tx
-    .select({ n: count() })
-    .from(leads)
-    .where(and(inArray(leads.status, ['assigned', 'following']), lt(leads.nextDueAt, now)));
-  const unassigned = await tx
-    .select({ n: count() })
-    .from(leads)
-    .where(and(eq(leads.status, 'new'), isNull(leads.ownerId)));
-  const pendingQuotes = await tx.select({ n: count() }).from(quotes).where(eq(quotes.status, 'pending'));
-  const pendingOrders = await tx.select({ n: count() }).from(orders).where(eq(orders.status, 'pending'));
-  const open = await tx
-    .select({ n: count() })
-    .from(orders)
-    .where(inArray(orders.status, ['confirmed', 'in_production']));
-  const statuses = (l: 'en' | 'zh') =>
-    byStatus.map((s) => `${nameOf(LEAD_STATUS, s.status, l)} ${s.n}`).join(l === 'en' ? ', ' : '、') || '—';
-  const n = (rows: { n: number }[]) => rows[0]?.n ?? 0;
-  return {
-    en: `Leads by status: ${statuses('en')}\nFollow-ups done this week: ${n(followed)}; overdue: ${n(missed)}; unassigned leads: ${n(unassigned)}\nWaiting for approval: ${n(pendingQuotes)} quotes, ${n(pendingOrders)} orders; orders in progress: ${n(open)}`,
-    zh: `线索状态：${statuses('zh')}\n本周跟进 ${n(followed)} 次；逾期未跟进 ${n(missed)}；未分配线索 ${n(unassigned)}\n待审批：报价 ${n(pendingQuotes)}、订单 ${n(pendingOrders)}；执行中的订单 ${n(open)}`,
-  };
-}
-
 // ---- what is still worth saying when a reminder fires -------------------------------------------------
 
 export function registerReminderHooks(): void {
-  registerFireHook('digest', async (tx, _r, _o, now) => ({ text: await digestText(tx, now) }));
+  // Each manager's own team, computed when it fires (R-LEAD-4).
+  registerFireHook('digest', async (tx, r, _o, now) =>
+    r.targetPersonId ? { text: await managerDigest(tx, r.targetPersonId, now, r.timezone) } : { skip: true },
+  );
   // A follow-up escalation stands down if the rep recorded a follow-up since the due time was set.
   registerFireHook('followup_escalation', async (tx, r) => {
     const [lead] = await tx
