@@ -756,6 +756,7 @@ export class FakeFeishu {
         '/open-apis/im/v1/chats/:chat_id',
         (_b, p) => this.chat(p[0]!),
       ],
+      ['GET', /^\/open-apis\/bot\/v3\/info$/, '/open-apis/bot/v3/info', () => this.botInfo()],
     ];
     for (const [method, re, api, route] of routes) {
       const m = re.exec(path);
@@ -1072,6 +1073,11 @@ export class FakeFeishu {
         },
       },
     ];
+  }
+
+  private botInfo(): Fail | [number, unknown] {
+    const bot = { activate_status: 2, app_name: this.botName, open_id: this.botOpenId, ip_white_list: [] };
+    return [200, { code: 0, msg: 'ok', bot }];
   }
 
   private chat(id: string): Fail | [number, unknown] {
