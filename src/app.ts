@@ -7,22 +7,22 @@ import { Hono } from 'hono';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
-import { createDemoIfEmpty } from '../adapters/console/demo.ts';
-import { adapterFactories, checkAdapterSettings } from '../adapters/index.ts';
+import { adapters } from '../adapters/index.ts';
 import { type Config, loadConfig } from './config.ts';
-import type { PlatformAdapter } from './core/adapter.ts';
 import { SEAL_INTERVAL_MS, sealAudit } from './core/audit-chain.ts';
-import { Delivery } from './core/delivery.ts';
-import { Core } from './core/engine.ts';
+import type { Delivery } from './core/delivery.ts';
+import type { Core } from './core/engine.ts';
 import { pruneInboundEvents } from './core/inbound-pruning.ts';
 import { promoteAdmins } from './core/people.ts';
 import { type Database, openDatabase } from './db/client.ts';
+import { createDemoIfEmpty } from './db/demo.ts';
 import { seedBasics } from './db/seed.ts';
-import { commandTable } from './flows/index.ts';
 import { expireQuotes } from './flows/quote.ts';
 import { ensureDigests } from './flows/reminder-sources.ts';
 import { createLogger } from './log.ts';
-import { QueueRuntime } from './queue/runtime.ts';
+import type { ChannelAdapter } from './port/index.ts';
+import type { QueueRuntime } from './queue/runtime.ts';
+import { buildAdapters, buildRuntime } from './runtime.ts';
 
 export type App = {
   url: string;
@@ -34,7 +34,7 @@ export type App = {
   queues: QueueRuntime;
   console?: ConsoleAdapter;
   /** The chat platforms that are configured and started (for health checks and tests). */
-  platforms: PlatformAdapter[];
+  platforms: ChannelAdapter[];
   log: Logger;
   close(): Promise<void>;
 };
@@ -42,8 +42,10 @@ export type App = {
 export type StartOptions = { env?: Record<string, string | undefined>; demo?: boolean; log?: Logger };
 
 export async function startApp(opts: StartOptions = {}): Promise<App> {
-  const config = loadConfig(opts.env ?? process.env);
-  checkAdapterSettings(opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  // Which platforms are configured, and their settings checked, before anything is created.
+  const config = loadConfig(env, adapters.configured(env));
+  adapters.check(env);
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -55,28 +57,14 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const promoted = await promoteAdmins(database.db, config.admins);
   if (promoted) log.info({ promoted }, 'made the people listed in ADMINS admins');
 
-  // --- delivery mechanism (issue 4): queues + shared rate limits; the reconciler enqueues every commit.
-  const queues = new QueueRuntime(database.db, log.child({ part: 'queue' }), {
-    redisUrl: config.redisUrl,
-    prefix: config.queue.prefix,
-    concurrency: config.queue.concurrency,
-    lockMs: config.queue.lockMs,
-    reconcileMs: config.queue.reconcileMs,
-  });
-  const delivery = new Delivery(database.db, log.child({ part: 'delivery' }), {
-    limits: queues.limits,
-    leaseMs: config.queue.leaseMs,
-    sendConcurrency: config.queue.sendConcurrency,
-  });
-  queues.attach(delivery);
-  // --- end delivery mechanism
-  const core = new Core({
-    db: database.db,
+  // Queues with the platforms' declared rate limits, delivery and the core (src/runtime.ts, shared with the worker).
+  const runtime = buildRuntime({
     config,
-    log: log.child({ part: 'core' }),
-    delivery,
-    commands: commandTable(),
+    db: database.db,
+    log,
+    registry: adapters,
   });
+  const { queues, delivery, core } = runtime;
 
   const http = new Hono();
   http.get('/healthz', async (c) =>
@@ -85,7 +73,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
 
   let consoleAdapter: ConsoleAdapter | undefined;
   if (config.console) {
-    consoleAdapter = new ConsoleAdapter({ core, delivery }, database.db, config);
+    consoleAdapter = new ConsoleAdapter(runtime.servicesFor('console'), config);
     delivery.register(consoleAdapter);
     http.route('/', consoleAdapter.routes());
     // A first start with no platform: a demo organisation, so every command can be tried at once.
@@ -93,28 +81,11 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       log.info('created the demo organisation (people li, chen, wang, qian, wu, zhao, sun, zhou, admin)');
     }
   }
-  const env = opts.env ?? process.env;
-  const platforms: PlatformAdapter[] = [];
-  for (const factory of adapterFactories) {
-    const adapter = await factory({
-      env,
-      services: { core, delivery },
-      db: database.db,
-      log: log.child({ part: 'adapter' }),
-    });
-    if (!adapter) continue;
-    delivery.register(adapter);
-    if (adapter.routes) http.route('/', adapter.routes());
-    platforms.push(adapter);
-  }
-  for (const name of config.platforms) {
-    if (!platforms.some((p) => p.platform === name)) {
-      log.warn(
-        { platform: name },
-        `${name} settings are present but that adapter is not available yet; nothing will answer there`,
-      );
-    }
-  }
+  const platforms = await buildAdapters(runtime, adapters, env, {
+    log,
+    databaseUrl: config.databaseUrl,
+  });
+  for (const adapter of platforms) if (adapter.routes) http.route('/', adapter.routes());
   // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
   const housekeeping = async () => {
     // One replica at a time, so two starting together do not both create a manager's digest.

@@ -85,10 +85,6 @@ export const configSchema = z.object({
     .regex(/^[A-Z]{3}$/, 'a three-letter ISO code such as CNY')
     .default('CNY'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SLACK_BOT_TOKEN: optionalString,
-  DINGTALK_CLIENT_ID: optionalString,
-  WECOM_BOT_ID: optionalString,
-  WECOM_CORP_ID: optionalString,
 });
 
 export type Config = {
@@ -129,7 +125,7 @@ export type Config = {
   admins: PlatformIdentityRef[];
   org: { name: string; timezone: string; locale: 'zh' | 'en'; currency: string };
   logLevel: string;
-  /** Names of chat platforms that have settings, for the start-up decision about the console. */
+  /** Names of chat platforms that have settings (the adapter registry says), for the console decision. */
   platforms: string[];
 };
 
@@ -144,24 +140,26 @@ export function parseAdmins(value: string): PlatformIdentityRef[] {
     .map((entry) => {
       const at = entry.indexOf(':');
       if (at <= 0 || at === entry.length - 1) {
-        throw new ConfigError(`ADMINS: "${entry}" should look like platform:userid, e.g. slack:U0123`);
+        throw new ConfigError(`ADMINS: "${entry}" should look like platform:userid, e.g. console:li`);
       }
       return { platform: entry.slice(0, at).toLowerCase(), externalId: entry.slice(at + 1) };
     });
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * The core settings. `platforms`: the chat platforms whose settings are present, as the adapter registry
+ * finds them (adapters/index.ts); the console is on by default only without any.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  platforms: string[] = [],
+): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid settings (see .env.example):\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const platforms = [
-    e.SLACK_BOT_TOKEN && 'slack',
-    e.DINGTALK_CLIENT_ID && 'dingtalk',
-    (e.WECOM_BOT_ID || e.WECOM_CORP_ID) && 'wecom',
-  ].filter((p): p is string => Boolean(p));
   const consoleOn = e.CONSOLE === 'on' || (e.CONSOLE === 'auto' && platforms.length === 0);
   if (consoleOn && !e.CONSOLE_TOKEN && (!isLoopbackHost(e.HOST) || e.PUBLIC_URL)) {
     throw new ConfigError(consoleExposed(e.HOST, e.PUBLIC_URL, e.CONSOLE));

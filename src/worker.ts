@@ -3,19 +3,16 @@
 // them, and the database claims make a job that runs twice harmless. Inbound chat stays with `npm start`.
 
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
-import { adapterFactories, checkAdapterSettings } from '../adapters/index.ts';
+import { adapters } from '../adapters/index.ts';
 import { loadConfig } from './config.ts';
-import { Delivery } from './core/delivery.ts';
-import { Core } from './core/engine.ts';
 import { openDatabase } from './db/client.ts';
 import { exitForStartError } from './exit-codes.ts';
-import { commandTable } from './flows/index.ts';
 import { createLogger } from './log.ts';
-import { QueueRuntime } from './queue/runtime.ts';
+import { buildAdapters, buildRuntime } from './runtime.ts';
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  checkAdapterSettings(process.env);
+  const config = loadConfig(process.env, adapters.configured(process.env));
+  adapters.check(process.env);
   const log = createLogger(config.logLevel).child({ part: 'worker' });
   if (!config.redisUrl) {
     log.error(
@@ -29,37 +26,11 @@ async function main(): Promise<void> {
     maxConnections: config.databasePoolMax,
   });
   await database.migrate();
-  const queues = new QueueRuntime(database.db, log.child({ part: 'queue' }), {
-    redisUrl: config.redisUrl,
-    prefix: config.queue.prefix,
-    concurrency: config.queue.concurrency,
-    lockMs: config.queue.lockMs,
-    reconcileMs: config.queue.reconcileMs,
-  });
-  const delivery = new Delivery(database.db, log.child({ part: 'delivery' }), {
-    limits: queues.limits,
-    leaseMs: config.queue.leaseMs,
-    sendConcurrency: config.queue.sendConcurrency,
-  });
-  queues.attach(delivery);
+  const runtime = buildRuntime({ config, db: database.db, log, registry: adapters });
+  const { queues, delivery } = runtime;
   // Adapters are built for sending only: connections and routes stay with the app process.
-  const core = new Core({
-    db: database.db,
-    config,
-    log: log.child({ part: 'core' }),
-    delivery,
-    commands: commandTable(),
-  });
-  if (config.console) delivery.register(new ConsoleAdapter({ core, delivery }, database.db));
-  for (const factory of adapterFactories) {
-    const adapter = await factory({
-      env: process.env,
-      services: { core, delivery },
-      db: database.db,
-      log: log.child({ part: 'adapter' }),
-    });
-    if (adapter) delivery.register(adapter);
-  }
+  if (config.console) delivery.register(new ConsoleAdapter(runtime.servicesFor('console')));
+  await buildAdapters(runtime, adapters, process.env, { log, databaseUrl: config.databaseUrl });
   await queues.start({ workers: true });
   log.info('worker ready');
   const stop = async () => {

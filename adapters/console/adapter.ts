@@ -5,17 +5,19 @@ import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { Message } from '../../src/cards/card.ts';
 import type { Config } from '../../src/config.ts';
-import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
-import { chatsBoundOn, peopleOn } from '../../src/core/directory.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
-import { loadOrg } from '../../src/core/org.ts';
-import type { CoreServices } from '../../src/core/services.ts';
-import type { Db } from '../../src/db/client.ts';
 import { BrowserGuard } from '../../src/http/same-origin.ts';
+import type {
+  ChannelAdapter,
+  ChatRef,
+  InboundUser,
+  Message,
+  PortServices,
+  PostedRef,
+  PostTarget,
+} from '../../src/port/index.ts';
 import { ConsoleAccess } from './access.ts';
-import { PLATFORM } from './demo.ts';
+import { PLATFORM } from './platform.ts';
 import { Transcript } from './transcript.ts';
 
 const handle = z
@@ -41,15 +43,14 @@ const publicDir = new URL('./public/', import.meta.url);
 
 export type ConsoleSettings = Pick<Config, 'host' | 'publicUrl' | 'consoleToken'>;
 
-export class ConsoleAdapter {
+export class ConsoleAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
   readonly transcript = new Transcript();
   private readonly guard: BrowserGuard;
   private readonly access: ConsoleAccess;
 
   constructor(
-    private readonly services: CoreServices,
-    private readonly db: Db,
+    private readonly services: PortServices,
     settings: ConsoleSettings = { host: '127.0.0.1', publicUrl: undefined, consoleToken: undefined },
   ) {
     this.guard = new BrowserGuard({ listenHost: settings.host, publicUrl: settings.publicUrl });
@@ -59,6 +60,9 @@ export class ConsoleAdapter {
       publicUrl: settings.publicUrl,
     });
   }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
 
   /** What the console is exposed to, for the start-up log. */
   exposure(): string {
@@ -94,7 +98,7 @@ export class ConsoleAdapter {
         pageToken: this.guard.pageTokens.issue(),
         passwordRequired: this.access.passwordRequired,
         signedIn: this.access.allows(c),
-        timezone: (await loadOrg(this.db)).timezone,
+        timezone: (await this.services.org()).timezone,
       }),
     );
     app.post('/console/api/session', async (c) => {
@@ -134,8 +138,8 @@ export class ConsoleAdapter {
     });
 
     app.get('/console/api/people', async (c) => {
-      const rows = await peopleOn(this.db, PLATFORM);
-      const org = await loadOrg(this.db);
+      const rows = await this.services.identities.list();
+      const org = await this.services.org();
       return c.json(
         rows.map((p) => ({
           handle: p.externalId,
@@ -150,8 +154,8 @@ export class ConsoleAdapter {
     });
 
     app.get('/console/api/chats', async (c) => {
-      const bound = await chatsBoundOn(this.db, PLATFORM);
-      const people = await peopleOn(this.db, PLATFORM);
+      const bound = await this.services.chats.bound();
+      const people = await this.services.identities.list();
       const seen = new Set<string>();
       const chats: { id: string; title: string; kind: 'group' | 'dm'; department?: string }[] = [];
       for (const b of bound) {
@@ -183,7 +187,7 @@ export class ConsoleAdapter {
         );
       }
       this.transcript.append(chat, text, { from: user });
-      const replies = await this.services.core.handleMessage({
+      const replies = await this.services.commands.handleMessage({
         user: this.user(user),
         chat: this.chat(chat),
         text,
@@ -200,7 +204,7 @@ export class ConsoleAdapter {
       if (!m?.card?.actions.some((a) => a.id === actionId)) {
         return c.json({ error: 'that button is not on that message (any more)' }, 409);
       }
-      const replies = await this.services.core.handleAction({
+      const replies = await this.services.commands.handleAction({
         user: this.user(user),
         chat: this.chat(m.chat),
         actionId,
@@ -257,17 +261,17 @@ export class ConsoleAdapter {
 
   /** Posts the replies into the chat, remembers their cards, and lets the outbox deliver before answering. */
   private async reply(chat: string, replies: Message[]) {
-    const posted = [];
-    for (const r of replies) {
-      const m = this.transcript.append(chat, r.text, r.card ? { card: r.card } : {});
-      if (r.cardKey) {
-        const ref = { tenant: '', chatId: chat, messageId: m.id };
-        const audience = chat.startsWith('dm:') ? 'private' : 'group';
-        await this.services.delivery.remember(r.cardKey, PLATFORM, ref, r.locale ?? 'zh', audience);
-      }
-      posted.push(m);
-    }
-    await this.services.delivery.drain();
+    const posted: ReturnType<Transcript['append']>[] = [];
+    await this.services.replies.send(
+      replies,
+      async (r) => {
+        const m = this.transcript.append(chat, r.text, r.card ? { card: r.card } : {});
+        posted.push(m);
+        return { tenant: '', chatId: chat, messageId: m.id };
+      },
+      { chat: this.chat(chat), fallback: null },
+    );
+    await this.services.outbox.flush();
     return posted;
   }
 }

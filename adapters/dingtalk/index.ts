@@ -1,25 +1,29 @@
 // The DingTalk adapter: Stream mode in (robot @-messages and interactive card clicks), robot and card
 // OpenAPIs out. See docs/setup-dingtalk.md for the setup and ../shared/platforms/dingtalk.md for the facts.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Message } from '../../src/cards/card.ts';
-import type { AdapterContext, AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
 import {
+  type AdapterContext,
+  type ChannelAdapter,
+  type ChatRef,
+  declareAdapter,
+  type InboundAction,
+  type InboundUser,
+  idempotencyToken,
+  type Journal,
+  type Message,
   PermanentDeliveryError,
+  type PortServices,
   type PostedRef,
+  type PostOptions,
   type PostTarget,
   RetryLaterError,
-} from '../../src/core/delivery.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
-import { InboundJournal } from '../../src/core/inbound-journal.ts';
-import type { CoreServices } from '../../src/core/services.ts';
-import type { Db } from '../../src/db/client.ts';
-import { identities, postedCards } from '../../src/db/schema.ts';
+  typedPress,
+} from '../../src/port/index.ts';
 import { DingTalkApi, WindowLimiter } from './api.ts';
-import { type DingTalkSettings, loadDingTalkSettings } from './config.ts';
-import { cardParams, inputHint, markdownOf } from './render.ts';
+import { type DingTalkSettings, dingTalkSchema, loadDingTalkSettings } from './config.ts';
+import { BUTTON_SLOTS, cardParams, inputHint, markdownOf } from './render.ts';
 import { StreamConnection } from './stream.ts';
 
 export const PLATFORM = 'dingtalk';
@@ -69,39 +73,52 @@ const callbackContent = z.object({
     .optional(),
 });
 
-export const createDingTalkAdapter: AdapterFactory = async (ctx) => {
-  const settings = loadDingTalkSettings(ctx.env);
-  if (!settings) return null;
-  return new DingTalkAdapter(settings, ctx);
-};
+export const dingtalk = declareAdapter<DingTalkSettings>({
+  name: PLATFORM,
+  configured: (env) => Boolean(env.DINGTALK_CLIENT_ID?.trim()),
+  settings: loadDingTalkSettings,
+  schema: dingTalkSchema,
+  capabilities: {
+    // With DINGTALK_CARD_TEMPLATE_ID; without it, cards go as markdown with the commands to type.
+    cards: true,
+    updateInPlace: 'always',
+    forms: false,
+    privateReplies: false,
+    mentions: true,
+    // A card's outTrackId comes from its outbox row: a card re-sent after a crash is refused as existing.
+    // Markdown messages have no key.
+    idempotentSends: 'some',
+  },
+  limits: {
+    // OpenAPI 20 calls per second per app per API. The 20-per-minute figure is for robots in a group; the
+    // adapter paces group sends itself (DINGTALK_GROUP_PER_MINUTE) since it knows a group from a 1:1 chat.
+    rate: { perApp: { count: 20, perMs: 1000 } },
+    // Markdown about 5,000 characters; four button slots in our card template; 2 s to answer a click.
+    text: { maxText: 5000, unit: 'chars', maxButtons: BUTTON_SLOTS, pressAnswerMs: 2000 },
+  },
+  create: (settings, ctx) => new DingTalkAdapter(settings, ctx),
+});
 
-export class DingTalkAdapter implements PlatformAdapter {
+export class DingTalkAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
   readonly api: DingTalkApi;
   readonly stream: StreamConnection;
-  private readonly services: CoreServices;
-  private readonly db: Db;
+  private readonly services: PortServices;
   private readonly log: Logger;
   private readonly groups: WindowLimiter;
   private readonly pending = new Set<Promise<unknown>>();
   /** A callback is recorded before it is acked; a sweep runs what a crashed process left. */
-  readonly journal: InboundJournal;
+  readonly journal: Journal;
 
   constructor(
     private readonly settings: DingTalkSettings,
     ctx: AdapterContext,
   ) {
     this.services = ctx.services;
-    this.db = ctx.db;
     this.log = ctx.log.child({ platform: PLATFORM });
     this.api = new DingTalkApi(settings, this.log);
     this.groups = new WindowLimiter(settings.groupPerMinute, 60_000);
-    this.journal = new InboundJournal({
-      db: this.db,
-      core: ctx.services.core,
-      log: this.log,
-      platform: PLATFORM,
-    });
+    this.journal = ctx.services.journal;
     this.stream = new StreamConnection({
       settings,
       log: this.log,
@@ -138,13 +155,13 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   // ---------------------------------------------------------------- outbound (the outbox calls these)
 
-  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+  async post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
     if (target.kind === 'chat') {
       const wait = this.groups.waitFor(target.id);
       if (wait > 0) throw new RetryLaterError(`dingtalk group ${target.id} throttled`, wait);
       this.groups.take(target.id);
     }
-    return this.send(target, message);
+    return this.send(target, message, opts);
   }
 
   async update(ref: PostedRef, message: Message): Promise<void> {
@@ -159,8 +176,8 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   /** Sends to a group (openConversationId) or a person (staff id): a card when possible, else markdown. */
-  private async send(target: PostTarget, message: Message): Promise<PostedRef> {
-    if (message.card && this.cards) return this.sendCard(target, message);
+  private async send(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
+    if (message.card && this.cards) return this.sendCard(target, message, opts);
     const md = markdownOf(message, target.kind === 'chat');
     const msgParam = JSON.stringify(md);
     if (target.kind === 'chat') {
@@ -202,8 +219,14 @@ export class DingTalkAdapter implements PlatformAdapter {
     };
   }
 
-  private async sendCard(target: PostTarget, message: Message): Promise<PostedRef> {
-    const outTrackId = `${CARD_PREFIX}${randomUUID().replaceAll('-', '')}`;
+  /**
+   * An outbox post's outTrackId comes from its row (idempotencyToken), so the same row creates the same
+   * card: a worker that crashed after DingTalk took the card and before the row was marked sent sends it
+   * again, DingTalk answers that the card exists, and it is shown once. A direct reply has no row: a new id.
+   */
+  private async sendCard(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
+    const keyed = idempotencyToken(opts, message, CARD_PREFIX, 32);
+    const outTrackId = keyed ?? `${CARD_PREFIX}${randomUUID().replaceAll('-', '')}`;
     const space =
       target.kind === 'chat'
         ? {
@@ -216,22 +239,32 @@ export class DingTalkAdapter implements PlatformAdapter {
             imRobotOpenSpaceModel: { supportForward: false },
             imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.settings.robotCode },
           };
-    const res = await this.api.call<{
-      success?: boolean;
-      result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] };
-    }>('card.createAndDeliver', 'POST', '/v1.0/card/instances/createAndDeliver', {
-      cardTemplateId: this.settings.cardTemplateId,
-      outTrackId,
-      callbackType: 'STREAM',
-      cardData: { cardParamMap: cardParams(message.card!, message.locale ?? 'zh') },
-      ...space,
-      userIdType: 1,
-    });
+    const ref = { tenant: target.tenant, chatId: target.id, messageId: outTrackId };
+    let res: { success?: boolean; result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] } };
+    try {
+      res = await this.api.call('card.createAndDeliver', 'POST', '/v1.0/card/instances/createAndDeliver', {
+        cardTemplateId: this.settings.cardTemplateId,
+        outTrackId,
+        callbackType: 'STREAM',
+        cardData: { cardParamMap: cardParams(message.card!, message.locale ?? 'zh') },
+        ...space,
+        userIdType: 1,
+      });
+    } catch (err) {
+      if (keyed && err instanceof PermanentDeliveryError && err.message.includes('cardAlreadyExist')) {
+        this.log.info({ outTrackId }, 'dingtalk: this card was created by an earlier try; not shown again');
+        return ref;
+      }
+      throw err;
+    }
     const failed = res.result?.deliverResults?.find((d) => d.success === false);
-    if (res.success === false || failed)
-      // The card exists now; a retry gets a new outTrackId, so nothing is shown twice.
-      throw new Error(`dingtalk card ${outTrackId} not delivered: ${failed?.errorMsg ?? 'unknown error'}`);
-    return { tenant: target.tenant, chatId: target.id, messageId: outTrackId };
+    if (res.success === false || failed) {
+      const why = `dingtalk card ${outTrackId} not delivered: ${failed?.errorMsg ?? 'unknown error'}`;
+      // The card exists now and its outTrackId is taken: a keyed retry would be refused as existing, so an
+      // outbox post is given up (the management chat is told); a direct reply goes to the outbox instead.
+      throw keyed ? new PermanentDeliveryError(why) : new Error(why);
+    }
+    return ref;
   }
 
   // ---------------------------------------------------------------- inbound: robot messages
@@ -280,13 +313,10 @@ export class DingTalkAdapter implements PlatformAdapter {
     );
     const eventId = `msg:${m.msgId}`;
     // Without card buttons, `confirm <id>` / `cancel <id>` stand for pressing them.
-    const typed = /^\/?(confirm|cancel|确认|取消)\s+([0-9a-f-]{36})$/i.exec(text.trim());
-    const press = typed && {
-      user,
-      chat,
-      actionId: `${/^(confirm|确认)$/i.test(typed[1]!) ? 'confirm' : 'cancel'}:${typed[2]!.toLowerCase()}`,
-      eventId,
-    };
+    const typed = typedPress(text);
+    const press: (InboundAction & { eventId: string }) | null = typed
+      ? { user, chat, actionId: typed, eventId }
+      : null;
     // Recorded before anything else: robot messages are not sent again, so a crash from here on is recovered
     // from the record (a failure to record throws before the ack: DingTalk may then resend).
     await this.journal.record(
@@ -295,28 +325,17 @@ export class DingTalkAdapter implements PlatformAdapter {
         : { kind: 'message', inbound: { user, chat, text, eventId } },
     );
     const replies = press
-      ? await this.services.core.handleAction(press)
-      : await this.services.core.handleMessage({ user, chat, text, eventId });
+      ? await this.services.commands.handleAction(press)
+      : await this.services.commands.handleMessage({ user, chat, text, eventId });
     // The core has committed (and deduped): ack now, reply after.
     if (replies.length) this.track(this.reply(m, chat, replies));
     return null;
   }
 
   /** The nicks we know for the mentioned staff ids (each person's own messages gave us theirs). */
-  private async namesOf(tenant: string, atUsers: RobotMessage['atUsers']): Promise<Map<string, string>> {
+  private namesOf(tenant: string, atUsers: RobotMessage['atUsers']): Promise<Map<string, string>> {
     const ids = (atUsers ?? []).map((u) => u.staffId).filter((id): id is string => Boolean(id));
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .select({ id: identities.externalId, name: identities.displayName })
-      .from(identities)
-      .where(
-        and(
-          eq(identities.platform, PLATFORM),
-          eq(identities.tenant, tenant),
-          inArray(identities.externalId, ids),
-        ),
-      );
-    return new Map(rows.filter((r) => r.name).map((r) => [r.id, r.name!]));
+    return this.services.identities.displayNames(tenant, ids);
   }
 
   /** Replies to a command: through the sessionWebhook while valid, else the robot API; never lost. */
@@ -325,8 +344,9 @@ export class DingTalkAdapter implements PlatformAdapter {
     const target: PostTarget = group
       ? { tenant: chat.tenant, kind: 'chat', id: m.conversationId }
       : { tenant: chat.tenant, kind: 'user', id: m.senderStaffId || m.senderId || '' };
-    for (const r of replies) {
-      try {
+    await this.services.replies.send(
+      replies,
+      async (r) => {
         if (group) this.groups.take(m.conversationId);
         const webhookValid =
           m.sessionWebhook && (m.sessionWebhookExpiredTime ?? 0) - WEBHOOK_MARGIN_MS > Date.now();
@@ -336,7 +356,7 @@ export class DingTalkAdapter implements PlatformAdapter {
               msgtype: 'markdown',
               markdown: markdownOf(r, group),
             });
-            continue;
+            return null;
           } catch (err) {
             this.log.info(
               { err: String((err as Error).message) },
@@ -344,23 +364,11 @@ export class DingTalkAdapter implements PlatformAdapter {
             );
           }
         }
-        const ref = await this.send(target, r);
-        if (r.cardKey) {
-          const posted = { ...ref, chatId: chat.chatId };
-          await this.services.delivery.remember(
-            r.cardKey,
-            PLATFORM,
-            posted,
-            r.locale ?? 'zh',
-            group ? 'group' : 'private',
-          );
-        }
-      } catch (err) {
-        // Throttled or failing now: the outbox delivers it later (it waits, never drops).
-        this.log.warn({ err: String((err as Error).message) }, 'dingtalk reply deferred to the outbox');
-        await this.services.delivery.postLater(PLATFORM, target, r, group ? 'group' : 'private');
-      }
-    }
+        // Remembered under the conversation it was said in (a card's callback names it, not the staff id).
+        return { ...(await this.send(target, r)), chatId: chat.chatId };
+      },
+      { chat, fallback: target },
+    );
   }
 
   // ---------------------------------------------------------------- inbound: card button clicks
@@ -405,7 +413,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     };
     // The callback is acked after a short budget whether or not the work is done: recorded first.
     await this.journal.record({ kind: 'action', inbound: press });
-    const work = this.services.core.handleAction(press);
+    const work = this.services.commands.handleAction(press);
     const timeout = new Promise<null>((r) => setTimeout(() => r(null), CALLBACK_BUDGET_MS).unref?.());
     const early = await Promise.race([work, timeout]);
     // Whatever the core says goes to the clicker's own chat; the card itself is re-rendered through the outbox.
@@ -416,27 +424,15 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   private async tellClicker(user: InboundUser, replies: Message[]): Promise<void> {
     const target: PostTarget = { tenant: user.tenant, kind: 'user', id: user.externalId };
-    for (const r of replies) {
-      try {
-        const ref = await this.send(target, r);
-        if (r.cardKey)
-          await this.services.delivery.remember(r.cardKey, PLATFORM, ref, r.locale ?? 'zh', 'private');
-      } catch (err) {
-        this.log.warn({ err: String((err as Error).message) }, 'dingtalk click reply deferred to the outbox');
-        await this.services.delivery.postLater(PLATFORM, target, r, 'private');
-      }
-    }
+    const chat: ChatRef = { platform: PLATFORM, tenant: user.tenant, chatId: user.externalId, kind: 'dm' };
+    await this.services.replies.send(replies, (r) => this.send(target, r), { chat, fallback: target });
   }
 
   /** Where the clicked card is: from where we posted it (any replica), else from the callback. */
   private async chatOfCard(
     cb: z.infer<typeof cardCallback>,
   ): Promise<{ chat: ChatRef; locale: 'en' | 'zh' }> {
-    const [row] = await this.db
-      .select()
-      .from(postedCards)
-      .where(and(eq(postedCards.platform, PLATFORM), eq(postedCards.messageId, cb.outTrackId)))
-      .limit(1);
+    const row = await this.services.cards.find(cb.outTrackId);
     const locale = row?.locale === 'en' ? 'en' : 'zh';
     if (row)
       return {

@@ -1,6 +1,6 @@
 // Platform-neutral messages → what DingTalk shows: interactive card parameters (strings only, as the card
 // platform requires) for the template in card-template.json, or markdown with the equivalent text commands.
-import { type Card, type CardAction, cardAsText, type Message } from '../../src/cards/card.ts';
+import { type Card, type Message, messageText, typedCommand } from '../../src/port/index.ts';
 
 /** The template has this many button slots; a card with more actions lists the rest as text commands. */
 export const BUTTON_SLOTS = 4;
@@ -14,17 +14,6 @@ const words = {
   orType: { en: 'or type', zh: '或输入' },
   commands: { en: 'Reply with', zh: '回复以下命令' },
 } as const;
-
-/** The text command that does what a button does (with the bot mentioned in a group). */
-export function commandFor(action: CardAction): string | null {
-  const [kind, ...rest] = action.id.split(':');
-  const arg = rest.join(':');
-  let cmd: string;
-  if (kind === 'run') cmd = arg;
-  else if (kind === 'confirm' || kind === 'cancel') cmd = `${kind} ${arg}`;
-  else return null;
-  return action.input ? `${cmd} ${action.input.name}=…` : cmd;
-}
 
 function clip(value: string): string {
   if (Buffer.byteLength(value, 'utf8') <= MAX_VALUE_BYTES) return value;
@@ -43,7 +32,7 @@ export function cardParams(card: Card, locale: Locale): Record<string, string> {
   const extra = card.actions.slice(BUTTON_SLOTS);
   const extraLine = extra.length
     ? `\n${words.orType[locale]}: ${extra
-        .map(commandFor)
+        .map(typedCommand)
         .filter(Boolean)
         .map((c) => `\`${c}\``)
         .join(' · ')}`
@@ -72,21 +61,19 @@ export function markdownOf(message: Message, group: boolean): { title: string; t
   const locale: Locale = message.locale ?? 'zh';
   const card = message.card;
   if (!card) return { title: firstLine(message.text), text: escapeLines(message.text) };
-  const lines = [`#### ${card.title}`, '', cardBody(card)];
-  if (card.note) lines.push('', card.note);
-  const cmds = card.actions.map(commandFor).filter((c): c is string => Boolean(c));
-  if (cmds.length) {
-    lines.push(
-      '',
-      `${words.commands[locale]}${group ? (locale === 'en' ? ' (@ the bot)' : '（请 @机器人）') : ''}:`,
-    );
-    for (const c of cmds) lines.push(`- \`${c}\``);
-  }
-  return { title: card.title, text: lines.join('\n') };
+  const at = group ? (locale === 'en' ? ' (@ the bot)' : '（请 @机器人）') : '';
+  const text = messageText(message, {
+    title: (t) => `#### ${t}\n`,
+    // DingTalk markdown joins single newlines: two trailing spaces break the line.
+    field: (label, value) => `**${label}**: ${value}  `,
+    note: (note) => `\n${note}`,
+    commands: { header: `\n${words.commands[locale]}${at}:`, line: (c) => `- \`${c}\`` },
+  });
+  return { title: card.title, text };
 }
 
 export function plainTextOf(message: Message): string {
-  return message.card ? cardAsText(message.card) : message.text;
+  return messageText(message);
 }
 
 function firstLine(text: string): string {
@@ -100,12 +87,7 @@ function escapeLines(text: string): string {
 
 /** The reply to a button that needs a typed value (DingTalk cards here have no form). */
 export function inputHint(action: { id: string; input: string }, locale: Locale, group: boolean): string {
-  const cmd = commandFor({
-    id: action.id,
-    label: '',
-    style: 'default',
-    input: { name: action.input, label: '', required: true },
-  });
+  const cmd = typedCommand({ id: action.id, input: { name: action.input, label: '', required: true } });
   const at = group ? (locale === 'en' ? '@ the bot and type' : '@机器人 并输入') : words.type[locale];
   return `${at}: ${cmd}`;
 }

@@ -3,18 +3,22 @@
 // HTTP mode shares the app's one port (POST /slack/events); Socket Mode (SLACK_APP_TOKEN) needs no public URL.
 import { App, type Logger as BoltLogger, type LogLevel, type types } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { Message } from '../../src/cards/card.ts';
-import type { AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
-import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
-import { InboundJournal, type JournalEntry } from '../../src/core/inbound-journal.ts';
-import { loadOrg } from '../../src/core/org.ts';
-import { findPersonByIdentity, localeOf } from '../../src/core/people.ts';
-import type { CoreServices } from '../../src/core/services.ts';
-import type { Db } from '../../src/db/client.ts';
-import type { Locale } from '../../src/i18n/locale.ts';
+import {
+  type ChannelAdapter,
+  type ChatRef,
+  declareAdapter,
+  type InboundUser,
+  type Journal,
+  type JournalEntry,
+  type Locale,
+  type Message,
+  type PortServices,
+  type PostedRef,
+  type PostTarget,
+  typedCommand,
+} from '../../src/port/index.ts';
 import { type Rendered, render } from './blocks.ts';
-import { loadSlackConfig, type SlackConfig } from './config.ts';
+import { loadSlackConfig, type SlackConfig, slackSchema } from './config.ts';
 import {
   ADD_LINE,
   FORM_CALLBACK,
@@ -33,11 +37,28 @@ import { sharedPortReceiver, slackRoutes } from './receiver.ts';
 
 export const PLATFORM = 'slack';
 
-export const createSlackAdapter: AdapterFactory = async (ctx) => {
-  const config = loadSlackConfig(ctx.env);
-  if (!config) return null;
-  return new SlackAdapter(config, ctx.services, ctx.db, ctx.log.child({ platform: PLATFORM }));
-};
+export const slack = declareAdapter<SlackConfig>({
+  name: PLATFORM,
+  configured: (env) => Boolean(env.SLACK_BOT_TOKEN?.trim()),
+  settings: loadSlackConfig,
+  schema: slackSchema,
+  capabilities: {
+    cards: true,
+    updateInPlace: 'always',
+    forms: true,
+    privateReplies: true,
+    mentions: true,
+    // chat.postMessage takes no idempotency key: a message re-sent after a crash can show twice.
+    idempotentSends: false,
+  },
+  limits: {
+    // chat.postMessage: about 1 message per second per channel.
+    rate: { perChat: { count: 1, perMs: 1000 } },
+    // 40,000 characters of text; an actions block holds 25 buttons; 3 s to ack an interaction.
+    text: { maxText: 40_000, unit: 'chars', maxButtons: 25, pressAnswerMs: 3000 },
+  },
+  create: (config, ctx) => new SlackAdapter(config, ctx.services, ctx.log.child({ platform: PLATFORM })),
+});
 
 /** Where the answer to a person goes. */
 type Where = {
@@ -100,7 +121,7 @@ type EventBody = {
 
 type ButtonValue = { i: string; in?: { name: string; label: string; required: boolean } };
 
-export class SlackAdapter implements PlatformAdapter {
+export class SlackAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
   readonly bolt: App;
   readonly out: SlackOutbound;
@@ -108,14 +129,13 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly users = new Map<string, { user: InboundUser; at: number }>();
   readonly routes?: () => import('hono').Hono;
   /** What is acked is recorded first; a sweep runs what a crashed process left (src/core/inbound-journal.ts). */
-  readonly journal: InboundJournal;
+  readonly journal: Journal;
   /** Events whose ack waits until their listener has recorded them (see holdEventAcks). */
   private readonly held = new WeakMap<object, { release(): Promise<void>; fail(): void }>();
 
   constructor(
     private readonly config: SlackConfig,
-    private readonly services: CoreServices,
-    private readonly db: Db,
+    private readonly services: PortServices,
     private readonly log: Logger,
   ) {
     const clientOptions = {
@@ -138,7 +158,7 @@ export class SlackAdapter implements PlatformAdapter {
         ? new App({ ...common, appToken: config.appToken!, socketMode: true })
         : new App({ ...common, receiver: sharedPortReceiver });
     this.out = new SlackOutbound(this.bolt.client, log, config.channelIntervalMs);
-    this.journal = new InboundJournal({ db, core: services.core, log, platform: PLATFORM });
+    this.journal = services.journal;
     this.holdEventAcks();
     if (config.mode === 'http') {
       const signingSecret = config.signingSecret!;
@@ -249,7 +269,7 @@ export class SlackAdapter implements PlatformAdapter {
       });
       await ack();
       const user = await this.inboundUser(meta.t, b.user.id);
-      const replies = await this.services.core.handleAction({ user, ...press });
+      const replies = await this.services.commands.handleAction({ user, ...press });
       await this.answer(where, replies);
     });
 
@@ -391,7 +411,7 @@ export class SlackAdapter implements PlatformAdapter {
     try {
       if (where.kind === 'dm' && where.botDm === undefined) where.botDm = await this.isBotDm(where);
       const user = await this.inboundUser(where.team, where.user);
-      const replies = await this.services.core.handleMessage({
+      const replies = await this.services.commands.handleMessage({
         user,
         chat: this.chatRef(where, title),
         text,
@@ -450,10 +470,8 @@ export class SlackAdapter implements PlatformAdapter {
         await this.bolt.client.views.open({ trigger_id: b.trigger_id, view: view as unknown as types.View });
       } catch (err) {
         this.log.warn({ err: this.out.mapError(err, 'views.open') }, 'could not open the form');
-        const text =
-          locale === 'en'
-            ? `Type it instead: ${pressed.i.replace(/^run:/, '')} ${pressed.in.name}="…"`
-            : `请改为输入：${pressed.i.replace(/^run:/, '')} ${pressed.in.name}="…"`;
+        const typed = typedCommand({ id: pressed.i, input: pressed.in }) ?? '';
+        const text = locale === 'en' ? `Type it instead: ${typed}` : `请改为输入：${typed}`;
         await this.answer({ ...where, replaceOriginal: false }, [{ text }]);
       }
       return;
@@ -461,7 +479,7 @@ export class SlackAdapter implements PlatformAdapter {
     try {
       if (where.kind === 'dm') where.botDm = !ephemeral && (await this.isBotDm(where));
       const user = await this.inboundUser(team, b.user.id);
-      const replies = await this.services.core.handleAction({
+      const replies = await this.services.commands.handleAction({
         user,
         chat: this.chatRef(where),
         actionId: pressed.i,
@@ -476,32 +494,24 @@ export class SlackAdapter implements PlatformAdapter {
     }
   }
 
-  /** Sends the core's replies to the person who spoke or pressed. */
+  /** Sends the core's replies to the person who spoke or pressed (the core's reply path remembers cards). */
   private async answer(where: Where, replies: Message[]): Promise<void> {
     let replace = where.replaceOriginal === true;
-    for (const reply of replies) {
-      const body = render(reply);
-      try {
-        if (where.botDm) {
-          const ref = await this.out.postMessage(where.team, where.channel, body);
-          if (reply.cardKey)
-            await this.services.delivery.remember(
-              reply.cardKey,
-              PLATFORM,
-              ref,
-              reply.locale ?? 'zh',
-              'private',
-            );
-        } else if (where.responseUrl) {
-          await this.respond(where.responseUrl, body, replace);
-        } else {
-          await this.out.postEphemeral(where.channel, where.user, reply);
-        }
-      } catch (err) {
-        this.log.error({ err, channel: where.channel, user: where.user }, 'could not answer on Slack');
-      }
-      replace = false;
-    }
+    await this.services.replies.send(
+      replies,
+      async (reply) => {
+        const body = render(reply);
+        const first = replace;
+        replace = false;
+        // In the bot's DM the answer is a real message (its card can change); elsewhere only the person sees it.
+        if (where.botDm) return this.out.postMessage(where.team, where.channel, body);
+        if (where.responseUrl) await this.respond(where.responseUrl, body, first);
+        else await this.out.postEphemeral(where.channel, where.user, reply);
+        return null;
+      },
+      // A response_url or ephemeral answer cannot be stood in for by a later post: no outbox fallback.
+      { chat: this.chatRef(where), fallback: null, audience: 'private' },
+    );
   }
 
   /** Answers through the response_url of a command or button (ephemeral: only the person sees it). */
@@ -597,18 +607,8 @@ export class SlackAdapter implements PlatformAdapter {
     return user;
   }
 
-  private async localeOf(team: string, userId: string): Promise<Locale> {
-    try {
-      const org = await loadOrg(this.db);
-      const found = await findPersonByIdentity(this.db, {
-        platform: PLATFORM,
-        tenant: team,
-        externalId: userId,
-      });
-      return found ? localeOf(found.person, org) : org.locale;
-    } catch {
-      return 'zh';
-    }
+  private localeOf(team: string, userId: string): Promise<Locale> {
+    return this.services.identities.localeOf(team, userId);
   }
 }
 

@@ -3,19 +3,30 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Card, Message } from '../../src/cards/card.ts';
 import {
+  type Card,
+  type ChatRef,
+  type InboundUser,
+  type Message,
   PermanentDeliveryError,
   type PostedRef,
+  type PostOptions,
   type PostTarget,
   RetryLaterError,
-} from '../../src/core/delivery.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
-import { buttonCard, cutBytes, hasButtons, messageAsText, NOOP_KEY, newTaskId } from './cards.ts';
+} from '../../src/port/index.ts';
+import {
+  buttonCard,
+  cutBytes,
+  hasButtons,
+  isDuplicateTaskId,
+  messageAsText,
+  NOOP_KEY,
+  taskIdFor,
+} from './cards.ts';
 import type { AppSettings } from './config.ts';
 import { CallbackCryptoError, decryptMessage, signatureMatches } from './crypto.ts';
-import type { PreparedText, Shared } from './shared.ts';
-import { maxOutboxId, newestRender, PLATFORM, postedCard, webhookKeyOf } from './store.ts';
+import { PLATFORM } from './platform.ts';
+import { errcodeOf, type PreparedText, type Shared } from './shared.ts';
 import { apiError } from './webhook.ts';
 
 /** A field of WeCom's flat XML (CDATA or plain). */
@@ -188,8 +199,8 @@ export class AppTransport {
       return;
     }
     const { userId, chat, key, taskId } = p;
-    const before = await maxOutboxId(this.s.db);
-    const replies = await this.s.services.core.handleAction({
+    const before = await this.s.services.cards.mark();
+    const replies = await this.s.services.commands.handleAction({
       user: this.user(userId),
       chat,
       actionId: key,
@@ -197,22 +208,21 @@ export class AppTransport {
       eventId: p.eventId,
     });
     const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
-    const render = await newestRender(this.s.db, ref.tenant, ref.chatId, taskId, before);
+    const render = await this.s.services.cards.rendersSince(ref, before);
     if (render && !this.s.alreadyShows(ref, render.message))
       await this.updateCard(ref, render.message, render.locale).catch(() => false);
     await this.replyAll(userId, replies);
   }
 
   private async replyAll(userId: string, replies: Message[]): Promise<void> {
-    for (const r of replies) {
-      await this.s.quota.acquire(`app:${userId}`);
-      try {
-        const ref = await this.send(userId, r);
-        await this.s.remember(r.cardKey, ref, r.locale, true);
-      } catch (err) {
-        this.s.log.warn({ err: String(err) }, 'wecom app: reply failed');
-      }
-    }
+    await this.s.services.replies.send(
+      replies,
+      async (r) => {
+        await this.s.quota.acquire(`app:${userId}`);
+        return this.send(userId, r);
+      },
+      { chat: this.chat(userId), fallback: null },
+    );
   }
 
   // ---- the API ----
@@ -255,23 +265,36 @@ export class AppTransport {
       this.token = null; // expired or revoked: fetch a new one once
       return this.call(path, body, true);
     }
-    if (json.errcode !== 0)
-      throw apiError(json.errcode, `${path}: ${json.errmsg}`, this.s.settings.quota.throttledRetryMs);
+    if (json.errcode !== 0) {
+      const err = apiError(json.errcode, `${path}: ${json.errmsg}`, this.s.settings.quota.throttledRetryMs);
+      throw Object.assign(err, { errcode: json.errcode, errmsg: json.errmsg });
+    }
     return json;
   }
 
-  private async send(userId: string, m: Message): Promise<PostedRef> {
+  private async send(userId: string, m: Message, opts?: PostOptions): Promise<PostedRef> {
     const locale = m.locale ?? 'zh';
     const base = { touser: userId, agentid: this.app.agentId };
     if (hasButtons(m)) {
-      const taskId = newTaskId();
-      const json = await this.call('message/send', {
-        ...base,
-        msgtype: 'template_card',
-        template_card: buttonCard(m.card!, taskId, locale),
-      });
+      const { taskId, keyed } = taskIdFor(opts, m);
+      const ref = { tenant: this.tenant, chatId: `dm:${userId}`, messageId: taskId };
+      let json: ApiResult;
+      try {
+        json = await this.call('message/send', {
+          ...base,
+          msgtype: 'template_card',
+          template_card: buttonCard(m.card!, taskId, locale),
+        });
+      } catch (err) {
+        const code = errcodeOf(err);
+        if (keyed && code && isDuplicateTaskId(code.errcode, code.errmsg)) {
+          this.s.log.info({ taskId }, 'wecom app: this card was sent by an earlier try; not shown again');
+          return ref;
+        }
+        throw err;
+      }
       if (json.response_code) this.codes.set(taskId, json.response_code);
-      return { tenant: this.tenant, chatId: `dm:${userId}`, messageId: taskId };
+      return ref;
     }
     await this.call('message/send', {
       ...base,
@@ -301,10 +324,10 @@ export class AppTransport {
     return true;
   }
 
-  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+  async post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
     if (target.kind === 'chat') {
       // An app reaches people, not group chats: a bound group robot carries notices there.
-      const key = await webhookKeyOf(this.s.db, this.tenant, target.id);
+      const key = (await this.s.services.chats.binding(this.tenant, target.id))?.settings.webhook;
       if (!key)
         throw new PermanentDeliveryError(
           'wecom app mode cannot post to a group chat without a group robot webhook',
@@ -318,12 +341,12 @@ export class AppTransport {
     }
     const wait = this.s.quota.take(`app:${target.id}`);
     if (wait > 0) throw new RetryLaterError(`wecom app: quota reached for ${target.id}`, wait);
-    return this.send(target.id, message);
+    return this.send(target.id, message, opts);
   }
 
   async update(ref: PostedRef, message: Message): Promise<void> {
     if (this.s.alreadyShows(ref, message) || !ref.chatId.startsWith('dm:')) return;
-    const copy = await postedCard(this.s.db, ref.tenant, ref.chatId, ref.messageId);
+    const copy = await this.s.services.cards.find(ref.messageId, ref);
     const locale = copy?.locale === 'en' ? 'en' : 'zh';
     try {
       if (await this.updateCard(ref, message, locale)) return;
@@ -336,12 +359,6 @@ export class AppTransport {
     const posted = await this.send(userId, { ...message, locale });
     this.s.markShown(ref, message);
     if (hasButtons(message) && message.cardKey && copy)
-      await this.s.services.delivery.remember(
-        message.cardKey,
-        PLATFORM,
-        posted,
-        copy.locale,
-        copy.audience as 'private' | 'group',
-      );
+      await this.s.services.cards.remember(message.cardKey, posted, copy.locale, copy.audience);
   }
 }

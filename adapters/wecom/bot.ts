@@ -3,20 +3,33 @@
 import { randomBytes } from 'node:crypto';
 import { type SendMsgBody, type TemplateCard, WSClient, type WsFrame } from '@wecom/aibot-node-sdk';
 import { z } from 'zod';
-import type { Card, Message } from '../../src/cards/card.ts';
 import {
+  type Card,
+  type ChatRef,
+  type InboundUser,
+  type Message,
   PermanentDeliveryError,
   type PostedRef,
+  type PostOptions,
   type PostTarget,
   RetryLaterError,
-} from '../../src/core/delivery.ts';
-import type { ChatRef, InboundUser } from '../../src/core/inbound.ts';
-import { buttonCard, cutBytes, hasButtons, messageAsText, NOOP_KEY, newTaskId, noticeCard } from './cards.ts';
+} from '../../src/port/index.ts';
+import {
+  buttonCard,
+  cutBytes,
+  hasButtons,
+  isDuplicateTaskId,
+  messageAsText,
+  NOOP_KEY,
+  newTaskId,
+  noticeCard,
+  taskIdFor,
+} from './cards.ts';
 import type { BotSettings } from './config.ts';
 import { stripBotMention } from './inbound.ts';
 import { ConnectionLock } from './lock.ts';
+import { PLATFORM } from './platform.ts';
 import { errcodeOf, Shared, sdkLogger } from './shared.ts';
-import { maxOutboxId, newestRender, PLATFORM, postedCard, webhookKeyOf } from './store.ts';
 import { apiError } from './webhook.ts';
 
 const from = z.object({ userid: z.string().min(1).max(128) });
@@ -238,7 +251,7 @@ export class BotTransport {
     const b = parsed.data;
     const chat = this.chat(b);
     const ref: PostedRef = { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
-    const before = await maxOutboxId(this.s.db);
+    const before = await this.s.services.cards.mark();
     this.clicks.set(Shared.refKey(ref), { frame, at });
     const press = {
       user: this.user(b.from.userid),
@@ -248,12 +261,12 @@ export class BotTransport {
       eventId: `bot:evt:${b.msgid}`,
     };
     await this.s.journal.record({ kind: 'action', inbound: press });
-    const replies = await this.s.services.core.handleAction(press);
+    const replies = await this.s.services.commands.handleAction(press);
     // The clicked card, re-rendered by the action: replace it now, within WeCom's 5 s (unless the
     // delivery of that re-render got here first through update()).
     const click = this.takeClick(ref);
     if (click) {
-      const render = await newestRender(this.s.db, ref.tenant, ref.chatId, taskId, before);
+      const render = await this.s.services.cards.rendersSince(ref, before);
       if (render && !this.s.alreadyShows(ref, render.message))
         await this.updateInPlace(click, ref, render.message, render.locale).catch(() => {});
     }
@@ -287,32 +300,23 @@ export class BotTransport {
   /** The replies to one message: the first answers the callback, the rest are pushed. */
   private async reply(frame: WsFrame | null, chat: ChatRef, replies: Message[]): Promise<void> {
     const conv = BotTransport.conversation(chat.chatId);
-    for (const [i, r] of replies.entries()) {
-      await this.s.quota.acquire(conv);
-      const locale = r.locale ?? 'zh';
-      try {
-        if (i === 0 && frame) {
-          if (hasButtons(r)) {
-            const taskId = newTaskId();
-            await this.client.replyTemplateCard(frame, buttonCard(r.card!, taskId, locale));
-            await this.s.remember(
-              r.cardKey,
-              { tenant: this.tenant, chatId: chat.chatId, messageId: taskId },
-              locale,
-              chat.kind === 'dm',
-            );
-          } else {
-            const streamId = `s_${randomBytes(8).toString('hex')}`;
-            await this.client.replyStream(frame, streamId, cutBytes(messageAsText(r, locale), 20_000), true);
-          }
-        } else {
-          const ref = await this.push(conv, chat.chatId, r);
-          await this.s.remember(r.cardKey, ref, locale, chat.kind === 'dm');
+    await this.s.services.replies.send(
+      replies,
+      async (r, i) => {
+        await this.s.quota.acquire(conv);
+        const locale = r.locale ?? 'zh';
+        if (!(i === 0 && frame)) return this.push(conv, chat.chatId, r);
+        if (hasButtons(r)) {
+          const taskId = newTaskId();
+          await this.client.replyTemplateCard(frame, buttonCard(r.card!, taskId, locale));
+          return { tenant: this.tenant, chatId: chat.chatId, messageId: taskId };
         }
-      } catch (err) {
-        this.s.log.warn({ err: errcodeOf(err) ?? String(err), chat: chat.chatId }, 'wecom: reply failed');
-      }
-    }
+        const streamId = `s_${randomBytes(8).toString('hex')}`;
+        await this.client.replyStream(frame, streamId, cutBytes(messageAsText(r, locale), 20_000), true);
+        return null;
+      },
+      { chat, fallback: null },
+    );
   }
 
   private body(m: Message, taskId: string): SendMsgBody {
@@ -328,12 +332,16 @@ export class BotTransport {
   }
 
   /** aibot_send_msg; the ref's messageId is the card's task_id. */
-  private async push(conv: string, chatId: string, m: Message): Promise<PostedRef> {
-    const taskId = newTaskId();
+  private async push(conv: string, chatId: string, m: Message, opts?: PostOptions): Promise<PostedRef> {
+    const { taskId, keyed } = taskIdFor(opts, m);
     try {
       await this.client.sendMessage(conv, this.body(m, taskId));
     } catch (err) {
       const code = errcodeOf(err);
+      if (code && keyed && isDuplicateTaskId(code.errcode, code.errmsg)) {
+        this.s.log.info({ taskId }, 'wecom: this card was sent by an earlier try; not shown again');
+        return { tenant: this.tenant, chatId, messageId: taskId };
+      }
       if (code) throw apiError(code.errcode, code.errmsg, this.s.settings.quota.throttledRetryMs);
       if (!this.client.isConnected) throw new RetryLaterError(`wecom: not connected (${String(err)})`, 2000);
       throw err;
@@ -343,10 +351,10 @@ export class BotTransport {
 
   // ---- outbound from the outbox ----
 
-  async post(target: PostTarget, message: Message): Promise<PostedRef> {
+  async post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef> {
     const chatId = target.kind === 'user' ? `dm:${target.id}` : target.id;
     if (target.kind === 'chat' && !hasButtons(message)) {
-      const key = await webhookKeyOf(this.s.db, this.tenant, chatId);
+      const key = (await this.s.services.chats.binding(this.tenant, chatId))?.settings.webhook;
       if (key) {
         await this.s.webhook.send(key, messageAsText(message, message.locale ?? 'zh'));
         return { tenant: this.tenant, chatId, messageId: `webhook_${randomBytes(8).toString('hex')}` };
@@ -357,7 +365,7 @@ export class BotTransport {
     const conv = BotTransport.conversation(chatId);
     const wait = this.s.quota.take(conv);
     if (wait > 0) throw new RetryLaterError(`wecom: conversation quota reached for ${conv}`, wait);
-    return this.push(conv, chatId, message);
+    return this.push(conv, chatId, message, opts);
   }
 
   async update(ref: PostedRef, message: Message): Promise<void> {
@@ -365,7 +373,7 @@ export class BotTransport {
     if (ref.messageId.startsWith('webhook_')) return; // webhook notices cannot change
     if (!this.holding)
       throw new RetryLaterError('wecom: this replica does not hold the long connection', 1000);
-    const copy = await postedCard(this.s.db, ref.tenant, ref.chatId, ref.messageId);
+    const copy = await this.s.services.cards.find(ref.messageId, ref);
     const locale = copy?.locale === 'en' ? 'en' : 'zh';
     const click = this.takeClick(ref);
     if (click) {
@@ -383,13 +391,7 @@ export class BotTransport {
     const posted = await this.push(conv, ref.chatId, { ...message, locale });
     this.s.markShown(ref, message);
     if (hasButtons(message) && message.cardKey && copy)
-      await this.s.services.delivery.remember(
-        message.cardKey,
-        PLATFORM,
-        posted,
-        copy.locale,
-        copy.audience as 'private' | 'group',
-      );
+      await this.s.services.cards.remember(message.cardKey, posted, copy.locale, copy.audience);
   }
 }
 

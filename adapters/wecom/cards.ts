@@ -2,7 +2,15 @@
 // (≤1024 bytes); a button that needs typed input cannot exist here, so the card says which command to type.
 import { randomBytes } from 'node:crypto';
 import type { TemplateCard } from '@wecom/aibot-node-sdk';
-import type { Card, CardAction, Message } from '../../src/cards/card.ts';
+import {
+  type Card,
+  type CardAction,
+  idempotencyToken,
+  type Message,
+  messageText,
+  type PostOptions,
+  typedHint,
+} from '../../src/port/index.ts';
 
 export const MAX_BUTTONS = 6;
 export const MAX_KEY_BYTES = 1024;
@@ -12,6 +20,20 @@ export const NOOP_KEY = 'noop';
 /** Unique per bot; digits, letters and _-@ only; ≤128 bytes. */
 export function newTaskId(): string {
   return `sr_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * The task_id of a card: from its outbox row when it has one (WeCom refuses a task_id twice, so a card
+ * re-sent after a crashed worker is refused instead of shown again), else a new one. `keyed` says which.
+ */
+export function taskIdFor(opts: PostOptions | undefined, m: Message): { taskId: string; keyed: boolean } {
+  const keyed = idempotencyToken(opts, m, 'sr_', 32);
+  return keyed ? { taskId: keyed, keyed: true } : { taskId: newTaskId(), keyed: false };
+}
+
+/** WeCom's answer to a task_id it has seen: the card was sent by an earlier try. */
+export function isDuplicateTaskId(errcode: number, errmsg: string): boolean {
+  return errcode === 40058 && /task_?id/i.test(errmsg) && /duplicat/i.test(errmsg);
 }
 
 export function cut(s: string, max: number): string {
@@ -31,14 +53,6 @@ export function cutBytes(s: string, maxBytes: number): string {
 }
 
 const STYLE = { primary: 1, default: 2, danger: 3 } as const;
-
-/** What to type instead of pressing a button that cannot be shown. */
-export function typedHint(a: CardAction, locale: 'en' | 'zh'): string | null {
-  if (!a.id.startsWith('run:')) return null;
-  const command = a.id.slice(4);
-  const suffix = a.input ? ` ${a.input.name}=…` : '';
-  return locale === 'en' ? `${a.label}: type ${command}${suffix}` : `${a.label}：发送 ${command}${suffix}`;
-}
 
 export function buttonsOf(card: Card): { buttons: CardAction[]; hints: CardAction[] } {
   const buttons: CardAction[] = [];
@@ -107,12 +121,8 @@ export function hasButtons(m: Message): boolean {
 
 /** The text form: the card as lines, with the commands for its buttons (for markdown and webhooks). */
 export function messageAsText(m: Message, locale: 'en' | 'zh'): string {
-  if (!m.card) return m.text;
-  const lines = [`**${m.card.title}**`, ...m.card.fields.map((f) => `${f.label}: ${f.value}`)];
-  if (m.card.note) lines.push(m.card.note);
-  for (const a of m.card.actions) {
-    const hint = typedHint(a, locale);
-    if (hint) lines.push(`> ${hint}`);
-  }
-  return lines.join('\n');
+  return messageText(m, {
+    title: (t) => `**${t}**`,
+    commands: { line: (_cmd, a) => `> ${typedHint(a, locale)}` },
+  });
 }

@@ -1,6 +1,4 @@
 // Turning what a WeCom person typed into the command text the core reads.
-import type { Db } from '../../src/db/client.ts';
-import { userIdFor } from './store.ts';
 
 /**
  * WeCom puts the bot's @mention into the text (followed by U+2005). In a group the bot is only called
@@ -14,7 +12,10 @@ export function stripBotMention(text: string, group: boolean, botName?: string):
 }
 
 /** `@userid` (or a known display name) → `<@userid>`, so the core resolves it on this platform. */
-export async function normalizeMentions(db: Db, tenant: string, text: string): Promise<string> {
+export async function normalizeMentions(
+  userIdFor: (name: string) => Promise<string | undefined>,
+  text: string,
+): Promise<string> {
   const parts = text.split(/(^|\s)[@＠]([^\s@＠<>]+)/g);
   if (parts.length === 1) return text;
   let out = '';
@@ -23,7 +24,7 @@ export async function normalizeMentions(db: Db, tenant: string, text: string): P
     else if (i % 3 === 1) out += parts[i];
     else {
       const name = parts[i]!;
-      const id = await userIdFor(db, tenant, name);
+      const id = await userIdFor(name);
       out += id ? `<@${id}>` : `@${name}`;
     }
   }

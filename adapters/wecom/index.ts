@@ -1,16 +1,22 @@
 // The WeCom adapter: the intelligent bot over the long connection and/or the self-built app over HTTP
 // callbacks. Settings in config.ts; setup in docs/setup-wecom.md.
 import { Hono } from 'hono';
-import type { Message } from '../../src/cards/card.ts';
-import type { AdapterFactory, PlatformAdapter } from '../../src/core/adapter.ts';
-import type { PostedRef, PostTarget } from '../../src/core/delivery.ts';
+import {
+  type ChannelAdapter,
+  declareAdapter,
+  type Message,
+  type PostedRef,
+  type PostOptions,
+  type PostTarget,
+} from '../../src/port/index.ts';
 import { AppTransport } from './app.ts';
 import { BotTransport } from './bot.ts';
-import { loadWeComSettings, type WeComSettings } from './config.ts';
+import { MAX_BUTTONS } from './cards.ts';
+import { loadWeComSettings, type WeComSettings, wecomSchema } from './config.ts';
+import { PLATFORM } from './platform.ts';
 import { Shared } from './shared.ts';
-import { PLATFORM } from './store.ts';
 
-export class WeComAdapter implements PlatformAdapter {
+export class WeComAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
   readonly bot: BotTransport | null;
   readonly app: AppTransport | null;
@@ -27,8 +33,8 @@ export class WeComAdapter implements PlatformAdapter {
     return this.bot!;
   }
 
-  post(target: PostTarget, message: Message) {
-    return this.transport(target.tenant).post(target, message);
+  post(target: PostTarget, message: Message, opts?: PostOptions) {
+    return this.transport(target.tenant).post(target, message, opts);
   }
 
   update(ref: PostedRef, message: Message) {
@@ -51,9 +57,29 @@ export class WeComAdapter implements PlatformAdapter {
   }
 }
 
-export const createWeComAdapter: AdapterFactory = async (ctx) => {
-  const settings: WeComSettings | null = loadWeComSettings(ctx.env);
-  if (!settings) return null;
-  const log = ctx.log.child({ platform: PLATFORM });
-  return new WeComAdapter(new Shared(ctx.services, ctx.db, log, settings));
-};
+export const wecom = declareAdapter<WeComSettings>({
+  name: PLATFORM,
+  configured: (env) => Boolean(env.WECOM_BOT_ID?.trim() || env.WECOM_CORP_ID?.trim()),
+  settings: loadWeComSettings,
+  schema: wecomSchema,
+  capabilities: {
+    cards: true,
+    // A bot card changes only while answering its click (5 s); later changes are a follow-up message.
+    updateInPlace: 'on-press',
+    forms: false,
+    privateReplies: false,
+    mentions: true,
+    // A card's task_id comes from its outbox row (WeCom refuses one twice); markdown and webhooks have none.
+    idempotentSends: 'some',
+  },
+  limits: {
+    // 30 replies/pushes per minute per conversation, webhook robots 20 per minute: 20 per minute.
+    rate: { perChat: { count: 20, perMs: 60_000 } },
+    // Markdown 4,096 bytes (a stream reply 20,480); six buttons on a button_interaction card; 5 s to update it.
+    text: { maxText: 4000, unit: 'bytes', maxButtons: MAX_BUTTONS, pressAnswerMs: 5000 },
+  },
+  create: (settings, ctx) => {
+    const log = ctx.log.child({ platform: PLATFORM });
+    return new WeComAdapter(new Shared(ctx.services, log, settings));
+  },
+});

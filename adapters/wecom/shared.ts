@@ -1,17 +1,19 @@
-// What both transports share: the core, the database, quotas, the webhook sender, and the inbound path
+// What both transports share: the core's services, quotas, the webhook sender, and the inbound path
 // for typed text (mentions, `admin bind … webhook=`), and the memory of what each posted card shows now.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Message } from '../../src/cards/card.ts';
-import type { PostedRef } from '../../src/core/delivery.ts';
-import type { ChatRef, InboundMessage, InboundUser } from '../../src/core/inbound.ts';
-import { InboundJournal } from '../../src/core/inbound-journal.ts';
-import type { CoreServices } from '../../src/core/services.ts';
-import type { Db } from '../../src/db/client.ts';
+import type {
+  ChatRef,
+  InboundMessage,
+  InboundUser,
+  Journal,
+  Message,
+  PortServices,
+  PostedRef,
+} from '../../src/port/index.ts';
 import type { WeComSettings } from './config.ts';
 import { normalizeMentions, splitWebhookBind, WEBHOOK_KEY } from './inbound.ts';
 import { Quota } from './quota.ts';
-import { bindingOf, personIdOf, storeWebhookKey } from './store.ts';
 import { WebhookSender } from './webhook.ts';
 
 /** A typed text ready for the core: the command as the core reads it, the webhook key kept apart. */
@@ -26,13 +28,12 @@ export class Shared {
   readonly quota: Quota;
   readonly webhook: WebhookSender;
   /** What is received is recorded before it is answered (src/core/inbound-journal.ts); both transports. */
-  readonly journal: InboundJournal;
+  readonly journal: Journal;
   /** ref → hash of the message it shows (after an in-place update or a follow-up), so nothing is said twice. */
   private readonly shown = new Map<string, string>();
 
   constructor(
-    readonly services: CoreServices,
-    readonly db: Db,
+    readonly services: PortServices,
     readonly log: Logger,
     readonly settings: WeComSettings,
   ) {
@@ -42,7 +43,7 @@ export class Shared {
     ]);
     const hooks = new Quota([{ ms: 60_000, max: settings.quota.webhookPerMinute }]);
     this.webhook = new WebhookSender(settings.apiUrl, hooks, settings.quota.throttledRetryMs);
-    this.journal = new InboundJournal({ db, core: services.core, log, platform: 'wecom' });
+    this.journal = services.journal;
   }
 
   static refKey(ref: PostedRef): string {
@@ -64,18 +65,16 @@ export class Shared {
     this.shown.set(Shared.refKey(ref), Shared.hash(m));
   }
 
-  async remember(cardKey: string | undefined, ref: PostedRef, locale: string | undefined, dm: boolean) {
-    if (!cardKey) return;
-    await this.services.delivery.remember(cardKey, 'wecom', ref, locale ?? 'zh', dm ? 'private' : 'group');
-  }
-
   /**
    * A typed text → what the core will read: mentions resolved, and of `admin bind <dept> webhook=<key>` the
    * command without the key (the key is a credential: it is not recorded with the event).
    */
   async prepareText(user: InboundUser, chat: ChatRef, text: string, eventId: string): Promise<PreparedText> {
     const bind = splitWebhookBind(text);
-    const command = await normalizeMentions(this.db, chat.tenant, bind ? bind.text : text);
+    const command = await normalizeMentions(
+      (name) => this.services.identities.resolveMention(chat.tenant, name),
+      bind ? bind.text : text,
+    );
     const inbound = { user, chat, text: command, eventId };
     if (bind && !WEBHOOK_KEY.test(bind.key)) {
       const refusal = [
@@ -97,14 +96,14 @@ export class Shared {
   async runText(p: PreparedText): Promise<Message[]> {
     if (p.refusal) return p.refusal;
     const { user, chat } = p.inbound;
-    const replies = await this.services.core.handleMessage(p.inbound);
+    const replies = await this.services.commands.handleMessage(p.inbound);
     const bind = p.bindKey !== undefined ? { key: p.bindKey } : null;
     if (bind && replies.length > 0 && chat.kind === 'group') {
       // Only when the core did bind this chat just now, for an admin.
-      const binding = await bindingOf(this.db, chat.tenant, chat.chatId);
-      const who = await personIdOf(this.db, user.tenant, user.externalId);
+      const binding = await this.services.chats.binding(chat.tenant, chat.chatId);
+      const who = await this.services.identities.roleOf(user.tenant, user.externalId);
       if (binding && who && who.role === 'admin' && binding.boundBy === who.personId) {
-        await storeWebhookKey(this.db, chat.tenant, chat.chatId, bind.key);
+        await this.services.chats.setSetting(chat.tenant, chat.chatId, 'webhook', bind.key);
         this.log.info({ chat: chat.chatId }, 'wecom: group robot webhook bound');
         const en = 'Notices without buttons for this chat go through its group robot.';
         const zh = '本群不含按钮的通知将通过群机器人发送。';

@@ -1,5 +1,5 @@
 // Group robot (群机器人) webhooks: notices without buttons to a chat the bot cannot push to. 20/min per robot.
-import { PermanentDeliveryError, RetryLaterError } from '../../src/core/delivery.ts';
+import { PermanentDeliveryError, RetryLaterError } from '../../src/port/index.ts';
 import { cutBytes } from './cards.ts';
 import type { Quota } from './quota.ts';
 

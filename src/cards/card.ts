@@ -1,5 +1,6 @@
-// Platform-neutral messages and cards. Adapters render these into Block Kit, DingTalk cards, WeCom
-// template cards or the console page; the core never knows which.
+// Platform-neutral messages and cards. Adapters render these into their platform's blocks, interactive
+// or template cards, or the console page; the core never knows which. As text: src/cards/text.ts.
+import { cardText } from './text.ts';
 
 export type CardField = { label: string; value: string };
 
@@ -38,7 +39,5 @@ export function textMessage(text: string): Message {
 
 /** Plain-text rendering of a card, for platforms or chats without interactive cards. */
 export function cardAsText(card: Card): string {
-  const lines = [card.title, ...card.fields.map((f) => `${f.label}: ${f.value}`)];
-  if (card.note) lines.push(card.note);
-  return lines.join('\n');
+  return cardText(card);
 }

@@ -11,8 +11,14 @@ export type TextStyle = {
   title?: (title: string) => string;
   /** One field (default: `label: value`). */
   field?: (label: string, value: string) => string;
-  /** One button's typed command line (default: none are listed). */
-  command?: (line: string, action: CardAction) => string;
+  /** The note under the fields (default: as it is). */
+  note?: (note: string) => string;
+  /** The typed commands for the buttons (default: none are listed). */
+  commands?: {
+    /** A line before them, when there are any. */
+    header?: string;
+    line: (command: string, action: CardAction) => string;
+  };
   /** Between lines (default '\n'). */
   newline?: string;
 };
@@ -30,12 +36,16 @@ export function cardText(card: Card, style: TextStyle = {}): string {
     style.title ? style.title(card.title) : card.title,
     ...card.fields.map((f) => (style.field ? style.field(f.label, f.value) : `${f.label}: ${f.value}`)),
   ];
-  if (card.note) lines.push(card.note);
-  if (style.command)
-    for (const a of card.actions) {
+  if (card.note) lines.push(style.note ? style.note(card.note) : card.note);
+  const { commands } = style;
+  if (commands) {
+    const typed = card.actions.flatMap((a) => {
       const cmd = typedCommand(a);
-      if (cmd) lines.push(style.command(cmd, a));
-    }
+      return cmd ? [commands.line(cmd, a)] : [];
+    });
+    if (typed.length && commands.header !== undefined) lines.push(commands.header);
+    lines.push(...typed);
+  }
   return lines.join(style.newline ?? '\n');
 }
 

@@ -2,6 +2,7 @@
 // Adapters call handleMessage / handleAction; everything for other people leaves through the outbox.
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { decodeAction, encodeAction, typedPress } from '../cards/actions.ts';
 import type { Card, Message } from '../cards/card.ts';
 import { formatDate } from '../commands/dates.ts';
 import { renderCommandError } from '../commands/errors.ts';
@@ -56,6 +57,9 @@ export class Core {
 
   /** A message typed by a person. Returns the replies for that person, in their language. */
   async handleMessage(inbound: InboundMessage): Promise<Message[]> {
+    // `confirm <id>` / `cancel <id>` typed where the card's buttons cannot be shown: the same as pressing them.
+    const press = typedPress(inbound.text);
+    if (press) return this.handleAction({ ...inbound, actionId: press });
     const replies = await this.inTransaction(
       inbound.user,
       inbound.chat,
@@ -72,17 +76,16 @@ export class Core {
     return replies;
   }
 
-  /** A card button pressed. Action ids: `run:<command text>` or `confirm:<id>` / `cancel:<id>`. */
+  /** A card button pressed; its id is a ButtonAction (src/cards/actions.ts). */
   async handleAction(inbound: InboundAction): Promise<Message[]> {
     const replies = await this.inTransaction(
       inbound.user,
       inbound.chat,
       inbound.eventId,
       async (tx, actor, org) => {
-        const [kind, ...rest] = inbound.actionId.split(':');
-        const arg = rest.join(':');
-        if (kind === 'run') {
-          const parsed = this.deps.commands.parse(withValues(arg, inbound.values), {
+        const action = decodeAction(inbound.actionId);
+        if (action?.kind === 'run') {
+          const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
             currency: org.currency,
           });
           if (!parsed.ok)
@@ -91,8 +94,8 @@ export class Core {
             ];
           return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
         }
-        if (kind === 'confirm' || kind === 'cancel')
-          return this.decideConfirmation(tx, actor, org, inbound.chat, arg, kind);
+        if (action)
+          return this.decideConfirmation(tx, actor, org, inbound.chat, action.confirmation, action.kind);
         return [
           say(
             actor,
@@ -219,8 +222,16 @@ export class Core {
       title: ctx.t({ en: 'Please confirm', zh: '请确认' }),
       fields: [{ label: ctx.t({ en: 'Action', zh: '操作' }), value: ctx.t(summary) }],
       actions: [
-        { id: `confirm:${id}`, label: ctx.t({ en: 'Confirm', zh: '确认' }), style: 'primary' },
-        { id: `cancel:${id}`, label: ctx.t({ en: 'Cancel', zh: '取消' }), style: 'default' },
+        {
+          id: encodeAction({ kind: 'confirm', confirmation: id }),
+          label: ctx.t({ en: 'Confirm', zh: '确认' }),
+          style: 'primary',
+        },
+        {
+          id: encodeAction({ kind: 'cancel', confirmation: id }),
+          label: ctx.t({ en: 'Cancel', zh: '取消' }),
+          style: 'default',
+        },
       ],
       note: ctx.t({
         en: `Only ${ctx.actor.name} can confirm; valid for 24 hours.`,

@@ -11,5 +11,5 @@ export type { Locale } from '../i18n/locale.ts';
 export * from './adapter.ts';
 export type * from './inbound.ts';
 export * from './outbound.ts';
-export { AdapterRegistry } from './registry.ts';
+export { AdapterRegistry, type Env } from './registry.ts';
 export type * from './services.ts';

@@ -1,4 +1,4 @@
-// Rate limits per chat and per platform app, shared by every worker (Redis when REDIS_URL, memory
+// Rate limits per chat and per platform app (as each adapter declares them), shared by every worker (Redis when REDIS_URL, memory
 // otherwise), with rate-limiter-flexible. Over a limit a message waits: `take` answers how long, and the
 // delivery reschedules the job; nothing is dropped.
 //
@@ -17,17 +17,6 @@ import {
 export type Rate = { count: number; perMs: number };
 export type PlatformLimit = { perChat?: Rate; perApp?: Rate };
 
-/** From ../shared/platforms: the stricter figure where a platform has several paths. */
-export const PLATFORM_LIMITS: Record<string, PlatformLimit> = {
-  // chat.postMessage: about 1 message per second per channel.
-  slack: { perChat: { count: 1, perMs: 1000 } },
-  // OpenAPI 20 calls per second per app per API. The 20-per-minute figure is for webhook robots in a group;
-  // the adapter paces group sends itself (DINGTALK_GROUP_PER_MINUTE) since it knows a group from a 1:1 chat.
-  dingtalk: { perApp: { count: 20, perMs: 1000 } },
-  // 30 replies/pushes per minute per conversation, webhook robots 20 per minute: 20 per minute.
-  wecom: { perChat: { count: 20, perMs: 60_000 } },
-};
-
 const PACE_MARGIN = 1.03;
 
 /** The time one message takes of a rate, paced a little slower than the platform allows. */
@@ -43,14 +32,19 @@ if ttl == -1 then \
 end \
 return {consumed, ttl}`;
 
-export type LimitsOptions = { redis?: Redis; prefix?: string; limits?: Record<string, PlatformLimit> };
+export type LimitsOptions = {
+  redis?: Redis;
+  prefix?: string;
+  /** Per platform (its adapter's declared rates); a platform not listed is not throttled here. */
+  limits?: Record<string, PlatformLimit>;
+};
 
 export class Limits {
   private readonly table: Record<string, PlatformLimit>;
   private readonly limiters = new Map<string, { rl: RateLimiterAbstract; slotMs: number }>();
 
   constructor(private readonly opts: LimitsOptions = {}) {
-    this.table = { ...PLATFORM_LIMITS, ...opts.limits };
+    this.table = { ...opts.limits };
   }
 
   /** Sets or replaces a platform's limits (fake platforms in tests and benchmarks). */

@@ -11,7 +11,7 @@ import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { type FireResult, fireDue, fireOccurrences } from '../schedule/fire.ts';
 import { BullQueue, redisConnection } from './bullmq.ts';
-import { Limits } from './limits.ts';
+import { Limits, type PlatformLimit } from './limits.ts';
 import { LocalQueue } from './local.ts';
 import { Reconciler } from './reconciler.ts';
 import { type JobQueue, RunAgainAt } from './types.ts';
@@ -28,6 +28,8 @@ export type QueueSettings = {
   fireBatch?: number;
   /** Firing transactions one process runs at once (default FIRE_CONCURRENCY). */
   fireConcurrency?: number;
+  /** Each platform's send rates, as its adapter declares them (src/port/adapter.ts). */
+  platformLimits?: Record<string, PlatformLimit>;
 };
 
 /** Enough to turn a burst into few transactions, few enough to keep each one short. */
@@ -83,7 +85,7 @@ export class QueueRuntime {
     if (settings.redisUrl) {
       this.redis = redisConnection(settings.redisUrl);
       this.redis.on('error', () => {});
-      this.limits = new Limits({ redis: this.redis, prefix });
+      this.limits = new Limits({ redis: this.redis, prefix, limits: settings.platformLimits ?? {} });
       const common = {
         redisUrl: settings.redisUrl,
         prefix,
@@ -100,7 +102,7 @@ export class QueueRuntime {
       this.outbox = new BullQueue({ name: 'outbox', ...common, onError: onError('delivery') });
     } else {
       this.redis = undefined;
-      this.limits = new Limits();
+      this.limits = new Limits({ limits: settings.platformLimits ?? {} });
       const pollMs = settings.pollMs ?? 1000;
       this.occurrences = new LocalQueue({
         name: 'occurrences',

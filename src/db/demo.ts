@@ -1,10 +1,11 @@
 // The demo organisation for a first start without any chat platform: seven departments with a chat each,
 // and nine people, so every command can be tried at once from the console.
 import { eq, sql } from 'drizzle-orm';
-import type { Role } from '../../src/core/actor.ts';
-import type { Db } from '../../src/db/client.ts';
-import { chatBindings, departments, identities, people } from '../../src/db/schema.ts';
+import type { Role } from '../core/actor.ts';
+import type { Db } from './client.ts';
+import { chatBindings, departments, identities, people } from './schema.ts';
 
+/** The demo people are console identities: the console is the chat of a first start. */
 export const PLATFORM = 'console';
 
 type DemoPerson = { handle: string; name: string; role: Role; dept: string | null; locale?: 'en' | 'zh' };

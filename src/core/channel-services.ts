@@ -1,0 +1,272 @@
+// The core's side of the port: the services one channel gets (src/port/services.ts), bound to its
+// platform. The only code that reads the core's tables for a channel.
+import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Message } from '../cards/card.ts';
+import type { Db } from '../db/client.ts';
+import { chatBindings, departments, identities, outbox, people, postedCards } from '../db/schema.ts';
+import type { Locale } from '../i18n/locale.ts';
+import type { Audience, PostedRef } from '../port/outbound.ts';
+import type {
+  AnswerLive,
+  ChatBinding,
+  PortServices,
+  PostedCard,
+  RenderMark,
+  ReplyOptions,
+} from '../port/services.ts';
+import type { Delivery } from './delivery.ts';
+import type { Core } from './engine.ts';
+import { InboundJournal } from './inbound-journal.ts';
+import { loadOrg } from './org.ts';
+import { findPersonByIdentity, localeOf } from './people.ts';
+
+export type ChannelServiceDeps = { db: Db; core: Core; delivery: Delivery; log: Logger };
+
+const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
+
+/** The services for `platform`; its journal logs through `log`. */
+export function channelServices(platform: string, deps: ChannelServiceDeps): PortServices {
+  const { db, core, delivery, log } = deps;
+
+  const postedCard = async (messageId: string, where?: { tenant: string; chatId: string }) => {
+    const [row] = await db
+      .select()
+      .from(postedCards)
+      .where(
+        and(
+          eq(postedCards.platform, platform),
+          eq(postedCards.messageId, messageId),
+          ...(where ? [eq(postedCards.tenant, where.tenant), eq(postedCards.chatId, where.chatId)] : []),
+        ),
+      )
+      .limit(1);
+    if (!row) return null;
+    const card: PostedCard = {
+      cardKey: row.cardKey,
+      tenant: row.tenant,
+      chatId: row.chatId,
+      messageId: row.messageId,
+      locale: asLocale(row.locale),
+      audience: row.audience === 'private' ? 'private' : 'group',
+    };
+    return card;
+  };
+
+  const binding = (
+    row: {
+      chatId: string;
+      title: string | null;
+      department: string;
+      settings: Record<string, string>;
+      boundBy: number | null;
+    } | null,
+  ): ChatBinding | undefined => (row ? { ...row, settings: row.settings ?? {} } : undefined);
+
+  const bindingColumns = {
+    chatId: chatBindings.chatId,
+    title: chatBindings.title,
+    department: departments.code,
+    settings: chatBindings.settings,
+    boundBy: chatBindings.boundBy,
+  };
+
+  const remember = (cardKey: string, ref: PostedRef, locale: Locale, audience: Audience) =>
+    delivery.remember(cardKey, platform, ref, locale, audience);
+
+  const services: PortServices = {
+    commands: core,
+    journal: new InboundJournal({ db, core, log, platform }),
+
+    identities: {
+      async displayNames(tenant, externalIds) {
+        if (externalIds.length === 0) return new Map();
+        const rows = await db
+          .select({ id: identities.externalId, name: identities.displayName })
+          .from(identities)
+          .where(
+            and(
+              eq(identities.platform, platform),
+              eq(identities.tenant, tenant),
+              inArray(identities.externalId, externalIds),
+            ),
+          );
+        return new Map(rows.filter((r) => r.name).map((r) => [r.id, r.name!]));
+      },
+      async resolveMention(tenant, name) {
+        const [row] = await db
+          .select({ externalId: identities.externalId })
+          .from(identities)
+          .innerJoin(people, eq(people.id, identities.personId))
+          .where(
+            and(
+              eq(identities.platform, platform),
+              eq(identities.tenant, tenant),
+              or(eq(identities.externalId, name), eq(identities.displayName, name)),
+            ),
+          )
+          .limit(1);
+        return row?.externalId;
+      },
+      async localeOf(tenant, externalId) {
+        try {
+          const org = await loadOrg(db);
+          const found = await findPersonByIdentity(db, { platform, tenant, externalId });
+          return found ? localeOf(found.person, org) : org.locale;
+        } catch {
+          return 'zh';
+        }
+      },
+      async roleOf(tenant, externalId) {
+        const [row] = await db
+          .select({ personId: identities.personId, role: people.role })
+          .from(identities)
+          .innerJoin(people, eq(people.id, identities.personId))
+          .where(
+            and(
+              eq(identities.platform, platform),
+              eq(identities.tenant, tenant),
+              eq(identities.externalId, externalId),
+            ),
+          )
+          .limit(1);
+        return row;
+      },
+      async list() {
+        return db
+          .select({
+            externalId: identities.externalId,
+            name: people.name,
+            handle: people.handle,
+            role: people.role,
+            department: departments.code,
+            active: people.active,
+            timezone: people.timezone,
+          })
+          .from(identities)
+          .innerJoin(people, eq(people.id, identities.personId))
+          .leftJoin(departments, eq(departments.id, people.departmentId))
+          .where(eq(identities.platform, platform))
+          .orderBy(asc(people.id));
+      },
+    },
+
+    cards: {
+      remember,
+      find: postedCard,
+      async mark() {
+        const [row] = await db.select({ id: sql<string | number | null>`max(${outbox.id})` }).from(outbox);
+        return Number(row?.id ?? 0) as RenderMark;
+      },
+      async rendersSince(ref, mark) {
+        const card = await postedCard(ref.messageId, { tenant: ref.tenant, chatId: ref.chatId });
+        if (!card) return null;
+        const [row] = await db
+          .select({ payload: outbox.payload })
+          .from(outbox)
+          .where(and(eq(outbox.op, 'update'), eq(outbox.cardKey, card.cardKey), gt(outbox.id, mark)))
+          .orderBy(desc(outbox.id))
+          .limit(1);
+        if (!row) return null;
+        const payload = row.payload as Record<string, Message>;
+        const message = payload[`${card.locale}/${card.audience}`] ?? payload[`${card.locale}/group`];
+        return message ? { message, locale: card.locale } : null;
+      },
+    },
+
+    chats: {
+      async binding(tenant, chatId) {
+        const [row] = await db
+          .select(bindingColumns)
+          .from(chatBindings)
+          .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
+          .where(
+            and(
+              eq(chatBindings.platform, platform),
+              eq(chatBindings.tenant, tenant),
+              eq(chatBindings.chatId, chatId),
+            ),
+          )
+          .limit(1);
+        return binding(row ?? null);
+      },
+      async bound(tenant = '') {
+        const rows = await db
+          .select(bindingColumns)
+          .from(chatBindings)
+          .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
+          .where(and(eq(chatBindings.platform, platform), eq(chatBindings.tenant, tenant)))
+          .orderBy(asc(chatBindings.id));
+        return rows.map((r) => binding(r)!);
+      },
+      async setSetting(tenant, chatId, key, value) {
+        await db
+          .update(chatBindings)
+          .set({ settings: sql`${chatBindings.settings} || ${JSON.stringify({ [key]: value })}::jsonb` })
+          .where(
+            and(
+              eq(chatBindings.platform, platform),
+              eq(chatBindings.tenant, tenant),
+              eq(chatBindings.chatId, chatId),
+            ),
+          );
+      },
+    },
+
+    outbox: {
+      postLater: (target, message, audience) => delivery.postLater(platform, target, message, audience),
+      flush: () => delivery.drain(),
+    },
+
+    replies: {
+      send: (replies: Message[], answer: AnswerLive, opts: ReplyOptions) =>
+        sendReplies(replies, answer, opts, {
+          remember,
+          postLater: (target, message, audience) => delivery.postLater(platform, target, message, audience),
+          log,
+          platform,
+        }),
+    },
+
+    async org() {
+      const org = await loadOrg(db);
+      return { timezone: org.timezone, locale: org.locale };
+    },
+  };
+  return services;
+}
+
+/**
+ * The reply path, once for every channel: each reply is answered live the channel's way; a card that
+ * went somewhere it can be changed is remembered, so a change of its subject re-renders it there too; a
+ * live answer that fails goes through the outbox (after what waits for that chat, never dropped), or,
+ * where the live answer is the only way, is logged.
+ */
+async function sendReplies(
+  replies: Message[],
+  answer: AnswerLive,
+  opts: ReplyOptions,
+  ctx: {
+    remember: (cardKey: string, ref: PostedRef, locale: Locale, audience: Audience) => Promise<void>;
+    postLater: PortServices['outbox']['postLater'];
+    log: Logger;
+    platform: string;
+  },
+): Promise<void> {
+  const audience: Audience = opts.audience ?? (opts.chat.kind === 'dm' ? 'private' : 'group');
+  for (const [i, reply] of replies.entries()) {
+    try {
+      const ref = await answer(reply, i);
+      if (ref && reply.cardKey) await ctx.remember(reply.cardKey, ref, reply.locale ?? 'zh', audience);
+    } catch (err) {
+      const error = String((err as Error)?.message ?? err);
+      if (!opts.fallback) {
+        ctx.log.warn({ err: error, chat: opts.chat.chatId }, `${ctx.platform}: a reply could not be sent`);
+        continue;
+      }
+      // Throttled or failing now: the outbox delivers it later (it waits, never drops).
+      ctx.log.warn({ err: error, chat: opts.chat.chatId }, `${ctx.platform}: reply deferred to the outbox`);
+      await ctx.postLater(opts.fallback, reply, audience);
+    }
+  }
+}
