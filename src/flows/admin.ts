@@ -3,9 +3,14 @@ import { and, asc, eq } from 'drizzle-orm';
 import { readSettings, storeSettings } from '../approvals/policy.ts';
 import { k } from '../commands/keys.ts';
 import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
-import { refuse } from '../core/errors.ts';
+import type { FlowContext } from '../core/context.ts';
+import { refuse, refuseInput } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
+import { REQUIRED_KEYS, type RequiredKey, TARGET_KEYS, type TargetKey } from '../kpi/policy-keys.ts';
+import { FIELDS, fieldNames, parseFields, RECORD_TYPES, typeOfKey } from '../kpi/required.ts';
+import { readKpiSettings, storeKpiSettings } from '../kpi/settings.ts';
+import { formatTarget, parseTarget, shortTarget } from '../kpi/targets.ts';
 import { rerouteApprovals } from './approval.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
 import { departmentForRole, offboard, reinstate } from './offboard.ts';
@@ -186,15 +191,68 @@ const peopleList = command({
   },
 });
 
+const optionalText = () => k.text(300).optional();
+const kpiKeys = Object.fromEntries([
+  ...Object.keys(TARGET_KEYS).map((key) => [key, k.text(20).optional()]),
+  ...Object.keys(REQUIRED_KEYS).map((key) => [key, k.text(300).optional()]),
+]) as Record<TargetKey | RequiredKey, ReturnType<typeof optionalText>>;
+
+/** The KPI part of `admin policy`: targets (in working time) and required fields, changed when given. */
+async function kpiPolicy(ctx: FlowContext, args: Partial<Record<TargetKey | RequiredKey, string>>) {
+  const before = await readKpiSettings(ctx.tx);
+  const after = { targets: { ...before.targets }, required: { ...before.required } };
+  for (const key of Object.keys(TARGET_KEYS) as TargetKey[]) {
+    const raw = args[key];
+    if (raw === undefined) continue;
+    after.targets[key] =
+      parseTarget(raw) ??
+      refuseInput(
+        `${key}=${raw} is not a target: write working minutes, hours or days, e.g. ${key}=30m, 8h or 1d.`,
+        `${key}=${raw} 不是时限：请写工作分钟、小时或天，例如 30m、8h 或 1d。`,
+      );
+  }
+  for (const key of Object.keys(REQUIRED_KEYS) as RequiredKey[]) {
+    const raw = args[key];
+    if (raw === undefined) continue;
+    const type = typeOfKey(key);
+    const parsed = parseFields(type, raw);
+    if ('unknown' in parsed)
+      refuseInput(
+        `"${parsed.unknown}" is not a field of ${type}: ${Object.keys(FIELDS[type]).join(', ')}.`,
+        `“${parsed.unknown}”不是${type}的字段：${Object.keys(FIELDS[type]).join('、')}。`,
+      );
+    else after.required[type] = parsed.fields;
+  }
+  const changed = JSON.stringify(before) !== JSON.stringify(after);
+  if (changed) {
+    await storeKpiSettings(ctx.tx, after, ctx.now);
+    await ctx.audit('admin.policy', 'org', 'kpi', { before, after });
+  }
+  const l = ctx.locale;
+  const targets = (Object.keys(TARGET_KEYS) as TargetKey[])
+    .map((key) => `${key}=${shortTarget(after.targets[key])} (${formatTarget(after.targets[key], l)})`)
+    .join('\n  ');
+  const required = RECORD_TYPES.map(
+    (t) => `required.${t}=${after.required[t].join(',')} (${fieldNames(t, after.required[t], l)})`,
+  ).join('\n  ');
+  return ctx.t({
+    en: `\n• KPI targets, in working time (lead follow-up: its deadline; target.lead.follow when it has none):\n  ${targets}\n• Required fields (completeness):\n  ${required}`,
+    zh: `\n• 考核时限（按工作时间；线索跟进以其截止时间为准，无截止时间时用 target.lead.follow）：\n  ${targets}\n• 必填项（完整性）：\n  ${required}`,
+  });
+}
+
 const policy = command({
   noun: 'admin',
   verbs: ['policy'],
-  keys: { threshold: k.money().optional(), joint: k.choices(deptChoice).optional() },
+  keys: { threshold: k.money().optional(), joint: k.choices(deptChoice).optional(), ...kpiKeys },
   usage: {
-    en: 'admin policy [threshold=100000] [joint=finance,marketing]',
-    zh: '管理 规则 [阈值=100000] [会签=财务,市场]',
+    en: 'admin policy [threshold=100000] [joint=finance,marketing] [target.order.ack=8h] [required.customer=contact,phone,address]',
+    zh: '管理 规则 [阈值=100000] [会签=财务,市场] [时限.订单.确认=8h] [必填.客户=联系人,电话,地址]',
   },
-  summary: { en: 'show or change the approval policy', zh: '查看或修改审批规则' },
+  summary: {
+    en: 'show or change the approval policy, KPI targets and required fields',
+    zh: '查看或修改审批规则、考核时限和必填项',
+  },
   allow: isAdmin,
   async run(ctx, { args }) {
     const [row] = await ctx.tx.select({ settings: orgSettings.settings }).from(orgSettings).limit(1);
@@ -213,14 +271,16 @@ const policy = command({
         after: storeSettings(after),
       });
     }
+    const kpiText = await kpiPolicy(ctx, args as Partial<Record<TargetKey | RequiredKey, string>>);
     const joint = after.quoteJoint
       .map((d) => DEPARTMENT_NAMES[d][ctx.locale])
       .join(ctx.locale === 'en' ? ' and ' : '和');
     return {
-      text: ctx.t({
-        en: `Approval policy:\n• quote: sales manager; above ${ctx.money(after.quoteThresholdMinor)} or for key accounts also ${joint} heads, all of them\n• order: sales manager\n• order change: heads of the affected departments, all of them (delivery/place → production and logistics; items/payment → production and finance)\n• order cancellation: sales manager\n• customer correction: the owning rep or a sales manager`,
-        zh: `审批规则：\n• 报价：销售经理；超过 ${ctx.money(after.quoteThresholdMinor)} 或重点客户，另需${joint}负责人会签\n• 订单：销售经理\n• 订单变更：受影响部门负责人会签（交期/地点 → 生产和物流；明细/付款 → 生产和财务）\n• 订单取消：销售经理\n• 客户信息更正：负责销售或销售经理（或签）`,
-      }),
+      text:
+        ctx.t({
+          en: `Approval policy:\n• quote: sales manager; above ${ctx.money(after.quoteThresholdMinor)} or for key accounts also ${joint} heads, all of them\n• order: sales manager\n• order change: heads of the affected departments, all of them (delivery/place → production and logistics; items/payment → production and finance)\n• order cancellation: sales manager\n• customer correction: the owning rep or a sales manager`,
+          zh: `审批规则：\n• 报价：销售经理；超过 ${ctx.money(after.quoteThresholdMinor)} 或重点客户，另需${joint}负责人会签\n• 订单：销售经理\n• 订单变更：受影响部门负责人会签（交期/地点 → 生产和物流；明细/付款 → 生产和财务）\n• 订单取消：销售经理\n• 客户信息更正：负责销售或销售经理（或签）`,
+        }) + kpiText,
     };
   },
 });

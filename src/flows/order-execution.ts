@@ -9,6 +9,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff } from '../core/permissions.ts';
 import { customers, departments, distributions, orders, people } from '../db/schema.ts';
+import { recordTransfer } from '../kpi/transfers.ts';
 import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
 import { acknowledge } from './distribution.ts';
 import { illegal, orderContent, ownOrder, setOrderStatus } from './order-approval.ts';
@@ -233,6 +234,11 @@ const ship = command({
     const zh = `🚚 ${o.number}（${who}）已发货：${args.carrier ? `${args.carrier} ` : ''}${args.tracking}${args.note ? `——${args.note}` : ''}`;
     await tellOwner(ctx, o, en, zh);
     await ctx.out.send({ kind: 'department', code: 'service' }, (l) => ({ text: label(l, en, zh) }));
+    // Measured (R-KPI-1): the shipment reaching sales (the owning rep) and customer service.
+    const subject = { type: 'order', id: o.id, ref: o.number };
+    if (o.ownerId !== ctx.actor.personId)
+      await recordTransfer(ctx, 'shipment', subject, { personId: o.ownerId });
+    await recordTransfer(ctx, 'shipment', subject, { department: 'service' });
     return {
       text: ctx.t({
         en: `${o.number} marked shipped (${args.tracking}); sales and customer service were told.`,

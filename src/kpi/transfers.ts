@@ -1,0 +1,166 @@
+// Transfers (R-KPI-1/4): every piece of information the policy says must reach someone, with its event
+// time, when it was delivered, when (and by whom) it was acknowledged, and its target. Most are derived from
+// rows that exist anyway: distributions (approved order, change, cancellation → departments; delivery is
+// when their cards' outbox rows were sent), and a lead's own dates (registered → assigned, assigned → first
+// follow-up). The rest are rows of the transfers table, written in the event's transaction (recordTransfer).
+
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { DepartmentCode } from '../commands/keys.ts';
+import type { FlowContext } from '../core/context.ts';
+import { departments, transfers } from '../db/schema.ts';
+import { at } from './instant.ts';
+import type { TargetKey } from './policy-keys.ts';
+import { type Scope, scopeFilter } from './scope.ts';
+import { type Targets, targetSeconds } from './targets.ts';
+import { axisCte, localDay, workingClock } from './working-time.ts';
+
+export const FLOWS = [
+  'order',
+  'change',
+  'cancel',
+  'lead_assign',
+  'lead_follow',
+  'shipment',
+  'quote',
+  'correction',
+] as const;
+export type Flow = (typeof FLOWS)[number];
+
+export const FLOW_NAMES: Record<Flow, { en: string; zh: string }> = {
+  order: { en: 'approved order → departments', zh: '订单批准 → 各部门' },
+  change: { en: 'order change → departments', zh: '订单变更 → 各部门' },
+  cancel: { en: 'order cancellation → departments', zh: '订单取消 → 各部门' },
+  lead_assign: { en: 'lead registered → assigned', zh: '线索登记 → 分配' },
+  lead_follow: { en: 'lead assigned → first follow-up', zh: '线索分配 → 首次跟进' },
+  shipment: { en: 'shipment → sales and service', zh: '发货 → 销售和客服' },
+  quote: { en: 'quote decided → requester', zh: '报价审批结果 → 申请人' },
+  correction: { en: 'customer correction → receivers', zh: '客户信息更正 → 已接收方' },
+};
+
+/** Each flow's targets: to be delivered (or done) and, where asked, acknowledged. */
+const FLOW_TARGETS: Record<Flow, { deliver: TargetKey; ack?: TargetKey }> = {
+  order: { deliver: 'target.order.deliver', ack: 'target.order.ack' },
+  change: { deliver: 'target.change.deliver', ack: 'target.change.ack' },
+  cancel: { deliver: 'target.cancel.deliver', ack: 'target.cancel.ack' },
+  lead_assign: { deliver: 'target.lead.assign' },
+  lead_follow: { deliver: 'target.lead.follow' },
+  shipment: { deliver: 'target.shipment.deliver' },
+  quote: { deliver: 'target.quote.deliver' },
+  correction: { deliver: 'target.correction.deliver' },
+};
+
+/** Records, in the event's transaction, that information went to a department or a person. */
+export async function recordTransfer(
+  ctx: FlowContext,
+  flow: Extract<Flow, 'shipment' | 'quote' | 'correction'>,
+  subject: { type: string; id: number; ref: string },
+  to: { department: DepartmentCode } | { personId: number },
+): Promise<void> {
+  let departmentId: number | null = null;
+  if ('department' in to) {
+    const [d] = await ctx.tx
+      .select({ id: departments.id })
+      .from(departments)
+      .where(eq(departments.code, to.department));
+    departmentId = d?.id ?? null;
+  }
+  await ctx.tx.insert(transfers).values({
+    flow,
+    subjectType: subject.type,
+    subjectId: subject.id,
+    subjectRef: subject.ref,
+    eventAt: ctx.now,
+    departmentId,
+    personId: 'personId' in to ? to.personId : null,
+  });
+}
+
+/** A working-time difference, floored at 0; null stays null (greatest() would turn it into 0). */
+const nonNegative = (d: SQL) => sql`(case when (${d}) < 0 then 0 else (${d}) end)`;
+
+export type TransferQuery = { from: Date; to: Date; zone: string; now: Date; targets: Targets; scope: Scope };
+
+/**
+ * A WITH list ending in `x`: one row per transfer whose event falls in [from, to), with
+ * flow, subject_ref, department_id, person_id, event_at, delivered_at, acked_at, ack_asked,
+ * deliver_s / ack_s (working seconds), deliver_target / ack_target (working seconds), and
+ * deliver_state / ack_state: 'on_time', 'late' (done past target, or not done and past it), 'waiting'
+ * (not done, target not yet reached) or null (no acknowledgement asked).
+ */
+export function transfersWith(q: TransferQuery): SQL {
+  const { from, to, zone } = q;
+  const targets = sql.join(
+    FLOWS.map((f) => {
+      const t = FLOW_TARGETS[f];
+      const ack = t.ack ? targetSeconds(q.targets[t.ack]) : null;
+      return sql`(${sql.raw(`'${f}'`)}, ${sql.raw(String(targetSeconds(q.targets[t.deliver])))}::bigint, ${sql.raw(ack === null ? 'null' : String(ack))}::bigint)`;
+    }),
+    sql`, `,
+  );
+  const W = (ts: string, alias: string) => workingClock(sql.raw(ts), zone, alias);
+  const day = (ts: string) => localDay(sql.raw(ts), zone);
+  // Acknowledgements and deliveries come after the month, up to now (the wall clock's, too).
+  const axisTo = new Date(Math.max(to.getTime(), q.now.getTime(), Date.now()) + 7 * 86_400_000);
+  return sql`with ${axisCte({ zone, from, to: axisTo })},
+    sales as (select id from departments where code = 'sales'),
+    raw as (
+      select d.kind as flow, d.subject_ref, d.department_id, d.acked_by as person_id, d.sent_at as event_at,
+        (select min(o.sent_at) from outbox o where o.card_key = 'dist:' || d.id and o.op = 'post'
+          and o.card_key is not null) as delivered_at,
+        d.acked_at, true as ack_asked, null::timestamptz as due_at
+      from distributions d where d.sent_at >= ${at(from)} and d.sent_at < ${at(to)}
+      union all
+      select 'lead_assign', l.number, (select id from sales), l.owner_id, l.created_at, l.assigned_at,
+        null, false, null
+      from leads l where l.created_at >= ${at(from)} and l.created_at < ${at(to)}
+        and (l.assigned_at is not null or l.owner_id is null)
+      union all
+      select 'lead_follow', l.number, (select id from sales), l.owner_id, l.assigned_at,
+        (select min(f.created_at) from lead_followups f
+          where f.lead_id = l.id and f.person_id = l.owner_id and f.created_at >= l.assigned_at),
+        null, false, l.follow_due_at
+      from leads l where l.assigned_at >= ${at(from)} and l.assigned_at < ${at(to)}
+      union all
+      select t.flow, t.subject_ref, coalesce(t.department_id, p.department_id), t.person_id, t.event_at,
+        (select min(o.sent_at) from outbox o
+          where o.created_at = t.written_at and o.op = 'post' and (
+            (t.department_id is not null and o.target_kind = 'chat' and exists (select 1 from chat_bindings b
+              where b.department_id = t.department_id and b.platform = o.platform and b.tenant = o.tenant
+                and b.chat_id = o.target_id))
+            or (t.person_id is not null and o.target_kind = 'user' and exists (select 1 from identities i
+              where i.person_id = t.person_id and i.platform = o.platform and i.tenant = o.tenant
+                and i.external_id = o.target_id)))),
+        null, false, null
+      from transfers t left join people p on p.id = t.person_id
+      where t.event_at >= ${at(from)} and t.event_at < ${at(to)}
+    ),
+    scoped as (select * from raw where ${scopeFilter(q.scope, sql`department_id`, sql`person_id`)}),
+    now_w as (select ${W('now_at', 'wn')} as w from (select ${at(q.now)} as now_at) n
+      left join wt wn on wn.day = ${day('n.now_at')}),
+    timed as (
+      select s.*,
+        ${nonNegative(sql`${W('s.delivered_at', 'wd')} - ${W('s.event_at', 'we')}`)} as deliver_s,
+        ${nonNegative(sql`${W('s.acked_at', 'wa')} - ${W('coalesce(s.delivered_at, s.event_at)', 'ws')}`)} as ack_s,
+        coalesce(${nonNegative(sql`${W('s.due_at', 'wu')} - ${W('s.event_at', 'we')}`)}, tg.deliver) as deliver_target,
+        tg.ack as ack_target,
+        (select w from now_w) - ${W('s.event_at', 'we')} as since_event_s,
+        (select w from now_w) - ${W('coalesce(s.delivered_at, s.event_at)', 'ws')} as since_delivery_s
+      from scoped s
+      join (values ${targets}) as tg(flow, deliver, ack) on tg.flow = s.flow
+      left join wt we on we.day = ${day('s.event_at')}
+      left join wt wd on wd.day = ${day('s.delivered_at')}
+      left join wt wa on wa.day = ${day('s.acked_at')}
+      left join wt ws on ws.day = ${day('coalesce(s.delivered_at, s.event_at)')}
+      left join wt wu on wu.day = ${day('s.due_at')}
+    ),
+    x as (
+      select t.*,
+        case when t.deliver_s is not null
+          then case when t.deliver_s <= t.deliver_target then 'on_time' else 'late' end
+          else case when t.since_event_s > t.deliver_target then 'late' else 'waiting' end end as deliver_state,
+        case when not t.ack_asked then null
+          when t.ack_s is not null then case when t.ack_s <= t.ack_target then 'on_time' else 'late' end
+          else case when t.since_delivery_s > t.ack_target then 'late' else 'waiting' end end as ack_state
+      from timed t
+    )`;
+}

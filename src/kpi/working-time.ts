@@ -1,0 +1,41 @@
+// Working time in SQL: a day axis (weekdays, calendar_days holidays and make-up days) with the working
+// seconds before each day, so the working time between two instants is W(b) - W(a), two lookups per row
+// instead of a walk over the days between. Working hours are the calendar's (09:00-18:00) in the org's zone.
+import { type SQL, sql } from 'drizzle-orm';
+import { DEFAULT_HOURS } from '../schedule/calendar.ts';
+
+export type WorkingAxis = { zone: string; from: Date; to: Date };
+
+const START = sql.raw(String(DEFAULT_HOURS.start * 3600));
+const LENGTH = sql.raw(String((DEFAULT_HOURS.end - DEFAULT_HOURS.start) * 3600));
+
+/** CTE `wt(day, working, before)`: one row per day of the axis (with a margin). Put it in a WITH list. */
+export function axisCte(a: WorkingAxis): SQL {
+  const from = new Date(a.from.getTime() - 3 * 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(a.to.getTime() + 3 * 86_400_000).toISOString().slice(0, 10);
+  return sql`wt_days as (
+      select g::date as day, coalesce(c.working, extract(isodow from g) < 6) as working
+      from generate_series(${from}::date, ${to}::date, interval '1 day') g
+      left join calendar_days c on c.date = g::date
+    ), wt as (
+      select day, working,
+        coalesce(sum(case when working then ${LENGTH} else 0 end)
+          over (order by day rows between unbounded preceding and 1 preceding), 0)::bigint as before
+      from wt_days
+    )`;
+}
+
+/** The local day of an instant, for joining `wt`. */
+export function localDay(ts: SQL, zone: string): SQL {
+  return sql`((${ts}) at time zone ${zone})::date`;
+}
+
+/**
+ * W(ts): working seconds from the axis start to `ts`, given `wt` joined as `alias` on its local day.
+ * Null when ts is null (or outside the axis).
+ */
+export function workingClock(ts: SQL, zone: string, alias: string): SQL {
+  const a = sql.raw(alias);
+  return sql`(${a}.before + case when ${a}.working then least(greatest(
+      extract(epoch from ((${ts}) at time zone ${zone})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
+}
