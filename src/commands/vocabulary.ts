@@ -2,6 +2,8 @@
 // The first word of each list is the canonical name; the rest are aliases (plurals too: `list customers`,
 // `export leads`). `help` lists them.
 
+import { REQUIRED_KEYS, TARGET_KEYS } from '../kpi/policy-keys.ts';
+
 export const NOUNS = {
   customer: ['customer', 'cust', '客户', '客戶', 'customers'],
   lead: ['lead', '线索', '線索', 'leads'],
@@ -13,6 +15,8 @@ export const NOUNS = {
   report: ['report', '报表', '報表', 'reports'],
   admin: ['admin', '管理'],
   audit: ['audit', '审计', '審計'],
+  backup: ['backup', '备份', '備份', 'backups'],
+  rectify: ['rectify', '整改', 'rectification', 'rectifications'],
   me: ['me', '我', 'settings', '设置'],
   help: ['help', '帮助', '幫助', '?', '？'],
 } as const;
@@ -57,6 +61,14 @@ export const VERBS = {
   offboard: ['offboard', '离职', '離職'],
   verify: ['verify', '校验', '校驗', '验证'],
   reinstate: ['reinstate', '复职', '復職'],
+  kpi: ['kpi', '考核', '绩效', '績效'],
+  // Meeting summaries (report week / report month), sampling and rectification notices.
+  week: ['week', 'weekly', '周', '週', '周报'],
+  month: ['month', 'monthly', '月', '月报'],
+  sample: ['sample', '抽查', '抽样', '抽樣'],
+  close: ['close', '关闭', '關閉', '结案'],
+  reopen: ['reopen', '退回', '重开'],
+  unshare: ['unshare', '取消共享', '停止共享'],
   // Lead assignment rules; 规则 alone is the approval policy's.
   rule: ['rule', 'rules', '分配规则', '分配規則'],
   team: ['team', '团队', '團隊'],
@@ -131,6 +143,13 @@ export const KEYS = {
   who: ['who', '操作人', '谁'],
   since: ['since', '起始', '自'],
   page: ['page', '页', '頁', '页码'],
+  person: ['person', '人员', '個人', '个人'],
+  ...TARGET_KEYS,
+  ...REQUIRED_KEYS,
+  issue: ['issue', 'problem', '问题', '問題'],
+  n: ['n', 'count', '件数', '抽查数'],
+  seed: ['seed', '种子', '種子'],
+  week: ['week', '所在周', '周次'],
   team: ['team', '团队', '團隊', '小组'],
   manager: ['manager', '上级', '上級', '汇报给'],
   auto: ['auto', '自动', '自動', '自动分配'],
