@@ -4,14 +4,30 @@ import { inArray } from 'drizzle-orm';
 import type { Card, CardField, Message } from '../cards/card.ts';
 import type { FlowContext } from '../core/context.ts';
 import type { Audience } from '../core/outbox.ts';
+import { privateNote, type Viewer } from '../core/visibility.ts';
 import { people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { type Approval, type Seat, seatsOf } from './engine.ts';
 import { SUBJECT_NAMES } from './policy.ts';
 import { SEAT_NAMES } from './seats.ts';
 
-/** What the subject contributes to its card; `masked` hides what a group chat must not see. */
-export type SubjectSummary = (locale: Locale, audience: Audience) => { fields: CardField[]; details: string };
+/**
+ * What the subject contributes to its card, for one reader (core/visibility.ts decides each confidential
+ * value): its fields, the command for details, and which confidential fields it showed in full (`read`,
+ * of the record `entity`), for the audit.
+ */
+export type SubjectSummary = (
+  locale: Locale,
+  viewer: Viewer,
+) => { fields: CardField[]; details: string; entity: string; read: string[]; masked?: boolean };
+
+/**
+ * The reader of a copy the outbox renders by audience: a private copy goes only to a seat holder of the
+ * approval (first step, next step, delegate, re-routed seat) and a group copy to the management chat.
+ */
+export function approvalCardViewer(audience: Audience): Viewer {
+  return audience === 'private' ? { audience, approver: true } : { audience, department: 'management' };
+}
 
 export type ApprovalView = {
   approval: Approval;
@@ -66,11 +82,12 @@ export function renderApproval(
   v: ApprovalView,
   summary: SubjectSummary,
   l: Locale,
-  audience: Audience,
+  reader: Audience | Viewer,
 ): Message {
   const a = v.approval;
   const t = (en: string, zh: string) => (l === 'en' ? en : zh);
-  const subject = summary(l, audience);
+  const viewer = typeof reader === 'string' ? approvalCardViewer(reader) : reader;
+  const subject = summary(l, viewer);
   const steps = [...new Set(v.seats.map((s) => s.stepNo))].map((n) => {
     const seats = v.seats.filter((s) => s.stepNo === n);
     const mode = seats[0]?.mode === 'all' ? t('all must sign', '会签') : t('any one', '或签');
@@ -116,7 +133,12 @@ export function renderApproval(
             },
           ]
         : [],
-    note: decided ?? t(`Details: ${subject.details}`, `详情：${subject.details}`),
+    note: [
+      decided ?? t(`Details: ${subject.details}`, `详情：${subject.details}`),
+      subject.masked ? privateNote(l) : null,
+    ]
+      .filter(Boolean)
+      .join('\n'),
   };
   const text = [
     card.title,

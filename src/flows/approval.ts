@@ -1,7 +1,7 @@
 // Approval commands and the path every submission takes: open the approval, post its card to each approver
 // and to management, and after every decision re-render every copy, open the next step, tell the requester.
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { renderApproval, viewOf } from '../approvals/card.ts';
+import { approvalCardViewer, renderApproval, type SubjectSummary, viewOf } from '../approvals/card.ts';
 import {
   type Approval,
   type Decision,
@@ -21,7 +21,9 @@ import {
 import { rerouteSeats } from '../approvals/reroute.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
+import type { Render } from '../core/outbox.ts';
 import { isStaff } from '../core/permissions.ts';
+import { auditCardRead, viewerOf } from '../core/visibility.ts';
 import { approvalSeats, approvals, orgSettings } from '../db/schema.ts';
 import { command, label } from './common.ts';
 import { cancelApprovalReminders, scheduleApprovalReminders } from './reminder-sources.ts';
@@ -33,6 +35,23 @@ export async function approvalSettings(ctx: FlowContext) {
 }
 
 const cardKey = (a: Pick<Approval, 'number'>) => `approval:${a.number}`;
+
+/**
+ * Posts an approval's card to a seat holder's private chat. The private copy shows what the decision needs
+ * in full (core/visibility.ts: an approver), so it is a read of the subject by that person: audited.
+ */
+async function cardToApprover(
+  ctx: FlowContext,
+  personId: number,
+  approval: Approval,
+  summary: SubjectSummary,
+  render: Render,
+): Promise<void> {
+  const sent = await ctx.out.send({ kind: 'person', personId }, render, cardKey(approval));
+  if (sent === 0) return;
+  const s = summary(ctx.locale, approvalCardViewer('private'));
+  await auditCardRead(ctx, personId, s.entity, approval.subjectRef, s.read, { approval: approval.number });
+}
 
 /** Submits a subject for approval and sends the cards. Returns the approval for the caller's reply. */
 export async function submitForApproval(
@@ -53,8 +72,7 @@ export async function submitForApproval(
   const render = (l: 'en' | 'zh', audience: 'private' | 'group') =>
     renderApproval(view, summary, l, audience);
   const firstStep = [...new Set(view.seats.filter((s) => s.stepNo === 1).flatMap((s) => s.eligible))];
-  for (const personId of firstStep)
-    await ctx.out.send({ kind: 'person', personId }, render, cardKey(approval));
+  for (const personId of firstStep) await cardToApprover(ctx, personId, approval, summary, render);
   await ctx.out.send({ kind: 'department', code: 'management' }, render, cardKey(approval));
   await scheduleApprovalReminders(ctx, approval, firstStep);
   return approval;
@@ -84,7 +102,7 @@ export async function rerouteApprovals(
     const render = (l: 'en' | 'zh', audience: 'private' | 'group') =>
       renderApproval(view, summary, l, audience);
     await ctx.out.update(cardKey(approval), render);
-    for (const id of added) await ctx.out.send({ kind: 'person', personId: id }, render, cardKey(approval));
+    for (const id of added) await cardToApprover(ctx, id, approval, summary, render);
     const deciding = [
       ...new Set(
         view.seats
@@ -118,7 +136,7 @@ async function afterChange(ctx: FlowContext, approval: Approval, decision: Decis
   if (decision?.opened) {
     await scheduleApprovalReminders(ctx, current, decision.opened.approvers);
     for (const personId of decision.opened.approvers)
-      await ctx.out.send({ kind: 'person', personId }, render, cardKey(current));
+      await cardToApprover(ctx, personId, current, summary, render);
   }
   if (decision?.finished && current.requesterId !== ctx.actor.personId) {
     const subject = SUBJECT_NAMES[current.subjectType as SubjectType];
@@ -239,17 +257,13 @@ const delegateCmd = command({
     const render = (l: 'en' | 'zh', audience: 'private' | 'group') =>
       renderApproval(view, summary, l, audience);
     await ctx.out.update(cardKey(a), render);
-    await ctx.out.send(
-      { kind: 'person', personId: person.id },
-      (l, audience) => {
-        const m = render(l, audience);
-        return {
-          ...m,
-          text: `${label(l, `${ctx.actor.name} handed you this decision.`, `${ctx.actor.name} 将此审批转交给您。`)}\n${m.text}`,
-        };
-      },
-      cardKey(a),
-    );
+    await cardToApprover(ctx, person.id, a, summary, (l, audience) => {
+      const m = render(l, audience);
+      return {
+        ...m,
+        text: `${label(l, `${ctx.actor.name} handed you this decision.`, `${ctx.actor.name} 将此审批转交给您。`)}\n${m.text}`,
+      };
+    });
     return {
       text: ctx.t({
         en: `${a.number} handed to ${person.name}.`,
@@ -345,13 +359,18 @@ const show = command({
   async run(ctx, { ref }) {
     const a = await loadApproval(ctx, ref!);
     const view = await viewOf(ctx, a);
-    const involved =
-      a.requesterId === ctx.actor.personId || view.seats.some((s) => s.eligible.includes(ctx.actor.personId));
-    const audience = involved && ctx.chat.kind === 'dm' ? 'private' : 'group';
+    const approver = view.seats.some((s) => s.eligible.includes(ctx.actor.personId));
+    // This reader, by the one rule: a seat holder sees what the decision needs, others what their role allows.
+    const viewer = viewerOf(ctx, { approver });
     const summary = await subjectHandler(a.subjectType).summary(ctx, a);
-    const m = renderApproval(view, summary, ctx.locale, audience);
-    // A copy shown on request is re-rendered with the rest, so its buttons never go stale.
-    return { ...m, cardKey: cardKey(a) };
+    const m = renderApproval(view, summary, ctx.locale, viewer);
+    const s = summary(ctx.locale, viewer);
+    await ctx.auditRead(s.entity, a.subjectRef, s.read, { approval: a.number });
+    // A copy shown on request is re-rendered with the rest, so its buttons never go stale; the re-render
+    // is by chat (a private copy as an approver's), so a private copy keeps its key only for a seat holder
+    // or the requester, and anyone else's stays as shown.
+    const keep = ctx.chat.kind === 'group' || approver || a.requesterId === ctx.actor.personId;
+    return keep ? { ...m, cardKey: cardKey(a) } : m;
   },
 });
 

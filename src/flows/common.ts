@@ -66,20 +66,6 @@ export async function personName(ctx: FlowContext, id: number | null | undefined
   return row ? row.name : '—';
 }
 
-/** 13800000000 → 138****0000: enough to recognise, not enough to call. */
-export function maskPhone(phone: string | null | undefined): string {
-  if (!phone) return '—';
-  const digits = phone.replace(/\D/g, '');
-  if (digits.length < 7) return '****';
-  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
-}
-
-export function maskEmail(email: string | null | undefined): string {
-  if (!email) return '—';
-  const [user, domain] = email.split('@');
-  return `${(user ?? '').slice(0, 1)}***@${domain ?? ''}`;
-}
-
 export function field(label: string, value: string | null | undefined): CardField {
   return { label, value: value === null || value === undefined || value === '' ? '—' : value };
 }

@@ -5,7 +5,19 @@ import type { Message } from '../cards/card.ts';
 import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
-import { isMarketing, isSales, isSalesManager, isStaff, isSupervisor } from '../core/permissions.ts';
+import type { Audience } from '../core/outbox.ts';
+import { isMarketing, isSales, isSalesManager, isStaff } from '../core/permissions.ts';
+import {
+  auditCardRead,
+  CUSTOMER_CLASSES,
+  entitled,
+  maskEmail,
+  maskPhone,
+  privateNote,
+  Reveal,
+  reveal,
+  type Viewer,
+} from '../core/visibility.ts';
 import {
   contacts,
   customerNeeds,
@@ -26,8 +38,6 @@ import {
   label,
   linesOf,
   loadCustomer,
-  maskEmail,
-  maskPhone,
   personName,
 } from './common.ts';
 import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
@@ -40,10 +50,9 @@ import type { SubjectHandler } from './subjects.ts';
 const SHARE_FIELDS = {
   contacts: ['联系方式', '联系人'],
   needs: ['需求'],
-  intent: ['购买意向', '意向'],
+  intent: ['购买意向', '意向', 'budget', '预算'],
   history: ['交易记录', '历史'],
 } as const;
-type ShareField = keyof typeof SHARE_FIELDS;
 
 /** The keys of a customer's own data, as update and correct take them. */
 const CUSTOMER_KEYS = {
@@ -74,17 +83,19 @@ const SENSITIVITY = { high: ['高'], medium: ['中'], low: ['低'] } as const;
 const canOwn = (ctx: FlowContext, c: { ownerId: number | null }) =>
   isSalesManager(ctx.actor) || c.ownerId === ctx.actor.personId;
 
-/** Which confidential parts of a customer this person may see (R-SEC-1, R-CUST-4). */
-async function visibleParts(ctx: FlowContext, customerId: number): Promise<Set<ShareField>> {
-  if (isSales(ctx.actor) || isSupervisor(ctx.actor))
-    return new Set(['contacts', 'needs', 'intent', 'history']);
-  if (!ctx.actor.department) return new Set();
+/** The fields of a customer shared with a department (customer share, R-CUST-4); none if not shared. */
+export async function sharedFields(
+  ctx: FlowContext,
+  customerId: number,
+  dept: DepartmentCode | null,
+): Promise<string[]> {
+  if (!dept) return [];
   const rows = await ctx.tx
     .select({ fields: customerShares.fields })
     .from(customerShares)
     .innerJoin(departments, eq(departments.id, customerShares.departmentId))
-    .where(and(eq(customerShares.customerId, customerId), eq(departments.code, ctx.actor.department)));
-  return new Set((rows[0]?.fields ?? []) as ShareField[]);
+    .where(and(eq(customerShares.customerId, customerId), eq(departments.code, dept)));
+  return rows[0]?.fields ?? [];
 }
 
 const add = command({
@@ -176,9 +187,10 @@ const show = command({
   readOnly: true,
   async run(ctx, { ref, words }) {
     const c = await customerOf(ctx, ref, words);
-    const parts = await visibleParts(ctx, c.id);
+    const shared = await sharedFields(ctx, c.id, ctx.actor.department);
+    // One rule decides each confidential part (core/visibility.ts): full, masked in a group chat, or left out.
+    const r = reveal(ctx, { kind: 'customer', ownerId: c.ownerId, shared });
     const l = ctx.locale;
-    const read: string[] = [];
     const fields = [
       field(label(l, 'Industry', '行业'), c.industry),
       field(label(l, 'Region', '地区'), c.region),
@@ -192,87 +204,61 @@ const show = command({
           (c.keyAccount ? label(l, ' · key account', ' · 重点客户') : ''),
       ),
     ];
-    if (parts.has('contacts')) {
+    if (r.show('contacts') !== 'omitted') {
       const people = await ctx.tx
         .select()
         .from(contacts)
         .where(eq(contacts.customerId, c.id))
         .orderBy(asc(contacts.id));
-      // In a group chat contact details are masked (R-SEC-1); full details only in a direct chat.
-      const masked = ctx.chat.kind === 'group';
       for (const p of people) {
-        const phone = masked ? maskPhone(p.phone) : (p.phone ?? '—');
-        const email = masked ? maskEmail(p.email) : (p.email ?? '—');
+        const phone = r.text('contacts', 'contacts', p.phone ?? '—', maskPhone(p.phone));
+        const email = r.text('contacts', 'contacts', p.email ?? '—', maskEmail(p.email));
+        const fax = p.fax ? r.text('contacts', 'contacts', p.fax, maskPhone(p.fax)) : null;
         fields.push(
           field(
             label(l, 'Contact', '联系人'),
-            `${p.name} · ${phone} · ${email}${p.fax ? ` · fax ${p.fax}` : ''}`,
+            `${p.name} · ${phone} · ${email}${fax ? ` · ${label(l, 'fax', '传真')} ${fax}` : ''}`,
           ),
         );
       }
-      if (people.length > 0) read.push('contacts');
-      if (masked && people.length > 0) {
-        fields.push(
-          field(
-            label(l, 'Note', '说明'),
-            label(
-              l,
-              'Contact details are masked in group chats; ask me in a direct chat.',
-              '群聊中联系方式已隐藏，请在私聊中查看。',
-            ),
-          ),
-        );
-      }
-    } else {
-      fields.push(
-        field(
-          label(l, 'Contacts', '联系方式'),
-          label(l, 'not shared with your department', '未共享给您的部门'),
-        ),
-      );
     }
-    if (parts.has('intent') && (c.intentLikelihood || c.intentBudgetMinor !== null)) {
-      if (c.intentBudgetMinor !== null) read.push('budget');
-      fields.push(
-        field(
-          label(l, 'Purchase intent', '购买意向'),
-          [
-            c.intentLikelihood && nameOf(LEVEL3, c.intentLikelihood, l),
-            c.intentBudgetMinor !== null ? ctx.money(c.intentBudgetMinor) : null,
-            c.intentProcess,
-            c.intentDecisionMakers,
-          ]
-            .filter(Boolean)
-            .join(' · '),
-        ),
+    if (c.intentLikelihood || c.intentBudgetMinor !== null || c.intentProcess || c.intentDecisionMakers) {
+      const intent = r.block(['intent', ...(c.intentBudgetMinor !== null ? ['budget'] : [])], 'intent', () =>
+        [
+          c.intentLikelihood && nameOf(LEVEL3, c.intentLikelihood, l),
+          c.intentBudgetMinor !== null ? ctx.money(c.intentBudgetMinor) : null,
+          c.intentProcess,
+          c.intentDecisionMakers,
+        ]
+          .filter(Boolean)
+          .join(' · '),
       );
+      if (intent !== null) fields.push(field(label(l, 'Purchase intent', '购买意向'), intent));
     }
-    if (parts.has('needs')) {
+    if (r.show('needs') !== 'omitted') {
       const needs = await ctx.tx
         .select()
         .from(customerNeeds)
         .where(eq(customerNeeds.customerId, c.id))
         .orderBy(asc(customerNeeds.id));
       for (const n of needs) {
-        fields.push(
-          field(
-            label(l, 'Need', '需求'),
-            [
-              n.spec,
-              n.model,
-              n.quantity,
-              n.quality,
-              n.deliveryDate,
-              n.priceSensitivity &&
-                `${label(l, 'price sensitivity', '价格敏感度')} ${nameOf(LEVEL3, n.priceSensitivity, l)}`,
-            ]
-              .filter(Boolean)
-              .join(' · '),
-          ),
+        const text = r.block(['needs'], 'needs', () =>
+          [
+            n.spec,
+            n.model,
+            n.quantity,
+            n.quality,
+            n.deliveryDate,
+            n.priceSensitivity &&
+              `${label(l, 'price sensitivity', '价格敏感度')} ${nameOf(LEVEL3, n.priceSensitivity, l)}`,
+          ]
+            .filter(Boolean)
+            .join(' · '),
         );
+        fields.push(field(label(l, 'Need', '需求'), text));
       }
     }
-    if (parts.has('history')) {
+    if (r.show('history') !== 'omitted') {
       const q = await ctx.tx
         .select({ number: quotes.number, status: quotes.status })
         .from(quotes)
@@ -286,18 +272,44 @@ const show = command({
         .orderBy(desc(orders.id))
         .limit(5);
       if (q.length + o.length > 0) {
-        fields.push(
-          field(
-            label(l, 'Trade history', '交易记录'),
-            [
-              ...o.map((r) => `${r.number} ${orderStatus(r.status, l)}`),
-              ...q.map((r) => `${r.number} ${quoteStatus(r.status, l)}`),
-            ].join(label(l, ', ', '，')),
-          ),
+        const history = r.block(['history'], 'history', () =>
+          [
+            ...o.map((x) => `${x.number} ${orderStatus(x.status, l)}`),
+            ...q.map((x) => `${x.number} ${quoteStatus(x.status, l)}`),
+          ].join(label(l, ', ', '，')),
         );
+        fields.push(field(label(l, 'Trade history', '交易记录'), history));
       }
     }
-    await ctx.auditRead('customer', c.number, read);
+    const hidden = CUSTOMER_CLASSES.filter((cls) => r.show(cls) === 'omitted');
+    if (hidden.length > 0) {
+      const rep = ctx.actor.role === 'sales_rep';
+      fields.push(
+        field(
+          label(l, 'Not shown', '未显示'),
+          `${namesOf(SHARE_FIELD_NAMES, hidden, l)} (${
+            rep
+              ? label(
+                  l,
+                  'another rep’s customer: ask the owner or the sales manager',
+                  '其他销售的客户，请联系负责人或销售经理',
+                )
+              : label(l, 'not shared with your department', '未共享给您的部门')
+          })`,
+        ),
+      );
+    }
+    if (r.masked) fields.push(field(label(l, 'Note', '说明'), privateNote(l)));
+    await ctx.auditRead(
+      'customer',
+      c.number,
+      r.fields,
+      // Read under a share (R-CUST-4): the audit says so.
+      shared.length > 0 &&
+        !entitled(r.viewer, 'contacts', { kind: 'customer', ownerId: c.ownerId, shared: [] })
+        ? { share: ctx.actor.department }
+        : {},
+    );
     const title = `${c.number} ${c.name}`;
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } } satisfies Message;
   },
@@ -483,54 +495,134 @@ const need = command({
   },
 });
 
+const SHARE_USAGE = {
+  en: 'customer share C-0001 dept=service fields=contacts,needs,history',
+  zh: '客户 共享 C-0001 部门=客服 字段=联系方式,需求,交易记录',
+};
+const UNSHARE_USAGE = { en: 'customer unshare C-0001 dept=service', zh: '客户 取消共享 C-0001 部门=客服' };
+
+/** The departments a share names: dept= (or to=, its older name), one or several. */
+function shareDepartments(args: { dept?: DepartmentCode[]; to?: DepartmentCode[] }, usage: string) {
+  const depts = [...new Set([...(args.dept ?? []), ...(args.to ?? [])])];
+  if (depts.length === 0)
+    refuse(
+      `Say which department: dept=service (several: dept=service,finance). Usage: ${usage}`,
+      `请写明部门：部门=客服（多个：部门=客服,财务）。用法：${usage}`,
+    );
+  return depts;
+}
+
+async function loadOwnCustomer(ctx: FlowContext, ref: string | null, words: string[], what: string) {
+  const c = await customerOf(ctx, ref, words);
+  if (!canOwn(ctx, c))
+    refuse(
+      `Only the owner of ${c.number} or the sales manager ${what} it.`,
+      `只有 ${c.number} 的负责人或销售经理可以${what === 'shares' ? '共享' : '取消共享'}。`,
+    );
+  return c;
+}
+
 const share = command({
   noun: 'customer',
   verbs: ['share'],
   ref: CUSTOMER_REF,
   words: NAME_WORD,
-  keys: { to: k.choices(deptChoice), fields: k.choices(SHARE_FIELDS) },
-  usage: {
-    en: 'customer share C-0001 to=finance,service fields=contacts,history',
-    zh: '客户 共享 C-0001 给=财务,客服 字段=联系方式,交易记录',
+  keys: {
+    dept: k.choices(deptChoice).optional(),
+    to: k.choices(deptChoice).optional(),
+    fields: k.choices(SHARE_FIELDS),
   },
+  usage: SHARE_USAGE,
   summary: {
-    en: 'share a customer with departments, stating which fields',
-    zh: '向部门共享客户，注明共享范围',
+    en: 'share a customer with a department: exactly the fields named (contacts, needs, intent, history)',
+    zh: '向部门共享客户：只共享注明的字段（联系方式、需求、购买意向、交易记录）',
   },
   allow: isSales,
   async run(ctx, { ref, words, args }) {
-    const c = await customerOf(ctx, ref, words);
-    if (!canOwn(ctx, c))
-      refuse(
-        `Only the owner of ${c.number} or the sales manager shares it.`,
-        `只有 ${c.number} 的负责人或销售经理可以共享。`,
-      );
-    for (const code of args.to) {
+    const depts = shareDepartments(args, ctx.t(SHARE_USAGE));
+    const c = await loadOwnCustomer(ctx, ref, words, 'shares');
+    const fields = CUSTOMER_CLASSES.filter((f) => args.fields.includes(f));
+    for (const code of depts) {
       const deptId = await departmentId(ctx, code);
+      const before = await sharedFields(ctx, c.id, code);
+      // A share states the whole scope: sharing again replaces the fields, it does not add to them.
       await ctx.tx
         .insert(customerShares)
-        .values({ customerId: c.id, departmentId: deptId, fields: args.fields, sharedBy: ctx.actor.personId })
+        .values({ customerId: c.id, departmentId: deptId, fields, sharedBy: ctx.actor.personId })
         .onConflictDoUpdate({
           target: [customerShares.customerId, customerShares.departmentId],
-          set: { fields: args.fields, sharedBy: ctx.actor.personId, createdAt: ctx.now },
+          set: { fields, sharedBy: ctx.actor.personId, createdAt: ctx.now },
         });
+      await ctx.history('customer', c.id, [
+        { field: `shared.${code}`, from: before.length ? before.join(',') : null, to: fields.join(',') },
+      ]);
       await ctx.out.send({ kind: 'department', code }, (l) => ({
         text: label(
           l,
-          `${ctx.actor.name} shared customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en} (${namesOf(SHARE_FIELD_NAMES, args.fields, 'en')}). See: customer show ${c.number}`,
-          `${ctx.actor.name} 向${DEPARTMENT_NAMES[code].zh}共享了客户 ${c.number} ${c.name}（${namesOf(SHARE_FIELD_NAMES, args.fields, 'zh')}）。查看：客户 查看 ${c.number}`,
+          `${ctx.actor.name} shared customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en}: ${namesOf(SHARE_FIELD_NAMES, fields, 'en')}, nothing else. See it in a private chat with me: customer show ${c.number}`,
+          `${ctx.actor.name} 向${DEPARTMENT_NAMES[code].zh}共享了客户 ${c.number} ${c.name}：仅${namesOf(SHARE_FIELD_NAMES, fields, 'zh')}。请在与我的私聊中查看：客户 查看 ${c.number}`,
         ),
       }));
     }
-    await ctx.history('customer', c.id, [
-      { field: 'shared', from: null, to: `${args.to.join(',')}:${args.fields.join(',')}` },
-    ]);
-    await ctx.audit('customer.share', 'customer', c.number, { to: args.to, fields: args.fields });
-    const names = args.to.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(ctx.t({ en: ', ', zh: '、' }));
+    await ctx.audit('customer.share', 'customer', c.number, { to: depts, fields });
+    const names = depts.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(ctx.t({ en: ', ', zh: '、' }));
     return {
       text: ctx.t({
-        en: `${c.number} shared with ${names}: ${namesOf(SHARE_FIELD_NAMES, args.fields, 'en')}.`,
-        zh: `${c.number} 已共享给${names}：${namesOf(SHARE_FIELD_NAMES, args.fields, 'zh')}。`,
+        en: `${c.number} shared with ${names}: ${namesOf(SHARE_FIELD_NAMES, fields, 'en')} (only these). To end it: customer unshare ${c.number} dept=${depts.join(',')}`,
+        zh: `${c.number} 已共享给${names}：${namesOf(SHARE_FIELD_NAMES, fields, 'zh')}（仅限这些）。取消：客户 取消共享 ${c.number} 部门=${depts.map((d) => DEPARTMENT_NAMES[d].zh).join(',')}`,
+      }),
+    };
+  },
+});
+
+const unshare = command({
+  noun: 'customer',
+  verbs: ['unshare'],
+  ref: CUSTOMER_REF,
+  words: NAME_WORD,
+  keys: { dept: k.choices(deptChoice).optional(), to: k.choices(deptChoice).optional() },
+  usage: UNSHARE_USAGE,
+  summary: { en: 'end sharing a customer with a department', zh: '取消向部门共享客户' },
+  allow: isSales,
+  async run(ctx, { ref, words, args }) {
+    const depts = shareDepartments(args, ctx.t(UNSHARE_USAGE));
+    const c = await loadOwnCustomer(ctx, ref, words, 'unshares');
+    const ended: DepartmentCode[] = [];
+    for (const code of depts) {
+      const before = await sharedFields(ctx, c.id, code);
+      if (before.length === 0) continue;
+      await ctx.tx
+        .delete(customerShares)
+        .where(
+          and(
+            eq(customerShares.customerId, c.id),
+            eq(customerShares.departmentId, await departmentId(ctx, code)),
+          ),
+        );
+      await ctx.history('customer', c.id, [{ field: `shared.${code}`, from: before.join(','), to: null }]);
+      ended.push(code);
+    }
+    const names = (list: DepartmentCode[], l: Locale) =>
+      list.map((d) => DEPARTMENT_NAMES[d][l]).join(l === 'en' ? ', ' : '、');
+    if (ended.length === 0)
+      refuse(
+        `${c.number} is not shared with ${names(depts, 'en')}; nothing to end.`,
+        `${c.number} 未共享给${names(depts, 'zh')}，无需取消。`,
+      );
+    for (const code of ended)
+      await ctx.out.send({ kind: 'department', code }, (l) => ({
+        text: label(
+          l,
+          `${ctx.actor.name} ended sharing customer ${c.number} ${c.name} with ${DEPARTMENT_NAMES[code].en}.`,
+          `${ctx.actor.name} 已取消向${DEPARTMENT_NAMES[code].zh}共享客户 ${c.number} ${c.name}。`,
+        ),
+      }));
+    await ctx.audit('customer.unshare', 'customer', c.number, { to: ended });
+    const skipped = depts.filter((d) => !ended.includes(d));
+    return {
+      text: ctx.t({
+        en: `${c.number} is no longer shared with ${names(ended, 'en')}.${skipped.length ? ` (It was not shared with ${names(skipped, 'en')}.)` : ''}`,
+        zh: `${c.number} 已不再共享给${names(ended, 'zh')}。${skipped.length ? `（未曾共享给${names(skipped, 'zh')}。）` : ''}`,
       }),
     };
   },
@@ -589,12 +681,16 @@ const correct = command({
   },
 });
 
-function describeCorrection(p: Correction, masked: boolean, l: Locale): string {
+const CONTACT_KEYS = new Set(['phone', 'email', 'fax']);
+
+/** A correction's new values; phone, email and fax are contacts, shown by the one rule like everywhere. */
+function describeCorrection(p: Correction, r: Reveal, l: Locale): string {
   return Object.entries(p)
-    .map(
-      ([key, v]) =>
-        `${nameOf(FIELD_NAMES, key, l)} → ${masked && (key === 'phone' || key === 'email' || key === 'fax') ? (key === 'email' ? maskEmail(v) : maskPhone(v)) : v}`,
-    )
+    .map(([key, v]) => {
+      if (!CONTACT_KEYS.has(key)) return `${nameOf(FIELD_NAMES, key, l)} → ${v}`;
+      const shown = r.text('contacts', 'contacts', v, key === 'email' ? maskEmail(v) : maskPhone(v));
+      return `${nameOf(FIELD_NAMES, key, l)} → ${shown ?? label(l, '(not shown to you)', '（无权查看）')}`;
+    })
     .join('\n');
 }
 
@@ -602,13 +698,20 @@ export const correctionSubject: SubjectHandler = {
   async summary(ctx, a) {
     const c = await loadCustomer(ctx, a.subjectRef);
     const p = a.payload as Correction;
-    return (l, audience) => ({
-      fields: [
+    return (l, viewer) => {
+      const r = new Reveal(viewer, { kind: 'customer', ownerId: c.ownerId, shared: [] }, ctx.org.currency);
+      const fields = [
         field(label(l, 'Customer', '客户'), `${c.number} ${c.name}`),
-        field(label(l, 'Correct to', '更正为'), describeCorrection(p, audience === 'group', l)),
-      ],
-      details: `customer show ${c.number}`,
-    });
+        field(label(l, 'Correct to', '更正为'), describeCorrection(p, r, l)),
+      ];
+      return {
+        fields,
+        details: `customer show ${c.number}`,
+        entity: 'customer',
+        read: r.fields,
+        masked: r.masked,
+      };
+    };
   },
   async approved(ctx, a) {
     const c = await loadCustomer(ctx, a.subjectRef, true);
@@ -661,24 +764,44 @@ export const correctionSubject: SubjectHandler = {
     ]);
     // Everyone who was given this customer hears of the correction (R-CUST-3).
     const shared = await ctx.tx
-      .select({ code: departments.code })
+      .select({ code: departments.code, fields: customerShares.fields })
       .from(customerShares)
       .innerJoin(departments, eq(departments.id, customerShares.departmentId))
       .where(eq(customerShares.customerId, c.id));
-    const notice = (l: 'en' | 'zh', audience: 'private' | 'group') => ({
-      text: `${label(
-        l,
-        `Customer ${c.number} ${c.name} corrected (${a.number}):`,
-        `客户 ${c.number} ${c.name} 信息已更正（${a.number}）：`,
-      )}\n${describeCorrection(p, audience === 'group', l)}`,
-    });
+    const notice =
+      (viewer: Partial<Viewer>, shared: readonly string[]) => (l: Locale, audience: Audience) => {
+        const r = new Reveal(
+          { ...viewer, audience },
+          { kind: 'customer', ownerId: c.ownerId, shared },
+          ctx.org.currency,
+        );
+        return {
+          text: `${label(
+            l,
+            `Customer ${c.number} ${c.name} corrected (${a.number}):`,
+            `客户 ${c.number} ${c.name} 信息已更正（${a.number}）：`,
+          )}\n${describeCorrection(p, r, l)}`,
+        };
+      };
     for (const s of shared)
-      await ctx.out.send({ kind: 'department', code: s.code as DepartmentCode }, notice);
-    if (c.ownerId && c.ownerId !== ctx.actor.personId)
-      await ctx.out.send({ kind: 'person', personId: c.ownerId }, notice);
+      await ctx.out.send(
+        { kind: 'department', code: s.code as DepartmentCode },
+        notice({ department: s.code as DepartmentCode }, s.fields),
+      );
+    if (c.ownerId && c.ownerId !== ctx.actor.personId) {
+      const sent = await ctx.out.send({ kind: 'person', personId: c.ownerId }, notice({ owner: true }, []));
+      const r = new Reveal(
+        { audience: 'private', owner: true },
+        { kind: 'customer', ownerId: c.ownerId, shared: [] },
+        ctx.org.currency,
+      );
+      describeCorrection(p, r, ctx.locale);
+      if (sent > 0)
+        await auditCardRead(ctx, c.ownerId, 'customer', c.number, r.fields, { correction: a.number });
+    }
   },
   async rejected() {},
   async withdrawn() {},
 };
 
-export const customerCommands = [add, show, list, update, need, share, correct];
+export const customerCommands = [add, show, list, update, need, share, unshare, correct];

@@ -1,10 +1,11 @@
 // Market information (R-MKT-1/2): marketing shares reports with chosen departments at a confidentiality
-// level; anyone may submit a tip, which goes to marketing to verify. Confidential text never reaches a group
-// chat in full (R-SEC-1), and reading it is audited.
+// level; anyone may submit a tip, which goes to marketing to verify. Who reads confidential text where is
+// core/visibility.ts's rule (never in full in a group chat, R-SEC-1); reading it is audited.
 import { desc } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { isMarketing, isStaff, isSupervisor } from '../core/permissions.ts';
+import { entitled, Reveal, reveal, type Subject, viewerOf } from '../core/visibility.ts';
 import { intel } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { clip, command, DEPARTMENT_NAMES, deptChoice, label } from './common.ts';
@@ -29,21 +30,31 @@ const LEVEL_NAMES: Record<string, { en: string; zh: string }> = {
 
 type Intel = typeof intel.$inferSelect;
 
-function canRead(ctx: FlowContext, row: Intel): boolean {
-  if (row.level !== 'confidential') return true;
-  if (isMarketing(ctx.actor) || isSupervisor(ctx.actor) || row.createdBy === ctx.actor.personId) return true;
-  return ctx.actor.department !== null && row.sharedWith.includes(ctx.actor.department);
-}
+const subjectOf = (row: Intel): Subject => ({
+  kind: 'intel',
+  level: row.level,
+  createdBy: row.createdBy,
+  sharedWith: row.sharedWith,
+});
 
-function body(row: Pick<Intel, 'level' | 'body' | 'number'>, l: Locale, inGroup: boolean): string {
-  if (row.level === 'confidential' && inGroup) {
-    return label(
-      l,
-      `(confidential: ask me "intel list" in a direct chat)`,
-      '（机密：请在私聊中输入「情报 列表」查看）',
-    );
-  }
-  return clip(row.body, 500);
+/** Whether this person may read the item at all (core/visibility.ts decides; a group only masks it). */
+const canRead = (ctx: FlowContext, row: Intel) => entitled(viewerOf(ctx), 'intel', subjectOf(row));
+
+/** The text of an item for this reader: confidential text only in full in a private chat. */
+function body(row: Intel, r: Reveal, l: Locale): string {
+  if (row.level !== 'confidential') return clip(row.body, 500);
+  return (
+    r.text(
+      'body',
+      'intel',
+      clip(row.body, 500),
+      label(
+        l,
+        `(confidential: ask me "intel list" in a private chat)`,
+        '（机密：请在与我的私聊中输入「情报 列表」查看）',
+      ),
+    ) ?? ''
+  );
 }
 
 const add = command({
@@ -88,9 +99,12 @@ const add = command({
     await ctx.audit('intel.add', 'intel', number, { level, share });
     if (fromMarketing) {
       for (const code of share) {
-        await ctx.out.send({ kind: 'department', code }, (l) => ({
-          text: `${label(l, 'Market information', '市场信息')} ${number} [${LEVEL_NAMES[level]![l]}] ${args.title}\n${body(row!, l, true)}`,
-        }));
+        await ctx.out.send({ kind: 'department', code }, (l, audience) => {
+          const r = new Reveal({ audience, department: code }, subjectOf(row!), ctx.org.currency);
+          return {
+            text: `${label(l, 'Market information', '市场信息')} ${number} [${LEVEL_NAMES[level]![l]}] ${args.title}\n${body(row!, r, l)}`,
+          };
+        });
       }
       const to = share.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(', ');
       return {
@@ -139,14 +153,15 @@ const list = command({
       .slice(0, 20);
     if (readable.length === 0)
       return { text: ctx.t({ en: 'No market information for you yet.', zh: '暂无可查看的市场信息。' }) };
-    const confidential = readable
-      .filter((r) => r.level === 'confidential' && ctx.chat.kind === 'dm')
-      .map((r) => r.number);
-    await ctx.auditRead('intel', confidential, ['body']);
-    const lines = readable.map(
-      (r) =>
-        `${r.number} [${LEVEL_NAMES[r.level]?.[ctx.locale] ?? r.level}] ${nameOf(INTEL_KINDS, r.kind, ctx.locale)}${r.verified ? '' : ctx.t({ en: ' (unverified)', zh: '（待核实）' })}: ${r.title}\n    ${body(r, ctx.locale, ctx.chat.kind === 'group')}`,
-    );
+    const lines: string[] = [];
+    for (const row of readable) {
+      const r = reveal(ctx, subjectOf(row));
+      const text = body(row, r, ctx.locale);
+      await ctx.auditRead('intel', row.number, r.fields);
+      lines.push(
+        `${row.number} [${LEVEL_NAMES[row.level]?.[ctx.locale] ?? row.level}] ${nameOf(INTEL_KINDS, row.kind, ctx.locale)}${row.verified ? '' : ctx.t({ en: ' (unverified)', zh: '（待核实）' })}: ${row.title}\n    ${text}`,
+      );
+    }
     return { text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}` };
   },
 });

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { type LineItem, lineAmount } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
+import { maskMoney, type Show } from '../core/visibility.ts';
 import { orderItems } from '../db/schema.ts';
 import { formatQuantity } from './labels.ts';
 
@@ -26,13 +27,20 @@ export function priceItems(items: LineItem[]): { items: PricedItem[]; totalMinor
   return { items: priced, totalMinor };
 }
 
-/** `Sensor X200 × 200 @ ¥35.50 = ¥7,100.00`; prices hidden for people who may not see them. */
-export function itemLine(ctx: FlowContext, it: Omit<PricedItem, 'lineNo'>, showPrices: boolean): string {
+/**
+ * `Sensor X200 × 200 @ ¥35.50 = ¥7,100.00`; in a group chat `@ ¥••• = ¥•••`; prices left out for people
+ * who may not see them (core/visibility.ts decides which).
+ */
+export function itemLine(ctx: FlowContext, it: Omit<PricedItem, 'lineNo'>, prices: boolean | Show): string {
   const name = it.model ? `${it.name} ${it.model}` : it.name;
   const qty = formatQuantity(it.quantity);
-  return showPrices
-    ? `${name} × ${qty} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`
-    : `${name} × ${qty}`;
+  const show = prices === true ? 'full' : prices === false ? 'omitted' : prices;
+  if (show === 'omitted') return `${name} × ${qty}`;
+  if (show === 'masked') {
+    const m = maskMoney(ctx.org.currency);
+    return `${name} × ${qty} @ ${m} = ${m}`;
+  }
+  return `${name} × ${qty} @ ${ctx.money(it.unitPriceMinor)} = ${ctx.money(it.amountMinor)}`;
 }
 
 /** Replaces an order's lines and returns the new total (drafts edited, changes approved). */

@@ -44,6 +44,10 @@ const me = command({
         { field: 'timezone', from: before!.timezone, to: set.timezone },
         { field: 'name', from: before!.name, to: set.name },
       ]);
+      // Changes are audited like any other (R-SEC-2), naming what changed.
+      await ctx.audit('me.update', 'person', before!.handle ?? String(ctx.actor.personId), {
+        fields: (['locale', 'timezone', 'name'] as const).filter((f) => set[f] !== before![f]),
+      });
     }
     const role = ctx.actor.role
       ? ROLE_NAMES[ctx.actor.role][locale]

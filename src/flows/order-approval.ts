@@ -2,13 +2,16 @@
 // distributed to marketing, service, finance and production. Changes need the affected heads (会签);
 // cancellations the sales manager; every department that had the order is told.
 import { asc, eq } from 'drizzle-orm';
+import type { SubjectSummary } from '../approvals/card.ts';
 import { CHANGE_SIGNERS } from '../approvals/policy.ts';
+import type { CardField } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { k } from '../commands/keys.ts';
 import type { LineItem } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isSalesManager } from '../core/permissions.ts';
+import { Reveal, type Show, type Viewer } from '../core/visibility.ts';
 import { customers, orderItems, orders } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
@@ -24,9 +27,6 @@ type Order = typeof orders.$inferSelect;
 
 /** Who gets an approved order (policy 3.3.2). */
 export const ORDER_RECEIVERS: DepartmentCode[] = ['marketing', 'service', 'finance', 'production'];
-/** Department chats that may see amounts on a distribution card. */
-const SEE_AMOUNTS: DepartmentCode[] = ['finance', 'management', 'sales'];
-
 export function ownOrder(ctx: FlowContext, o: Order): void {
   if (o.ownerId !== ctx.actor.personId && !isSalesManager(ctx.actor)) {
     refuse(`${o.number} is another rep's order.`, `${o.number} 是其他销售的订单。`);
@@ -53,12 +53,17 @@ export async function setOrderStatus(
   await ctx.history('order', o.id, [{ field: 'status', from: o.status, to: status }]);
 }
 
-/** The order as a card body: amounts only for readers who may see them. */
-export async function orderContent(
+/** The order as a card body for one reader: amounts by the one rule (core/visibility.ts). */
+export type OrderView = (
+  locale: Locale,
+  viewer: Viewer,
+) => { title: string; fields: CardField[]; read: string[]; masked: boolean; prices: Show };
+
+export async function orderView(
   ctx: FlowContext,
   ref: string,
   title: { en: string; zh: string },
-): Promise<DistributionContent> {
+): Promise<OrderView> {
   const o = await loadOrder(ctx, ref);
   const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, o.customerId));
   const items = await ctx.tx
@@ -66,14 +71,16 @@ export async function orderContent(
     .from(orderItems)
     .where(eq(orderItems.orderId, o.id))
     .orderBy(asc(orderItems.lineNo));
-  return (l, audience, department) => {
-    const amounts = audience === 'private' || SEE_AMOUNTS.includes(department);
+  return (l, viewer) => {
+    const r = new Reveal(viewer, { kind: 'deal', ownerId: o.ownerId }, ctx.org.currency);
+    const prices = r.use('prices', 'prices');
+    const total = r.money('total', o.totalMinor);
     return {
       title: title[l],
       fields: [
         field(label(l, 'Customer', '客户'), `${c!.number} ${c!.name}`),
-        field(label(l, 'Items', '明细'), items.map((it) => itemLine(ctx, it, amounts)).join('\n')),
-        ...(amounts ? [field(label(l, 'Total', '总价'), ctx.money(o.totalMinor))] : []),
+        field(label(l, 'Items', '明细'), items.map((it) => itemLine(ctx, it, prices)).join('\n')),
+        ...(total !== null ? [field(label(l, 'Total', '总价'), total)] : []),
         field(
           label(l, 'Delivery', '交期'),
           `${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` · ${o.deliveryPlace}` : ''}`,
@@ -81,21 +88,47 @@ export async function orderContent(
         field(label(l, 'Payment', '付款条款'), o.paymentTerms),
         field(label(l, 'Status', '状态'), orderStatus(o.status, l)),
       ],
+      read: r.fields,
+      masked: r.masked,
+      prices,
     };
   };
 }
 
+/** A distribution card goes to a department's chat: the reader is that chat. */
+const distributed =
+  (view: OrderView): DistributionContent =>
+  (l, audience, department) => {
+    const v = view(l, { audience, department });
+    return { title: v.title, fields: v.fields };
+  };
+
+/** The order as a distribution card body (acknowledgements re-render it). */
+export async function orderContent(
+  ctx: FlowContext,
+  ref: string,
+  title: { en: string; zh: string },
+): Promise<DistributionContent> {
+  return distributed(await orderView(ctx, ref, title));
+}
+
 /** The card of an approval shows its own status; the order's own ("pending approval") would be a second one. */
-function summaryFrom(content: DistributionContent, details: string) {
-  return (l: Locale, audience: 'private' | 'group') => ({
-    fields: content(l, audience, 'management').fields.filter((f) => f.label !== label(l, 'Status', '状态')),
-    details,
-  });
+function summaryFrom(view: OrderView, details: string): SubjectSummary {
+  return (l, viewer) => {
+    const v = view(l, viewer);
+    return {
+      fields: v.fields.filter((f) => f.label !== label(l, 'Status', '状态')),
+      details,
+      entity: 'order',
+      read: v.read,
+      masked: v.masked,
+    };
+  };
 }
 
 /** What an approver of an order (or of its cancellation) sees: the order as it stands. */
 const orderSummary: SubjectHandler['summary'] = async (ctx, a) =>
-  summaryFrom(await orderContent(ctx, a.subjectRef, { en: '', zh: '' }), `order show ${a.subjectRef}`);
+  summaryFrom(await orderView(ctx, a.subjectRef, { en: '', zh: '' }), `order show ${a.subjectRef}`);
 
 export const orderSubject: SubjectHandler = {
   summary: orderSummary,
@@ -164,7 +197,7 @@ type ChangePayload = {
   items?: { name: string; model: string | null; quantity: string; unitPriceMinor: string }[];
 };
 
-function describeChange(p: ChangePayload, ctx: FlowContext, l: Locale, amounts: boolean): string {
+function describeChange(p: ChangePayload, ctx: FlowContext, l: Locale, amounts: Show): string {
   const parts: string[] = [];
   if (p.delivery) parts.push(`${label(l, 'delivery', '交期')} → ${p.delivery}`);
   if (p.place) parts.push(`${label(l, 'place', '交货地点')} → ${p.place}`);
@@ -178,15 +211,23 @@ function describeChange(p: ChangePayload, ctx: FlowContext, l: Locale, amounts: 
 
 export const orderChangeSubject: SubjectHandler = {
   async summary(ctx, a) {
-    const base = await orderContent(ctx, a.subjectRef, { en: '', zh: '' });
+    const base = summaryFrom(
+      await orderView(ctx, a.subjectRef, { en: '', zh: '' }),
+      `order show ${a.subjectRef}`,
+    );
     const p = a.payload as ChangePayload;
-    return (l, audience) => ({
-      fields: [
-        ...base(l, audience, 'management').fields.filter((f) => f.label !== label(l, 'Status', '状态')),
-        field(label(l, 'Change', '变更内容'), describeChange(p, ctx, l, audience === 'private')),
-      ],
-      details: `order show ${a.subjectRef}`,
-    });
+    const { ownerId } = await loadOrder(ctx, a.subjectRef);
+    return (l, viewer) => {
+      const b = base(l, viewer);
+      const r = new Reveal(viewer, { kind: 'deal', ownerId }, ctx.org.currency);
+      return {
+        ...b,
+        fields: [
+          ...b.fields,
+          field(label(l, 'Change', '变更内容'), describeChange(p, ctx, l, r.show('prices'))),
+        ],
+      };
+    };
   },
   async approved(ctx, a) {
     const o = await loadOrder(ctx, a.subjectRef, true);
@@ -230,17 +271,16 @@ export const orderChangeSubject: SubjectHandler = {
       { field: 'change', from: null, to: `${a.number}: ${a.reason ?? ''}` },
     ]);
     const to = await receivers(ctx, 'order', o.id);
-    const base = await orderContent(ctx, o.number, {
+    const base = await orderView(ctx, o.number, {
       en: `Order ${o.number} changed — please acknowledge`,
       zh: `订单 ${o.number} 已变更，请确认收到`,
     });
     const content: DistributionContent = (l, audience, dept) => {
-      const c = base(l, audience, dept);
-      const amounts = audience === 'private' || SEE_AMOUNTS.includes(dept);
+      const c = base(l, { audience, department: dept });
       return {
         title: c.title,
         fields: [
-          field(label(l, 'What changed', '变更内容'), describeChange(p, ctx, l, amounts)),
+          field(label(l, 'What changed', '变更内容'), describeChange(p, ctx, l, c.prices)),
           field(label(l, 'Reason', '原因'), a.reason),
           ...c.fields,
         ],

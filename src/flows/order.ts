@@ -5,6 +5,7 @@ import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
+import { privateNote, type Reveal, reveal } from '../core/visibility.ts';
 import {
   customers,
   orderItems,
@@ -74,12 +75,7 @@ const TIMELINE: Record<string, { en: string; zh: string }> = {
 };
 
 /** One line of an order's timeline, in the reader's words; amounts only for those who may see them. */
-function timelineStep(
-  ctx: FlowContext,
-  fieldName: string,
-  to: string | null,
-  prices: boolean,
-): string | null {
+function timelineStep(ctx: FlowContext, fieldName: string, to: string | null, r: Reveal): string | null {
   const l = ctx.locale;
   if (fieldName === 'status') return `${label(l, 'status', '状态')}: ${orderStatus(to ?? '', l)}`;
   const ack = /^ack\.(\w+)\.(\w+)$/.exec(fieldName);
@@ -88,8 +84,8 @@ function timelineStep(
     return `${label(l, `${dept} acknowledged`, `${dept}已确认收到`)}${to && to !== 'ok' ? `: ${to}` : ''}`;
   }
   if (fieldName.endsWith('_minor')) {
-    if (!prices) return null;
-    return `${TIMELINE[fieldName]?.[l] ?? fieldName}: ${ctx.money(to ? BigInt(to) : null)}`;
+    const amount = r.money(fieldName === 'paid_minor' ? 'paid' : 'total', to ? BigInt(to) : null);
+    return amount === null ? null : `${TIMELINE[fieldName]?.[l] ?? fieldName}: ${amount}`;
   }
   const name = TIMELINE[fieldName]?.[l] ?? fieldName;
   return fieldName === 'created' ? name : `${name}: ${to ?? '—'}`;
@@ -267,7 +263,8 @@ const show = command({
   async run(ctx, { ref }) {
     const o = await loadOrder(ctx, ref!);
     if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
-    const prices = seesPrices(ctx.actor);
+    const r = reveal(ctx, { kind: 'deal', ownerId: o.ownerId });
+    const prices = r.use('prices', 'prices');
     const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, o.customerId));
     const items = await ctx.tx
       .select()
@@ -280,10 +277,10 @@ const show = command({
       field(label(l, 'Status', '状态'), orderStatus(o.status, l)),
       field(label(l, 'Order date', '下单日期'), o.orderDate),
       ...items.map((it) => field(`#${it.lineNo}`, itemLine(ctx, it, prices))),
-      ...(prices
+      ...(prices !== 'omitted'
         ? [
-            field(label(l, 'Total', '总价'), ctx.money(o.totalMinor)),
-            field(label(l, 'Paid', '已收款'), ctx.money(o.paidMinor)),
+            field(label(l, 'Total', '总价'), r.money('total', o.totalMinor)),
+            field(label(l, 'Paid', '已收款'), r.money('paid', o.paidMinor)),
           ]
         : []),
       field(label(l, 'Delivery', '交期'), o.deliveryDate),
@@ -307,10 +304,11 @@ const show = command({
       .orderBy(asc(recordHistory.id))
       .limit(30);
     for (const t of timeline) {
-      const step = timelineStep(ctx, t.field, t.to, prices);
+      const step = timelineStep(ctx, t.field, t.to, r);
       if (step) fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} · ${step}`));
     }
-    await ctx.auditRead('order', o.number, prices ? ['prices', 'total', 'paid'] : []);
+    if (r.masked) fields.push(field(label(l, 'Note', '说明'), privateNote(l)));
+    await ctx.auditRead('order', o.number, r.fields);
     const title = label(l, `Order ${o.number}`, `订单 ${o.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
   },
@@ -357,16 +355,20 @@ const list = command({
       .limit(LIST_SIZE + 1);
     const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
-    await ctx.auditRead(
-      'order',
-      rows.map(({ o }) => o.number),
-      prices ? ['total'] : [],
-    );
+    // Every row under the same rule as order show; one audit row per order whose total was shown.
+    const shown = rows.map(({ o }) => {
+      const r = reveal(ctx, { kind: 'deal', ownerId: o.ownerId });
+      return { total: r.money('total', o.totalMinor), r };
+    });
+    for (const [i, { o }] of rows.entries()) await ctx.auditRead('order', o.number, shown[i]!.r.fields);
+    const masked = shown.some((x) => x.r.masked);
     const lines = rows.map(
-      ({ o, name }) =>
-        `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${prices ? ` · ${ctx.money(o.totalMinor)}` : ''}${dateMark(ctx, o.expectedDate ?? o.deliveryDate, { en: o.expectedDate ? 'now expected' : 'delivery by', zh: o.expectedDate ? '预计交付' : '交期' }, { en: 'delivery overdue since', zh: '交期已过' }, OPEN_ORDER.includes(o.status))}`,
+      ({ o, name }, i) =>
+        `${o.number}  ${name} · ${orderStatus(o.status, ctx.locale)}${shown[i]!.total ? ` · ${shown[i]!.total}` : ''}${dateMark(ctx, o.expectedDate ?? o.deliveryDate, { en: o.expectedDate ? 'now expected' : 'delivery by', zh: o.expectedDate ? '预计交付' : '交期' }, { en: 'delivery overdue since', zh: '交期已过' }, OPEN_ORDER.includes(o.status))}`,
     );
-    return { text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}${cut}` };
+    return {
+      text: `${ctx.t({ en: 'Orders:', zh: '订单：' })}\n${lines.join('\n')}${cut}${masked ? `\n${privateNote(ctx.locale)}` : ''}`,
+    };
   },
 });
 

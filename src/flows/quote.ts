@@ -5,6 +5,7 @@ import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
+import { entitled, privateNote, Reveal, reveal } from '../core/visibility.ts';
 import type { Queryable } from '../db/client.ts';
 import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -40,7 +41,7 @@ type Quote = typeof quotes.$inferSelect;
 /** Reps see their own quotes; managers, finance, management and supervisors see all (R-SEC-1). */
 export function canSeeQuote(ctx: FlowContext, q: Pick<Quote, 'ownerId'>): boolean {
   if (!seesPrices(ctx.actor)) return false;
-  return ctx.actor.role !== 'sales_rep' || q.ownerId === ctx.actor.personId;
+  return entitled({ actor: ctx.actor, audience: 'private' }, 'prices', { kind: 'deal', ownerId: q.ownerId });
 }
 
 const create = command({
@@ -143,22 +144,29 @@ const show = command({
       .where(eq(quoteItems.quoteId, q.id))
       .orderBy(asc(quoteItems.lineNo));
     const l = ctx.locale;
+    const r = reveal(ctx, { kind: 'deal', ownerId: q.ownerId });
+    const tax =
+      q.taxIncluded === null
+        ? ''
+        : q.taxIncluded
+          ? label(l, ' (tax included)', '（含税）')
+          : label(l, ' (tax excluded)', '（不含税）');
+    const prices = r.use('prices', 'prices');
+    const adjustment = q.adjustment ? r.text('prices', 'prices', q.adjustment) : null;
     const fields = [
       field(label(l, 'Customer', '客户'), `${c!.number} ${c!.name}`),
       field(label(l, 'Status', '状态'), quoteStatus(q.status, l)),
       field(label(l, 'Date', '日期'), ctx.fmtDate(q.createdAt)),
-      ...items.map((it) => field(`#${it.lineNo}`, itemLine(ctx, it, true))),
-      field(
-        label(l, 'Total', '总价'),
-        `${ctx.money(q.totalMinor)}${q.taxIncluded === null ? '' : q.taxIncluded ? label(l, ' (tax included)', '（含税）') : label(l, ' (tax excluded)', '（不含税）')}`,
-      ),
+      ...items.map((it) => field(`#${it.lineNo}`, itemLine(ctx, it, prices))),
+      field(label(l, 'Total', '总价'), `${r.money('total', q.totalMinor)}${tax}`),
       field(label(l, 'Valid until', '有效期'), q.validUntil),
       field(label(l, 'Payment', '付款方式'), q.payment),
       field(label(l, 'Delivery', '交期'), q.deliveryDate),
-      field(label(l, 'Price adjustment', '价格调整'), q.adjustment),
+      field(label(l, 'Price adjustment', '价格调整'), adjustment),
       field(label(l, 'Owner', '负责人'), await personName(ctx, q.ownerId)),
+      ...(r.masked ? [field(label(l, 'Note', '说明'), privateNote(l))] : []),
     ];
-    await ctx.auditRead('quote', q.number, ['prices', 'total']);
+    await ctx.auditRead('quote', q.number, r.fields);
     fields.push(...(await quoteLinkFields(ctx, q)));
     const title = label(l, `Quote ${q.number}`, `报价 ${q.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
@@ -200,16 +208,20 @@ const list = command({
       .limit(LIST_SIZE + 1);
     const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
     if (rows.length === 0) return { text: ctx.t({ en: 'No quotes found.', zh: '没有找到报价。' }) };
-    await ctx.auditRead(
-      'quote',
-      rows.map(({ q }) => q.number),
-      ['total'],
-    );
+    // Every row under the same rule as quote show: one reveal per quote, one audit row per quote shown.
+    const shown = rows.map(({ q }) => {
+      const r = reveal(ctx, { kind: 'deal', ownerId: q.ownerId });
+      return { total: r.money('total', q.totalMinor), r };
+    });
+    for (const [i, { q }] of rows.entries()) await ctx.auditRead('quote', q.number, shown[i]!.r.fields);
+    const masked = shown.some((x) => x.r.masked);
     const lines = rows.map(
-      ({ q, name }) =>
-        `${q.number}  ${name} · ${ctx.money(q.totalMinor)} · ${quoteStatus(q.status, ctx.locale)}${dateMark(ctx, q.validUntil, { en: 'valid until', zh: '有效期至' }, { en: 'validity ended', zh: '已过有效期' }, ['draft', 'pending', 'approved', 'sent', 'negotiating'].includes(q.status))}`,
+      ({ q, name }, i) =>
+        `${q.number}  ${name}${shown[i]!.total ? ` · ${shown[i]!.total}` : ''} · ${quoteStatus(q.status, ctx.locale)}${dateMark(ctx, q.validUntil, { en: 'valid until', zh: '有效期至' }, { en: 'validity ended', zh: '已过有效期' }, ['draft', 'pending', 'approved', 'sent', 'negotiating'].includes(q.status))}`,
     );
-    return { text: `${ctx.t({ en: 'Quotes:', zh: '报价：' })}\n${lines.join('\n')}${cut}` };
+    return {
+      text: `${ctx.t({ en: 'Quotes:', zh: '报价：' })}\n${lines.join('\n')}${cut}${masked ? `\n${privateNote(ctx.locale)}` : ''}`,
+    };
   },
 });
 
@@ -223,13 +235,14 @@ async function quoteSummaryParts(ctx: FlowContext, q: Quote) {
   return { customer: c!, items };
 }
 
-/** The quote's part of its approval card: prices only where the reader may see them (not in group chats). */
+/** The quote's part of its approval card: prices by the one rule (core/visibility.ts), per reader. */
 export const quoteSubject: SubjectHandler = {
   async summary(ctx, approval) {
     const q = await loadQuote(ctx, approval.subjectRef);
     const { customer, items } = await quoteSummaryParts(ctx, q);
-    return (l, audience) => {
-      const prices = audience === 'private';
+    return (l, viewer) => {
+      const r = new Reveal(viewer, { kind: 'deal', ownerId: q.ownerId }, ctx.org.currency);
+      const prices = r.use('prices', 'prices');
       return {
         fields: [
           field(
@@ -238,7 +251,7 @@ export const quoteSubject: SubjectHandler = {
           ),
           field(
             label(l, 'Total', '总价'),
-            prices ? ctx.money(q.totalMinor) : label(l, 'hidden in group chats', '群聊中不显示'),
+            r.money('total', q.totalMinor) ?? label(l, 'not shown to you', '无权查看'),
           ),
           field(label(l, 'Items', '明细'), items.map((it) => itemLine(ctx, it, prices)).join('\n')),
           field(label(l, 'Valid until', '有效期'), q.validUntil),
@@ -246,6 +259,9 @@ export const quoteSubject: SubjectHandler = {
           field(label(l, 'Payment', '付款方式'), q.payment),
         ],
         details: `quote show ${q.number}`,
+        entity: 'quote',
+        read: r.fields,
+        masked: r.masked,
       };
     };
   },
