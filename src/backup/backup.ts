@@ -1,23 +1,17 @@
-// `npm run backup`: one backup of the database the settings name, into BACKUP_DIR. The file is written
-// under a temporary name and renamed when complete, and its manifest is written (the same way) last, so
-// a backup that failed half-way never looks like a finished one.
+// One backup of the database the settings name, into BACKUP_DIR (`npm run backup`, and the scheduled
+// ones). The file is written under a temporary name and renamed when complete, and its manifest is written
+// (the same way) last, so a backup that failed half-way never looks like a finished one. With BACKUP_KEY
+// the dump is encrypted as it is written (no plain copy on disk).
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Config, ConfigError } from '../config.ts';
+import { backupKey, CIPHER } from './encryption.ts';
+import { stamp } from './files.ts';
 import { appVersion, type Manifest, manifestPathOf, sha256Of } from './manifest.ts';
-import { dumpPglite } from './pglite.ts';
+import { dumpClient, dumpPglite, type PGliteClient } from './pglite.ts';
 import { dumpPostgres } from './postgres.ts';
 
 export type BackupResult = { file: string; manifestFile: string; manifest: Manifest; tool: string };
-
-/** 20261202-040512Z: sorts by time, and is a valid file name everywhere. */
-function stamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace(/\.\d+Z$/, 'Z');
-}
 
 /** BACKUP_DIR inside the embedded database's folder would copy old backups into every new one. */
 function checkBackupDir(config: Config, dir: string): void {
@@ -30,7 +24,18 @@ function checkBackupDir(config: Config, dir: string): void {
   }
 }
 
-export async function makeBackup(config: Config, now = new Date()): Promise<BackupResult> {
+export type BackupOptions = {
+  /** The embedded database already open in this process (the running application's, or the tool's). */
+  pglite?: PGliteClient;
+  /** The backup log's row of this backup, named in the manifest. */
+  logId?: number | null;
+};
+
+export async function makeBackup(
+  config: Config,
+  now = new Date(),
+  opts: BackupOptions = {},
+): Promise<BackupResult> {
   const dir = resolve(config.backupDir);
   checkBackupDir(config, dir);
   try {
@@ -38,16 +43,19 @@ export async function makeBackup(config: Config, now = new Date()): Promise<Back
   } catch (err) {
     throw new ConfigError(`BACKUP_DIR: cannot create ${dir} (${(err as Error).message}). 无法创建备份目录。`);
   }
+  const key = backupKey(config.backupKey);
   const kind = config.databaseUrl ? 'postgres' : 'pglite';
-  const name = `salesrelay-${stamp(now)}.${kind === 'postgres' ? 'dump' : 'tar.gz'}`;
+  const name = `salesrelay-${stamp(now)}.${kind === 'postgres' ? 'dump' : 'tar.gz'}${key ? '.enc' : ''}`;
   const file = join(dir, name);
   const manifestFile = manifestPathOf(file);
   const partial = join(dir, `.${name}.partial`);
   const partialManifest = join(dir, `.${name}${'.manifest.json'}.partial`);
   try {
     const dumped = config.databaseUrl
-      ? await dumpPostgres(config.databaseUrl, partial)
-      : await dumpPglite(config.dataDir, partial);
+      ? await dumpPostgres(config.databaseUrl, partial, key)
+      : opts.pglite
+        ? await dumpClient(opts.pglite, partial, key)
+        : await dumpPglite(config.dataDir, partial, key);
     const manifest: Manifest = {
       format: 'salesrelay-backup',
       formatVersion: 1,
@@ -60,6 +68,8 @@ export async function makeBackup(config: Config, now = new Date()): Promise<Back
       lastMigration: dumped.lastMigration,
       server: dumped.server,
       tables: dumped.tables,
+      ...(key ? { encryption: { cipher: CIPHER, keyId: key.id } } : {}),
+      ...(opts.logId ? { logId: opts.logId, finishedAt: new Date().toISOString() } : {}),
     };
     writeFileSync(partialManifest, `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(partial, file);

@@ -1,43 +1,39 @@
-// `npm run backup -- --drill`: proves the newest backup restores. It is restored into a scratch database
-// (PostgreSQL: a new database on the same server; embedded: a temporary folder), every table's rows and
-// checksum are compared with the manifest, and the scratch database is dropped whatever the outcome.
+// `npm run backup -- --drill`, and the weekly scheduled drill: proves the newest backup restores. It is
+// restored into a scratch database (PostgreSQL: a new database on the same server; embedded: a temporary
+// folder), every table's rows and checksum are compared with the manifest, and the scratch database is
+// dropped whatever the outcome.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { type Config, ConfigError } from '../config.ts';
-import { BackupFileError, type Manifest, manifestPathOf, readAndCheck } from './manifest.ts';
+import { listBackups } from './files.ts';
+import { BackupFileError, type Manifest, readAndCheck } from './manifest.ts';
 import { restorePglite } from './pglite.ts';
+import { withPlainFile } from './plain.ts';
 import { restorePostgres } from './postgres.ts';
 import { compareStats, type TableStat } from './table-stats.ts';
 
-const BACKUP_NAME = /^salesrelay-\d{8}-\d{6}Z\.(dump|tar\.gz)$/;
-
-/** The newest complete backup in BACKUP_DIR (names sort by their UTC time). */
+/** The newest complete backup in BACKUP_DIR. */
 export function newestBackup(backupDir: string): string {
-  const dir = resolve(backupDir);
-  const names = existsSync(dir) ? readdirSync(dir).filter((n) => BACKUP_NAME.test(n)) : [];
-  const newest = names
-    .sort()
-    .reverse()
-    .find((n) => existsSync(manifestPathOf(join(dir, n))));
+  const newest = listBackups(backupDir).at(-1);
   if (!newest) {
+    const dir = resolve(backupDir);
     throw new BackupFileError(`There is no backup in ${dir} (BACKUP_DIR) to drill. ${dir} 中没有备份。`);
   }
-  return join(dir, newest);
+  return newest.file;
 }
 
 export type DrillResult = { file: string; manifest: Manifest; tables: TableStat[]; scratch: string };
 
-export async function drill(config: Config): Promise<DrillResult> {
-  const file = newestBackup(config.backupDir);
-  const manifest = await readAndCheck(file);
-  const { tables, scratch } =
-    manifest.kind === 'postgres' ? await drillPostgres(config, file) : await drillPglite(file);
-  const problems = compareStats(manifest.tables, tables);
-  if (problems.length) {
-    throw new BackupFileError(
+/** The drill restored the backup, and it differs from its manifest: `problems` names each table. */
+export class DrillMismatch extends BackupFileError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(
       [
         `Drill FAILED: ${file} restored, but does not match its manifest:`,
         ...problems.map((p) => `  ${p}`),
@@ -45,6 +41,15 @@ export async function drill(config: Config): Promise<DrillResult> {
       ].join('\n'),
     );
   }
+}
+
+export async function drill(config: Config, file = newestBackup(config.backupDir)): Promise<DrillResult> {
+  const manifest = await readAndCheck(file);
+  const { tables, scratch } = await withPlainFile(config, file, manifest, (plain) =>
+    manifest.kind === 'postgres' ? drillPostgres(config, plain) : drillPglite(plain),
+  );
+  const problems = compareStats(manifest.tables, tables);
+  if (problems.length) throw new DrillMismatch(file, problems);
   return { file, manifest, tables, scratch };
 }
 

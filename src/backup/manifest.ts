@@ -23,6 +23,12 @@ const manifestSchema = z.object({
   lastMigration: z.string().nullable(),
   server: z.string(),
   tables: z.array(z.object({ table: z.string(), rows: z.number().int().nonnegative(), md5: z.string() })),
+  /** Set when the file is encrypted with BACKUP_KEY; size and sha256 are then the encrypted file's. */
+  encryption: z.object({ cipher: z.literal('aes-256-gcm'), keyId: z.string() }).optional(),
+  /** The backup log's row for this backup (it is in the dump as 'started'; a restore marks it done). */
+  logId: z.number().int().optional(),
+  /** When the log's row was ended 'done' (the same time), for the restore to end its copy alike. */
+  finishedAt: z.string().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -1,6 +1,7 @@
 // pg_dump and pg_restore, the PostgreSQL client tools a PostgreSQL backup and restore run. They must be
 // at least the server's major version: an older pg_dump refuses a newer server.
 import { spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { ConfigError } from '../config.ts';
 
 export type PgTool = 'pg_dump' | 'pg_restore';
@@ -49,12 +50,21 @@ export function toolConnection(databaseUrl: string): { dbname: string; env: Node
   return { dbname: url.toString(), env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) } };
 }
 
-/** Runs the tool; rejects with its error output when it fails. */
-export function runTool(tool: PgTool, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Runs the tool; rejects with its error output when it fails. With `output`, the tool's standard output
+ * is handed to it (a dump streamed through encryption into its file) and both must succeed.
+ */
+export async function runTool(
+  tool: PgTool,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output?: (stdout: Readable) => Promise<void>,
+): Promise<void> {
+  const child = spawn(tool, args, { env, stdio: ['ignore', output ? 'pipe' : 'ignore', 'pipe'] });
+  const consumed = output && child.stdout ? output(child.stdout) : Promise.resolve();
+  const exited = new Promise<void>((resolve, reject) => {
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
     child.on('error', reject);
@@ -63,4 +73,11 @@ export function runTool(tool: PgTool, args: string[], env: NodeJS.ProcessEnv): P
       else reject(new Error(`${tool} failed (exit code ${code}):\n${stderr.trim()}`));
     });
   });
+  // A failed write (a full disk) is the cause when both fail: the tool then only saw a broken pipe.
+  const [ran, write] = await Promise.allSettled([exited, consumed]);
+  if (write.status === 'rejected') {
+    child.kill();
+    throw write.reason;
+  }
+  if (ran.status === 'rejected') throw ran.reason;
 }

@@ -1,14 +1,18 @@
 // The embedded database (PGlite): its own data-folder dump (dumpDataDir, a gzipped tarball of the folder)
 // and loadDataDir into an empty folder. The folder belongs to one process (src/db/data-lock.ts), so a
 // backup takes the lock like any other opener: while SalesRelay runs on it, the backup is refused.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ConfigError } from '../config.ts';
+import { type Database, openDatabase } from '../db/client.ts';
 import { DataDirInUseError, lockDataDir } from '../db/data-lock.ts';
+import { type BackupKey, writeBackupFile } from './encryption.ts';
 import { lastMigration } from './manifest.ts';
-import { type RunSql, type TableStat, tableStats } from './table-stats.ts';
+import { type AfterRestore, type RunSql, type TableStat, tableStats } from './table-stats.ts';
 
-type PGliteClient = InstanceType<typeof import('@electric-sql/pglite').PGlite>;
+export type PGliteClient = InstanceType<typeof import('@electric-sql/pglite').PGlite>;
 
 const LOCK_FILE = 'salesrelay.lock';
 
@@ -44,7 +48,37 @@ const runner =
 
 export type Dumped = { tables: TableStat[]; lastMigration: string | null; server: string; tool: string };
 
-export async function dumpPglite(dataDir: string, target: string): Promise<Dumped> {
+/** The embedded database in DATA_DIR, opened for a backup by the command-line tool (refused while in use). */
+export async function openEmbedded(dataDir: string): Promise<Database> {
+  const dir = resolve(dataDir);
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    throw new ConfigError(
+      [
+        `There is no embedded database in ${dir} (DATA_DIR). Run this from the folder you start SalesRelay in,`,
+        'or set DATA_DIR or DATABASE_URL as for npm start.',
+        `${dir} 中没有内嵌数据库：请在启动 SalesRelay 的目录中运行，或设置与 npm start 相同的 DATA_DIR / DATABASE_URL。`,
+      ].join('\n'),
+    );
+  }
+  try {
+    return await openDatabase({ dataDir: dir });
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    throw new ConfigError(
+      [
+        err.message,
+        'A backup or restore of the embedded database needs SalesRelay stopped: stop it, run this, start it again.',
+        '内嵌数据库的备份与恢复需要先停止 SalesRelay。',
+      ].join('\n'),
+    );
+  }
+}
+
+export async function dumpPglite(
+  dataDir: string,
+  target: string,
+  key: BackupKey | null = null,
+): Promise<Dumped> {
   const dir = resolve(dataDir);
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     throw new ConfigError(
@@ -59,24 +93,39 @@ export async function dumpPglite(dataDir: string, target: string): Promise<Dumpe
   try {
     const client = await openClient(dir);
     try {
-      const run = runner(client);
-      const tables = await tableStats(run);
-      const migration = await lastMigration(run);
-      const [v] = await run("select current_setting('server_version') as v");
-      const blob = await client.dumpDataDir('gzip');
-      writeFileSync(target, Buffer.from(await blob.arrayBuffer()));
-      return {
-        tables,
-        lastMigration: migration,
-        server: `PGlite (PostgreSQL ${v?.v})`,
-        tool: 'PGlite dumpDataDir',
-      };
+      return await dumpClient(client, target, key);
     } finally {
       await client.close();
     }
   } finally {
     release();
   }
+}
+
+/**
+ * Dumps an open embedded database (also the running application's own, for a scheduled backup): the
+ * counts and the dump are taken inside one transaction, which holds every other query of this
+ * single-connection database back, so they agree.
+ */
+export async function dumpClient(
+  client: PGliteClient,
+  target: string,
+  key: BackupKey | null,
+): Promise<Dumped> {
+  const { tables, migration, version, blob } = await client.transaction(async (tx) => {
+    const run: RunSql = async (q) => (await tx.query<Record<string, unknown>>(q)).rows;
+    const tables = await tableStats(run, true);
+    const migration = await lastMigration(run);
+    const [v] = await run("select current_setting('server_version') as v");
+    return { tables, migration, version: v?.v, blob: await client.dumpDataDir('gzip') };
+  });
+  await writeBackupFile(Readable.fromWeb(blob.stream() as WebReadableStream), target, key);
+  return {
+    tables,
+    lastMigration: migration,
+    server: `PGlite (PostgreSQL ${version})`,
+    tool: 'PGlite dumpDataDir',
+  };
 }
 
 /**
@@ -87,6 +136,7 @@ export async function restorePglite(
   dataDir: string,
   file: string,
   force: boolean,
+  after?: AfterRestore,
 ): Promise<{ tables: TableStat[]; movedAside: string | null }> {
   const dir = resolve(dataDir);
   let movedAside: string | null = null;
@@ -113,7 +163,9 @@ export async function restorePglite(
   try {
     const client = await openClient(dir, new Blob([readFileSync(file)]));
     try {
-      return { tables: await tableStats(runner(client)), movedAside };
+      const tables = await tableStats(runner(client));
+      await after?.(tables, runner(client));
+      return { tables, movedAside };
     } finally {
       await client.close();
     }

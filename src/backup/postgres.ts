@@ -2,9 +2,10 @@
 // same snapshot (pg_export_snapshot), so they agree even while SalesRelay keeps writing.
 import postgres from 'postgres';
 import { ConfigError } from '../config.ts';
+import { type BackupKey, writeBackupFile } from './encryption.ts';
 import { lastMigration } from './manifest.ts';
 import { checkTool, runTool, toolConnection } from './pg-tools.ts';
-import { listTables, type RunSql, type TableStat, tableStats } from './table-stats.ts';
+import { type AfterRestore, listTables, type RunSql, type TableStat, tableStats } from './table-stats.ts';
 
 export type Dumped = { tables: TableStat[]; lastMigration: string | null; server: string; tool: string };
 
@@ -18,8 +19,15 @@ async function serverVersion(run: RunSql): Promise<{ text: string; major: number
   return { text: `PostgreSQL ${String(row?.v).split(' ')[0]}`, major: Math.floor(Number(row?.n) / 10000) };
 }
 
-/** Dumps the database into `target` (a temporary name; the caller renames it). */
-export async function dumpPostgres(databaseUrl: string, target: string): Promise<Dumped> {
+/**
+ * Dumps the database into `target` (a temporary name; the caller renames it), streamed through
+ * encryption with a key.
+ */
+export async function dumpPostgres(
+  databaseUrl: string,
+  target: string,
+  key: BackupKey | null = null,
+): Promise<Dumped> {
   const sql = open(databaseUrl);
   try {
     const run: RunSql = (q) => sql.unsafe(q);
@@ -30,10 +38,8 @@ export async function dumpPostgres(databaseUrl: string, target: string): Promise
       const runTx: RunSql = (q) => tx.unsafe(q);
       const [snap] = await runTx('select pg_export_snapshot() as id');
       // The snapshot lives as long as this transaction: pg_dump reads it while we count.
-      const dump = runTool(
-        'pg_dump',
-        ['-Fc', `--snapshot=${snap?.id}`, `--file=${target}`, `--dbname=${dbname}`],
-        env,
+      const dump = runTool('pg_dump', ['-Fc', `--snapshot=${snap?.id}`, `--dbname=${dbname}`], env, (out) =>
+        writeBackupFile(out, target, key),
       );
       const [tables, migration] = await Promise.all([tableStats(runTx), lastMigration(runTx)]);
       await dump;
@@ -52,6 +58,7 @@ export async function restorePostgres(
   databaseUrl: string,
   file: string,
   force: boolean,
+  after?: AfterRestore,
 ): Promise<TableStat[]> {
   const sql = open(databaseUrl);
   try {
@@ -87,7 +94,9 @@ export async function restorePostgres(
     const { dbname, env } = toolConnection(databaseUrl);
     // One transaction: a restore that fails half-way leaves nothing of itself behind.
     await runTool('pg_restore', ['--no-owner', '--single-transaction', `--dbname=${dbname}`, file], env);
-    return await tableStats(run);
+    const tables = await tableStats(run);
+    await after?.(tables, run);
+    return tables;
   } finally {
     await sql.end({ timeout: 5 });
   }

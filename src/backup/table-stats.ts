@@ -7,6 +7,9 @@ export type RunSql = (sql: string) => Promise<Record<string, unknown>[]>;
 
 export type TableStat = { table: string; rows: number; md5: string };
 
+/** What a restore does with the restored database before it lets go of it (compare, then end its log). */
+export type AfterRestore = (tables: TableStat[], run: RunSql) => Promise<void>;
+
 // Row text depends on these session settings (a timestamptz prints in the session's time zone): fixed,
 // so a backup counted in one place and restored in another compare equal.
 export const STABLE_TEXT_SETTINGS = [
@@ -30,9 +33,12 @@ const quoted = (qualified: string) =>
     .map((part) => `"${part.replaceAll('"', '""')}"`)
     .join('.');
 
-/** Counts and checksums of every table, read with the stable text settings. */
-export async function tableStats(run: RunSql): Promise<TableStat[]> {
-  for (const s of STABLE_TEXT_SETTINGS) await run(s);
+/**
+ * Counts and checksums of every table, read with the stable text settings (`local`: for this transaction
+ * only, on a connection the application goes on using).
+ */
+export async function tableStats(run: RunSql, local = false): Promise<TableStat[]> {
+  for (const s of STABLE_TEXT_SETTINGS) await run(local ? s.replace(/^set /, 'set local ') : s);
   const stats: TableStat[] = [];
   for (const table of await listTables(run)) {
     const [row] = await run(
