@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { adapters } from '../adapters/index.ts';
+import { BackupRunner, ensureBackupSchedules } from './backup/schedule.ts';
 import { type Config, loadConfig } from './config.ts';
 import { SEAL_INTERVAL_MS, sealAudit } from './core/audit-chain.ts';
 import type { Delivery } from './core/delivery.ts';
@@ -32,6 +33,8 @@ export type App = {
   delivery: Delivery;
   /** Reminders and outgoing messages: queues, rate limits, reconciler (issue 4). */
   queues: QueueRuntime;
+  /** Runs the scheduled backups and drills queued in the backup log (src/backup/schedule.ts). */
+  backups: BackupRunner;
   console?: ConsoleAdapter;
   /** The chat platforms that are configured and started (for health checks and tests). */
   platforms: ChannelAdapter[];
@@ -92,6 +95,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     await database.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(727276)`);
       await ensureDigests(tx, config.org.timezone);
+      await ensureBackupSchedules(tx, config, config.org.timezone);
     });
     const today = DateTime.now().setZone(config.org.timezone).toISODate()!;
     const expired = await expireQuotes(database.db, today);
@@ -111,6 +115,14 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     SEAL_INTERVAL_MS,
   );
   sealTimer.unref();
+  // Scheduled backups and drills the reminder scheduler queued: run here, outside any transaction.
+  const backups = new BackupRunner({
+    config,
+    database,
+    log: log.child({ part: 'backup' }),
+    onNotice: () => delivery.onWritten?.(),
+  });
+  await backups.start();
   // Workers run here unless QUEUE_WORKERS=off (then `npm run worker` processes do the work).
   await queues.start({ workers: config.queue.workers || !config.redisUrl });
 
@@ -130,12 +142,14 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     core,
     delivery,
     queues,
+    backups,
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
     platforms,
     log,
     async close() {
       clearInterval(housekeepingTimer);
       clearInterval(sealTimer);
+      await backups.stop();
       for (const p of platforms)
         await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
       await queues.close();

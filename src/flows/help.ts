@@ -18,6 +18,7 @@ const NOUN_SUMMARY: Record<Noun, { en: string; zh: string }> = {
   report: { en: 'reports', zh: '报表' },
   admin: { en: 'roles and chat bindings (admins)', zh: '角色与群绑定（管理员）' },
   audit: { en: 'the audit log (admins, supervisors)', zh: '审计日志（管理员、监督组）' },
+  backup: { en: 'the backup log (admins)', zh: '备份日志（管理员）' },
   me: { en: 'your language and time zone', zh: '我的语言和时区' },
   help: { en: 'this help', zh: '帮助' },
 };

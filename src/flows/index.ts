@@ -5,6 +5,7 @@ import { adminCommands } from './admin.ts';
 import { approvalCommands } from './approval.ts';
 import { assignmentRuleCommands } from './assignment-rules.ts';
 import { auditCommands } from './audit.ts';
+import { backupCommands } from './backup.ts';
 import { correctionSubject, customerCommands } from './customer.ts';
 import { helpCommands } from './help.ts';
 import { intelCommands } from './intel.ts';
@@ -44,6 +45,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...adminCommands,
     ...assignmentRuleCommands,
     ...auditCommands,
+    ...backupCommands,
     ...meCommands,
     ...helpCommands,
   ]);
