@@ -20,6 +20,7 @@ import { createDemoIfEmpty } from './db/demo.ts';
 import { seedBasics } from './db/seed.ts';
 import { expireQuotes } from './flows/quote.ts';
 import { ensureDigests } from './flows/reminder-sources.ts';
+import { ensureWeeklySummaries } from './flows/report-summary.ts';
 import { createLogger } from './log.ts';
 import type { ChannelAdapter } from './port/index.ts';
 import type { QueueRuntime } from './queue/runtime.ts';
@@ -42,7 +43,13 @@ export type App = {
   close(): Promise<void>;
 };
 
-export type StartOptions = { env?: Record<string, string | undefined>; demo?: boolean; log?: Logger };
+export type StartOptions = {
+  env?: Record<string, string | undefined>;
+  demo?: boolean;
+  log?: Logger;
+  /** The time commands see (tests script a month with it); default the system clock. */
+  clock?: () => Date;
+};
 
 export async function startApp(opts: StartOptions = {}): Promise<App> {
   const env = opts.env ?? process.env;
@@ -66,6 +73,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     db: database.db,
     log,
     registry: adapters,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const { queues, delivery, core } = runtime;
 
@@ -96,6 +104,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       await tx.execute(sql`select pg_advisory_xact_lock(727276)`);
       await ensureDigests(tx, config.org.timezone);
       await ensureBackupSchedules(tx, config, config.org.timezone);
+      await ensureWeeklySummaries(tx, config.org.timezone);
     });
     const today = DateTime.now().setZone(config.org.timezone).toISODate()!;
     const expired = await expireQuotes(database.db, today);

@@ -251,7 +251,7 @@ describe('understanding people (issue 22), through the running app', () => {
     const help = await d.say('li', '/crm help');
     expect(help.text).toBe((await d.say('li', 'help')).text);
     expect(help.text).toContain('Also understood: my approvals = approval list, my reminders = remind list');
-    expect(help.text).not.toMatch(/^• report/m);
+    expect(help.text).toMatch(/^• report week\|month\b.* — meeting summaries and KPIs$/m);
     const zh = await d.say('chen', '/crm 帮助');
     expect(zh.text).toContain('也可以这样说：我的审批 = 审批 列表、我的提醒 = 提醒 列表');
     expect((await d.say('li', 'help approval')).text).toContain(
@@ -261,11 +261,13 @@ describe('understanding people (issue 22), through the running app', () => {
     expect((await d.say('li', 'help customer')).text).toContain('Also written: cust, 客户, 客戶, customers');
   });
 
-  it('help on a planned noun, a phrase for it, or a typo', async () => {
+  it('help on a noun, a phrase for it, or a typo', async () => {
     const report = await d.say('li', 'help report');
-    expect(report.text).toMatch(/^Reports \(the weekly summary, KPIs\) are not available yet\./);
-    expect((await d.say('li', 'help kpi')).text).toBe(report.text);
-    expect((await d.say('chen', '帮助 报表')).text).toMatch(/^报表（周汇总、KPI）尚未开放/);
+    expect(report.text).toMatch(/^report — meeting summaries and KPIs\n/);
+    expect(report.text).toContain('report week [week=2026-11-23]');
+    // A rep may read the help, and is told the summaries are not for their role.
+    expect(report.text).toMatch(/the week's meeting summary .* \(not for your role\)/);
+    expect((await d.say('chen', '帮助 报表')).text).toMatch(/^报表 — 会议汇总与绩效\n/);
     expect((await d.say('li', 'help custmer')).text).toMatch(
       /^No help for "custmer"\. Did you mean help customer\?/,
     );
@@ -276,16 +278,18 @@ describe('understanding people (issue 22), through the running app', () => {
     expect((await d.say('chen', '我的提醒')).text).toBe((await d.say('chen', '提醒 列表')).text);
   });
 
-  it('my leads, summary, kpi and export customers get the command that comes closest', async () => {
+  it('my leads, summary, kpi and export customers get the command that does it or comes closest', async () => {
     expect((await d.say('li', 'my leads')).text).toMatch(
       /^There is no "my leads" command of its own\.[\s\S]*lead list/,
     );
     expect((await d.say('chen', '我的线索')).text).toMatch(
       /^没有“我的线索”这个命令，可以用：\n {2}线索 列表/,
     );
-    expect((await d.say('li', 'summary')).text).toMatch(/not available yet[\s\S]*lead list, quote list/);
-    expect((await d.say('chen', '汇总')).text).toMatch(/尚未开放[\s\S]*线索 列表/);
-    expect((await d.say('li', 'kpi')).text).toMatch(/not available yet/);
+    // summary is the weekly meeting summary: a manager's to read (chen is one here), a rep's to be refused.
+    expect((await d.say('wang', 'summary')).text).toMatch(/^📊 Weekly summary · week \d{4}-W\d{2}/);
+    expect((await d.say('li', 'summary')).text).toMatch(/may not use "report week"/);
+    expect((await d.say('chen', '汇总')).text).toMatch(/^📊 周汇总 · \d{4} 年第 \d+ 周/);
+    expect((await d.say('li', 'kpi')).text).not.toMatch(/not available yet/);
     expect((await d.say('li', 'export customers')).text).toMatch(
       /^Exporting is not available yet[\s\S]*customer list/,
     );

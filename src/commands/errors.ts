@@ -3,7 +3,7 @@ import type { Locale } from '../i18n/locale.ts';
 import type { CommandError } from './parse.ts';
 import type { AnyCommand } from './spec.ts';
 import { formatRef, RECORD_PREFIX } from './values.ts';
-import { NOUNS, type Noun, spell, type Verb } from './vocabulary.ts';
+import { NOUNS, type Noun, spell } from './vocabulary.ts';
 
 const PROBLEMS: Record<string, { en: string; zh: string }> = {
   money: { en: 'an amount such as 1200.50 or ¥1,200', zh: '金额，例如 1200.50 或 ¥1,200' },
@@ -39,43 +39,6 @@ export function usageOf(command: Pick<AnyCommand<unknown>, 'usage'>, locale: Loc
 }
 
 type Listed = Pick<AnyCommand<unknown>, 'usage' | 'verbs'>;
-
-/** What to use while a noun has no commands yet (a noun listed here is planned, see commands.md). */
-const MEANWHILE: Partial<Record<Noun, { what: { en: string; zh: string }; use: [Noun, Verb][] }>> = {
-  report: {
-    what: { en: 'Reports (the weekly summary, KPIs)', zh: '报表（周汇总、KPI）' },
-    use: [
-      ['lead', 'list'],
-      ['quote', 'list'],
-      ['order', 'list'],
-      ['approval', 'list'],
-    ],
-  },
-};
-
-/** The answer for a noun that has no commands yet: plainly not available, and what to use instead. */
-export function notAvailable(
-  noun: Noun,
-  locale: Locale,
-  nounCommands: (noun: Noun) => ReadonlyArray<Listed>,
-): string {
-  const m = MEANWHILE[noun];
-  const use = (m?.use ?? [])
-    .filter(([n, v]) => nounCommands(n).some((c) => c.verbs.includes(v)))
-    .map(([n, v]) => `${spell('noun', n, locale)} ${spell('verb', v, locale)}`);
-  if (!m || use.length === 0) {
-    return say(
-      locale,
-      `${noun} commands are not available yet. Type help for what works today.`,
-      `${spell('noun', noun, locale)}相关命令尚未开放。输入「帮助」查看现有命令。`,
-    );
-  }
-  return say(
-    locale,
-    `${m.what.en} are not available yet. Until then the lists show where things stand: ${use.join(', ')}.`,
-    `${m.what.zh}尚未开放。在此之前可用列表查看现状：${use.join('、')}。`,
-  );
-}
 
 export function renderCommandError(
   error: CommandError,
@@ -117,7 +80,7 @@ export function renderCommandError(
         `“=” 前面缺少键名（${error.near}）。`,
       );
     case 'unknown_noun': {
-      // Only nouns that do something: a planned one (report) would only lead to "not available yet".
+      // Only nouns that do something.
       const nouns = (Object.keys(NOUNS) as Noun[])
         .filter((n) => nounCommands(n).length > 0)
         .map((n) => spell('noun', n, locale))
@@ -132,7 +95,6 @@ export function renderCommandError(
       );
     }
     case 'unknown_verb': {
-      if (nounCommands(error.noun).length === 0) return notAvailable(error.noun, locale, nounCommands);
       const lines = nounCommands(error.noun).map((c) => `  ${usageOf(c, locale)}`);
       const meant = error.suggestion
         ? say(locale, ` Did you mean ${error.suggestion}?`, `您是不是要输入“${error.suggestion}”？`)

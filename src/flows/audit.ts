@@ -32,7 +32,7 @@ const READ_FIELDS: Record<string, { en: string; zh: string }> = {
 };
 
 /** Tables whose records have a number, by kind: for a record's changes in record_history. */
-const TABLES: Record<RecordKind, string> = {
+export const RECORD_TABLES: Record<RecordKind, string> = {
   customer: 'customers',
   lead: 'leads',
   quote: 'quotes',
@@ -42,7 +42,7 @@ const TABLES: Record<RecordKind, string> = {
   reminder: 'reminders',
 };
 
-function recordRef(raw: string): { kind: RecordKind; ref: string } {
+export function recordRef(raw: string): { kind: RecordKind; ref: string } {
   const kind = refKindOf(raw);
   const parsed = kind ? parseRef(kind, raw) : undefined;
   if (!kind || !parsed?.ok)
@@ -209,7 +209,7 @@ const show = command({
       .orderBy(auditLog.at, auditLog.id)
       .limit(TRAIL_SIZE);
     const [record] = rowsOf<{ id: number }>(
-      await ctx.tx.execute(sql`select id from ${sql.identifier(TABLES[kind])} where number = ${ref}`),
+      await ctx.tx.execute(sql`select id from ${sql.identifier(RECORD_TABLES[kind])} where number = ${ref}`),
     );
     const changes = record
       ? await ctx.tx

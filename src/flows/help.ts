@@ -1,6 +1,5 @@
 // help and help <noun>, in the person's language, listing only what exists (and marking what they may use).
 
-import { notAvailable } from '../commands/errors.ts';
 import { MINE, phraseNoun, phrasesFor } from '../commands/short-forms.ts';
 import { lookupNoun, NOUNS, type Noun, spell } from '../commands/vocabulary.ts';
 import type { FlowContext } from '../core/context.ts';
@@ -15,10 +14,11 @@ const NOUN_SUMMARY: Record<Noun, { en: string; zh: string }> = {
   intel: { en: 'market information', zh: '市场信息' },
   approval: { en: 'approvals', zh: '审批' },
   remind: { en: 'reminders', zh: '提醒' },
-  report: { en: 'reports', zh: '报表' },
+  report: { en: 'meeting summaries and KPIs', zh: '会议汇总与绩效' },
   admin: { en: 'roles and chat bindings (admins)', zh: '角色与群绑定（管理员）' },
-  audit: { en: 'the audit log (admins, supervisors)', zh: '审计日志（管理员、监督组）' },
+  audit: { en: 'the audit log and samples (admins, supervisors)', zh: '审计日志与抽查（管理员、监督组）' },
   backup: { en: 'the backup log (admins)', zh: '备份日志（管理员）' },
+  rectify: { en: 'rectification notices (整改通知)', zh: '整改通知' },
   me: { en: 'your language and time zone', zh: '我的语言和时区' },
   help: { en: 'this help', zh: '帮助' },
 };
@@ -92,8 +92,6 @@ const help = command({
     const l = ctx.locale;
     const noun = lookupNoun(topic) ?? phraseNoun(topic);
     const commands = noun ? table.forNoun(noun) : [];
-    // A planned noun (report, or kpi that stands for it) is plainly not available, with what to use meanwhile.
-    if (noun && commands.length === 0) return { text: notAvailable(noun, l, (n) => table.forNoun(n)) };
     if (!noun) {
       const meant = table.nearestNoun(topic);
       const hint = meant

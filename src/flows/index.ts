@@ -1,10 +1,12 @@
 // Every command the bot understands. Adding a flow means adding its commands here.
 import { CommandTable } from '../commands/parse.ts';
 import type { FlowContext } from '../core/context.ts';
+import { registerRectifyHooks } from '../rectify/notices.ts';
 import { adminCommands } from './admin.ts';
 import { approvalCommands } from './approval.ts';
 import { assignmentRuleCommands } from './assignment-rules.ts';
 import { auditCommands } from './audit.ts';
+import { auditSampleCommands } from './audit-sample.ts';
 import { backupCommands } from './backup.ts';
 import { correctionSubject, customerCommands } from './customer.ts';
 import { helpCommands } from './help.ts';
@@ -20,8 +22,10 @@ import {
 } from './order-approval.ts';
 import { orderExecutionCommands } from './order-execution.ts';
 import { quoteCommands, quoteSubject } from './quote.ts';
+import { rectifyCommands } from './rectify.ts';
 import { remindCommands } from './remind.ts';
 import { registerReminderHooks } from './reminder-sources.ts';
+import { registerReportHooks, reportSummaryCommands } from './report-summary.ts';
 import { registerSubject } from './subjects.ts';
 
 registerSubject('quote', quoteSubject);
@@ -30,6 +34,8 @@ registerSubject('order_change', orderChangeSubject);
 registerSubject('order_cancel', orderCancelSubject);
 registerSubject('customer_correction', correctionSubject);
 registerReminderHooks();
+registerReportHooks();
+registerRectifyHooks();
 
 export function commandTable(): CommandTable<FlowContext> {
   return new CommandTable<FlowContext>([
@@ -45,6 +51,9 @@ export function commandTable(): CommandTable<FlowContext> {
     ...adminCommands,
     ...assignmentRuleCommands,
     ...auditCommands,
+    ...auditSampleCommands,
+    ...rectifyCommands,
+    ...reportSummaryCommands,
     ...backupCommands,
     ...meCommands,
     ...helpCommands,

@@ -39,7 +39,7 @@ export type Driver = {
 
 /** Starts the app on a fresh database. `pglite: true` uses the embedded driver instead. */
 export async function startDriver(
-  opts: { pglite?: boolean; env?: Record<string, string> } = {},
+  opts: { pglite?: boolean; env?: Record<string, string>; clock?: () => Date } = {},
 ): Promise<Driver> {
   const url = opts.pglite ? undefined : await freshDatabaseUrl();
   const app = await startApp({
@@ -53,6 +53,7 @@ export async function startDriver(
       ...opts.env,
     },
     demo: true,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const headers = await consoleHeaders(app.url, opts.env?.CONSOLE_TOKEN);
   const post = async (path: string, body: unknown) => {
