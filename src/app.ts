@@ -21,6 +21,7 @@ import { seedBasics } from './db/seed.ts';
 import { expireQuotes } from './flows/quote.ts';
 import { ensureDigests } from './flows/reminder-sources.ts';
 import { ensureWeeklySummaries } from './flows/report-summary.ts';
+import { ensureAssessments } from './kpi/assessment.ts';
 import { createLogger } from './log.ts';
 import type { ChannelAdapter } from './port/index.ts';
 import type { QueueRuntime } from './queue/runtime.ts';
@@ -105,6 +106,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       await ensureDigests(tx, config.org.timezone);
       await ensureBackupSchedules(tx, config, config.org.timezone);
       await ensureWeeklySummaries(tx, config.org.timezone);
+      await ensureAssessments(tx, config.org.timezone);
     });
     const today = DateTime.now().setZone(config.org.timezone).toISODate()!;
     const expired = await expireQuotes(database.db, today);

@@ -16,7 +16,6 @@ export const NOUNS = {
   admin: ['admin', '管理'],
   audit: ['audit', '审计', '審計'],
   backup: ['backup', '备份', '備份', 'backups'],
-  backup: ['backup', '备份', '備份', 'backups'],
   rectify: ['rectify', '整改', 'rectification', 'rectifications'],
   me: ['me', '我', 'settings', '设置'],
   help: ['help', '帮助', '幫助', '?', '？'],

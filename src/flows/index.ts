@@ -1,6 +1,8 @@
 // Every command the bot understands. Adding a flow means adding its commands here.
 import { CommandTable } from '../commands/parse.ts';
 import type { FlowContext } from '../core/context.ts';
+import { registerAssessmentHook } from '../kpi/assessment.ts';
+import { measuredCorrection, measuredQuote } from '../kpi/measured-subjects.ts';
 import { registerRectifyHooks } from '../rectify/notices.ts';
 import { adminCommands } from './admin.ts';
 import { approvalCommands } from './approval.ts';
@@ -25,15 +27,17 @@ import { quoteCommands, quoteSubject } from './quote.ts';
 import { rectifyCommands } from './rectify.ts';
 import { remindCommands } from './remind.ts';
 import { registerReminderHooks } from './reminder-sources.ts';
+import { reportKpiCommands } from './report-kpi.ts';
 import { registerReportHooks, reportSummaryCommands } from './report-summary.ts';
 import { registerSubject } from './subjects.ts';
 
-registerSubject('quote', quoteSubject);
+registerSubject('quote', measuredQuote(quoteSubject));
 registerSubject('order', orderSubject);
 registerSubject('order_change', orderChangeSubject);
 registerSubject('order_cancel', orderCancelSubject);
-registerSubject('customer_correction', correctionSubject);
+registerSubject('customer_correction', measuredCorrection(correctionSubject));
 registerReminderHooks();
+registerAssessmentHook();
 registerReportHooks();
 registerRectifyHooks();
 
@@ -51,10 +55,11 @@ export function commandTable(): CommandTable<FlowContext> {
     ...adminCommands,
     ...assignmentRuleCommands,
     ...auditCommands,
+    ...backupCommands,
     ...auditSampleCommands,
     ...rectifyCommands,
     ...reportSummaryCommands,
-    ...backupCommands,
+    ...reportKpiCommands,
     ...meCommands,
     ...helpCommands,
   ]);
