@@ -165,6 +165,6 @@ describe('system reminders follow the records', () => {
     await fireOccurrence(d.app.database.db, Number(digest!.id), new Date(Date.now() + 8 * 86_400_000));
     await d.app.delivery.drain();
     const card = (await d.messages('dm:wang')).findLast((m) => m.card?.title.includes('Weekly digest'));
-    expect(card?.text).toMatch(/Leads by status: .*following up 1/);
+    expect(card?.text).toMatch(/Your team, .*: 2 reps, 1 open leads/);
   });
 });
