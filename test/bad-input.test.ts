@@ -594,9 +594,9 @@ const english: Case[] = [
   {
     what: 'a lone @ where a person is needed',
     user: 'wang',
-    text: 'lead assign L-0001 @',
+    text: 'approval delegate A-0001 @',
     lang: 'en',
-    says: ['Say who', 'Usage: lead assign'],
+    says: ['Say who', 'Usage: approval delegate'],
   },
   {
     what: 'a mention of nobody known',

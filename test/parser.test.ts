@@ -361,11 +361,11 @@ const cases: ErrorCase[] = [
     usage: ['admin role', '管理 角色'],
   },
   {
-    text: 'lead assign L-0001 due=tomorrow',
+    text: 'approval delegate A-0001 note=away',
     error: { code: 'missing_mention' },
     en: ['Say who, with @name'],
     zh: ['请用 @姓名 指明是谁'],
-    usage: ['lead assign', '线索 分配'],
+    usage: ['approval delegate', '审批 转交'],
   },
   {
     text: 'lead assign L-0001 @li @chen',
