@@ -8,8 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { adapters } from '../adapters/index.ts';
+import { ConfigError, loadConfig as loadCore } from '../src/config.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
+
+// As the app does: the adapter registry says which platforms have settings.
+const loadConfig = (env: Record<string, string | undefined>) => loadCore(env, adapters.configured(env));
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
