@@ -249,8 +249,11 @@ describe('words: one meaning each, in both languages', () => {
     const lead = numberIn(/L-\d{4}/, reply.text);
     const card = await d.say('chen', `线索 查看 ${lead}`);
     expect(card.card!.fields.find((f) => f.label === '来源')?.value).toBe('行业展会');
-    // The Chinese customer card's trade history has Chinese statuses.
-    const customer = await d.say('chen', '客户 查看 "Same Name Co"');
+    // The Chinese customer card's trade history has Chinese statuses (read by a manager: another rep's
+    // customer shows chen no trade history).
+    await d.say('wang', 'me lang=zh');
+    const customer = await d.say('wang', '客户 查看 "Same Name Co"');
+    await d.say('wang', 'me lang=en');
     const history = customer.card!.fields.find((f) => f.label === '交易记录')?.value ?? '';
     expect(history).toMatch(/SO-\d{4} 已发货/);
     expect(history).not.toMatch(/[a-z]{3,}/);
