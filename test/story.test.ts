@@ -125,8 +125,9 @@ describe('the main story', () => {
     ] as const) {
       const card = await cardIn(chat, 'SO-0001');
       expect(card.card!.actions[0]!.id).toBe('run:order ack SO-0001');
-      // Amounts reach finance's chat, not production's.
-      expect(card.text.includes('¥120,000.00')).toBe(chat === 'finance');
+      // A department chat is a group: amounts are masked there (finance reads them privately: order show).
+      expect(card.text.includes('¥120,000.00')).toBe(false);
+      expect(card.text.includes('¥•••')).toBe(chat === 'finance');
       expect((await press(who, chat, 'SO-0001', 'run:order ack')).text).toMatch(/Acknowledged SO-0001/);
       expect((await cardIn(chat, 'SO-0001')).card!.note).toMatch(/已于 .* 确认/);
     }
