@@ -2,7 +2,8 @@
 // ones). The file is written under a temporary name and renamed when complete, and its manifest is written
 // (the same way) last, so a backup that failed half-way never looks like a finished one. With BACKUP_KEY
 // the dump is encrypted as it is written (no plain copy on disk).
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Config, ConfigError } from '../config.ts';
 import { backupKey, CIPHER } from './encryption.ts';
@@ -15,7 +16,8 @@ export type BackupResult = { file: string; manifestFile: string; manifest: Manif
 
 /** BACKUP_DIR inside the embedded database's folder would copy old backups into every new one. */
 function checkBackupDir(config: Config, dir: string): void {
-  if (config.databaseUrl) return;
+  // PostgreSQL, or an embedded database in memory (DATA_DIR empty): no folder to be inside.
+  if (config.databaseUrl || !config.dataDir.trim()) return;
   const inside = relative(resolve(config.dataDir), dir);
   if (inside === '' || !inside.startsWith('..')) {
     throw new ConfigError(
@@ -45,11 +47,20 @@ export async function makeBackup(
   }
   const key = backupKey(config.backupKey);
   const kind = config.databaseUrl ? 'postgres' : 'pglite';
-  const name = `salesrelay-${stamp(now)}.${kind === 'postgres' ? 'dump' : 'tar.gz'}${key ? '.enc' : ''}`;
+  // Names carry the time to the second: a second backup within the same second (a manual one beside a
+  // scheduled one) takes the next free second rather than replace the first one's file.
+  const nameAt = (at: Date) =>
+    `salesrelay-${stamp(at)}.${kind === 'postgres' ? 'dump' : 'tar.gz'}${key ? '.enc' : ''}`;
+  let at = now;
+  while (existsSync(join(dir, nameAt(at))) || existsSync(manifestPathOf(join(dir, nameAt(at)))))
+    at = new Date(at.getTime() + 1000);
+  const name = nameAt(at);
   const file = join(dir, name);
   const manifestFile = manifestPathOf(file);
-  const partial = join(dir, `.${name}.partial`);
-  const partialManifest = join(dir, `.${name}${'.manifest.json'}.partial`);
+  // Temporary names of this run only: two processes never write into the same partial file.
+  const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const partial = join(dir, `.${name}.${tag}.partial`);
+  const partialManifest = join(dir, `.${name}.manifest.json.${tag}.partial`);
   try {
     const dumped = config.databaseUrl
       ? await dumpPostgres(config.databaseUrl, partial, key)

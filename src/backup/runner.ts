@@ -153,7 +153,12 @@ export async function runDrill(env: RunEnv, trigger: LogTrigger, logId?: number)
         size: result.manifest.size,
         sha256: result.manifest.sha256,
         encrypted: Boolean(result.manifest.encryption),
-        result: { tables: result.tables.length, problems: [], backupOf: result.manifest.createdAt },
+        result: {
+          tables: result.tables.length,
+          problems: [],
+          backupOf: result.manifest.createdAt,
+          scratch: result.scratch,
+        },
       });
     }
     return result;
