@@ -120,7 +120,11 @@ export class CommandTable<Ctx> {
 
     let command: AnyCommand<Ctx> | undefined;
     const verbToken = rest[0];
-    const verb = verbToken?.kind === 'word' && !verbToken.quoted ? lookupVerb(verbToken.text) : undefined;
+    // A noun whose one command takes no verb but words (help) reads the next word as its own: `help kpi`.
+    const own = this.forNoun(noun);
+    const wordsOnly = own.length > 0 && own.every((c) => c.verbs.length === 1 && !c.verbs[0] && c.words);
+    const verb =
+      verbToken?.kind === 'word' && !verbToken.quoted && !wordsOnly ? lookupVerb(verbToken.text) : undefined;
     if (verb) {
       command = this.find(noun, verb);
       if (!command) return fail(this.unknownVerb(noun, (verbToken as { text: string }).text));

@@ -1,7 +1,7 @@
 // help and help <noun>, in the person's language, listing only what exists (and marking what they may use).
 
 import { MINE, phraseNoun, phrasesFor } from '../commands/short-forms.ts';
-import { lookupNoun, NOUNS, type Noun, spell } from '../commands/vocabulary.ts';
+import { lookupNoun, lookupVerb, NOUNS, type Noun, spell } from '../commands/vocabulary.ts';
 import type { FlowContext } from '../core/context.ts';
 import { anyone } from '../core/permissions.ts';
 import { command } from './common.ts';
@@ -73,14 +73,22 @@ function alsoLines(noun: Noun, l: 'en' | 'zh'): string[] {
   return out;
 }
 
+/** A verb that only one noun has (考核 → report, sample → audit): help for that noun. */
+function verbNoun(ctx: FlowContext, word: string): Noun | undefined {
+  const verb = lookupVerb(word);
+  if (!verb) return undefined;
+  const nouns = new Set(ctx.commands!.all.filter((c) => c.verbs.includes(verb)).map((c) => c.noun as Noun));
+  return nouns.size === 1 ? [...nouns][0] : undefined;
+}
+
 const help = command({
   noun: 'help',
   verbs: [null],
   words: [{ name: { en: 'topic', zh: '主题' }, required: false }],
   keys: {},
   usage: {
-    en: 'help [customer|lead|quote|order|approval|remind|intel|admin|me]',
-    zh: '帮助 [客户|线索|报价|订单|审批|提醒|情报|管理|我]',
+    en: 'help [customer|lead|quote|order|approval|remind|intel|report|rectify|audit|backup|admin|me]',
+    zh: '帮助 [客户|线索|报价|订单|审批|提醒|情报|报表|整改|审计|备份|管理|我]',
   },
   summary: { en: 'what you can type', zh: '可用命令' },
   allow: anyone,
@@ -90,7 +98,7 @@ const help = command({
     if (!topic) return { text: overview(ctx) };
     const table = ctx.commands!;
     const l = ctx.locale;
-    const noun = lookupNoun(topic) ?? phraseNoun(topic);
+    const noun = lookupNoun(topic) ?? phraseNoun(topic) ?? verbNoun(ctx, topic);
     const commands = noun ? table.forNoun(noun) : [];
     if (!noun) {
       const meant = table.nearestNoun(topic);
