@@ -3,7 +3,8 @@
 // on only without a platform (or with CONSOLE=on).
 import { AdapterRegistry } from '../src/port/index.ts';
 import { dingtalk } from './dingtalk/index.ts';
+import { feishu } from './feishu/index.ts';
 import { slack } from './slack/index.ts';
 import { wecom } from './wecom/index.ts';
 
-export const adapters = new AdapterRegistry([slack, dingtalk, wecom]);
+export const adapters = new AdapterRegistry([slack, dingtalk, wecom, feishu]);

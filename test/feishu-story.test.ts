@@ -3,9 +3,12 @@
 // approvers and the management group (waiting out Feishu's 429s), presses by the wrong and the right
 // people answered with a toast, a double press that decides once, a decision typed as a command that still
 // patches every card in place, a reject reason typed into the card's form, the order's distribution to the
-// finance group acknowledged on its card, a confirmation card; and every outbox post carries its uuid, so a
-// post made twice (a crashed worker) shows once.
+// finance group acknowledged on its card, a confirmation card; a group that removed the bot (Feishu's
+// 230002) given up at once and the management group told; the same event pushed again done once; and every
+// outbox post carries its uuid, so a post made twice (a crashed worker) shows once. Events over HTTP (the
+// Verification Token and the signature checked) are in test/feishu-http.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeishuAdapter } from '../adapters/feishu/index.ts';
 import { type Harness, startHarness, until } from './fakes/feishu/harness.ts';
 import { buttonsOf, type CardAnswer, type Msg, textOf } from './fakes/feishu/index.ts';
 
@@ -16,6 +19,7 @@ const wired = Boolean(registry.adapters?.get('feishu'));
 let h: Harness;
 let MGMT = '';
 let FINANCE = '';
+let PRODUCTION = '';
 
 const people: [string, string][] = [
   ['ou_manager', '管理员'],
@@ -27,9 +31,23 @@ const people: [string, string][] = [
 
 const dm = (openId: string) => h.fake.p2pOf(openId);
 
-/** Says something and waits for the answer and the first new message in that chat. */
+/**
+ * Says something and waits for the answer: the first new message in that chat, once what the outbox had
+ * for it before (a notification of an earlier step) has gone out.
+ */
 async function say(from: string, text: string, group?: string, mentions?: string[]): Promise<string> {
   const chat = group ?? dm(from);
+  await until(
+    async () =>
+      (
+        await h.query<{ n: number }>(
+          `select count(*)::int n from outbox where state in ('pending', 'sending')
+             and target_id in ('${chat}', '${group ? chat : from}')`,
+        )
+      )[0]!.n === 0,
+    10_000,
+    `the outbox done with ${chat}`,
+  );
   const before = h.fake.messagesIn(chat).length;
   const ack = await h.fake.say({
     from,
@@ -63,6 +81,7 @@ beforeAll(async () => {
   for (const [id, name] of people) h.fake.addUser(name, id);
   MGMT = h.fake.addGroup('Management 管理层', ['ou_manager', 'ou_wang']);
   FINANCE = h.fake.addGroup('Finance 财务', ['ou_zhao']);
+  PRODUCTION = h.fake.addGroup('Production 生产', []);
   await until(() => h.fake.openConnections === 1, 10_000, 'the long connection');
   for (const [id] of people) await say(id, 'me lang=en');
 }, 120_000);
@@ -71,8 +90,9 @@ afterAll(async () => {
   expect(h.fake.unacked).toBe(0);
   expect(h.fake.acks.every((a) => a.code === 200)).toBe(true);
   expect(h.fake.cardAnswers.every((a) => !a.late)).toBe(true);
-  // Apart from the throttling the test asked for, Feishu never had to refuse anything the adapter sent.
-  expect(h.fake.refusals.filter((r) => r.code !== 99991400)).toEqual([]);
+  // Apart from the throttling the test asked for and the group without the bot, Feishu never had to refuse
+  // anything the adapter sent (it keeps to 5 a second per chat, live replies and outbox posts together).
+  expect(h.fake.refusals.filter((r) => r.code !== 99991400 && r.code !== 230002)).toEqual([]);
   await h?.close();
 });
 
@@ -80,6 +100,7 @@ describe.skipIf(!wired)('setting up through Feishu', () => {
   it('the admin binds groups and gives roles by @-mentioning people', async () => {
     expect(await say('ou_manager', 'admin bind management', MGMT)).toMatch(/Management/);
     expect(await say('ou_manager', 'admin bind finance', FINANCE)).toMatch(/Finance/);
+    expect(await say('ou_manager', 'admin bind production', PRODUCTION)).toMatch(/Production/);
     const roles: [string, string][] = [
       ['ou_li', 'sales_rep'],
       ['ou_wang', 'sales_manager'],
@@ -171,6 +192,8 @@ describe.skipIf(!wired)('the approval story', () => {
     expect(await say('ou_li', 'order new from=Q-0001 place=Shenzhen')).toContain('SO-0001');
     expect(await say('ou_li', 'order submit SO-0001')).toMatch(/A-0002/);
     const wang = await card(dm('ou_wang'), 'A-0002');
+    // Meanwhile someone took the bot out of the production group (the next test reads what followed).
+    h.fake.removeBot(PRODUCTION);
     expect(
       toast(await h.fake.click(wang.messageId, 'ou_wang', button(wang, 'run:approval approve'))),
     ).toMatch(/now approved/);
@@ -183,6 +206,32 @@ describe.skipIf(!wired)('the approval story', () => {
       5000,
       'the ack on the card',
     );
+  });
+
+  it('the production group removed the bot: Feishu’s 230002 gives that card up at once, and management is told', async () => {
+    const dead = await until(
+      async () =>
+        (
+          await h.query<{ state: string; attempts: number; last_error: string }>(
+            `select state, attempts, last_error from outbox where target_id = '${PRODUCTION}' and state = 'failed'`,
+          )
+        )[0],
+      10_000,
+      'the dead letter',
+    );
+    // Not retried ten times: the bot is not coming back by itself.
+    expect(dead.attempts).toBe(1);
+    expect(dead.last_error).toMatch(/230002/);
+    expect(h.fake.refusals.filter((r) => r.code === 230002)).toHaveLength(1);
+    expect(h.fake.messagesIn(PRODUCTION).filter((m) => textOf(m).includes('SO-0001'))).toEqual([]);
+    const notice = await until(
+      () => h.fake.messagesIn(MGMT).find((m) => /could not be delivered|未送达/.test(textOf(m))),
+      10_000,
+      'the notice to management',
+    );
+    expect(textOf(notice)).toMatch(new RegExp(`${PRODUCTION}.*230002`, 's'));
+    // The other departments got theirs.
+    expect(h.fake.cardIn(FINANCE, 'SO-0001').messageId).toBeTruthy();
   });
 
   it('Reject takes its reason from the card’s form; the reason reaches the requester', async () => {
@@ -215,6 +264,35 @@ describe.skipIf(!wired)('the approval story', () => {
     expect(toast(answer)).toMatch(/converted to C-0001/);
     await until(() => h.fake.buttons(ask.messageId).length === 0, 5000, 'the confirmation card closed');
     expect(await status('leads', 'L-0001')).toBe('converted');
+  });
+});
+
+describe.skipIf(!wired)('redelivered events', () => {
+  it('the same event pushed again (same event_id, or a new one for the same message) is done once and answered once', async () => {
+    const adapter = h.app.platforms.find((p) => p.platform === 'feishu') as FeishuAdapter;
+    const ev = h.fake.messageEvent({ from: 'ou_li', text: 'remind me +2h "Twice note"' });
+    await adapter.settle(); // the answer to the confirmation press before
+    const before = h.fake.messagesTo('ou_li').length;
+    expect((await h.fake.push(ev)).code).toBe(200);
+    await adapter.settle();
+    expect((await h.fake.push(ev)).code).toBe(200);
+    const again = { ...ev, header: { ...ev.header, event_id: `${ev.header.event_id}0` } };
+    expect((await h.fake.push(again)).code).toBe(200);
+    await adapter.settle();
+    const reminders = await h.query<{ n: number }>(
+      `select count(*)::int n from reminders where text = 'Twice note'`,
+    );
+    expect(reminders[0]!.n).toBe(1);
+    const replies = h.fake
+      .messagesTo('ou_li')
+      .slice(before)
+      .filter((m) => m.uuid === undefined);
+    expect(replies.map(textOf)).toHaveLength(1);
+    expect(textOf(replies[0]!)).toMatch(/R-\d+/);
+    const journal = await h.query<{ outcome: string }>(
+      `select outcome from inbound_events where platform = 'feishu' and payload::text like '%Twice note%'`,
+    );
+    expect(journal.map((r) => r.outcome)).toEqual(['done']);
   });
 });
 

@@ -28,6 +28,7 @@ import { FeishuApi, sdkLogger } from './api.ts';
 import { cardJson, cut, MAX_BUTTONS, render } from './cards.ts';
 import { type FeishuSettings, feishuSchema, loadFeishuSettings } from './config.ts';
 import { ConnectionLock } from './lock.ts';
+import { ReceiverPace } from './pace.ts';
 
 export const PLATFORM = 'feishu';
 /** Feishu allows 3 s to answer a card action; the answer leaves with what is ready by then. */
@@ -121,6 +122,9 @@ export class FeishuAdapter implements ChannelAdapter {
   private botOpenId: string | undefined;
   private readonly names = new Map<string, { name: string | undefined; at: number }>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly pace = new ReceiverPace();
+  /** A person's 1:1 chat with the bot (open_id → chat_id): Feishu's 5 a second counts the person, however addressed. */
+  private readonly p2p = new Map<string, string>();
 
   constructor(
     private readonly settings: FeishuSettings,
@@ -157,6 +161,11 @@ export class FeishuAdapter implements ChannelAdapter {
     this.disconnect();
     await Promise.allSettled([...this.pending]);
     await this.services.journal.stop();
+  }
+
+  /** Waits for the work begun by the events taken so far (their replies); for tests and a graceful stop. */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   /** Whether this replica holds the long connection now. */
@@ -251,12 +260,22 @@ export class FeishuAdapter implements ChannelAdapter {
   private async send(target: PostTarget, message: Message, uuid?: string): Promise<PostedRef> {
     const { msgType, content } = render(message);
     const type = target.kind === 'chat' ? 'chat_id' : 'open_id';
+    await this.pace.take(
+      target.kind === 'chat' ? target.id : (this.p2p.get(target.id) ?? `user:${target.id}`),
+    );
     const sent = await this.api.create(type, target.id, msgType, content, uuid);
+    if (target.kind === 'user') this.learnP2p(target.id, sent.chatId);
     return { tenant: target.tenant, chatId: sent.chatId, messageId: sent.messageId };
+  }
+
+  private learnP2p(openId: string, chatId: string): void {
+    if (this.p2p.size > 50_000) this.p2p.clear();
+    this.p2p.set(openId, chatId);
   }
 
   async update(ref: PostedRef, message: Message): Promise<void> {
     if (!message.card) return; // only cards are changed in place
+    await this.pace.take(`patch:${ref.messageId}`);
     await this.api.patch(ref.messageId, cardJson(message.card, message.locale ?? 'zh'));
   }
 
@@ -286,6 +305,7 @@ export class FeishuAdapter implements ChannelAdapter {
     const name = await this.nameOf(openId);
     const user: InboundUser = { platform: PLATFORM, tenant, externalId: openId, ...(name ? { name } : {}) };
     const group = m.message.chat_type !== 'p2p';
+    if (!group) this.learnP2p(openId, m.message.chat_id);
     const chat: ChatRef = {
       platform: PLATFORM,
       tenant,

@@ -62,6 +62,8 @@ export type FakeFeishuOptions = {
   appSecret?: string;
   tenantKey?: string;
   botName?: string;
+  /** The Verification Token of 事件与回调 › 加密策略: every event carries it (header.token). */
+  verificationToken?: string;
   tokenTtlS?: number;
   /** Calls per second per app per API (Feishu: 50) and per minute (1000). */
   appQps?: number;
@@ -160,7 +162,10 @@ export class FakeFeishu {
   readonly tenantKey: string;
   readonly botName: string;
   readonly botOpenId = `ou_bot${hex(13)}`;
-  readonly opts: Required<Omit<FakeFeishuOptions, 'appId' | 'appSecret' | 'tenantKey' | 'botName'>>;
+  readonly verificationToken: string;
+  readonly opts: Required<
+    Omit<FakeFeishuOptions, 'appId' | 'appSecret' | 'tenantKey' | 'botName' | 'verificationToken'>
+  >;
 
   url = '';
   private server!: Server;
@@ -197,6 +202,7 @@ export class FakeFeishu {
     this.appSecret = o.appSecret ?? 'fake-app-secret';
     this.tenantKey = o.tenantKey ?? `tk_${hex(6)}`;
     this.botName = o.botName ?? 'SalesRelay';
+    this.verificationToken = o.verificationToken ?? 'verification-token-in-console';
     this.opts = {
       tokenTtlS: o.tokenTtlS ?? 7200,
       appQps: o.appQps ?? 50,
@@ -277,6 +283,13 @@ export class FakeFeishu {
   addGroup(name: string, members: string[] = [], bot = true, chatId = `oc_${hex(16)}`): string {
     this.chats.set(chatId, { chatId, name, type: 'group', members: new Set(members), bot });
     return chatId;
+  }
+
+  /** The bot is taken out of a group (群设置 › 群机器人 › 移除): sends into it are refused with 230002 from now on. */
+  removeBot(chatId: string): void {
+    const chat = this.chats.get(chatId);
+    if (chat?.type !== 'group') throw new Error(`no group ${chatId}`);
+    chat.bot = false;
   }
 
   /** The bot's 1:1 chat with a person (created as Feishu does when either side writes first). */
@@ -489,7 +502,7 @@ export class FakeFeishu {
   private header(eventType: string) {
     return {
       event_id: hex(16),
-      token: 'verification-token-in-console',
+      token: this.verificationToken,
       create_time: String(Date.now()),
       event_type: eventType,
       tenant_key: this.tenantKey,
@@ -585,15 +598,55 @@ export class FakeFeishu {
     label: string,
     form?: Record<string, string>,
   ): Promise<CardAnswer> & { eventId: string } {
+    const ev = this.cardEvent(messageId, from, label, form);
+    const p = this.deliver('card', ev);
+    return Object.assign(p.promise as Promise<CardAnswer>, { eventId: ev.header.event_id });
+  }
+
+  /**
+   * The same press delivered over HTTP to the app's request URL (回调配置 › 将回调发送至开发者服务器): the
+   * answer is the HTTP response, applied to the card as Feishu does when it comes within the time allowed.
+   */
+  async clickHttp(
+    url: string,
+    messageId: string,
+    from: string,
+    label: string,
+    opts: { form?: Record<string, string>; encryptKey?: string; signWith?: string } = {},
+  ): Promise<CardAnswer & { status: number }> {
+    const ev = this.cardEvent(messageId, from, label, opts.form);
+    const started = Date.now();
+    const res = await pushEvent(url, ev, opts.encryptKey, opts.signWith ?? opts.encryptKey);
+    const p = {
+      frameId: `http-${hex(8)}`,
+      eventId: ev.header.event_id,
+      payload: Buffer.from(JSON.stringify(ev)),
+      sends: 1,
+      conn: 'http',
+    } as Pending;
+    const ok = res.status === 200;
+    const ack: Ack = {
+      messageId: p.frameId,
+      eventId: p.eventId,
+      code: res.status,
+      data: ok ? res.body : null,
+      latencyMs: Date.now() - started,
+      connection: 'http',
+      sends: 1,
+    };
+    return { ...this.applyCardAnswer(p, ok ? ack : null, !ok), status: res.status };
+  }
+
+  private cardEvent(messageId: string, from: string, label: string, form?: Record<string, string>) {
     const msg = this.messages.get(messageId);
-    if (!msg || msg.msgType !== 'interactive') throw new Error(`no card ${messageId}`);
+    if (msg?.msgType !== 'interactive') throw new Error(`no card ${messageId}`);
     const button = buttonsOf(msg.content).find((b) => b.label === label);
     if (!button)
       throw new Error(`no button "${label}" on ${messageId}: ${JSON.stringify(this.buttons(messageId))}`);
     const u = this.user(from);
-    const ev = {
+    return {
       schema: '2.0',
-      header: { ...this.header('card.action.trigger'), token: 'verification-token-in-console' },
+      header: this.header('card.action.trigger'),
       event: {
         operator: { tenant_key: this.tenantKey, user_id: u.userId, open_id: u.openId, union_id: u.unionId },
         token: `c-${hex(16)}`,
@@ -607,12 +660,11 @@ export class FakeFeishu {
         context: { open_message_id: messageId, open_chat_id: msg.chatId },
       },
     };
-    const p = this.deliver('card', ev);
-    return Object.assign(p.promise as Promise<CardAnswer>, { eventId: ev.header.event_id });
   }
 
-  private applyCardAnswer(p: Pending, ack: Ack | null): CardAnswer {
-    const late = !ack || ack.latencyMs > this.opts.cardActionTimeoutMs;
+  /** `refused`: the receiver turned the callback down (HTTP error): not late, but nothing is shown. */
+  private applyCardAnswer(p: Pending, ack: Ack | null, refused = false): CardAnswer {
+    const late = !refused && (!ack || ack.latencyMs > this.opts.cardActionTimeoutMs);
     const data = (ack?.data ?? {}) as { toast?: CardAnswer['toast']; card?: CardAnswer['card'] };
     const answer: CardAnswer = {
       ...(ack ?? {
