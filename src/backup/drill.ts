@@ -32,6 +32,8 @@ export class DrillMismatch extends BackupFileError {
   constructor(
     readonly file: string,
     readonly problems: string[],
+    /** The scratch database it was restored into (dropped), for the log. */
+    readonly scratch?: string,
   ) {
     super(
       [
@@ -49,7 +51,7 @@ export async function drill(config: Config, file = newestBackup(config.backupDir
     manifest.kind === 'postgres' ? drillPostgres(config, plain) : drillPglite(plain),
   );
   const problems = compareStats(manifest.tables, tables);
-  if (problems.length) throw new DrillMismatch(file, problems);
+  if (problems.length) throw new DrillMismatch(file, problems, scratch);
   return { file, manifest, tables, scratch };
 }
 

@@ -163,7 +163,8 @@ export async function runDrill(env: RunEnv, trigger: LogTrigger, logId?: number)
     }
     return result;
   } catch (err) {
-    const result = err instanceof DrillMismatch ? { problems: err.problems } : undefined;
+    const result =
+      err instanceof DrillMismatch ? { problems: err.problems, scratch: err.scratch } : undefined;
     await failed(env, id, 'drill', trigger, startedAt, err, file, result);
     throw err;
   }
