@@ -8,6 +8,7 @@ import type { Actor } from '../core/actor.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff } from '../core/permissions.ts';
+import { privateNote, reveal } from '../core/visibility.ts';
 import { customers, departments, distributions, orders, people } from '../db/schema.ts';
 import { recordTransfer } from '../kpi/transfers.ts';
 import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
@@ -264,10 +265,12 @@ const paid = command({
     if (['draft', 'pending', 'cancelled'].includes(o.status)) illegal(o, 'paid', '登记收款');
     const total = o.paidMinor + args.amount;
     if (args.amount <= 0n) refuse('The amount must be more than zero.', '金额必须大于零。');
+    // Amounts in replies follow the order's visibility: a finance group chat gets ¥•••.
+    const r = reveal(ctx, { kind: 'deal', ownerId: o.ownerId });
     if (total > o.totalMinor) {
       refuse(
-        `That would make ${ctx.money(total)} paid on a total of ${ctx.money(o.totalMinor)}; check the amount.`,
-        `登记后已收 ${ctx.money(total)}，超过总价 ${ctx.money(o.totalMinor)}，请核对金额。`,
+        `That would make ${r.money('paid', total)} paid on a total of ${r.money('total', o.totalMinor)}; check the amount.`,
+        `登记后已收 ${r.money('paid', total)}，超过总价 ${r.money('total', o.totalMinor)}，请核对金额。`,
       );
     }
     await ctx.tx.update(orders).set({ paidMinor: total, updatedAt: ctx.now }).where(eq(orders.id, o.id));
@@ -283,10 +286,13 @@ const paid = command({
       `💰 ${o.number}: ${ctx.money(args.amount)} received; ${left === 0n ? 'fully paid' : `${ctx.money(left)} outstanding`}.`,
       `💰 ${o.number}：收到 ${ctx.money(args.amount)}，${left === 0n ? '已全部付清' : `尚欠 ${ctx.money(left)}`}。`,
     );
+    const paid = r.money('paid', total);
+    const of = r.money('total', o.totalMinor);
+    const note = r.masked ? ` ${privateNote(ctx.locale)}` : '';
     return {
       text: ctx.t({
-        en: `Payment recorded on ${o.number}: ${ctx.money(total)} of ${ctx.money(o.totalMinor)} paid.`,
-        zh: `已登记 ${o.number} 收款：已收 ${ctx.money(total)} / ${ctx.money(o.totalMinor)}。`,
+        en: `Payment recorded on ${o.number}: ${paid} of ${of} paid.${note}`,
+        zh: `已登记 ${o.number} 收款：已收 ${paid} / ${of}。${note}`,
       }),
     };
   },
@@ -310,11 +316,13 @@ const complete = command({
       await ctx.history('order', o.id, [{ field: 'completion_note', from: null, to: args.note }]);
     await ctx.audit('order.complete', 'order', o.number);
     const open = o.totalMinor - o.paidMinor;
+    const r = reveal(ctx, { kind: 'deal', ownerId: o.ownerId });
+    const unpaid = r.money('outstanding', open);
     const warn =
       open > 0n
         ? ctx.t({
-            en: ` Note: ${ctx.money(open)} is still unpaid.`,
-            zh: `注意：尚有 ${ctx.money(open)} 未收款。`,
+            en: ` Note: ${unpaid} is still unpaid.${r.masked ? ` ${privateNote('en')}` : ''}`,
+            zh: `注意：尚有 ${unpaid} 未收款。${r.masked ? privateNote('zh') : ''}`,
           })
         : '';
     return { text: ctx.t({ en: `${o.number} completed.${warn}`, zh: `${o.number} 已完成。${warn}` }) };

@@ -242,10 +242,14 @@ const create = command({
           zh: `提交前还需填写：${namesOf(FIELD_NAMES, missing, 'zh')}（订单 修改 ${number} …）。`,
         })
       : '';
+    // Masked in a group chat like every amount (the author knows it; the group need not).
+    const r = reveal(ctx, { kind: 'deal', ownerId: ctx.actor.personId }, { owner: true });
+    const total = r.money('total', priced.totalMinor);
+    const note = r.masked ? ` ${privateNote(ctx.locale)}` : '';
     return {
       text: ctx.t({
-        en: `Order ${number} drafted for ${c!.number} ${c!.name}${quote ? ` from ${quote.number}` : ''}: ${priced.items.length} item(s), total ${ctx.money(priced.totalMinor)}${delivery ? `, delivery ${delivery}` : ''}${args.place ? ` to ${args.place}` : ''}.${hint}`,
-        zh: `已起草订单 ${number}（${c!.number} ${c!.name}${quote ? `，基于 ${quote.number}` : ''}）：${priced.items.length} 项，总价 ${ctx.money(priced.totalMinor)}${delivery ? `，交期 ${delivery}` : ''}${args.place ? `，交货地点 ${args.place}` : ''}。${hint}`,
+        en: `Order ${number} drafted for ${c!.number} ${c!.name}${quote ? ` from ${quote.number}` : ''}: ${priced.items.length} item(s), total ${total}${delivery ? `, delivery ${delivery}` : ''}${args.place ? ` to ${args.place}` : ''}.${hint}${note}`,
+        zh: `已起草订单 ${number}（${c!.number} ${c!.name}${quote ? `，基于 ${quote.number}` : ''}）：${priced.items.length} 项，总价 ${total}${delivery ? `，交期 ${delivery}` : ''}${args.place ? `，交货地点 ${args.place}` : ''}。${hint}${note}`,
       }),
     };
   },

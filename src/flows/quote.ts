@@ -115,11 +115,16 @@ const create = command({
             : { en: ', tax excluded', zh: '，不含税' },
         )
       : '';
-    const lines = items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, true)}`).join('\n');
+    // The author typed these prices, but in a group chat everyone reads the reply: masked there too.
+    const r = reveal(ctx, { kind: 'deal', ownerId: ctx.actor.personId }, { owner: true });
+    const prices = r.use('prices', 'prices');
+    const total = r.money('total', totalMinor);
+    const lines = items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, prices)}`).join('\n');
+    const note = r.masked ? `\n${privateNote(ctx.locale)}` : '';
     return {
       text: ctx.t({
-        en: `Quote ${number} drafted for ${customer.number} ${customer.name}: total ${ctx.money(totalMinor)}${tax}${valid ? `, valid until ${valid}` : ''}.${from}\n${lines}`,
-        zh: `已起草报价 ${number}（${customer.number} ${customer.name}）：总价 ${ctx.money(totalMinor)}${tax}${valid ? `，有效期至 ${valid}` : ''}。${from}\n${lines}`,
+        en: `Quote ${number} drafted for ${customer.number} ${customer.name}: total ${total}${tax}${valid ? `, valid until ${valid}` : ''}.${from}\n${lines}${note}`,
+        zh: `已起草报价 ${number}（${customer.number} ${customer.name}）：总价 ${total}${tax}${valid ? `，有效期至 ${valid}` : ''}。${from}\n${lines}${note}`,
       }),
     };
   },
