@@ -2,12 +2,14 @@
 // BACKUP_KEEP_DAILY days that have one, the first of each of the last BACKUP_KEEP_MONTHLY months, in the
 // organisation's time zone; the newest and the protected one always), for plain and encrypted names, and
 // that applying it deletes exactly the dropped files and their manifests, nothing else in BACKUP_DIR.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeBackup } from '../src/backup/backup.ts';
 import { listBackups, stamp, timeOfName } from '../src/backup/files.ts';
 import { applyRetention, selectRetention } from '../src/backup/retention.ts';
+import { loadConfig } from '../src/config.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sr-retention-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -136,10 +138,42 @@ describe('applyRetention in BACKUP_DIR', () => {
     expect(applyRetention(dir, { keepDaily: 2, keepMonthly: 1, zone: SHANGHAI })).toEqual([]);
   });
 
+  it('removes temporary files a killed backup left more than a day ago, not those of a running one', () => {
+    const killed = `.${nameOf('2027-03-01T05:00:00Z')}.99-aaaaaa.partial`;
+    const running = `.${nameOf('2027-03-02T06:00:00Z')}.manifest.json.98-bbbbbb.partial`;
+    writeFileSync(join(dir, killed), 'half a dump');
+    writeFileSync(join(dir, running), 'half a manifest');
+    const old = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(join(dir, killed), old, old);
+    const before = readdirSync(dir).filter((n) => n !== killed);
+    applyRetention(dir, { keepDaily: 2, keepMonthly: 1, zone: SHANGHAI });
+    expect(readdirSync(dir).sort()).toEqual(before.sort());
+    expect(readdirSync(dir)).toContain(running);
+  });
+
   it('reads the time from the name (UTC), and only from SalesRelay backup names', () => {
     expect(timeOfName('salesrelay-20270302-180000Z.dump.enc')).toEqual(new Date('2027-03-02T18:00:00Z'));
     expect(timeOfName('salesrelay-20270302-180000Z.tar.gz')).toEqual(new Date('2027-03-02T18:00:00Z'));
     expect(timeOfName('salesrelay-20270302-180000Z.dump.manifest.json')).toBeNull();
     expect(timeOfName('.salesrelay-20270302-180000Z.dump.1-a.partial')).toBeNull();
+  });
+});
+
+describe('BACKUP_DIR placement (embedded database)', () => {
+  const dataDir = join(work, 'data');
+  const attempt = (backupDir: string, data = dataDir) =>
+    makeBackup(loadConfig({ DATA_DIR: data, BACKUP_DIR: backupDir }));
+
+  it('refuses a folder inside DATA_DIR (old backups would go into every new one), before writing anything', async () => {
+    for (const inside of [dataDir, join(dataDir, 'backups'), join(dataDir, '..backups')]) {
+      await expect(attempt(inside)).rejects.toThrow(/is inside DATA_DIR .*choose a folder outside it/);
+      expect(existsSync(inside) && inside !== dataDir ? readdirSync(inside) : []).toEqual([]);
+    }
+  });
+
+  it('accepts a folder beside it, and any folder for an embedded database in memory', async () => {
+    // Past the check, the backup finds no database in the folder: the next thing it looks at.
+    await expect(attempt(join(work, 'data-backups'))).rejects.toThrow(/There is no embedded database in/);
+    await expect(attempt(join(work, 'elsewhere'), '')).rejects.toThrow(/There is no embedded database in/);
   });
 });

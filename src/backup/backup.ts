@@ -4,7 +4,7 @@
 // the dump is encrypted as it is written (no plain copy on disk).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type Config, ConfigError } from '../config.ts';
 import { backupKey, CIPHER } from './encryption.ts';
 import { stamp } from './files.ts';
@@ -19,7 +19,7 @@ function checkBackupDir(config: Config, dir: string): void {
   // PostgreSQL, or an embedded database in memory (DATA_DIR empty): no folder to be inside.
   if (config.databaseUrl || !config.dataDir.trim()) return;
   const inside = relative(resolve(config.dataDir), dir);
-  if (inside === '' || !inside.startsWith('..')) {
+  if (inside === '' || !(inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside))) {
     throw new ConfigError(
       `BACKUP_DIR (${dir}) is inside DATA_DIR (${resolve(config.dataDir)}): choose a folder outside it, ideally on another disk.\nBACKUP_DIR 不能位于 DATA_DIR 之内。`,
     );

@@ -2,7 +2,8 @@
 // have one, and the first backup of each of the last BACKUP_KEEP_MONTHLY months, in the organisation's
 // time zone. Manual backups count like scheduled ones. The newest backup is always kept, and so is every
 // backup the caller protects (the newest one a drill proved), so the only good backup is never deleted.
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { type BackupFile, listBackups } from './files.ts';
 import { manifestPathOf } from './manifest.ts';
@@ -45,8 +46,29 @@ export function selectRetention<T extends { name: string; at: Date }>(
   };
 }
 
-/** Applies the rule to BACKUP_DIR: deletes each dropped file and its manifest. Returns what went. */
-export function applyRetention(backupDir: string, rule: RetentionRule, protect: string[] = []): BackupFile[] {
+/** A backup's temporary file (src/backup/backup.ts): left behind only by a process that was killed. */
+const PARTIAL = /^\.salesrelay-.+\.partial$/;
+/** A temporary file untouched this long belongs to no running backup (a running one writes on). */
+export const PARTIAL_STALE_MS = 24 * 3600_000;
+
+/**
+ * Applies the rule to BACKUP_DIR: deletes each dropped file and its manifest, and temporary files a killed
+ * backup left more than a day ago. Returns the backups that went.
+ */
+export function applyRetention(
+  backupDir: string,
+  rule: RetentionRule,
+  protect: string[] = [],
+  now = new Date(),
+): BackupFile[] {
+  const dir = resolve(backupDir);
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir)) {
+      if (!PARTIAL.test(name)) continue;
+      const path = join(dir, name);
+      if (now.getTime() - statSync(path).mtimeMs > PARTIAL_STALE_MS) rmSync(path, { force: true });
+    }
+  }
   const { drop } = selectRetention(listBackups(backupDir), rule, protect);
   for (const b of drop) {
     // The manifest first: a file left without one is an incomplete backup, never taken for a good one.
