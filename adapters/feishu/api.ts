@@ -190,6 +190,30 @@ export class FeishuApi {
   }
 }
 
+/**
+ * A failed request as the SDK logs it (an axios error with the request's body, the message we sent) cut to
+ * what tells what went wrong: no message text (confidential amounts) in the logs.
+ */
+function loggable(v: unknown, depth = 0): unknown {
+  if (Array.isArray(v)) return depth > 3 ? '[…]' : v.map((x) => loggable(x, depth + 1));
+  if (v && typeof v === 'object' && ('config' in v || 'request' in v)) {
+    const e = v as {
+      message?: unknown;
+      config?: { url?: unknown; method?: unknown };
+      response?: { status?: unknown; data?: { code?: unknown; msg?: unknown } };
+    };
+    return {
+      message: e.message,
+      method: e.config?.method,
+      url: e.config?.url,
+      status: e.response?.status,
+      code: e.response?.data?.code,
+      msg: e.response?.data?.msg,
+    };
+  }
+  return v;
+}
+
 /** The SDK's log lines, into ours (its info lines are chatty: debug). */
 export function sdkLogger(log: Logger): lark.Logger {
   const line =
@@ -197,7 +221,7 @@ export function sdkLogger(log: Logger): lark.Logger {
     (...msg: unknown[]) =>
       log[level](
         { sdk: 'larksuiteoapi' },
-        msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '),
+        msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(loggable(m)))).join(' '),
       );
   return {
     error: line('error'),

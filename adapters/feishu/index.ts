@@ -3,7 +3,7 @@
 // Key and Verification Token checked; messages and cards out with im.message.create, cards changed in place
 // with im.message.patch or in the card action's answer. See docs/setup-feishu.md for the setup and
 // test/fakes/feishu/index.ts for the platform facts and their sources.
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -224,7 +224,7 @@ export class FeishuAdapter implements ChannelAdapter {
       // The SDK checks the signature (with the Encrypt Key) but not the Verification Token: checked here.
       const header = plain.header as { token?: unknown } | undefined;
       const token = header?.token ?? plain.token;
-      if (token !== this.settings.verificationToken) {
+      if (typeof token !== 'string' || !sameText(token, this.settings.verificationToken ?? '')) {
         this.log.warn('feishu: an event with a wrong verification token; refused');
         return c.json({ msg: 'wrong token' }, 401);
       }
@@ -235,7 +235,7 @@ export class FeishuAdapter implements ChannelAdapter {
         const expected = createHash('sha256')
           .update(h('x-lark-request-timestamp') + h('x-lark-request-nonce') + this.settings.encryptKey + raw)
           .digest('hex');
-        if (h('x-lark-signature') !== expected) {
+        if (!sameText(h('x-lark-signature'), expected)) {
           this.log.warn('feishu: an event with a wrong signature; refused');
           return c.json({ msg: 'signature mismatch' }, 401);
         }
@@ -435,6 +435,13 @@ export class FeishuAdapter implements ChannelAdapter {
       locale: 'zh',
     };
   }
+}
+
+/** Compares a secret-derived value in constant time. */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && y.length > 0 && timingSafeEqual(x, y);
 }
 
 /** The command text of a message, or null for pictures, files and the like. */
