@@ -8,7 +8,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { isLoopbackHost, isWildcardHost } from '../../src/http/addresses.ts';
+import { isLoopbackHost, isWildcardHost } from '../../src/port/index.ts';
 
 const COOKIE = 'salesrelay_console';
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'];

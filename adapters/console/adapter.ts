@@ -5,17 +5,17 @@ import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { Config } from '../../src/config.ts';
-import { BrowserGuard } from '../../src/http/same-origin.ts';
 import type {
   ChannelAdapter,
   ChatRef,
+  Config,
   InboundUser,
   Message,
   PortServices,
   PostedRef,
   PostTarget,
 } from '../../src/port/index.ts';
+import { BrowserGuard } from '../../src/port/index.ts';
 import { ConsoleAccess } from './access.ts';
 import { PLATFORM } from './platform.ts';
 import { Transcript } from './transcript.ts';

@@ -1,7 +1,7 @@
 // The console's chats: what was said in each, in memory, with live listeners. It is a tool for trying the
 // bot and for tests, so it keeps the last messages of each chat and forgets them on restart.
 import { randomBytes } from 'node:crypto';
-import type { Card } from '../../src/cards/card.ts';
+import type { Card } from '../../src/port/index.ts';
 
 export type ConsoleMessage = {
   id: string;

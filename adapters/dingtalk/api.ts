@@ -3,7 +3,7 @@
 // and DingTalk's errors mapped onto the delivery contract: throttling → RetryLaterError (wait, never drop),
 // hopeless requests → PermanentDeliveryError, the rest → a plain error retried with backoff.
 import type { Logger } from 'pino';
-import { PermanentDeliveryError, RetryLaterError } from '../../src/core/delivery.ts';
+import { PermanentDeliveryError, RetryLaterError } from '../../src/port/index.ts';
 import type { DingTalkSettings } from './config.ts';
 
 /** DingTalk's advice for QPS errors is to wait about a second and try again. */

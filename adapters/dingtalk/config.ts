@@ -1,7 +1,6 @@
 // DingTalk settings, validated here from the environment handed to the adapter (never process.env).
 import { z } from 'zod';
-import { ConfigError } from '../../src/config.ts';
-import { settingsMessage } from '../../src/config-issues.ts';
+import { ConfigError, settingsMessage } from '../../src/port/index.ts';
 
 const optional = z
   .string()

@@ -2,7 +2,7 @@
 // 50 blocks a message, header ≤150, section text ≤3000, ≤10 fields of ≤2000, ≤10 context elements,
 // ≤25 buttons per actions block, button text ≤75, action_id ≤255, value ≤2000.
 import { createHash } from 'node:crypto';
-import type { Card, CardAction, Message } from '../../src/cards/card.ts';
+import type { Card, CardAction, Message } from '../../src/port/index.ts';
 
 export type Block = Record<string, unknown>;
 export type Rendered = { text: string; blocks?: Block[] };

@@ -1,7 +1,6 @@
 // The Slack settings, validated here (the composition root hands adapters the raw environment).
 import { z } from 'zod';
-import { ConfigError } from '../../src/config.ts';
-import { settingsMessage } from '../../src/config-issues.ts';
+import { ConfigError, settingsMessage } from '../../src/port/index.ts';
 
 const optional = z
   .string()

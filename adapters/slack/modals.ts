@@ -1,8 +1,7 @@
 // Modals: a text asked before a button acts (e.g. a reject reason), and the forms for `quote new` and
 // `order new` typed without arguments, with line items added one at a time (views.update keeps what was typed
 // because every input keeps its block_id and action_id).
-import type { CardAction } from '../../src/cards/card.ts';
-import type { Locale } from '../../src/i18n/locale.ts';
+import type { CardAction, Locale } from '../../src/port/index.ts';
 import { type Block, clip } from './blocks.ts';
 
 export const INPUT_CALLBACK = 'sr_input';

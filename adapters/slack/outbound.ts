@@ -4,8 +4,8 @@
 import type { types } from '@slack/bolt';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { Message } from '../../src/cards/card.ts';
-import { PermanentDeliveryError, type PostedRef, RetryLaterError } from '../../src/core/delivery.ts';
+import type { Message } from '../../src/port/index.ts';
+import { PermanentDeliveryError, type PostedRef, RetryLaterError } from '../../src/port/index.ts';
 import { type Rendered, render } from './blocks.ts';
 
 /** Errors that mean the bot cannot reach that conversation until someone invites it or fixes the target. */

@@ -2,8 +2,7 @@
 // Two transports, either or both: the intelligent bot over the long connection (WECOM_BOT_ID/SECRET)
 // and the self-built app over HTTP callbacks plus the app message API (WECOM_CORP_ID and friends).
 import { z } from 'zod';
-import { ConfigError } from '../../src/config.ts';
-import { settingsMessage } from '../../src/config-issues.ts';
+import { ConfigError, settingsMessage } from '../../src/port/index.ts';
 
 const text = z
   .string()

@@ -12,7 +12,7 @@
 //
 // Idempotency: each post carries `outbox:<id>` as its idempotency key. A worker killed after the platform
 // accepted a message but before the row was marked 'sent' leaves the row 'sending'; when the lease runs
-// out it is sent again. Platforms that can check a key (a deterministic DingTalk card outTrackId, the fake
+// out it is sent again. Platforms that can check a key (a card id derived from the row, the fake
 // platforms of the tests) then do nothing; the others show that message at worst once more. The window is
 // the time until its sent mark is committed (grouped, src/core/sent-marks.ts); at most DELIVERY_CONCURRENCY
 // messages are in it at once (bench/reminders.ts measures how often it happens). A sent mark the database
@@ -351,8 +351,8 @@ export class Delivery {
     if (began > chain[0]!.nextAttemptAt.getTime() - this.leaseMs / 3) await this.extendLease(chain);
     for (let i = 0; i < chain.length; i++) {
       const row = chain[i]!;
-      // A chat's rate limit is waited out here for up to HOLD_MS per chat (ten slots of 1 s per
-      // Slack channel): going back through the queue would add its scheduling delay to every message
+      // A chat's rate limit is waited out here for up to HOLD_MS per chat (ten slots of a 1 s per
+      // chat limit): going back through the queue would add its scheduling delay to every message
       // of the chat. The rows' lease is extended while they wait; longer waits (and a stopping worker)
       // go back to the queue.
       let outcome: Outcome | null = null;

@@ -5,10 +5,9 @@ import type { Queryable } from '../db/client.ts';
 import { inboundEvents } from '../db/schema.ts';
 
 /**
- * The longest documented window is Slack's: Events API retries at once, after 1 and after 5 minutes, and a
- * signed request is accepted 5 minutes either way (DingTalk re-sends unacked frames for about 60 s, WeCom
- * repeats a callback 3 times 5 s apart, and our WeCom time check is ±5 minutes). WeCom's long connection
- * says callbacks can repeat without saying for how long, so a day, which is still small.
+ * The longest window a platform documents for re-sending an event or accepting a signed request is minutes
+ * (the adapters' docs/setup-*.md name them); one platform says callbacks can repeat without saying for how
+ * long, so a day, which is still small.
  */
 export const INBOUND_KEEP_MS = 24 * 3600_000;
 

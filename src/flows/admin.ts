@@ -92,7 +92,7 @@ const bind = command({
   noun: 'admin',
   verbs: ['bind'],
   words: [{ name: { en: 'department', zh: '部门' }, required: true }],
-  // A group-robot webhook key (WeCom), for notices in groups where the bot itself cannot push.
+  // A group-robot webhook key, for platforms whose bot cannot push into every group itself.
   keys: { webhook: k.text(200).optional() },
   usage: {
     en: 'admin bind finance [webhook=<group robot key>]   (in the chat to bind)',

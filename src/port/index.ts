@@ -4,9 +4,13 @@
 export { type ButtonAction, decodeAction, encodeAction, typedCommand, typedPress } from '../cards/actions.ts';
 export type { Card, CardAction, CardField, Message } from '../cards/card.ts';
 export { cardText, messageText, type TextStyle, typedHint } from '../cards/text.ts';
+export type { Config } from '../config.ts';
 // Settings: an adapter's wrong setting is a ConfigError (exit code 2), its message made by settingsMessage.
 export { ConfigError } from '../config.ts';
 export { settingsMessage } from '../config-issues.ts';
+// For adapters that serve web pages themselves (the console): the same origin and address checks as the core.
+export { isLoopbackHost, isWildcardHost } from '../http/addresses.ts';
+export { BrowserGuard } from '../http/same-origin.ts';
 export type { Locale } from '../i18n/locale.ts';
 export * from './adapter.ts';
 export type * from './inbound.ts';

@@ -1,0 +1,91 @@
+// The shape the project keeps (issue 15, docs/architecture.md): the core in src/ names no platform, each
+// channel in adapters/<name>/ talks to the core only through the port (src/port/index.ts) and never through
+// another adapter, and only the composition roots (src/app.ts, src/worker.ts) know which adapters exist.
+// Read from the files themselves, so a new file that breaks the shape fails here.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(ROOT, dir))) {
+    const path = join(dir, name);
+    if (statSync(join(ROOT, path)).isDirectory()) out.push(...filesUnder(path));
+    else if (/\.(ts|mts)$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+/** The repository-relative files a source file imports (relative imports only; packages are not ours). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const specs = [
+    ...text.matchAll(/(?:import|export)[^'";]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g),
+  ];
+  return specs.map((m) => normalize(relative(ROOT, resolve(ROOT, dirname(file), m[1] ?? m[2]!))));
+}
+
+const PLATFORM_NAMES =
+  /\b(slack|dingtalk|ding\s?talk|wecom|wechat|weixin|feishu|lark(?:suite)?)\b|钉钉|企业微信|飞书/i;
+
+const srcFiles = filesUnder('src');
+const adapterFiles = filesUnder('adapters');
+const adapterOf = (file: string) => file.split('/')[1]!;
+
+describe('the core (src/) names no platform', () => {
+  it('no source file of src/ mentions a platform, not even in a comment', () => {
+    const naming = srcFiles.flatMap((f) =>
+      readFileSync(join(ROOT, f), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ at: `${f}:${i + 1}`, line }))
+        .filter(({ line }) => PLATFORM_NAMES.test(line))
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(naming).toEqual([]);
+  });
+
+  it('only the composition roots import adapters, and only the registry and the console', () => {
+    const uses = srcFiles.flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith('adapters/'))
+        .map((i) => `${f} → ${i}`),
+    );
+    const allowed = new Set(['src/app.ts', 'src/worker.ts']);
+    expect(uses.filter((u) => !allowed.has(u.split(' → ')[0]!))).toEqual([]);
+    expect(
+      uses
+        .map((u) => u.split(' → ')[1])
+        .filter((i) => i !== 'adapters/index.ts' && !i?.startsWith('adapters/console/')),
+    ).toEqual([]);
+  });
+});
+
+describe('each adapter talks to the core only through the port', () => {
+  it('an adapter imports nothing of src/ but src/port/index.ts', () => {
+    const reaching = adapterFiles.flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith('src/') && i !== 'src/port/index.ts')
+        .map((i) => `${f} → ${i}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
+  it('an adapter imports no other adapter (it can be read alone)', () => {
+    const crossing = adapterFiles
+      .filter((f) => f !== 'adapters/index.ts')
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.startsWith('adapters/') && adapterOf(i) !== adapterOf(f))
+          .map((i) => `${f} → ${i}`),
+      );
+    expect(crossing).toEqual([]);
+  });
+
+  it('the check sees the imports it is about (it cannot pass by reading nothing)', () => {
+    expect(adapterFiles.length).toBeGreaterThan(10);
+    expect(adapterFiles.some((f) => importsOf(f).includes('src/port/index.ts'))).toBe(true);
+    expect(importsOf('src/app.ts')).toContain('adapters/index.ts');
+  });
+});
