@@ -153,6 +153,8 @@ export class FeishuAdapter implements ChannelAdapter {
   async start(): Promise<void> {
     this.services.journal.start();
     this.botOpenId = await this.api.botOpenId();
+    if (this.settings.events === 'http')
+      this.log.info({ appId: this.settings.appId }, 'feishu events over HTTP at /feishu/events');
     await this.lock?.start();
   }
 
@@ -184,6 +186,7 @@ export class FeishuAdapter implements ChannelAdapter {
     });
     this.ws = ws;
     await ws.start({ eventDispatcher: this.dispatcher });
+    this.log.info({ appId: this.settings.appId }, 'feishu long connection started');
   }
 
   private disconnect(): void {
