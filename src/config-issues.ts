@@ -5,8 +5,16 @@ import type { z } from 'zod';
 type Schema = z.ZodObject<z.ZodRawShape>;
 type Internal = { _zod: { def: { type: string; innerType?: Internal; out?: Internal; in?: Internal } } };
 
-/** Values of these are never echoed back into a log. */
-const SECRET = /SECRET|TOKEN|PASSWORD|AES_KEY/;
+/**
+ * Values of these are never echoed back into a log: secrets, tokens, passwords, and any key (a setting
+ * named KEY or …_KEY, such as an encryption or AES key).
+ */
+export const SECRET = /SECRET|TOKEN|PASSWORD|PASSPHRASE|(?:^|_)KEY(?:_|$)/;
+
+/** A value as it may be shown: the password of a URL (user:password@host) replaced by ***. */
+function shownValue(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^@/\s]*@/i, '$1***@');
+}
 
 /** What the schema gives for a setting left out (undefined: no default). */
 export function settingDefault(schema: Schema, key: string): unknown {
@@ -54,7 +62,8 @@ export function settingsMessage(
   const lines = error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '');
     const value = env[key];
-    const shown = value !== undefined && value.trim() !== '' && !SECRET.test(key) ? ` (is "${value}")` : '';
+    const shown =
+      value !== undefined && value.trim() !== '' && !SECRET.test(key) ? ` (is "${shownValue(value)}")` : '';
     const fallback = settingDefault(schema, key);
     const example = fallback !== undefined && fallback !== '' ? `, e.g. ${key}=${String(fallback)}` : '';
     return `  ${key}: ${good(schema, key, issue)}${shown}${example}`;

@@ -1,28 +1,34 @@
 // The settings an IT admin reads about are the settings the code has: every key of the settings schemas
-// (src/config.ts, adapters/*/config.ts) is in .env.example and in the settings table of its guide, with
-// the default the schema gives, and no table or example lists a setting the code does not read.
+// (src/config.ts, and each platform's as the adapter registry declares it) is in .env.example and in the
+// settings table of its guide (docs/operations.md for the core, docs/setup-<platform>.md for a platform's),
+// with the default the schema gives, and no table or example lists a setting the code does not read. A
+// platform added to adapters/index.ts is checked without editing this test.
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import { dingTalkSchema } from '../adapters/dingtalk/config.ts';
-import { slackSchema } from '../adapters/slack/config.ts';
-import { wecomSchema } from '../adapters/wecom/config.ts';
+import { z } from 'zod';
+import { adapters } from '../adapters/index.ts';
 import { configSchema } from '../src/config.ts';
-import { settingDefault } from '../src/config-issues.ts';
+import { SECRET, settingDefault, settingsMessage } from '../src/config-issues.ts';
 
 type Schema = z.ZodObject<z.ZodRawShape>;
-const schemas = [configSchema, slackSchema, dingTalkSchema, wecomSchema] as unknown as Schema[];
+const CORE_GUIDE = 'docs/operations.md';
+/** Where each schema's settings are documented: the core's, then every declared platform's. */
+const homes: { schema: Schema; guide: string }[] = [
+  { schema: configSchema as unknown as Schema, guide: CORE_GUIDE },
+  ...adapters.declarations.map((d) => ({ schema: d.schema as Schema, guide: `docs/setup-${d.name}.md` })),
+];
+const schemas = homes.map((h) => h.schema);
 const keys = [...new Set(schemas.flatMap((s) => Object.keys(s.shape)))].sort();
 
-/** The guide whose settings table lists the key. */
+/**
+ * The guide whose settings table lists the key: the first schema that reads it (DATABASE_URL is the core's,
+ * though an adapter reads it too, for its connection lock).
+ */
 function home(key: string): string {
-  if (key.startsWith('SLACK_')) return 'docs/setup-slack.md';
-  if (key.startsWith('DINGTALK_')) return 'docs/setup-dingtalk.md';
-  if (key.startsWith('WECOM_')) return 'docs/setup-wecom.md';
-  return 'docs/operations.md';
+  return homes.find((h) => key in h.schema.shape)!.guide;
 }
-const guides = ['docs/operations.md', 'docs/setup-slack.md', 'docs/setup-dingtalk.md', 'docs/setup-wecom.md'];
+const guides = [...new Set(homes.map((h) => h.guide))];
 
 function schemaOf(key: string): Schema {
   return schemas.find((s) => key in s.shape)!;
@@ -82,6 +88,11 @@ describe('settings in the docs and the code', () => {
   it('the schemas are found (the test reads something)', () => {
     expect(keys).toEqual(expect.arrayContaining(['PORT', 'SLACK_API_RETRIES', 'WECOM_UPDATE_WINDOW_MS']));
     expect(keys.length).toBeGreaterThan(50);
+    // Every declared platform gives a zod object schema with settings of its own.
+    for (const d of adapters.declarations) {
+      expect(Object.keys((d.schema as Schema).shape ?? {}).length, d.name).toBeGreaterThan(0);
+      expect(guides).toContain(`docs/setup-${d.name}.md`);
+    }
   });
 
   it.each(['.env.example', ...guides])(
@@ -114,5 +125,25 @@ describe('settings in the docs and the code', () => {
     expect(sameAsDefault('WECOM_UPDATE_WINDOW_MS', '4500')).toBe(true);
     expect(sameAsDefault('DINGTALK_API_URL', 'https://api.dingtalk.com/')).toBe(true); // read the same
     expect(sameAsDefault('QUEUE_WORKERS', 'off')).toBe(false);
+  });
+
+  it('a secret, token, password or key setting is never echoed in a settings error; a URL shows no password', () => {
+    const secrets = keys.filter((k) => /SECRET|TOKEN|PASSWORD|KEY/.test(k));
+    expect(secrets).toEqual(expect.arrayContaining(['FEISHU_ENCRYPT_KEY', 'WECOM_ENCODING_AES_KEY']));
+    expect(secrets.filter((k) => !SECRET.test(k))).toEqual([]);
+    const schema = z.object({
+      X_ENCRYPT_KEY: z.string().min(40),
+      X_PORT: z.coerce.number().int(),
+      X_URL: z.string().startsWith('postgres://'),
+    });
+    const env = { X_ENCRYPT_KEY: 'short-key-value', X_PORT: 'eighty', X_URL: 'mysql://app:hunter2@db/x' };
+    const parsed = schema.safeParse(env);
+    expect(parsed.success).toBe(false);
+    const message = settingsMessage('Invalid:', schema, parsed.error!, env);
+    expect(message).toMatch(/X_ENCRYPT_KEY: /);
+    expect(message).not.toContain('short-key-value');
+    expect(message).toContain('(is "eighty")');
+    expect(message).toContain('mysql://app:***@db/x');
+    expect(message).not.toContain('hunter2');
   });
 });
