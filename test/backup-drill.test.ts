@@ -73,9 +73,30 @@ function damage(file: string): void {
   writeFileSync(file, bytes);
 }
 
+const FAILED_DRILL = /drill FAILED|演练失败/;
+
+/**
+ * The failed-drill notices to the management chat: written to the outbox by the time the run ends, then
+ * delivered to the console chat (looked for until they are there: delivery runs on its own).
+ */
 async function managementNotices(d: Driver): Promise<string[]> {
-  await d.app.delivery.drain();
-  return (await d.messages('management')).map((m) => m.text).filter((t) => /drill FAILED|演练失败/.test(t));
+  const written = (
+    await d.query<{ text: string }>(
+      "select payload->>'text' as text from outbox where target_kind = 'chat' and target_id = 'management' order by id",
+    )
+  )
+    .map((r) => r.text)
+    .filter((t) => FAILED_DRILL.test(t));
+  for (let i = 0; i < 200; i++) {
+    await d.app.delivery.drain();
+    const shown = (await d.messages('management')).map((m) => m.text).filter((t) => FAILED_DRILL.test(t));
+    if (shown.length >= written.length) {
+      expect(shown).toEqual(written);
+      return shown;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the management chat did not get ${written.length} notice(s)`);
 }
 
 describe.each([
