@@ -1,7 +1,8 @@
 // Feishu events and card presses over HTTP (FEISHU_EVENTS=http, "将事件发送至开发者服务器"), as Feishu sends
 // them to /feishu/events: encrypted with the Encrypt Key and signed (X-Lark-Signature), the Verification
 // Token inside. The request URL check (url_verification) is answered only with the right token; an event
-// signed with another key, or carrying another token, is refused with 401 and nothing is done or recorded;
+// signed with another key, carrying another token, or signed long ago (a replay) is refused with 401 and
+// nothing is done or recorded;
 // a command is answered; the same event posted twice is done once; a confirmation card's press is answered
 // in the HTTP response, which changes the card in place.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,21 +78,33 @@ describe('Feishu over HTTP', () => {
     );
   });
 
-  it('refuses an event signed with another key, or with another Verification Token, and does nothing', async () => {
+  it('refuses an event signed with another key, with another Verification Token, or signed 13 hours ago, and does nothing', async () => {
     const n = h.fake.messagesTo('ou_li').length;
     const forged = await post('ou_li', 'customer add name="Forged Ltd"', { signWith: 'another-key' });
     expect(forged.res.status).toBe(401);
     const wrongToken = await post('ou_li', 'customer add name="Token Ltd"', { token: 'another-token' });
     expect(wrongToken.res.status).toBe(401);
+    // Correctly signed, but 13 hours old: a recorded request played again.
+    const replayed = await h.fake.pushHttp(
+      url,
+      h.fake.messageEvent({ from: 'ou_li', text: 'customer add name="Replay Ltd"' }),
+      KEY,
+      KEY,
+      Math.floor(Date.now() / 1000) - 13 * 3600,
+    );
+    expect(replayed.status).toBe(401);
+    await adapter().settle();
     const notJson = await fetch(url, { method: 'POST', body: 'hello' });
     expect(notJson.status).toBe(400);
     expect(
-      await count(`select count(*)::int n from customers where name in ('Forged Ltd', 'Token Ltd')`),
+      await count(
+        `select count(*)::int n from customers where name in ('Forged Ltd', 'Token Ltd', 'Replay Ltd')`,
+      ),
     ).toBe(0);
     // Not even recorded: a refused request leaves no trace to run later.
     expect(
       await count(
-        `select count(*)::int n from inbound_events where payload::text like '%Forged Ltd%' or payload::text like '%Token Ltd%'`,
+        `select count(*)::int n from inbound_events where payload::text similar to '%(Forged|Token|Replay) Ltd%'`,
       ),
     ).toBe(0);
     expect(h.fake.messagesTo('ou_li').length).toBe(n);

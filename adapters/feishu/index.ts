@@ -34,6 +34,8 @@ export const PLATFORM = 'feishu';
 /** Feishu allows 3 s to answer a card action; the answer leaves with what is ready by then. */
 const PRESS_BUDGET_MS = 2000;
 const NAME_TTL_MS = 60 * 60 * 1000;
+/** How far a signed HTTP request's timestamp may be from our clock (Feishu re-pushes for about 7 hours). */
+const REPLAY_WINDOW_MS = 12 * 60 * 60 * 1000;
 
 export const feishu = declareAdapter<FeishuSettings>({
   name: PLATFORM,
@@ -235,6 +237,13 @@ export class FeishuAdapter implements ChannelAdapter {
       // With an Encrypt Key every event is signed: sha256(timestamp + nonce + key + body), over the body as sent.
       if (this.settings.encryptKey) {
         const h = (name: string) => c.req.header(name) ?? '';
+        // A signed request far from now is a recording played again: refused while its record could be
+        // gone (inbound events are kept a day), within it a redelivery is done once (Feishu retries for ~7 h).
+        const sentAt = Number(h('x-lark-request-timestamp')) * 1000;
+        if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > REPLAY_WINDOW_MS) {
+          this.log.warn('feishu: a signed event too far from our clock (a replay?); refused');
+          return c.json({ msg: 'stale request' }, 401);
+        }
         const expected = createHash('sha256')
           .update(h('x-lark-request-timestamp') + h('x-lark-request-nonce') + this.settings.encryptKey + raw)
           .digest('hex');

@@ -23,19 +23,22 @@ export type PushResult = { status: number; body: unknown; raw: string };
 
 /**
  * POSTs one event the way Feishu does; the body is encrypted and signed when an Encrypt Key is set.
- * `signWith` signs with another key (a forged request: encrypted right, signed wrong).
+ * `signWith` signs with another key (a forged request: encrypted right, signed wrong); `timestampS` signs
+ * another time (a request recorded and played again later).
  */
 export async function pushEvent(
   url: string,
   event: unknown,
   encryptKey?: string,
   signWith = encryptKey,
+  /** The X-Lark-Request-Timestamp to sign (seconds); default now. */
+  timestampS?: number,
 ): Promise<PushResult> {
   const plain = JSON.stringify(event);
   const body = encryptKey ? JSON.stringify({ encrypt: encryptBody(encryptKey, plain) }) : plain;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (encryptKey) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(timestampS ?? Math.floor(Date.now() / 1000));
     const nonce = randomBytes(8).toString('hex');
     headers['x-lark-request-timestamp'] = timestamp;
     headers['x-lark-request-nonce'] = nonce;

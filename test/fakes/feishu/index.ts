@@ -704,8 +704,14 @@ export class FakeFeishu {
   }
 
   /** Posts an event to an HTTP endpoint as Feishu does for apps without a long connection. */
-  async pushHttp(url: string, event: unknown, encryptKey?: string, signWith?: string): Promise<PushResult> {
-    return pushEvent(url, event, encryptKey, signWith ?? encryptKey);
+  async pushHttp(
+    url: string,
+    event: unknown,
+    encryptKey?: string,
+    signWith?: string,
+    timestampS?: number,
+  ): Promise<PushResult> {
+    return pushEvent(url, event, encryptKey, signWith ?? encryptKey, timestampS);
   }
 
   /** The url_verification request Feishu sends when the request URL is saved in the console. */
