@@ -6,12 +6,14 @@
 // audited. PostgreSQL (two application instances on one database) and PGlite (the running embedded
 // database backed up in its own process). The runners' timers are stopped: the tests run what is queued
 // themselves (BackupRunner.runQueued), and command time is the scripted clock.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logQueue } from '../src/backup/log.ts';
+import { BackupRunner } from '../src/backup/schedule.ts';
 import { fireOccurrence } from '../src/schedule/fire.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
 import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
@@ -223,6 +225,35 @@ describe('PostgreSQL: scheduled backups with two instances on one database', () 
     expect(text).toMatch(/备份 \(定时\) · 失败/);
     expect(text).toMatch(/备份 \(定时\) · 成功/);
     await a.say('admin', 'me lang=en');
+  });
+
+  it('a backup its process left half-way (a crash, a restart) is failed at the next start and told', async () => {
+    const host = hostname();
+    // A finished child: a pid that no process has any more.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const longAgo = new Date(Date.now() - 86_400_000).toISOString();
+    const justNow = new Date().toISOString();
+    const rows = await a.query<{ id: number; runner: string }>(
+      `insert into backup_log (kind, trigger, state, started_at, runner) values
+         ('backup', 'schedule', 'started', '${longAgo}', '${host}:${gone}'),
+         ('backup', 'schedule', 'started', '${longAgo}', '${host}:${process.pid}'),
+         ('backup', 'manual', 'started', '${justNow}', '${host}:${process.pid}'),
+         ('drill', 'schedule', 'started', '${longAgo}', 'another-host:${gone}')
+       returning id, runner`,
+    );
+    // The crashed process's pid (a dead one, or this one in a restarted container, before this process
+    // began) is failed; one this process runs now, and another machine's, are left alone.
+    const runner = new BackupRunner({ config: a.app.config, database: a.app.database });
+    await runner.start(3600_000);
+    await runner.stop();
+    const states = await a.query<{ id: number; state: string; error: string | null }>(
+      `select id, state, error from backup_log where id in (${rows.map((r) => r.id).join(',')}) order by id`,
+    );
+    expect(states.map((r) => r.state)).toEqual(['failed', 'failed', 'started', 'started']);
+    expect(states[0]!.error).toMatch(/stopped before it finished \(a crash or a restart\)/);
+    const told = await notices([a, b], 'management', /stopped before it finished/);
+    expect(told).toHaveLength(2);
+    await a.query(`delete from backup_log where id in (${rows.map((r) => r.id).join(',')})`);
   });
 });
 

@@ -108,10 +108,14 @@ export async function logFinish(db: Queryable, id: number, end: LogEnd): Promise
  */
 export async function failAbandoned(db: Queryable): Promise<LogRow[]> {
   const host = hostname();
+  // A container's process has the same pid (often 1) after every restart: a row with this process's pid
+  // that started before this process did was left by an earlier one.
+  const thisProcessSince = Date.now() - process.uptime() * 1000;
   const started = await db.select().from(backupLog).where(eq(backupLog.state, 'started'));
   const dead = started.filter((r) => {
     const [h, pid] = (r.runner ?? '').split(/:(?=\d+$)/);
-    if (h !== host || !pid || Number(pid) === process.pid) return false;
+    if (h !== host || !pid) return false;
+    if (Number(pid) === process.pid) return (r.startedAt ?? r.createdAt).getTime() < thisProcessSince;
     try {
       process.kill(Number(pid), 0);
       return false;
