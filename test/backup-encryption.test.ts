@@ -201,6 +201,23 @@ describe('PostgreSQL: an encrypted backup', () => {
     expect(await tablesOf(target)).toBe(0);
     expect(decryptedLeft()).toEqual([]);
   }, 60_000);
+  it('the drill decrypts the newest backup with the key, and fails without it (logged both ways)', async () => {
+    const env = { DATABASE_URL: d.app.config.databaseUrl!, BACKUP_DIR: backupDir, TMPDIR: temp };
+    const passed = await cli('backup', ['--drill'], { ...env, BACKUP_KEY: KEY });
+    expect(passed.stderr).toBe('');
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).toMatch(/Drill passed: \d+ tables match the manifest/);
+    const failed = await cli('backup', ['--drill'], env);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/is encrypted \(key id [0-9a-f]{16}\): set BACKUP_KEY/);
+    const log = await d.query<{ state: string; encrypted: boolean; error: string | null }>(
+      "select state, encrypted, error from backup_log where kind = 'drill' order by id",
+    );
+    expect(log.map((r) => r.state)).toEqual(['done', 'failed']);
+    expect(log[0]!.encrypted).toBe(true);
+    expect(log[1]!.error).toMatch(/set BACKUP_KEY/);
+    expect(decryptedLeft()).toEqual([]);
+  }, 60_000);
 });
 
 describe('embedded database (PGlite): an encrypted scheduled-style backup of the running application', () => {
