@@ -1,6 +1,7 @@
 // The approval card: what is asked, by whom and why, where each step stands, and Approve / Reject while
 // it is pending. The same card is rendered again, in place, after every change.
 import { inArray } from 'drizzle-orm';
+import { runButton } from '../cards/actions.ts';
 import type { Card, CardField, Message } from '../cards/card.ts';
 import type { FlowContext } from '../core/context.ts';
 import type { Audience } from '../core/outbox.ts';
@@ -124,9 +125,9 @@ export function renderApproval(
     actions:
       a.state === 'pending'
         ? [
-            { id: `run:approval approve ${a.number}`, label: t('Approve', '同意'), style: 'primary' },
+            { id: runButton(`approval approve ${a.number}`), label: t('Approve', '同意'), style: 'primary' },
             {
-              id: `run:approval reject ${a.number}`,
+              id: runButton(`approval reject ${a.number}`),
               label: t('Reject', '驳回'),
               style: 'danger',
               input: { name: 'reason', label: t('Reason for rejecting', '驳回原因'), required: true },

@@ -15,6 +15,9 @@ export function encodeAction(a: ButtonAction): string {
   return a.kind === 'run' ? `run:${a.command}` : `${a.kind}:${a.confirmation}`;
 }
 
+/** The id of a button that runs `command` as the person who presses it. */
+export const runButton = (command: string): string => encodeAction({ kind: 'run', command });
+
 /** The action a button id stands for; null for an id that is not ours (a card from an older version). */
 export function decodeAction(id: string): ButtonAction | null {
   const colon = id.indexOf(':');

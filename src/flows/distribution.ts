@@ -1,6 +1,7 @@
 // Sending a record to departments for acknowledgement (R-ORD-3/5/6): one card per department chat with an
 // Acknowledge button; who acknowledged and when is recorded (the KPIs read it).
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { runButton } from '../cards/actions.ts';
 import type { Card, CardField } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
@@ -43,7 +44,7 @@ function render(
         ? []
         : [
             {
-              id: `run:order ack ${ref}`,
+              id: runButton(`order ack ${ref}`),
               label: label(l, KIND_ACK[kind].en, KIND_ACK[kind].zh),
               style: 'primary',
               ...(kind === 'cancel'

@@ -1,6 +1,7 @@
 // Leads (R-LEAD-1..5): register with source and a first plan, the manager assigns with a deadline (the rep
 // gets a card with Accept), reps record follow-ups, conversion makes a customer and closes the lead.
 import { and, count, desc, eq, inArray, isNull, not, or } from 'drizzle-orm';
+import { runButton } from '../cards/actions.ts';
 import type { Card } from '../cards/card.ts';
 import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
@@ -336,7 +337,13 @@ function assignmentCard(
     fields,
     actions: state.accepted
       ? []
-      : [{ id: `run:lead accept ${lead.number}`, label: label(l, 'Accept', '接受'), style: 'primary' }],
+      : [
+          {
+            id: runButton(`lead accept ${lead.number}`),
+            label: label(l, 'Accept', '接受'),
+            style: 'primary',
+          },
+        ],
     note:
       state.accepted ??
       label(
@@ -362,7 +369,9 @@ function handOverCard(l: Locale, lead: Lead, who: string, by: string, next: stri
     actions: suggested
       ? [
           {
-            id: `run:lead assign ${lead.number}${suggested.rep.handle ? ` @${suggested.rep.handle}` : ''}`,
+            id: runButton(
+              `lead assign ${lead.number}${suggested.rep.handle ? ` @${suggested.rep.handle}` : ''}`,
+            ),
             label: label(l, `Assign to ${suggested.rep.name}`, `分配给 ${suggested.rep.name}`),
             style: 'primary',
           },

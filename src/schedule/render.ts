@@ -1,4 +1,6 @@
 // A reminder as a card: what and when, with Done and Snooze where they make sense.
+
+import { runButton } from '../cards/actions.ts';
 import type { Card, Message } from '../cards/card.ts';
 import { formatDate } from '../commands/dates.ts';
 import type { Audience } from '../core/outbox.ts';
@@ -61,14 +63,14 @@ export function renderReminder(
     ],
     actions: ACTIONABLE.has(r.kind)
       ? [
-          { id: `run:remind done ${occ.id}`, label: t('Done', '完成'), style: 'primary' },
+          { id: runButton(`remind done ${occ.id}`), label: t('Done', '完成'), style: 'primary' },
           {
-            id: `run:remind snooze ${occ.id} for=1h`,
+            id: runButton(`remind snooze ${occ.id} for=1h`),
             label: t('Snooze 1 hour', '稍后 1 小时'),
             style: 'default',
           },
           {
-            id: `run:remind snooze ${occ.id} for=1d`,
+            id: runButton(`remind snooze ${occ.id} for=1d`),
             label: t('Snooze 1 working day', '推迟 1 个工作日'),
             style: 'default',
           },
