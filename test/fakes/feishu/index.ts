@@ -20,7 +20,8 @@
 //   {receive_id, msg_type, content: a JSON *string*, uuid?}. `uuid` (≤ 50 chars, in the body, not the query)
 //   dedupes: requests with the same uuid send at most one message within 1 hour (the fake answers the repeat
 //   with the first message). Text ≤ 150 KB, post and interactive ≤ 30 KB → 230025. Bot not in the group →
-//   230002; unknown receiver → 230034; bad parameter → 230001; a card that does not build → 230099 (sub-code
+//   HTTP 400 230002 "Bot/User can NOT be out of the chat." (larksuite/cli pull 1740, bestony/ChatGPT-Feishu
+//   issue 15); unknown receiver → 230034; bad parameter → 230001; a card that does not build → 230099 (sub-code
 //   200621 bad JSON, 200861 a schema-1 tag such as `action` in a schema-2.0 card); missing fields → 99992402.
 // - im/v1/messages/:id PATCH {content}: interactive only; only the app's own messages (else 230027); within 14
 //   days (230031); both the old and the new card must be shared cards (`config.update_multi: true`; schema 2.0
@@ -922,7 +923,7 @@ export class FakeFeishu {
       const chat = this.chats.get(id);
       if (!chat)
         return fail(230001, 'Your request contains an invalid request parameter. ext=invalid chat_id');
-      if (!chat.bot) return fail(230002, 'The bot can not be outside the group.');
+      if (!chat.bot) return fail(230002, 'Bot/User can NOT be out of the chat.');
       return { chatId: id };
     }
     const by: Record<string, (u: FeishuUser) => string> = {
