@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { desc, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { k } from '../commands/keys.ts';
+import { parseMonth } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuseInput } from '../core/errors.ts';
 import { isSupervisor } from '../core/permissions.ts';
@@ -83,12 +84,58 @@ function lastMonth(ctx: FlowContext): string {
   return DateTime.fromJSDate(ctx.now, { zone: ctx.org.timezone }).minus({ months: 1 }).toFormat('yyyy-MM');
 }
 
+/** The type a word names (order, 订单, orders, SO), if it names one. */
+function typeOf(word: string): SampleType | undefined {
+  const w = word.trim().toLowerCase();
+  return (Object.keys(TYPES) as SampleType[]).find(
+    (t) => t === w || TYPES[t].some((alias) => alias.toLowerCase() === w),
+  );
+}
+
+type Asked = { n?: string; type?: SampleType; month?: string };
+
+/**
+ * `audit sample 5 order 2026-11`: the size, the type and the month may also be written without keys, in
+ * any order. Each may be given once, either way.
+ */
+function positional(words: string[], args: Asked): Asked {
+  const out: Asked = { ...args };
+  const twice = (what: string, zh: string) => refuseInput(`The ${what} is given twice.`, `${zh}写了两次。`);
+  for (const w of words) {
+    if (/^\d+$/.test(w)) {
+      if (out.n !== undefined) twice('sample size', '件数');
+      out.n = w;
+      continue;
+    }
+    const type = typeOf(w);
+    if (type) {
+      if (out.type !== undefined) twice('record type', '类型');
+      out.type = type;
+      continue;
+    }
+    if (/^\d{4}[-/.年]\d{1,2}月?$/.test(w)) {
+      const m = parseMonth(w);
+      if (!m.ok)
+        refuseInput(`${w} is not a month: write it as 2026-11.`, `${w} 不是有效月份：请写作 2026-11。`);
+      if (out.month !== undefined) twice('month', '月份');
+      if (m.ok) out.month = m.value;
+      continue;
+    }
+    refuseInput(
+      `"${w}" is not understood: give how many, the type (order, customer, lead, quote) and the month, e.g. audit sample 10 order 2026-11, or audit sample show S-0001.`,
+      `无法理解“${w}”：请写件数、类型（订单、客户、线索、报价）和月份，例如 审计 抽查 10 订单 2026-11，或 审计 抽查 查看 S-0001。`,
+    );
+  }
+  return out;
+}
+
 const sample = command({
   noun: 'audit',
   verbs: ['sample'],
   words: [
-    { name: { en: 'show', zh: '查看' }, required: false },
-    { name: { en: 'sample number', zh: '抽查编号' }, required: false },
+    { name: { en: 'how many, type, month, or show', zh: '件数、类型、月份或查看' }, required: false },
+    { name: { en: 'type, month, or sample number', zh: '类型、月份或抽查编号' }, required: false },
+    { name: { en: 'month', zh: '月份' }, required: false },
   ],
   keys: {
     n: k.text(6).optional(),
@@ -97,8 +144,8 @@ const sample = command({
     seed: k.text(20).optional(),
   },
   usage: {
-    en: 'audit sample [n=10] [type=order|customer|lead|quote] [month=2026-11] [seed=…] · audit sample show S-0001',
-    zh: '审计 抽查 [件数=10] [类型=订单|客户|线索|报价] [月份=2026-11] [种子=…] · 审计 抽查 查看 S-0001',
+    en: 'audit sample [10] [order|customer|lead|quote] [2026-11] [seed=…] · audit sample show S-0001',
+    zh: '审计 抽查 [10] [订单|客户|线索|报价] [2026-11] [种子=…] · 审计 抽查 查看 S-0001',
   },
   summary: {
     en: 'pick records at random for checking, kept so the sample can be shown again (supervisors)',
@@ -106,22 +153,23 @@ const sample = command({
   },
   allow: isSupervisor,
   async run(ctx, { words, args }) {
-    if (words.length > 0) {
-      if (!/^(show|查看|view)$/i.test(words[0]!))
+    if (words.length > 0 && /^(show|查看|view)$/i.test(words[0]!)) {
+      if (words.length > 2)
         refuseInput(
-          `"${words[0]}" is not understood: audit sample show S-0001, or audit sample n=10 type=order.`,
-          `无法理解“${words[0]}”：审计 抽查 查看 S-0001，或 审计 抽查 件数=10 类型=订单。`,
+          `Show one sample at a time: audit sample show S-0001.`,
+          `一次查看一个抽查：审计 抽查 查看 S-0001。`,
         );
       return showSample(ctx, words[1]);
     }
-    const n = args.n === undefined ? 10 : Number(args.n);
+    const asked = positional(words, { n: args.n, type: args.kind, month: args.month });
+    const n = asked.n === undefined ? 10 : Number(asked.n);
     if (!Number.isInteger(n) || n < 1 || n > MAX)
       refuseInput(
-        `n=${args.n} is not a sample size: 1 to ${MAX}.`,
-        `件数=${args.n} 无效：应为 1 到 ${MAX}。`,
+        `n=${asked.n} is not a sample size: 1 to ${MAX}.`,
+        `件数=${asked.n} 无效：应为 1 到 ${MAX}。`,
       );
-    const type: SampleType = args.kind ?? 'order';
-    const month = args.month ?? lastMonth(ctx);
+    const type: SampleType = asked.type ?? 'order';
+    const month = asked.month ?? lastMonth(ctx);
     const { from, to } = monthBounds(month, ctx.org.timezone);
     if (from > ctx.now) refuseInput(`${month} has not begun yet.`, `${month} 尚未开始。`);
     if (args.seed !== undefined && !/^\d{1,12}$/.test(args.seed))
