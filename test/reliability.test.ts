@@ -140,6 +140,18 @@ it('kill -9 of a worker in the middle of 1,000 due reminders: a new worker deliv
   const b = await startWorker();
   await until(async () => (await delivered(tag)).shown >= 1000, 150_000, 'all 1000 delivered');
   const recoveredMs = Date.now() - killedAt;
+  // Sent marks are committed in groups shortly after the platform accepted (src/core/sent-marks.ts): wait
+  // for the last group rather than read the rows in the instant between.
+  await until(
+    async () =>
+      (
+        await sql<
+          { n: number }[]
+        >`select count(*)::int as n from outbox where state = 'sent' and payload->>'text' like '%burst #%'`
+      )[0]!.n >= 1000,
+    30_000,
+    'all 1000 marked sent',
+  );
   const d = await delivered(tag);
   const [state] = await sql<{ fired: number; sent: number; other: number }[]>`
     select (select count(*)::int from reminder_occurrences o join reminders r on r.id = o.reminder_id

@@ -23,9 +23,15 @@ type Token = { value: string; refreshAt: number; expiresAt: number };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** At most `perWindow` calls per `windowMs` for each key; callers wait their turn. */
+/**
+ * At most `perWindow` calls per `windowMs` for each key; callers wait their turn. A call acquired with
+ * `acquire` holds its slot until its response came back plus the window: the platform counts a request when
+ * it arrives, which is somewhere between our start and the response, so counting from the response on is
+ * what keeps a stalled process or a slow network from landing more than `perWindow` in one of its windows.
+ */
 export class WindowLimiter {
-  private readonly calls = new Map<string, number[]>();
+  /** Per key: when each taken slot frees (Infinity while its request is in flight). */
+  private readonly slots = new Map<string, { until: number }[]>();
 
   constructor(
     private readonly perWindow: number,
@@ -34,26 +40,38 @@ export class WindowLimiter {
 
   /** How long until a call for `key` is allowed (0: now). */
   waitFor(key: string, now = Date.now()): number {
-    const list = (this.calls.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    this.calls.set(key, list);
+    const list = (this.slots.get(key) ?? []).filter((slot) => slot.until > now);
+    this.slots.set(key, list);
     if (list.length < this.perWindow) return 0;
-    return list[0]! + this.windowMs - now;
+    const first = Math.min(...list.map((slot) => slot.until));
+    // Every slot in flight: look again shortly (one frees when its response arrives).
+    return Number.isFinite(first) ? first - now : 20;
   }
 
+  /** Takes a slot counted from now (a message with no response to wait for). */
   take(key: string, now = Date.now()): void {
-    const list = this.calls.get(key) ?? [];
-    list.push(now);
-    this.calls.set(key, list);
+    this.hold(key, now + this.windowMs);
   }
 
-  /** Waits for a free slot, then takes it. */
-  async acquire(key: string): Promise<void> {
+  /** Waits for a free slot and holds it; call the returned function when the response has arrived. */
+  async acquire(key: string): Promise<() => void> {
     for (;;) {
       const wait = this.waitFor(key);
       if (wait <= 0) break;
       await sleep(wait);
     }
-    this.take(key);
+    const slot = this.hold(key, Number.POSITIVE_INFINITY);
+    return () => {
+      if (slot.until === Number.POSITIVE_INFINITY) slot.until = Date.now() + this.windowMs;
+    };
+  }
+
+  private hold(key: string, until: number): { until: number } {
+    const slot = { until };
+    const list = this.slots.get(key) ?? [];
+    list.push(slot);
+    this.slots.set(key, list);
+    return slot;
   }
 }
 
@@ -86,7 +104,7 @@ export class DingTalkApi {
     private readonly now: () => number = Date.now,
   ) {
     // A little over a second: network jitter must not let DingTalk count 21 calls in its window.
-    this.limiter = new WindowLimiter(settings.apiQps, 1100);
+    this.limiter = new WindowLimiter(settings.apiQps, 1000);
   }
 
   /** A valid access token: cached, refreshed a little before expiry, one refresh at a time. */
@@ -151,17 +169,23 @@ export class DingTalkApi {
   async call<T>(api: string, method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.accessToken();
-      await this.limiter.acquire(api);
-      const res = await fetch(`${this.settings.apiUrl}${path}`, {
-        method,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'x-acs-dingtalk-access-token': token,
-        },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
+      const release = await this.limiter.acquire(api);
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(`${this.settings.apiUrl}${path}`, {
+          method,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'x-acs-dingtalk-access-token': token,
+          },
+          body: JSON.stringify(body),
+        });
+        text = await res.text();
+      } finally {
+        release();
+      }
       let json: Record<string, unknown> = {};
       try {
         json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -185,13 +209,19 @@ export class DingTalkApi {
 
   /** Posts to a sessionWebhook (old-style API: HTTP 200 with errcode). Returns normally only on errcode 0. */
   async webhook(url: string, body: unknown): Promise<void> {
-    await this.limiter.acquire('sessionWebhook');
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    const release = await this.limiter.acquire('sessionWebhook');
+    let res: Response;
+    let json: { errcode?: number; errmsg?: string };
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+      json = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    } finally {
+      release();
+    }
     if (res.ok && (json.errcode ?? 0) === 0) return;
     const message =
       `dingtalk sessionWebhook: ${res.status} ${json.errcode ?? ''} ${json.errmsg ?? ''}`.trim();
