@@ -221,7 +221,7 @@ const accept = command({
 
 const done = command({
   noun: 'rectify',
-  verbs: ['done'],
+  verbs: ['done', 'complete'],
   ref: REF,
   keys: { note: k.text(500).optional() },
   usage: { en: 'rectify done R-0001 [note="place added"]', zh: '整改 完成 R-0001 [备注=已补充交货地点]' },
