@@ -403,12 +403,23 @@ export const intel = pgTable(
     level: text('level').notNull(),
     sharedWith: text('shared_with').array().notNull().default(sql`'{}'::text[]`),
     verified: boolean('verified').notNull().default(false),
+    /** Structure by kind (policy 2.5), e.g. { competitor, pricing, mshare } or { trend, size, growth }. */
+    details: jsonb('details').$type<Record<string, string>>().notNull().default({}),
+    /** A tip marketing turned down (intel reject); `verified` stays false. */
+    rejected: boolean('rejected').notNull().default(false),
+    /** Who verified or rejected it (marketing), when, and their note or reason. */
+    decidedBy: integer('decided_by').references(() => people.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
     createdBy: integer('created_by')
       .notNull()
       .references(() => people.id),
     createdAt: createdAt(),
   },
-  (t) => [index('intel_created_idx').on(t.createdAt)],
+  (t) => [
+    index('intel_created_idx').on(t.createdAt),
+    check('intel_decided_ck', sql`not (${t.verified} and ${t.rejected})`),
+  ],
 );
 
 /** R-REC-1: every field change of every record, who and when. */
