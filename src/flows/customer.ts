@@ -300,10 +300,13 @@ const show = command({
       );
     }
     if (r.masked) fields.push(field(label(l, 'Note', '说明'), privateNote(l)));
+    // Customer information is confidential as a whole (policy 5.1): opening a customer in a private chat is
+    // a read even when no contact, need or history was shown ('profile': name, address, owner, status).
+    // A group reply is masked and read by many, so it names no one reader and records none.
     await ctx.auditRead(
       'customer',
       c.number,
-      r.fields,
+      r.fields.length > 0 || ctx.chat.kind === 'group' ? r.fields : ['profile'],
       // Read under a share (R-CUST-4): the audit says so.
       shared.length > 0 &&
         !entitled(r.viewer, 'contacts', { kind: 'customer', ownerId: c.ownerId, shared: [] })
