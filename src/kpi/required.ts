@@ -1,6 +1,8 @@
 // Required fields per record type (R-KPI-3, policy section 2): what a record must carry to count as complete.
 // Defaults follow the policy; admins change them with `admin policy required.customer=contact,phone,…`,
 // stored in org_settings.settings.kpi.required. Each field is a SQL test on the record's row (alias r).
+
+import { lookupKey } from '../commands/vocabulary.ts';
 import type { RequiredKey } from './policy-keys.ts';
 
 export type RecordType = 'customer' | 'lead' | 'quote' | 'order';
@@ -95,7 +97,8 @@ export function parseFields(type: RecordType, raw: string): { fields: string[] }
   for (const w of words) {
     const lw = w.toLowerCase();
     const hit = Object.entries(FIELDS[type]).find(
-      ([name, f]) => name === lw || f.zh === w || f.en.toLowerCase() === lw,
+      // The field's own names, or any spelling of the command key it is (规模 = size, 联系人 = contact).
+      ([name, f]) => name === lw || f.zh === w || f.en.toLowerCase() === lw || lookupKey(w) === name,
     );
     if (!hit) return { unknown: w };
     if (!out.includes(hit[0])) out.push(hit[0]);
