@@ -41,6 +41,11 @@ describe.each([
     expect(seen).not.toContain(NEED);
     expect(seen).not.toContain('Q-0001');
     expect(seen).toContain('not shared with your department');
+    // Still a read of customer information (policy 5.1), recorded with what was shown: the profile.
+    const [read] = await d.query<{ detail: { fields: string[] } }>(
+      "select a.detail from audit_log a join people p on p.id = a.person_id where p.handle = 'wu' and a.entity_ref = 'C-0001' and a.action = 'read.confidential' order by a.id desc limit 1",
+    );
+    expect(read?.detail.fields).toEqual(['profile']);
   });
 
   it('a share names department and fields; service then sees exactly those, of that customer only', async () => {
