@@ -1,0 +1,238 @@
+// One contract for every channel adapter, as test/queue-contract.test.ts is for the queue drivers: the same
+// cases run against each platform through its faithful fake and its real SDK (test/contract/<name>.ts), on
+// one app per platform shared by its cases (they build on each other: the quote of case 2 is decided in
+// case 3). A case a platform cannot do is skipped for it with the reason, never made to pass.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runButton } from '../src/cards/actions.ts';
+import type { Message } from '../src/port/index.ts';
+import { typedCommand } from '../src/port/index.ts';
+import { consoleDriver } from './contract/console.ts';
+import { dingtalkDriver } from './contract/dingtalk.ts';
+import { type PlatformDriver, until, type Where } from './contract/driver.ts';
+
+const drivers: PlatformDriver[] = [consoleDriver(), dingtalkDriver()];
+
+const numberIn = (text: string, prefix: string): string => {
+  const m = new RegExp(`${prefix}-\\d{4}`).exec(text);
+  if (!m) throw new Error(`no ${prefix} number in: ${text}`);
+  return m[0];
+};
+
+/** A card only this case posts, with run buttons (each has a typed command). */
+function probeCard(title: string, buttons: number): Message {
+  return {
+    text: title,
+    locale: 'en',
+    card: {
+      title,
+      fields: [{ label: 'Probe', value: title }],
+      actions: Array.from({ length: buttons }, (_, i) => ({
+        id: runButton(`customer show C-${String(i + 1).padStart(4, '0')}`),
+        label: `Show ${i + 1}`,
+        style: 'default' as const,
+      })),
+    },
+  };
+}
+
+describe.each(drivers)('adapter contract: $name', (d) => {
+  const caps = d.declaration?.capabilities;
+  const status = async (table: string, number: string) =>
+    (await d.query<{ status: string }>(`select status from ${table} where number = '${number}'`))[0]?.status;
+  const noneDead = async () =>
+    (await d.query<{ n: number }>(`select count(*)::int n from outbox where state = 'dead'`))[0]!.n === 0;
+  const MANAGER: Where = { person: 'wang' };
+  const MGMT: Where = { group: 'management' };
+  const FINANCE: Where = { group: 'finance' };
+  // What the cases make, for the cases after them.
+  let customer = '';
+  let quote = '';
+  let approval = '';
+
+  beforeAll(() => d.start(), 120_000);
+  afterAll(() => d.close());
+
+  describe('1. a command and its reply', () => {
+    it('privately', async () => {
+      const reply = await d.say('li', 'customer add name="Contract Ltd" contact="Li Lei" phone=13800000000');
+      customer = numberIn(reply, 'C');
+      expect(reply).toContain(customer);
+    });
+
+    it('in a group', async () => {
+      const reply = await d.say('li', `customer show ${customer}`, { group: 'management' });
+      expect(reply).toContain('Contract Ltd');
+    });
+  });
+
+  describe('2–4. cards, buttons and updates in place', () => {
+    it('2a. an approval card is posted to the manager and to the management group', async () => {
+      quote = numberIn(
+        await d.say(
+          'li',
+          `quote new customer=${customer} item="Sensor | X1 | 10 | 100" valid=+30d tax=included delivery=+45d payment="30% advance"`,
+        ),
+        'Q',
+      );
+      approval = numberIn(await d.say('li', `quote submit ${quote}`), 'A');
+      const mine = await d.card(MANAGER, approval);
+      const group = await d.card(MGMT, approval);
+      expect(await mine.actions()).toContainEqual(expect.stringMatching(/^run:approval approve/));
+      expect(await group.actions()).toContainEqual(expect.stringMatching(/^run:approval approve/));
+    });
+
+    it('3a. the wrong person pressing Approve is refused and nothing changes', async () => {
+      const group = await d.card(MGMT, approval);
+      const versions = await group.versions();
+      const answer = await d.press('zhao', group, 'run:approval approve');
+      expect(answer).toMatch(/not an approver/);
+      expect(await status('quotes', quote)).toBe('pending');
+      expect(await group.versions()).toBe(versions);
+      expect(await (await d.card(MANAGER, approval)).actions()).toContainEqual(
+        expect.stringMatching(/^run:approval approve/),
+      );
+    });
+
+    it('3b. the right person pressing Approve decides', async () => {
+      const mine = await d.card(MANAGER, approval);
+      await d.press('wang', mine, 'run:approval approve');
+      await until(async () => (await status('quotes', quote)) === 'approved', 'the quote approved');
+    });
+
+    it('4. the card is updated in place everywhere it was posted, its buttons gone', async () => {
+      for (const where of [MANAGER, MGMT]) {
+        const card = await d.card(where, approval);
+        await until(
+          async () => !(await card.actions()).some((a) => a.startsWith('run:approval')),
+          `the approval buttons gone in ${JSON.stringify(where)}`,
+        );
+        expect(await card.versions()).toBeGreaterThan(1);
+        expect(await card.text()).toMatch(/Approved|approved|已批准/);
+      }
+    });
+
+    it('2b. the confirmed order’s distribution card reaches the department group; its head acknowledges', async () => {
+      await d.say('li', `quote send ${quote}`);
+      await d.say('li', `quote feedback ${quote} result=accepted note="signs next week"`);
+      const order = numberIn(await d.say('li', `order new from=${quote} place=Shenzhen`), 'SO');
+      const second = numberIn(await d.say('li', `order submit ${order}`), 'A');
+      await d.press('wang', await d.card(MANAGER, second), 'run:approval approve');
+      await until(async () => (await status('orders', order)) === 'confirmed', 'the order confirmed');
+      const fin = await d.card(FINANCE, order);
+      expect(await fin.actions()).toContainEqual(expect.stringMatching(/^run:order ack/));
+      expect(await d.press('zhao', fin, 'run:order ack')).toMatch(/Acknowledged/);
+      await until(
+        async () => !(await fin.actions()).some((a) => a.startsWith('run:order ack')),
+        'the ack button gone',
+      );
+    });
+  });
+
+  // The console's messages carry no platform event id: there is no redelivery to deduplicate.
+  it.skipIf(!d.sayTwice)('5. a redelivered event (the same platform event id) is done once', async () => {
+    const name = `Twice ${randomBytes(3).toString('hex')}`;
+    await d.sayTwice!('li', `customer add name="${name}"`);
+    await until(async () => (await d.shown({ person: 'li' }, name)) > 0, 'the answer');
+    await until(
+      async () =>
+        (
+          await d.query<{ n: number }>(
+            `select count(*)::int n from inbound_events where outcome is null and platform = '${d.name}'`,
+          )
+        )[0]!.n === 0,
+      'both deliveries handled',
+    );
+    expect(await d.query(`select id from customers where name = '${name}'`)).toHaveLength(1);
+    expect(await d.shown({ person: 'li' }, name)).toBe(1);
+  });
+
+  describe('6. a platform that fails', () => {
+    /** wang assigns a new lead to li: the notice to li leaves through the outbox. */
+    async function assignThrough(kind: 'outage' | 'limit') {
+      const lead = numberIn(
+        await d.say('li', `lead add customer=${customer} source=expo desc="through ${kind}"`),
+        'L',
+      );
+      const shownBefore = await d.shown({ person: 'li' }, lead);
+      const before = d.failuresSeen!();
+      d.fail!({ kind, n: 2 });
+      const answer = d.say('wang', `lead assign ${lead} {mention}`, { mention: 'li' });
+      const card = await d.card({ person: 'li' }, lead);
+      expect(await answer).toContain(lead);
+      expect(d.failuresSeen!() - before).toBe(2);
+      expect(await card.text()).toContain(lead);
+      await until(
+        async () =>
+          (
+            await d.query<{ n: number }>(
+              `select count(*)::int n from outbox where state in ('pending', 'sending')`,
+            )
+          )[0]!.n === 0,
+        'the outbox done',
+      );
+      expect(await noneDead()).toBe(true);
+      // One more message about the lead for li: the notice, once.
+      expect(await d.shown({ person: 'li' }, lead)).toBe(shownBefore + 1);
+    }
+
+    // The console is in the app's own process: it has no network to fail.
+    it.skipIf(!d.fail)('an outage (5xx, connection reset) is retried without loss', () =>
+      assignThrough('outage'),
+    );
+    it.skipIf(!d.fail)('a rate limit (429 / QPS) is waited out: the message arrives once, later', () =>
+      assignThrough('limit'),
+    );
+  });
+
+  describe('7. the idempotency key', () => {
+    // The console is wired apart from the platform registry and declares no capabilities; its transcript
+    // lives in the app's own memory (no platform answer to lose between a send and its sent mark).
+    it.skipIf(!caps || caps.idempotentSends === false)(
+      'a post repeated from the same outbox row shows once',
+      async () => {
+        const title = `Idempotent ${randomBytes(3).toString('hex')}`;
+        const message = probeCard(title, 1);
+        for (const where of [{ person: 'li' }, { group: 'finance' }] as Where[]) {
+          // One outbox row is one message to one place: its own key.
+          const key = { idempotencyKey: `outbox:${900_000 + Math.floor(Math.random() * 99_999)}` };
+          const first = await d.sender().post(d.target(where), message, key);
+          const again = await d.sender().post(d.target(where), message, key);
+          expect(again.messageId).toBe(first.messageId);
+          await d.card(where, title);
+          expect(await d.shown(where, title)).toBe(1);
+        }
+      },
+    );
+
+    it.skipIf(caps?.idempotentSends !== false)(
+      'declares that it has none: a repeated post can show twice (docs/architecture.md, The outbox)',
+      async () => {
+        const title = `Twice posted ${randomBytes(3).toString('hex')}`;
+        const key = { idempotencyKey: `outbox:${900_000 + Math.floor(Math.random() * 99_999)}` };
+        await d.sender().post(d.target({ person: 'li' }), probeCard(title, 1), key);
+        await d.sender().post(d.target({ person: 'li' }), probeCard(title, 1), key);
+        await until(async () => (await d.shown({ person: 'li' }, title)) === 2, 'both posts shown');
+      },
+    );
+  });
+
+  // The console shows every button of a card: it has no text-only path.
+  it.skipIf(!d.declaration)(
+    '8. text-only fallback: the buttons a card cannot show are offered as typed commands',
+    async () => {
+      const max = d.declaration!.limits.text.maxButtons;
+      const title = `Many buttons ${randomBytes(3).toString('hex')}`;
+      const message = probeCard(title, max + 2);
+      await d.sender().post(d.target({ person: 'li' }), message);
+      const card = await d.card({ person: 'li' }, title);
+      const text = await card.text();
+      const shown = await card.actions();
+      for (const a of message.card!.actions) {
+        const typed = typedCommand(a)!;
+        expect(shown.includes(a.id) || text.includes(typed), `${a.label}: a button or "${typed}"`).toBe(true);
+      }
+      expect(shown.length).toBeLessThanOrEqual(max);
+    },
+  );
+});
