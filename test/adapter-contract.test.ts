@@ -10,8 +10,9 @@ import { typedCommand } from '../src/port/index.ts';
 import { consoleDriver } from './contract/console.ts';
 import { dingtalkDriver } from './contract/dingtalk.ts';
 import { type PlatformDriver, until, type Where } from './contract/driver.ts';
+import { feishuDriver } from './contract/feishu.ts';
 
-const drivers: PlatformDriver[] = [consoleDriver(), dingtalkDriver()];
+const drivers: PlatformDriver[] = [consoleDriver(), dingtalkDriver(), feishuDriver()];
 
 const numberIn = (text: string, prefix: string): string => {
   const m = new RegExp(`${prefix}-\\d{4}`).exec(text);
