@@ -68,7 +68,7 @@ async function seed(url: string) {
   const span = `(timestamptz '${thisMonth.toUTC().toISO()}' - timestamptz '${from}')`;
   // A point in the 12 months for row i of n, spread evenly, with a jitter of the hour.
   const when = (i: string, n: number) =>
-    `timestamptz '${from}' + ${span} * ((${i} - 1)::float8 / ${n}) + (((${i} * 7919) % 3600) || ' s')::interval`;
+    `timestamptz '${from}' + ${span} * ((${i} - 1)::float8 / ${n}) + (((${i}::bigint * 7919) % 3600) || ' s')::interval`;
   try {
     await sql.begin(async (tx) => {
       await tx.unsafe(`
