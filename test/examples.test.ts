@@ -250,10 +250,10 @@ describe('understanding people (issue 22), through the running app', () => {
   it('/crm help is help, and help lists the short forms', async () => {
     const help = await d.say('li', '/crm help');
     expect(help.text).toBe((await d.say('li', 'help')).text);
-    expect(help.text).toContain('Also understood: my approvals = approval list, my reminders = remind list');
+    expect(help.text).toContain('Also understood: my approvals = approval list, my leads = lead list owner=me, my reminders = remind list');
     expect(help.text).toMatch(/^• report week\|month\b.* — meeting summaries and KPIs$/m);
     const zh = await d.say('chen', '/crm 帮助');
-    expect(zh.text).toContain('也可以这样说：我的审批 = 审批 列表、我的提醒 = 提醒 列表');
+    expect(zh.text).toContain('也可以这样说：我的审批 = 审批 列表、我的线索 = 线索 列表 负责人=我、我的提醒 = 提醒 列表');
     expect((await d.say('li', 'help approval')).text).toContain(
       'Short forms: my approvals, 我的审批 = approval list',
     );
@@ -280,10 +280,13 @@ describe('understanding people (issue 22), through the running app', () => {
 
   it('my leads, summary, kpi and export customers get the command that does it or comes closest', async () => {
     expect((await d.say('li', 'my leads')).text).toMatch(
-      /^There is no "my leads" command of its own\.[\s\S]*lead list/,
+      /^(Leads \(open, yours\):|No leads \(open, yours\))/,
     );
     expect((await d.say('chen', '我的线索')).text).toMatch(
-      /^没有“我的线索”这个命令，可以用：\n {2}线索 列表/,
+      /^(线索（未完成，我的）：|没有线索（未完成，我的）)/,
+    );
+    expect((await d.say('li', 'my quotes')).text).toMatch(
+      /^There is no "my quotes" command of its own\.[\s\S]*quote list/,
     );
     // summary is the weekly meeting summary: a manager's to read (chen is one here), a rep's to be refused.
     expect((await d.say('wang', 'summary')).text).toMatch(/^📊 Weekly summary · week \d{4}-W\d{2}/);

@@ -161,22 +161,21 @@ describe('everyday requests', () => {
     expect(r.ok && r.intent.words).toEqual(['quote']);
   });
 
-  it('"my leads" points at lead list, which does not filter by owner, saying what it shows', () => {
+  it('"my leads" is lead list owner=me; "my quotes" points at quote list, which does not filter by owner', () => {
+    for (const text of ['my leads', '我的线索', '我的 线索']) {
+      expect(command(text)).toBe('lead list');
+      const r = table.parse(text);
+      expect(r.ok && r.intent.args).toMatchObject({ owner: 'me' });
+    }
     for (const [text, asked] of [
-      ['my leads', 'my leads'],
-      ['我的线索', '我的线索'],
       ['my quotes', 'my quotes'],
       ['我的订单', '我的订单'],
     ] as const) {
       const e = error(text);
       expect(e).toMatchObject({ code: 'use_instead', why: 'mine', asked });
     }
-    const e = error('my leads');
-    expect(render(e, 'en')).toMatch(
-      /^There is no "my leads" command of its own\. This one shows them:\n {2}lead list .* — list leads \(reps: their own and unassigned\)$/,
-    );
-    expect(render(error('我的线索'), 'zh')).toMatch(
-      /^没有“我的线索”这个命令，可以用：\n {2}线索 列表 .* — 线索列表（销售代表：自己的和未分配的）$/,
+    expect(render(error('my quotes'), 'en')).toMatch(
+      /^There is no "my quotes" command of its own\. This one shows them:\n {2}quote list /,
     );
   });
 

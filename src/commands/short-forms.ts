@@ -28,13 +28,30 @@ const MY = ['my', '我的'];
 const EXPORT = ['export', 'download', '导出', '導出', '下载'];
 
 /**
- * "my <noun>" for the nouns whose list is already the person's own: approval list (waiting for you, and your
- * requests), remind list (your reminders), me (your settings). Other lists show more than one's own (a rep's
- * lead list includes unassigned leads; a manager's, everyone's), so "my leads" is pointed at the list instead
- * of pretending to filter.
+ * "my <noun>" for the nouns that have a list of one's own: approval list (waiting for you, and your
+ * requests), remind list (your reminders), me (your settings), lead list owner=me (the leads you own). Other
+ * lists show more than one's own (a manager's quote list is everyone's), so "my quotes" is pointed at the
+ * list instead of pretending to filter.
  */
-export const MINE: Partial<Record<Noun, { means: readonly string[]; say: readonly string[] }>> = {
+export const MINE: Partial<
+  Record<
+    Noun,
+    {
+      means: readonly string[];
+      /** Keys the short form adds, and how help shows them in each language. */
+      pairs?: readonly [string, string][];
+      shown?: { en: string; zh: string };
+      say: readonly string[];
+    }
+  >
+> = {
   approval: { means: ['approval', 'list'], say: ['my approvals', '我的审批'] },
+  lead: {
+    means: ['lead', 'list'],
+    pairs: [['owner', 'me']],
+    shown: { en: 'owner=me', zh: '负责人=我' },
+    say: ['my leads', '我的线索'],
+  },
   remind: { means: ['remind', 'list'], say: ['my reminders', '我的提醒'] },
   me: { means: ['me'], say: ['my settings', '我的设置'] },
 };
@@ -79,7 +96,15 @@ export function shortForm(tokens: Token[], hasList: (noun: Noun) => boolean): Sh
   const mine = prefixedNoun(tokens, MY);
   if (mine) {
     const means = MINE[mine.noun];
-    if (means) return { kind: 'rewrite', tokens: [...words(...means.means), ...mine.rest] };
+    if (means) {
+      const pairs: Token[] = (means.pairs ?? []).map(([key, value]) => ({
+        kind: 'pair',
+        key,
+        value,
+        quoted: false,
+      }));
+      return { kind: 'rewrite', tokens: [...words(...means.means), ...pairs, ...mine.rest] };
+    }
     if (hasList(mine.noun)) return { kind: 'mine', asked: mine.asked, noun: mine.noun };
     return { kind: 'rewrite', tokens: [...words(mine.noun), ...mine.rest] };
   }

@@ -44,7 +44,8 @@ function overview(ctx: FlowContext): string {
   const mine = (Object.keys(MINE) as Noun[])
     .filter((n) => table.forNoun(n).length > 0)
     .map(
-      (n) => `${phrasesFor(n)[l === 'en' ? 0 : 1]} = ${MINE[n]!.means.map((w) => spelled(w, l)).join(' ')}`,
+      (n) =>
+        `${phrasesFor(n)[l === 'en' ? 0 : 1]} = ${[...MINE[n]!.means.map((w) => spelled(w, l)), ...(MINE[n]!.shown ? [MINE[n]!.shown[l]] : [])].join(' ')}`,
     );
   const short =
     l === 'en'

@@ -5,8 +5,10 @@ import { runButton } from '../cards/actions.ts';
 import type { Card } from '../cards/card.ts';
 import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
+import { type Token, tokenize } from '../commands/lexer.ts';
+import type { Mention } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse } from '../core/errors.ts';
+import { refuse, refuseInput } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -239,6 +241,29 @@ const show = command({
   },
 });
 
+const NOBODY = ['none', 'nobody', 'unassigned', '无', '無', '没有', '未分配'];
+const ME = ['me', 'mine', '我', '我的', '自己'];
+
+/** owner= of lead list: a person's id, null for unassigned leads. */
+async function ownerFilter(ctx: FlowContext, value: string): Promise<number | null> {
+  const v = value.trim().toLowerCase();
+  if (ME.includes(v)) return ctx.actor.personId;
+  if (NOBODY.includes(v)) return null;
+  let tokens: Token[] = [];
+  try {
+    tokens = tokenize(value);
+  } catch {
+    // Not a mention: answered below.
+  }
+  const [t] = tokens;
+  if (tokens.length !== 1 || t?.kind !== 'mention')
+    refuseInput(
+      `owner= is me, a person (owner=@li) or none (unassigned); "${value}" is none of these.`,
+      `负责人= 可以是 我、某人（负责人=@li）或 无（未分配）；“${value}”都不是。`,
+    );
+  return (await ctx.person(t as Mention)).person.id;
+}
+
 const list = command({
   noun: 'lead',
   verbs: ['list'],
@@ -250,10 +275,11 @@ const list = command({
         ...Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])),
       } as unknown as Record<'open' | 'all' | keyof typeof STATUS, readonly string[]>)
       .optional(),
+    owner: k.text(200).optional(),
   },
   usage: {
-    en: 'lead list [status=open|all|new|assigned|following|converted|closed]',
-    zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭]',
+    en: 'lead list [status=open|all|new|assigned|following|converted|closed] [owner=me|@li|none]',
+    zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭] [负责人=我|@li|无]',
   },
   summary: {
     en: 'list leads (reps: their own and unassigned)',
@@ -269,10 +295,17 @@ const list = command({
         : status === 'open'
           ? inArray(leads.status, OPEN)
           : eq(leads.status, status);
-    const scope =
-      ctx.actor.role === 'sales_rep'
-        ? or(eq(leads.ownerId, ctx.actor.personId), isNull(leads.ownerId))
-        : undefined;
+    const rep = ctx.actor.role === 'sales_rep';
+    const owner = args.owner === undefined ? undefined : await ownerFilter(ctx, args.owner);
+    if (rep && owner !== undefined && owner !== null && owner !== ctx.actor.personId)
+      refuse(
+        'You see your own leads and unassigned ones; the sales manager sees everyone’s.',
+        '您可以查看自己的和未分配的线索；其他人的线索请找销售经理。',
+      );
+    const scope = and(
+      rep ? or(eq(leads.ownerId, ctx.actor.personId), isNull(leads.ownerId)) : undefined,
+      owner === undefined ? undefined : owner === null ? isNull(leads.ownerId) : eq(leads.ownerId, owner),
+    );
     const rows = await ctx.tx
       .select({ lead: leads, customer: customers.name, owner: people.name })
       .from(leads)
@@ -290,13 +323,24 @@ const list = command({
             .select({ n: count() })
             .from(leads)
             .where(and(statusCond ? not(statusCond) : undefined, scope));
-    const shown =
+    const whose =
+      owner === undefined
+        ? null
+        : owner === null
+          ? ctx.t({ en: 'unassigned', zh: '未分配' })
+          : owner === ctx.actor.personId
+            ? ctx.t({ en: 'yours', zh: '我的' })
+            : await personName(ctx, owner);
+    const parts = [
       status === 'all'
-        ? ''
-        : ctx.t({
-            en: ` (${status === 'open' ? 'open' : statusName(status, 'en')})`,
-            zh: `（${status === 'open' ? '未完成' : statusName(status, 'zh')}）`,
-          });
+        ? null
+        : status === 'open'
+          ? ctx.t({ en: 'open', zh: '未完成' })
+          : statusName(status, ctx.locale),
+      whose,
+    ].filter(Boolean);
+    const shown =
+      parts.length === 0 ? '' : ctx.t({ en: ` (${parts.join(', ')})`, zh: `（${parts.join('，')}）` });
     const more =
       hidden && hidden.n > 0
         ? ctx.t({
