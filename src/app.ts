@@ -21,6 +21,7 @@ import { seedBasics } from './db/seed.ts';
 import { expireQuotes } from './flows/quote.ts';
 import { ensureDigests } from './flows/reminder-sources.ts';
 import { ensureWeeklySummaries } from './flows/report-summary.ts';
+import { isWildcardHost } from './http/addresses.ts';
 import { ensureAssessments } from './kpi/assessment.ts';
 import { createLogger } from './log.ts';
 import type { ChannelAdapter } from './port/index.ts';
@@ -144,7 +145,13 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   });
   for (const p of platforms) await p.start();
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  // Wildcards are reached on localhost; an IPv6 literal goes in brackets (http://[::1]:3000).
+  const host = isWildcardHost(config.host)
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
+  const url = `http://${host}:${port}`;
 
   return {
     url,
