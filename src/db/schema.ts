@@ -391,6 +391,48 @@ export const orderItems = pgTable(
   (t) => [uniqueIndex('order_items_line_uq').on(t.orderId, t.lineNo)],
 );
 
+/**
+ * An order's collection plan (R-ORD-3): the instalments finance expects, each with its amount and the day
+ * it is due (null: due on delivery while the order has no delivery date yet). `paid_minor` is what the
+ * ledger has put against it; the order's own paid_minor stays the sum of every payment.
+ */
+export const orderInstalments = pgTable(
+  'order_instalments',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    seq: integer('seq').notNull(),
+    /** What the terms called it: "advance", "on delivery", "30 days after delivery" (as typed). */
+    label: text('label').notNull(),
+    dueDate: date('due_date', { mode: 'string' }),
+    amountMinor: money('amount_minor').notNull(),
+    paidMinor: money('paid_minor').notNull().default(sql`0`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('order_instalments_seq_uq').on(t.orderId, t.seq)],
+);
+
+/** The payment ledger (R-ORD-3): every payment received, with its day, method and reference. */
+export const orderPayments = pgTable(
+  'order_payments',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    amountMinor: money('amount_minor').notNull(),
+    paidOn: date('paid_on', { mode: 'string' }).notNull(),
+    method: text('method'),
+    reference: text('reference'),
+    note: text('note'),
+    personId: integer('person_id').references(() => people.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('order_payments_order_idx').on(t.orderId)],
+);
+
 /** Market information (R-MKT-1/2): news, competitor facts, campaign feedback, tips to verify. */
 export const intel = pgTable(
   'intel',
