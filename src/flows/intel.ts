@@ -84,9 +84,12 @@ function content(
 ): { masked: string } | { body: string | null; parts: [string, string, string][] } {
   const parts = structureFields(row.details, l);
   if (row.level === 'confidential') {
-    const shown = r.use('body', 'intel');
-    if (shown !== 'full') return { masked: maskedLine(row, l) };
-    if (!row.body) r.read.delete('body');
+    const shown = r.show('intel');
+    if (shown !== 'full') {
+      if (shown === 'masked') r.masked = true;
+      return { masked: maskedLine(row, l) };
+    }
+    if (row.body) r.use('body', 'intel');
     for (const [key] of parts) r.use(key, 'intel');
   }
   return { body: row.body ? clip(row.body, clipAt) : null, parts };
@@ -260,7 +263,7 @@ const list = command({
       );
     }
     return {
-      text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}\n${ctx.t({ en: 'Details: intel show I-0001', zh: '详情：情报 查看 I-0001' })}`,
+      text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}\n${ctx.t({ en: `Details: intel show ${readable[0]!.number}`, zh: `详情：情报 查看 ${readable[0]!.number}` })}`,
     };
   },
 });
