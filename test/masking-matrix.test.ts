@@ -263,7 +263,7 @@ describe('what a group reply says instead', () => {
     await d.say('zhao', 'order show SO-0001');
     const after = await reads();
     expect(after.length).toBe(before + 1);
-    expect(after.at(-1)).toEqual({ fields: ['prices', 'total', 'paid'], chat_kind: 'dm' });
+    expect(after.at(-1)).toEqual({ fields: ['prices', 'total', 'paid', 'outstanding'], chat_kind: 'dm' });
   });
 });
 

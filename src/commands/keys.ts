@@ -127,6 +127,8 @@ export const k = {
       const r = parseDateExpr(raw);
       return r.ok ? { ok: true, value: { ...r.value, deadline: true } } : r;
     }),
+  /** A day something happened (a payment arrived): may be in the past, unlike a deadline. */
+  day: () => fromParser<DateExpr>(parseDateExpr),
   item: () => repeated(fromParser<LineItem>((raw) => parseItem(raw, parsingCurrency))),
   ref: (kind: RecordKind) => fromParser((raw) => parseRef(kind, raw)),
   choice,

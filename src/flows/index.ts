@@ -22,6 +22,7 @@ import {
   orderChangeSubject,
   orderSubject,
 } from './order-approval.ts';
+import { orderCollectionCommands } from './order-collection.ts';
 import { orderExecutionCommands } from './order-execution.ts';
 import { quoteCommands, quoteSubject } from './quote.ts';
 import { rectifyCommands } from './rectify.ts';
@@ -49,6 +50,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...orderCommands,
     ...orderApprovalCommands,
     ...orderExecutionCommands,
+    ...orderCollectionCommands,
     ...approvalCommands,
     ...remindCommands,
     ...intelCommands,

@@ -2,6 +2,7 @@
 // ships with a tracking number, finance records payments, sales completes. Each step is told to whoever
 // needs it, and the order's history is its timeline.
 import { and, eq, isNotNull } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { k } from '../commands/keys.ts';
 import type { Actor } from '../core/actor.ts';
@@ -14,6 +15,7 @@ import { recordTransfer } from '../kpi/transfers.ts';
 import { command, DEPARTMENT_NAMES, label, loadOrder } from './common.ts';
 import { acknowledge } from './distribution.ts';
 import { illegal, orderContent, ownOrder, setOrderStatus } from './order-approval.ts';
+import { applyPayment } from './order-collection.ts';
 import { cancelDeliveryReminders } from './reminder-sources.ts';
 
 const inDept = (dept: DepartmentCode) => (a: Actor) =>
@@ -253,10 +255,17 @@ const paid = command({
   noun: 'order',
   verbs: ['paid'],
   ref: { kind: 'order', required: true },
-  keys: { amount: k.money(), note: k.text(500).optional() },
+  keys: {
+    amount: k.money(),
+    instalment: k.text(3).optional(),
+    method: k.text(50).optional(),
+    reference: k.text(100).optional(),
+    on: k.day().optional(),
+    note: k.text(500).optional(),
+  },
   usage: {
-    en: 'order paid SO-0001 amount=2130 [note="bank transfer"]',
-    zh: '订单 收款 SO-0001 金额=2130 [备注=银行转账]',
+    en: 'order paid SO-0001 amount=2130 [instalment=1] [method=transfer] [ref=BOC-7781] [on=yesterday] [note=…]',
+    zh: '订单 收款 SO-0001 金额=2130 [期=1] [方式=银行转账] [凭证=BOC-7781] [到账日=昨天] [备注=…]',
   },
   summary: { en: 'record a payment received (finance)', zh: '记录到账款项（财务部）' },
   allow: inDept('finance'),
@@ -273,6 +282,24 @@ const paid = command({
         `登记后已收 ${r.money('paid', total)}，超过总价 ${r.money('total', o.totalMinor)}，请核对金额。`,
       );
     }
+    const instalment = args.instalment === undefined ? undefined : Number(args.instalment);
+    if (instalment !== undefined && !(Number.isInteger(instalment) && instalment > 0))
+      refuse('instalment= is a number: instalment=1.', '期= 应为数字：期=1。');
+    const today = DateTime.fromJSDate(ctx.now, { zone: ctx.org.timezone }).toISODate()!;
+    const paidOn = args.on ? ctx.date(args.on).date : today;
+    if (paidOn > today)
+      refuse(
+        'A payment is recorded once it has arrived: on= is not in the future.',
+        '到账后再登记：到账日不能是将来的日期。',
+      );
+    const touched = await applyPayment(ctx, o, {
+      amountMinor: args.amount,
+      paidOn,
+      ...(args.method ? { method: args.method } : {}),
+      ...(args.reference ? { reference: args.reference } : {}),
+      ...(args.note ? { note: args.note } : {}),
+      ...(instalment !== undefined ? { instalment } : {}),
+    });
     await ctx.tx.update(orders).set({ paidMinor: total, updatedAt: ctx.now }).where(eq(orders.id, o.id));
     await ctx.history('order', o.id, [
       { field: 'paid_minor', from: o.paidMinor, to: total },
@@ -291,8 +318,8 @@ const paid = command({
     const note = r.masked ? ` ${privateNote(ctx.locale)}` : '';
     return {
       text: ctx.t({
-        en: `Payment recorded on ${o.number}: ${paid} of ${of} paid.${note}`,
-        zh: `已登记 ${o.number} 收款：已收 ${paid} / ${of}。${note}`,
+        en: `Payment recorded on ${o.number}: ${paid} of ${of} paid${touched.length ? ` (instalment ${touched.join(', ')})` : ''}.${note}`,
+        zh: `已登记 ${o.number} 收款：已收 ${paid} / ${of}${touched.length ? `（第 ${touched.join('、')} 期）` : ''}。${note}`,
       }),
     };
   },

@@ -31,6 +31,7 @@ import { customerKey, resolveCustomer } from './customer-names.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
+import { collectionFields } from './order-collection.ts';
 import { canSeeQuote, quoteStatus } from './quote.ts';
 
 const STATUS: Record<string, { en: string; zh: string }> = {
@@ -294,6 +295,7 @@ const show = command({
       field(label(l, 'Late payment', '逾期规定'), o.latePaymentRule),
       field(label(l, 'Owner', '负责人'), await personName(ctx, o.ownerId)),
     ];
+    fields.push(...(await collectionFields(ctx, o, r)));
     fields.push(...(await orderLinkFields(ctx, o)));
     const timeline = await ctx.tx
       .select({

@@ -31,7 +31,29 @@ const TITLES: Record<string, { en: string; zh: string }> = {
   approval_escalation: { en: 'Approval overdue', zh: '审批超时' },
   quote_expiry: { en: 'Quote expires soon', zh: '报价即将过期' },
   digest: { en: 'Weekly digest', zh: '每周汇总' },
+  weekly_summary: { en: 'Weekly summary', zh: '周汇总' },
+  rectify: { en: 'Rectification due', zh: '整改到期' },
+  rectify_overdue: { en: 'Rectification overdue', zh: '整改逾期' },
+  backup: { en: 'Scheduled backup', zh: '定时备份' },
+  backup_drill: { en: 'Restore drill', zh: '恢复演练' },
+  collection: { en: 'Payment due', zh: '收款提醒' },
+  collection_overdue: { en: 'Payment overdue', zh: '收款逾期' },
 };
+
+/**
+ * Repeating reminders the organisation's policy sets (summaries, overdue notices): stopping one is not
+ * the reader's call, so their card does not offer `remind cancel`.
+ */
+const POLICY_REPEATS = new Set([
+  'digest',
+  'weekly_summary',
+  'rectify_overdue',
+  'overdue',
+  'followup_escalation',
+  'backup',
+  'backup_drill',
+  'collection_overdue',
+]);
 
 /** Kinds whose card asks the reader to act, so Done and Snooze make sense. */
 const ACTIONABLE = new Set([
@@ -41,6 +63,8 @@ const ACTIONABLE = new Set([
   'delivery',
   'overdue',
   'quote_expiry',
+  'collection',
+  'collection_overdue',
 ]);
 
 export function renderReminder(
@@ -76,7 +100,7 @@ export function renderReminder(
           },
         ]
       : [],
-    ...(r.repeat
+    ...(r.repeat && !POLICY_REPEATS.has(r.kind)
       ? {
           note: t(
             `Repeats ${describeRepeat(r.repeat, 'en')} (${r.number}); stop with: remind cancel ${r.number}`,
