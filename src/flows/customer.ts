@@ -210,14 +210,15 @@ const show = command({
         .from(contacts)
         .where(eq(contacts.customerId, c.id))
         .orderBy(asc(contacts.id));
-      for (const p of people) {
+      for (const [i, p] of people.entries()) {
         const phone = r.text('contacts', 'contacts', p.phone ?? '—', maskPhone(p.phone));
         const email = r.text('contacts', 'contacts', p.email ?? '—', maskEmail(p.email));
         const fax = p.fax ? r.text('contacts', 'contacts', p.fax, maskPhone(p.fax)) : null;
         fields.push(
           field(
-            label(l, 'Contact', '联系人'),
-            `${p.name} · ${phone} · ${email}${fax ? ` · ${label(l, 'fax', '传真')} ${fax}` : ''}`,
+            // Numbered as customer contact edit|remove|primary take them; ★ the primary one.
+            `${label(l, 'Contact', '联系人')} #${i + 1}${p.primary && people.length > 1 ? ' ★' : ''}`,
+            `${p.name}${p.title ? ` (${p.title})` : ''} · ${phone} · ${email}${fax ? ` · ${label(l, 'fax', '传真')} ${fax}` : ''}`,
           ),
         );
       }

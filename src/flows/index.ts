@@ -11,6 +11,7 @@ import { auditCommands } from './audit.ts';
 import { auditSampleCommands } from './audit-sample.ts';
 import { backupCommands } from './backup.ts';
 import { correctionSubject, customerCommands } from './customer.ts';
+import { customerContactCommands } from './customer-contacts.ts';
 import { helpCommands } from './help.ts';
 import { intelCommands } from './intel.ts';
 import { leadCommands } from './lead.ts';
@@ -51,6 +52,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...orderApprovalCommands,
     ...orderExecutionCommands,
     ...orderCollectionCommands,
+    ...customerContactCommands,
     ...approvalCommands,
     ...remindCommands,
     ...intelCommands,
