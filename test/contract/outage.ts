@@ -29,7 +29,8 @@ export class Outage {
           res.writeHead(503, { 'content-type': 'text/plain' });
           res.end('Service Unavailable');
         } else req.socket.destroy();
-        return;
+        // Some fakes chain on what their handler returns.
+        return Promise.resolve();
       }
       return original.call(fake, req, res);
     };
