@@ -3,6 +3,7 @@
 // timestamptz; calendar dates (delivery, validity) are plain dates because they have no time zone.
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -328,6 +329,10 @@ export const quotes = pgTable(
     ownerId: integer('owner_id')
       .notNull()
       .references(() => people.id),
+    /** R-QUO-1: the quote this one revises (its earlier version stays as it was, marked superseded). */
+    revisionOf: integer('revision_of').references((): AnyPgColumn => quotes.id),
+    /** 1 for the first revision of the original, 2 for the next … (0: an original). */
+    revision: integer('revision').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
