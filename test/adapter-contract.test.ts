@@ -282,11 +282,24 @@ describe.each(drivers)('adapter contract: $name', (d) => {
     );
   });
 
+  // Slack shows every card as blocks with its buttons, Feishu every card as an interactive card, WeCom a
+  // card with buttons always as a button card (its text paths, the group robot's webhook and app
+  // messages, carry notices without buttons): only DingTalk without the card template has a text-only
+  // path for a card. The console shows every card.
+  it.skipIf(!d.textOnly)(
+    '8a. text-only fallback: a card where only text is shown lists the command to type for each button',
+    async () => {
+      const message = probeCard(`Text only ${randomBytes(3).toString('hex')}`, 3);
+      const text = await d.textOnly!(message);
+      for (const a of message.card!.actions) expect(text).toContain(typedCommand(a)!);
+    },
+  );
+
   // A card with two buttons more than the platform declares a card can show (limits.text.maxButtons): the
   // ones it does not show as buttons must be offered as the command to type (src/cards/text.ts typedHint).
   // The console shows every button of a card and declares no limits: it has no text-only path.
   it.skipIf(!d.declaration)(
-    '8. text-only fallback: every button is on the card or offered as its typed command',
+    '8b. text-only fallback: every button is on the card or offered as its typed command',
     async () => {
       const max = d.declaration!.limits.text.maxButtons;
       const title = `Many buttons ${randomBytes(3).toString('hex')}`;

@@ -154,5 +154,26 @@ export function dingtalkDriver(): PlatformDriver {
       }
     },
     failuresSeen: () => outage.seen + qpsRefusals(),
+    async textOnly(message) {
+      // An organisation that has not imported the card template (no DINGTALK_CARD_TEMPLATE_ID): cards go
+      // as markdown. A second app, for this case only.
+      const plain = await startHarness({ cards: false, env: { ADMINS: 'dingtalk:admin' } });
+      try {
+        await until(() => plain.fake.openConnections === 1, 'the stream connection');
+        await plain.fake.robotMessage({ from: 'li', nick: NICKS.li, text: 'me lang=en' });
+        const adapter = plain.app.platforms.find((p) => p.platform === 'dingtalk')!;
+        await adapter.post({ tenant: plain.fake.corpId, kind: 'user', id: 'li' }, message, {
+          idempotencyKey: 'outbox:1',
+        });
+        const sent = await until(
+          () => plain.fake.sentTo('li').find((s) => s.title.includes(message.card!.title)),
+          'the markdown to li',
+        );
+        if (plain.fake.cards.size > 0) throw new Error('a card was created without a template');
+        return sent.text;
+      } finally {
+        await plain.close();
+      }
+    },
   };
 }

@@ -3,7 +3,7 @@
 // fail and recover, deliver an event again. Each platform's driver (test/contract/<name>.ts) is built on the
 // harness its own tests use; the cases are written once against this interface.
 import type { App } from '../../src/app.ts';
-import type { AnyAdapterDeclaration, Sender } from '../../src/port/index.ts';
+import type { AnyAdapterDeclaration, Message, Sender } from '../../src/port/index.ts';
 
 /** The people of every platform's organisation, by the role the cases give them. */
 export type Person = 'admin' | 'li' | 'wang' | 'zhao';
@@ -66,6 +66,11 @@ export interface PlatformDriver {
   fail?(f: Failure): void;
   /** How many of the failures asked for were answered (so a case proves they happened). */
   failuresSeen?(): number;
+  /**
+   * Posts `message` (a card) where this platform can show text only, as the outbox would, and resolves
+   * with what the person reads. Undefined where every chat of the platform shows cards.
+   */
+  textOnly?(message: Message): Promise<string>;
 }
 
 /** Waits until `check` returns something truthy (or throws its last error). */
