@@ -28,13 +28,13 @@ import hdr from 'hdr-histogram-js';
 import pino from 'pino';
 import postgres from 'postgres';
 import type { Message } from '../src/cards/card.ts';
-import { Delivery } from '../src/core/delivery.ts';
 import { Core } from '../src/core/engine.ts';
 import type { ChatRef, InboundUser } from '../src/core/inbound.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createDemoIfEmpty, PLATFORM } from '../src/db/demo.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { seedBasics } from '../src/db/seed.ts';
+import { Delivery } from '../src/delivery/index.ts';
 import { commandTable } from '../src/flows/index.ts';
 import { ADMIN_URL, dropDatabase, freshDatabaseUrl } from '../test/helpers/pg.ts';
 

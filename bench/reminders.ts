@@ -11,9 +11,9 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import postgres from 'postgres';
-import { Delivery } from '../src/core/delivery.ts';
 import { openDatabase, type Queryable } from '../src/db/client.ts';
 import { seedBasics } from '../src/db/seed.ts';
+import { Delivery } from '../src/delivery/index.ts';
 import { QueueRuntime } from '../src/queue/runtime.ts';
 import { createReminder } from '../src/schedule/create.ts';
 

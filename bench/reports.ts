@@ -20,12 +20,12 @@ import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import postgres from 'postgres';
-import { Delivery } from '../src/core/delivery.ts';
 import { Core } from '../src/core/engine.ts';
 import type { ChatRef, InboundUser } from '../src/core/inbound.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createDemoIfEmpty, PLATFORM } from '../src/db/demo.ts';
 import { seedBasics } from '../src/db/seed.ts';
+import { Delivery } from '../src/delivery/index.ts';
 import { commandTable } from '../src/flows/index.ts';
 import { dropDatabase, freshDatabaseUrl } from '../test/helpers/pg.ts';
 

@@ -4,9 +4,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { channelServices } from './core/channel-services.ts';
-import { Delivery } from './core/delivery.ts';
 import { Core } from './core/engine.ts';
 import type { Db } from './db/client.ts';
+import { Delivery } from './delivery/index.ts';
 import { commandTable } from './flows/index.ts';
 import type { AdapterRegistry, ChannelAdapter, Env, PortServices } from './port/index.ts';
 import { QueueRuntime } from './queue/runtime.ts';

@@ -4,6 +4,10 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import type { Message } from '../src/cards/card.ts';
+import { chatKey, OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
+import { rowsOf } from '../src/db/rows.ts';
+import { outbox } from '../src/db/schema.ts';
+import { seedBasics } from '../src/db/seed.ts';
 import {
   type Deliverer,
   Delivery,
@@ -13,11 +17,7 @@ import {
   type PostTarget,
   RetryLaterError,
   retryDelayMs,
-} from '../src/core/delivery.ts';
-import { chatKey, OutboxBatch, outboxWriter } from '../src/core/outbox.ts';
-import { rowsOf } from '../src/db/rows.ts';
-import { outbox } from '../src/db/schema.ts';
-import { seedBasics } from '../src/db/seed.ts';
+} from '../src/delivery/index.ts';
 import { useMigratedDatabase } from './helpers/pg.ts';
 
 const org = { name: 'T', locale: 'en' as const, timezone: 'Asia/Shanghai', currency: 'CNY' };
@@ -230,7 +230,7 @@ it('messages held for one chat leave at its pacing, never before, though each ta
     }
   }
   const d = new Delivery(fresh.database.db, log, { sendConcurrency: 1 });
-  const noted = (d as unknown as { lastPost: Map<string, number> }).lastPost;
+  const noted = (d as unknown as { pacing: { lastPost: Map<string, number> } }).pacing.lastPost;
   d.limits.set('fake', { perChat: { count: 1, perMs: 200 } });
   const spacing = d.limits.spacingMs('fake');
   const p = new Timed();

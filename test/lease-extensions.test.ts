@@ -2,10 +2,10 @@
 // caller's rows their new lease.
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { LeaseExtensions } from '../src/core/lease-extensions.ts';
 import type { OutboxRow } from '../src/core/outbox.ts';
 import { rowsOf } from '../src/db/rows.ts';
 import { outbox } from '../src/db/schema.ts';
+import { LeaseExtensions } from '../src/delivery/leases.ts';
 import { useMigratedDatabase } from './helpers/pg.ts';
 
 const fresh = useMigratedDatabase();

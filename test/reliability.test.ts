@@ -140,7 +140,7 @@ it('kill -9 of a worker in the middle of 1,000 due reminders: a new worker deliv
   const b = await startWorker();
   await until(async () => (await delivered(tag)).shown >= 1000, 150_000, 'all 1000 delivered');
   const recoveredMs = Date.now() - killedAt;
-  // Sent marks are committed in groups shortly after the platform accepted (src/core/sent-marks.ts): wait
+  // Sent marks are committed in groups shortly after the platform accepted (src/delivery/sent-marks.ts): wait
   // for the last group rather than read the rows in the instant between.
   await until(
     async () =>

@@ -3,7 +3,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackAdapter } from '../adapters/slack/index.ts';
-import { PermanentDeliveryError } from '../src/core/delivery.ts';
+import { PermanentDeliveryError } from '../src/delivery/index.ts';
 import { CHANNELS, type Harness, hasButtons, mention, startHarness, uid } from './fakes/slack/harness.ts';
 import { sign } from './fakes/slack/signer.ts';
 

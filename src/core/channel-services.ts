@@ -6,7 +6,7 @@ import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
 import { chatBindings, departments, identities, outbox, people, postedCards } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import type { Audience, PostedRef } from '../port/outbound.ts';
+import type { Audience, PostedRef, PostTarget } from '../port/outbound.ts';
 import type {
   AnswerLive,
   ChatBinding,
@@ -15,13 +15,12 @@ import type {
   RenderMark,
   ReplyOptions,
 } from '../port/services.ts';
-import type { Delivery } from './delivery.ts';
-import type { Core } from './engine.ts';
+import type { Core, OutboxFlush } from './engine.ts';
 import { InboundJournal } from './inbound-journal.ts';
 import { loadOrg } from './org.ts';
 import { findPersonByIdentity, localeOf } from './people.ts';
 
-export type ChannelServiceDeps = { db: Db; core: Core; delivery: Delivery; log: Logger };
+export type ChannelServiceDeps = { db: Db; core: Core; delivery: OutboxFlush; log: Logger };
 
 const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
 
@@ -71,8 +70,38 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
     boundBy: chatBindings.boundBy,
   };
 
-  const remember = (cardKey: string, ref: PostedRef, locale: Locale, audience: Audience) =>
-    delivery.remember(cardKey, platform, ref, locale, audience);
+  // Where a card went (also for cards sent as immediate replies), so a change of its subject re-renders it.
+  const remember = async (cardKey: string, ref: PostedRef, locale: Locale, audience: Audience) => {
+    await db
+      .insert(postedCards)
+      .values({
+        cardKey,
+        platform,
+        tenant: ref.tenant,
+        chatId: ref.chatId,
+        messageId: ref.messageId,
+        locale,
+        audience,
+      })
+      .onConflictDoNothing();
+  };
+
+  // A post the adapter could not make at once (a reply the platform throttled or refused for now): the
+  // outbox sends it later, after what waits for that chat already, and never drops it.
+  const postLater = async (target: PostTarget, message: Message, audience: Audience) => {
+    await db.insert(outbox).values({
+      platform,
+      tenant: target.tenant,
+      targetKind: target.kind,
+      targetId: target.id,
+      op: 'post',
+      cardKey: message.cardKey ?? null,
+      payload: message,
+      locale: message.locale ?? 'zh',
+      audience,
+    });
+    void delivery.drain();
+  };
 
   const services: PortServices = {
     commands: core,
@@ -214,7 +243,7 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
     },
 
     outbox: {
-      postLater: (target, message, audience) => delivery.postLater(platform, target, message, audience),
+      postLater,
       flush: () => delivery.drain(),
     },
 
@@ -222,7 +251,7 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
       send: (replies: Message[], answer: AnswerLive, opts: ReplyOptions) =>
         sendReplies(replies, answer, opts, {
           remember,
-          postLater: (target, message, audience) => delivery.postLater(platform, target, message, audience),
+          postLater,
           log,
           platform,
         }),

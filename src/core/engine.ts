@@ -15,7 +15,6 @@ import { confirmations } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import { type Actor, ROLE_NAMES } from './actor.ts';
 import { createContext, type FlowContext } from './context.ts';
-import type { Delivery } from './delivery.ts';
 import { UserError } from './errors.ts';
 import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbound.ts';
 import { markDone, markFailed, recoveryScope } from './inbound-journal.ts';
@@ -23,11 +22,17 @@ import { loadOrg, type Org } from './org.ts';
 import { outboxTally } from './outbox.ts';
 import { resolvePerson, toActor } from './people.ts';
 
+/**
+ * What the core needs of delivery (src/delivery): a nudge to send what a commit just wrote to the outbox.
+ * A shape rather than the Delivery itself, so the core does not import the sending side that imports it.
+ */
+export type OutboxFlush = { drain(): Promise<void> };
+
 export type CoreDeps = {
   db: Db;
   config: Pick<Config, 'admins'>;
   log: Logger;
-  delivery: Delivery;
+  delivery: OutboxFlush;
   commands: CommandTable<FlowContext>;
   clock?: () => Date;
 };

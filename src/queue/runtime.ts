@@ -1,12 +1,13 @@
 // Wires the delivery mechanism: BullMQ queues on Redis when REDIS_URL is set, else the local drivers on
 // the tables; shared rate limits; the reconciler; and, where this process runs workers, the handlers:
-// occurrences → fireOccurrence (writes the outbox) → outbox → Delivery → adapter.
+// occurrences → fireOccurrence (writes the outbox) → outbox → Delivery (src/delivery) → adapter.
+// The runtime drives the Delivery through OutboxSender, the shape it needs of it, so the queue imports
+// nothing of the sending side (which uses the queue's drivers and limits): no import cycle between them.
 
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
-import type { Delivery } from '../core/delivery.ts';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { type FireResult, fireDue, fireOccurrences } from '../schedule/fire.ts';
@@ -30,6 +31,25 @@ export type QueueSettings = {
   fireConcurrency?: number;
   /** Each platform's send rates, as its adapter declares them (src/port/adapter.ts). */
   platformLimits?: Record<string, PlatformLimit>;
+};
+
+/** What the runtime drives of the sending side; src/delivery's Delivery is the one. */
+export type OutboxSender = {
+  /** How long a claimed row belongs to its worker (fired messages are written claimed for it). */
+  readonly leaseMs: number;
+  /** Called when rows may have been written: the runtime enqueues them. */
+  onWritten: (() => void) | null;
+  useQueue(queue: JobQueue): void;
+  /** Rows due now, for the local driver. */
+  dueRows(limit: number): Promise<{ id: string; at: Date }[]>;
+  /** Whether a waiting outbox row is this process's own to send in order (firing need not wait for it). */
+  ownedHere(outboxId: number): boolean;
+  /** Resolves when the sends have room for another batch of fired messages (backpressure). */
+  roomToSend(): Promise<void>;
+  /** Sends the rows a firing wrote already claimed, without waiting for them. */
+  sendClaimedSoon(rows: FireResult['outbox']): void;
+  start(pollMs: number): Promise<void>;
+  stop(): Promise<void>;
 };
 
 /** Enough to turn a burst into few transactions, few enough to keep each one short. */
@@ -56,7 +76,7 @@ export class QueueRuntime {
   readonly outbox: JobQueue;
   readonly redis: Redis | undefined;
   private reconcilerRef: Reconciler | null = null;
-  private delivery: Delivery | null = null;
+  private delivery: OutboxSender | null = null;
   private workers = false;
   /**
    * Occurrences this process fired in another job's batch, whose own jobs are still queued: those jobs
@@ -138,7 +158,7 @@ export class QueueRuntime {
   }
 
   /** The Delivery sends what the outbox queue says; every write it reports is enqueued. */
-  attach(delivery: Delivery): void {
+  attach(delivery: OutboxSender): void {
     this.delivery = delivery;
     delivery.useQueue(this.outbox);
     this.reconcilerRef = new Reconciler({

@@ -3,10 +3,10 @@
 // to extend together; one statement per chain queued thousands of them for the pool and held every
 // chain's next message behind them.
 import { sql } from 'drizzle-orm';
+import type { OutboxRow } from '../core/outbox.ts';
 import type { Queryable } from '../db/client.ts';
 import { GroupWrites } from '../db/group-writes.ts';
 import { idArray } from '../db/rows.ts';
-import type { OutboxRow } from './outbox.ts';
 
 /** Asks per statement at most (a chain asks for its few rows; the ids go as one array parameter). */
 const MAX_GROUP = 2000;

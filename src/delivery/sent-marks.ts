@@ -6,11 +6,11 @@
 // The statement also remembers where each card went (posted_cards) and returns, per chat, the next
 // message waiting behind the ones just sent, for the caller to wake.
 import { sql } from 'drizzle-orm';
+import { chatKey, type OutboxRow } from '../core/outbox.ts';
 import type { Queryable } from '../db/client.ts';
 import { GroupWrites } from '../db/group-writes.ts';
 import { rowsOf } from '../db/rows.ts';
-import type { PostedRef } from './delivery.ts';
-import { chatKey, type OutboxRow } from './outbox.ts';
+import type { PostedRef } from '../port/outbound.ts';
 
 export type NextInChat = { id: number; at: Date };
 
