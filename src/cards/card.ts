@@ -1,6 +1,5 @@
 // Platform-neutral messages and cards. Adapters render these into their platform's blocks, interactive
 // or template cards, or the console page; the core never knows which. As text: src/cards/text.ts.
-import { cardText } from './text.ts';
 
 export type CardField = { label: string; value: string };
 
@@ -35,9 +34,4 @@ export type Message = {
 
 export function textMessage(text: string): Message {
   return { text };
-}
-
-/** Plain-text rendering of a card, for platforms or chats without interactive cards. */
-export function cardAsText(card: Card): string {
-  return cardText(card);
 }

@@ -10,7 +10,6 @@ import type { Message } from '../cards/card.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { inboundEvents, outbox } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import type { Core } from './engine.ts';
 import type { InboundAction, InboundMessage } from './inbound.ts';
 import { outboxTally } from './outbox.ts';
 
@@ -19,9 +18,18 @@ export type JournalEntry =
   | { kind: 'message'; inbound: InboundMessage & { eventId: string }; reply?: Record<string, string> }
   | { kind: 'action'; inbound: InboundAction & { eventId: string }; reply?: Record<string, string> };
 
+/**
+ * What a journal replays an event through: the core's two ways in. A shape rather than the Core, so the
+ * journal and the engine (which uses the journal) do not import each other.
+ */
+export type JournalCore = {
+  handleMessage(inbound: InboundMessage): Promise<Message[]>;
+  handleAction(inbound: InboundAction): Promise<Message[]>;
+};
+
 export type JournalOptions = {
   db: Db;
-  core: Core;
+  core: JournalCore;
   log: Logger;
   platform: string;
   /** How long a recorded event belongs to the process that recorded it before a sweep may take it. */

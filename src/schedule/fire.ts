@@ -10,9 +10,9 @@ import { reminderOccurrences, reminders } from '../db/schema.ts';
 import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
 import { nextOccurrence } from './repeat.ts';
+import type { Occurrence, Reminder } from './rows.ts';
 
-export type Reminder = typeof reminders.$inferSelect;
-export type Occurrence = typeof reminderOccurrences.$inferSelect;
+export type { Occurrence, Reminder } from './rows.ts';
 
 export function targetOf(r: Reminder): Target | null {
   if (r.targetKind === 'person' && r.targetPersonId) return { kind: 'person', personId: r.targetPersonId };

@@ -3,7 +3,7 @@
 // Flows register hooks at start (flows/index.ts); the schedule stays unaware of what a lead is.
 import type { Tx } from '../db/client.ts';
 import type { Bilingual } from '../i18n/locale.ts';
-import type { Occurrence, Reminder } from './fire.ts';
+import type { Occurrence, Reminder } from './rows.ts';
 
 export type FireOutcome = { skip: true } | { text?: Bilingual } | undefined;
 export type FireHook = (

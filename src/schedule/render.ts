@@ -5,8 +5,8 @@ import type { Card, Message } from '../cards/card.ts';
 import { formatDate } from '../commands/dates.ts';
 import type { Audience } from '../core/outbox.ts';
 import type { Locale } from '../i18n/locale.ts';
-import type { Occurrence, Reminder } from './fire.ts';
 import { describeRepeat } from './repeat.ts';
+import type { Occurrence, Reminder } from './rows.ts';
 
 /** System reminders store their text in both languages as JSON; personal ones as typed. */
 export function reminderText(r: Pick<Reminder, 'text'>, l: Locale): string {
