@@ -9,12 +9,12 @@ import type { Logger } from 'pino';
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { adapters } from '../adapters/index.ts';
 import { BackupRunner, ensureBackupSchedules } from './backup/schedule.ts';
-import { type Config, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
 import { SEAL_INTERVAL_MS, sealAudit } from './core/audit-chain.ts';
 import type { Core } from './core/engine.ts';
 import { pruneInboundEvents } from './core/inbound-pruning.ts';
 import { promoteAdmins } from './core/people.ts';
-import { type Database, openDatabase } from './db/client.ts';
+import type { Database } from './db/client.ts';
 import { createDemoIfEmpty } from './db/demo.ts';
 import { seedBasics } from './db/seed.ts';
 import type { Delivery } from './delivery/index.ts';
@@ -26,7 +26,7 @@ import { ensureAssessments } from './kpi/assessment.ts';
 import { createLogger } from './log.ts';
 import type { ChannelAdapter } from './port/index.ts';
 import type { QueueRuntime } from './queue/runtime.ts';
-import { buildAdapters, buildRuntime } from './runtime.ts';
+import { buildAdapters, buildRuntime, loadSettings, openMigrated } from './runtime.ts';
 
 export type App = {
   url: string;
@@ -56,15 +56,9 @@ export type StartOptions = {
 export async function startApp(opts: StartOptions = {}): Promise<App> {
   const env = opts.env ?? process.env;
   // Which platforms are configured, and their settings checked, before anything is created.
-  const config = loadConfig(env, adapters.configured(env));
-  adapters.check(env);
+  const config = loadSettings(env, adapters);
   const log = opts.log ?? createLogger(config.logLevel);
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    maxConnections: config.databasePoolMax,
-  });
-  await database.migrate();
+  const database = await openMigrated(config);
   await seedBasics(database.db, config.org);
   const promoted = await promoteAdmins(database.db, config.admins);
   if (promoted) log.info({ promoted }, 'made the people listed in ADMINS admins');
@@ -84,20 +78,19 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     c.json({ ok: true, database: database.kind, pendingDeliveries: await delivery.pending() }),
   );
 
-  let consoleAdapter: ConsoleAdapter | undefined;
-  if (config.console) {
-    consoleAdapter = new ConsoleAdapter(runtime.servicesFor('console'), config);
-    delivery.register(consoleAdapter);
+  // The console (when on) and the configured platforms, registered for delivery (src/runtime.ts).
+  const { console: consoleAdapter, platforms } = await buildAdapters(runtime, adapters, env, {
+    log,
+    config,
+    console: (servicesFor) => new ConsoleAdapter(servicesFor('console'), config),
+  });
+  if (consoleAdapter) {
     http.route('/', consoleAdapter.routes());
     // A first start with no platform: a demo organisation, so every command can be tried at once.
     if (opts.demo !== false && config.platforms.length === 0 && (await createDemoIfEmpty(database.db))) {
       log.info('created the demo organisation (people li, chen, wang, qian, wu, zhao, sun, zhou, admin)');
     }
   }
-  const platforms = await buildAdapters(runtime, adapters, env, {
-    log,
-    databaseUrl: config.databaseUrl,
-  });
   for (const adapter of platforms) if (adapter.routes) http.route('/', adapter.routes());
   // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
   const housekeeping = async () => {

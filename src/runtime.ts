@@ -1,11 +1,14 @@
-// The parts the app and the worker both run, built once here: the queues with every platform's declared
-// rate limits, delivery, the core, and the chat adapters with the services each is given (src/port/).
-// The app adds inbound chat (HTTP routes, connections) and housekeeping; the worker only sends.
+// The parts the app and the worker both run, built once here: the settings (the core's and every
+// platform's, checked before anything is created), the migrated database, the queues with every
+// platform's declared rate limits, delivery, the core, and the chat adapters with the services each is
+// given (src/port/). The app (src/app.ts) adds inbound chat (HTTP routes, connections) and housekeeping;
+// the worker (src/worker.ts) only sends. Both are composition roots: they pass in the adapter registry
+// and the console, which src/ does not import.
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { channelServices } from './core/channel-services.ts';
 import { Core } from './core/engine.ts';
-import type { Db } from './db/client.ts';
+import { type Database, type Db, openDatabase } from './db/client.ts';
 import { Delivery } from './delivery/index.ts';
 import { commandTable } from './flows/index.ts';
 import type { AdapterRegistry, ChannelAdapter, Env, PortServices } from './port/index.ts';
@@ -27,6 +30,24 @@ export type RuntimeOptions = {
   /** The time commands see (tests); default the system clock. */
   clock?: () => Date;
 };
+
+/** The core's settings and every platform's, checked before anything is created (a ConfigError names the wrong one). */
+export function loadSettings(env: Env, registry: AdapterRegistry): Config {
+  const config = loadConfig(env, registry.configured(env));
+  registry.check(env);
+  return config;
+}
+
+/** The database the settings name (PostgreSQL, or the embedded one in the data directory), migrated. */
+export async function openMigrated(config: Config): Promise<Database> {
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: config.databasePoolMax,
+  });
+  await database.migrate();
+  return database;
+}
 
 export function buildRuntime(opts: RuntimeOptions): Runtime {
   const { config, db, log } = opts;
@@ -58,19 +79,25 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
   return { queues, delivery, core, servicesFor };
 }
 
-/** Builds the configured platforms' adapters and registers them for delivery (not started). */
-export async function buildAdapters(
+/**
+ * Builds the adapters and registers them for delivery (not started): the console when the settings turn it
+ * on (made by `console`: it is not in the registry, being on only without a platform or with CONSOLE=on),
+ * and every configured platform of the registry.
+ */
+export async function buildAdapters<C extends ChannelAdapter>(
   runtime: Runtime,
   registry: AdapterRegistry,
   env: Env,
-  opts: { log: Logger; databaseUrl: string | undefined },
-): Promise<ChannelAdapter[]> {
-  const built = await registry.build(env, (name) => ({
+  opts: { log: Logger; config: Config; console?: (servicesFor: Runtime['servicesFor']) => C },
+): Promise<{ console: C | undefined; platforms: ChannelAdapter[] }> {
+  const consoleAdapter = opts.config.console && opts.console ? opts.console(runtime.servicesFor) : undefined;
+  if (consoleAdapter) runtime.delivery.register(consoleAdapter);
+  const platforms = await registry.build(env, (name) => ({
     env,
     services: runtime.servicesFor(name),
     log: opts.log.child({ part: 'adapter' }),
-    databaseUrl: opts.databaseUrl,
+    databaseUrl: opts.config.databaseUrl,
   }));
-  for (const adapter of built) runtime.delivery.register(adapter);
-  return built;
+  for (const adapter of platforms) runtime.delivery.register(adapter);
+  return { console: consoleAdapter, platforms };
 }

@@ -4,15 +4,12 @@
 
 import { ConsoleAdapter } from '../adapters/console/adapter.ts';
 import { adapters } from '../adapters/index.ts';
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
 import { exitForStartError } from './exit-codes.ts';
 import { createLogger } from './log.ts';
-import { buildAdapters, buildRuntime } from './runtime.ts';
+import { buildAdapters, buildRuntime, loadSettings, openMigrated } from './runtime.ts';
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, adapters.configured(process.env));
-  adapters.check(process.env);
+  const config = loadSettings(process.env, adapters);
   const log = createLogger(config.logLevel).child({ part: 'worker' });
   if (!config.redisUrl) {
     log.error(
@@ -20,17 +17,15 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    maxConnections: config.databasePoolMax,
-  });
-  await database.migrate();
+  const database = await openMigrated(config);
   const runtime = buildRuntime({ config, db: database.db, log, registry: adapters });
-  const { queues, delivery } = runtime;
+  const { queues } = runtime;
   // Adapters are built for sending only: connections and routes stay with the app process.
-  if (config.console) delivery.register(new ConsoleAdapter(runtime.servicesFor('console')));
-  await buildAdapters(runtime, adapters, process.env, { log, databaseUrl: config.databaseUrl });
+  await buildAdapters(runtime, adapters, process.env, {
+    log,
+    config,
+    console: (servicesFor) => new ConsoleAdapter(servicesFor('console')),
+  });
   await queues.start({ workers: true });
   log.info('worker ready');
   const stop = async () => {
