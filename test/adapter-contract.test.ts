@@ -257,6 +257,7 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       'a post repeated from the same outbox row shows once',
       async () => {
         const title = `Idempotent ${randomBytes(3).toString('hex')}`;
+        // A card: what DingTalk (outTrackId) and WeCom (task_id) key, who declare 'some'; Feishu keys all.
         const message = probeCard(title, 1);
         for (const where of [{ person: 'li' }, { group: 'finance' }] as Where[]) {
           // One outbox row is one message to one place: its own key.

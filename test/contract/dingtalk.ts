@@ -47,6 +47,16 @@ export function dingtalkDriver(): PlatformDriver {
 
   const say = async (who: Person, text: string, opts: { group?: Group; mention?: Person } = {}) => {
     const space = opts.group ? GROUPS[opts.group] : who;
+    // What the outbox had for this person or chat goes first (a notice of an earlier step, an answer
+    // posted later): then the next new message there is the answer.
+    const outboxDone = async () =>
+      (
+        await h.query<{ n: number }>(
+          `select count(*)::int n from outbox where state in ('pending', 'sending')
+             and target_id in ('${space}', '${who}')`,
+        )
+      )[0]!.n === 0;
+    await until(outboxDone, `the outbox done with ${space}`);
     // Privately, a live answer goes back through the session webhook (to the 1:1 conversation); one the
     // outbox posts instead goes to the staff id.
     const texts = () =>
@@ -61,12 +71,17 @@ export function dingtalkDriver(): PlatformDriver {
       ...(opts.mention ? { mentions: [opts.mention] } : {}),
     });
     if (ack.code !== 200) throw new Error(`DingTalk's ack was ${ack.code}`);
-    // The answer is a text (the session webhook) or a card (createAndDeliver) in that chat.
-    return until(() => {
-      const sent = texts()[before];
-      if (sent) return sent.text;
+    // The answer is a text on the message's session webhook, or a card (createAndDeliver) in that chat;
+    // an answer the outbox posted instead (its live answer failed) is taken once the outbox is done, so a
+    // notice the command sent to the same person is not taken for it.
+    return until(async () => {
+      const fresh = texts().slice(before);
+      const live = fresh.find((s) => s.api === 'sessionWebhook');
+      if (live) return live.text;
       const card = h.fake.cardsIn(space)[cardsBefore];
-      return card && JSON.stringify(card.params);
+      if (card) return JSON.stringify(card.params);
+      if (fresh.length && (await outboxDone())) return fresh[0]!.text;
+      return undefined;
     }, `a reply to ${text}`);
   };
 
