@@ -72,6 +72,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     log: log.child({ part: 'core' }),
     delivery,
     commands: commandTable(),
+    privateReplies: opts.registry.privateReplyPlatforms(),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const servicesFor = (platform: string) =>

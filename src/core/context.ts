@@ -28,6 +28,11 @@ export type FlowContext = {
   tx: Tx;
   actor: Actor;
   chat: ChatRef;
+  /**
+   * Who reads the reply: the actor alone ('private': a direct chat, or a platform whose group replies only
+   * the asker sees) or everyone in the group chat. Confidential values in replies follow it.
+   */
+  replyAudience: 'private' | 'group';
   now: Date;
   org: Org;
   locale: Locale;
@@ -63,14 +68,18 @@ export function createContext(args: {
   chat: ChatRef;
   now: Date;
   org: Org;
+  /** The reply is read by the actor alone (default: only in a direct chat). */
+  privateReply?: boolean;
 }): FlowContext {
   const { tx, actor, chat, now, org } = args;
+  const replyAudience = (args.privateReply ?? chat.kind === 'dm') ? 'private' : 'group';
   const locale = actor.locale;
   const zone = actor.timezone;
   return {
     tx,
     actor,
     chat,
+    replyAudience,
     now,
     org,
     locale,

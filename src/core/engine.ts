@@ -34,6 +34,8 @@ export type CoreDeps = {
   log: Logger;
   delivery: OutboxFlush;
   commands: CommandTable<FlowContext>;
+  /** Platforms whose replies in a group chat only the asker sees (their adapters declare privateReplies). */
+  privateReplies?: readonly string[];
   clock?: () => Date;
 };
 
@@ -44,6 +46,11 @@ export class Core {
 
   constructor(private readonly deps: CoreDeps) {
     this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** A reply in this chat is read by the asker alone: a direct chat, or a platform with private replies. */
+  private privateReply(chat: ChatRef): boolean {
+    return chat.kind === 'dm' || (this.deps.privateReplies ?? []).includes(chat.platform);
   }
 
   // The organisation's settings change only at start (from ORG_*), so one read serves every command.
@@ -177,7 +184,14 @@ export class Core {
     intent: Parameters<AnyCommand<FlowContext>['run']>[1],
     confirmed: boolean,
   ): Promise<Message[]> {
-    const ctx = createContext({ tx, actor, chat, now: this.clock(), org });
+    const ctx = createContext({
+      tx,
+      actor,
+      chat,
+      now: this.clock(),
+      org,
+      privateReply: this.privateReply(chat),
+    });
     ctx.commands = this.deps.commands;
     if (!command.allow(actor)) {
       await ctx.audit('denied', command.noun, intent.ref ?? undefined, {
@@ -190,7 +204,14 @@ export class Core {
       if (command.readOnly && !command.confirm) return [await command.run(ctx, intent)];
       // A savepoint: a refusal half-way through rolls back the flow's writes, keeping the audit of the attempt.
       return await tx.transaction(async (sp) => {
-        const inner = createContext({ tx: sp, actor, chat, now: ctx.now, org });
+        const inner = createContext({
+          tx: sp,
+          actor,
+          chat,
+          now: ctx.now,
+          org,
+          privateReply: this.privateReply(chat),
+        });
         inner.commands = this.deps.commands;
         if (command.confirm && !confirmed) return [await this.askConfirmation(inner, command, intent)];
         return [await command.run(inner, intent)];
@@ -259,7 +280,14 @@ export class Core {
     const [row] = await tx.select().from(confirmations).where(eq(confirmations.id, id)).for('update');
     if (!row) return [say(actor, 'That confirmation does not exist.', '该确认请求不存在。')];
     if (row.personId !== actor.personId) {
-      const ctx = createContext({ tx, actor, chat, now: this.clock(), org });
+      const ctx = createContext({
+        tx,
+        actor,
+        chat,
+        now: this.clock(),
+        org,
+        privateReply: this.privateReply(chat),
+      });
       await ctx.audit('denied', 'confirmation', id, { reason: 'not the requester' });
       return [
         say(actor, 'Only the person who asked can confirm or cancel this.', '只有发起人本人可以确认或取消。'),

@@ -55,7 +55,7 @@ export type Viewer = {
 export const viewerOf = (ctx: FlowContext, extra: Partial<Viewer> = {}): Viewer => ({
   actor: ctx.actor,
   department: ctx.actor.department,
-  audience: ctx.chat.kind === 'group' ? 'group' : 'private',
+  audience: ctx.replyAudience,
   ...extra,
 });
 

@@ -5,10 +5,8 @@ import type { Message } from '../cards/card.ts';
 import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
-import type { Audience } from '../core/outbox.ts';
 import { isMarketing, isSales, isSalesManager, isStaff } from '../core/permissions.ts';
 import {
-  auditCardRead,
   CUSTOMER_CLASSES,
   entitled,
   maskEmail,
@@ -16,7 +14,6 @@ import {
   privateNote,
   Reveal,
   reveal,
-  type Viewer,
 } from '../core/visibility.ts';
 import {
   contacts,
@@ -40,6 +37,7 @@ import {
   loadCustomer,
   personName,
 } from './common.ts';
+import { tellCorrection } from './correction.ts';
 import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
 import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
 import { cutNote, LIST_SIZE } from './list-lines.ts';
@@ -307,7 +305,7 @@ const show = command({
     await ctx.auditRead(
       'customer',
       c.number,
-      r.fields.length > 0 || ctx.chat.kind === 'group' ? r.fields : ['profile'],
+      r.fields.length > 0 || ctx.replyAudience === 'group' ? r.fields : ['profile'],
       // Read under a share (R-CUST-4): the audit says so.
       shared.length > 0 &&
         !entitled(r.viewer, 'contacts', { kind: 'customer', ownerId: c.ownerId, shared: [] })
@@ -766,43 +764,8 @@ export const correctionSubject: SubjectHandler = {
       ...changes,
       { field: 'correction', from: null, to: `${a.number}: ${a.reason ?? ''}` },
     ]);
-    // Everyone who was given this customer hears of the correction (R-CUST-3).
-    const shared = await ctx.tx
-      .select({ code: departments.code, fields: customerShares.fields })
-      .from(customerShares)
-      .innerJoin(departments, eq(departments.id, customerShares.departmentId))
-      .where(eq(customerShares.customerId, c.id));
-    const notice =
-      (viewer: Partial<Viewer>, shared: readonly string[]) => (l: Locale, audience: Audience) => {
-        const r = new Reveal(
-          { ...viewer, audience },
-          { kind: 'customer', ownerId: c.ownerId, shared },
-          ctx.org.currency,
-        );
-        return {
-          text: `${label(
-            l,
-            `Customer ${c.number} ${c.name} corrected (${a.number}):`,
-            `客户 ${c.number} ${c.name} 信息已更正（${a.number}）：`,
-          )}\n${describeCorrection(p, r, l)}`,
-        };
-      };
-    for (const s of shared)
-      await ctx.out.send(
-        { kind: 'department', code: s.code as DepartmentCode },
-        notice({ department: s.code as DepartmentCode }, s.fields),
-      );
-    if (c.ownerId && c.ownerId !== ctx.actor.personId) {
-      const sent = await ctx.out.send({ kind: 'person', personId: c.ownerId }, notice({ owner: true }, []));
-      const r = new Reveal(
-        { audience: 'private', owner: true },
-        { kind: 'customer', ownerId: c.ownerId, shared: [] },
-        ctx.org.currency,
-      );
-      describeCorrection(p, r, ctx.locale);
-      if (sent > 0)
-        await auditCardRead(ctx, c.ownerId, 'customer', c.number, r.fields, { correction: a.number });
-    }
+    // Everyone who received this customer hears of the correction, old → new (R-CUST-3, correction.ts).
+    await tellCorrection(ctx, a, c, p, changes);
   },
   async rejected() {},
   async withdrawn() {},

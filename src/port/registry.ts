@@ -25,6 +25,11 @@ export class AdapterRegistry {
     for (const d of this.declarations) d.settings(env);
   }
 
+  /** Platforms whose reply to a person in a group chat only that person sees (the reader is one person). */
+  privateReplyPlatforms(): string[] {
+    return this.declarations.filter((d) => d.capabilities.privateReplies).map((d) => d.name);
+  }
+
   /** Every platform's send rates, for the shared rate limits. */
   rateLimits(): Record<string, RateLimits> {
     return Object.fromEntries(this.declarations.map((d) => [d.name, d.limits.rate]));
