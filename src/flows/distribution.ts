@@ -168,3 +168,41 @@ export async function acknowledge(
   );
   return { kind, department: ctx.actor.department };
 }
+
+/**
+ * Re-renders, in place, every card of the subject's distributions of the given kinds, each with its own
+ * acknowledgement as it stands (e.g. after a correction of the customer an order card shows).
+ * `content` gives the body per card: acknowledged cards read as `order ack` re-renders them.
+ */
+export async function rerenderDistributions(
+  ctx: FlowContext,
+  subject: { type: string; id: number; ref: string },
+  kinds: DistributionKind[],
+  content: (kind: DistributionKind, acknowledged: boolean) => DistributionContent,
+): Promise<number> {
+  const rows = await ctx.tx
+    .select({
+      id: distributions.id,
+      kind: distributions.kind,
+      code: departments.code,
+      at: distributions.ackedAt,
+      by: people.name,
+      note: distributions.note,
+    })
+    .from(distributions)
+    .innerJoin(departments, eq(departments.id, distributions.departmentId))
+    .leftJoin(people, eq(people.id, distributions.ackedBy))
+    .where(and(eq(distributions.subjectType, subject.type), eq(distributions.subjectId, subject.id)));
+  let n = 0;
+  for (const row of rows) {
+    const kind = row.kind as DistributionKind;
+    if (!kinds.includes(kind)) continue;
+    const acked = row.at ? { by: row.by ?? '?', at: ctx.fmtDate(row.at, true), note: row.note } : null;
+    await ctx.out.update(
+      cardKey(row.id),
+      render(content(kind, acked !== null), row.code as DepartmentCode, subject.ref, kind, acked),
+    );
+    n++;
+  }
+  return n;
+}

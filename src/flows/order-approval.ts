@@ -27,6 +27,34 @@ type Order = typeof orders.$inferSelect;
 
 /** Who gets an approved order (policy 3.3.2). */
 export const ORDER_RECEIVERS: DepartmentCode[] = ['marketing', 'service', 'finance', 'production'];
+
+/** The title of an approved order's distribution card, until it is acknowledged. */
+export const APPROVED_TITLE = (number: string) => ({
+  en: `Order ${number} approved — please acknowledge receipt`,
+  zh: `订单 ${number} 已批准，请确认收到`,
+});
+
+/**
+ * Who is told of an approved change or cancellation (policy 3.3.4: every department): each department that
+ * received the order, and logistics (it signs changes and ships), with a card to acknowledge; and the sales
+ * chat, told without one unless it received the order itself. Each department once.
+ */
+export async function tellEveryDepartment(
+  ctx: FlowContext,
+  o: Order,
+  kind: 'change' | 'cancel',
+  content: DistributionContent,
+  salesTitle: { en: string; zh: string },
+): Promise<void> {
+  const to = [...new Set<DepartmentCode>([...(await receivers(ctx, 'order', o.id)), 'logistics'])];
+  await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, kind, to, content);
+  if (!to.includes('sales'))
+    await ctx.out.send({ kind: 'department', code: 'sales' }, (l, audience) => {
+      const c = content(l, audience, 'sales');
+      return { text: [salesTitle[l], ...c.fields.map((f) => `${f.label}: ${f.value}`)].join('\n') };
+    });
+}
+
 export function ownOrder(ctx: FlowContext, o: Order): void {
   if (o.ownerId !== ctx.actor.personId && !isSalesManager(ctx.actor)) {
     refuse(`${o.number} is another rep's order.`, `${o.number} 是其他销售的订单。`);
@@ -135,10 +163,7 @@ export const orderSubject: SubjectHandler = {
   async approved(ctx, a) {
     const o = await loadOrder(ctx, a.subjectRef, true);
     await setOrderStatus(ctx, o, 'confirmed');
-    const content = await orderContent(ctx, o.number, {
-      en: `Order ${o.number} approved — please acknowledge receipt`,
-      zh: `订单 ${o.number} 已批准，请确认收到`,
-    });
+    const content = await orderContent(ctx, o.number, APPROVED_TITLE(o.number));
     await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'order', ORDER_RECEIVERS, content);
     await scheduleDeliveryReminders(ctx, { ...o, status: 'confirmed' });
   },
@@ -270,7 +295,6 @@ export const orderChangeSubject: SubjectHandler = {
       ...changes,
       { field: 'change', from: null, to: `${a.number}: ${a.reason ?? ''}` },
     ]);
-    const to = await receivers(ctx, 'order', o.id);
     const base = await orderView(ctx, o.number, {
       en: `Order ${o.number} changed — please acknowledge`,
       zh: `订单 ${o.number} 已变更，请确认收到`,
@@ -286,7 +310,10 @@ export const orderChangeSubject: SubjectHandler = {
         ],
       };
     };
-    await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'change', to, content);
+    await tellEveryDepartment(ctx, o, 'change', content, {
+      en: `Order ${o.number} changed (${a.number})`,
+      zh: `订单 ${o.number} 已变更（${a.number}）`,
+    });
   },
   async rejected() {},
   async withdrawn() {},
@@ -376,7 +403,7 @@ export const orderCancelSubject: SubjectHandler = {
     await setOrderStatus(ctx, o, 'cancelled');
     await cancelDeliveryReminders(ctx, o.number);
     await ctx.history('order', o.id, [{ field: 'cancel_reason', from: null, to: a.reason }]);
-    const to = await receivers(ctx, 'order', o.id);
+    await ctx.audit('order.cancel', 'order', o.number, { reason: a.reason, approval: a.number });
     const base = await orderContent(ctx, o.number, {
       en: `Order ${o.number} cancelled — record how you handled it`,
       zh: `订单 ${o.number} 已取消，请记录处理情况`,
@@ -385,7 +412,10 @@ export const orderCancelSubject: SubjectHandler = {
       const c = base(l, audience, dept);
       return { title: c.title, fields: [field(label(l, 'Reason', '原因'), a.reason), ...c.fields] };
     };
-    await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, 'cancel', to, content);
+    await tellEveryDepartment(ctx, o, 'cancel', content, {
+      en: `Order ${o.number} cancelled (${a.number})`,
+      zh: `订单 ${o.number} 已取消（${a.number}）`,
+    });
   },
   async rejected() {},
   async withdrawn() {},
@@ -408,6 +438,7 @@ const cancel = command({
     if (o.status === 'draft') {
       await setOrderStatus(ctx, o, 'cancelled');
       await ctx.history('order', o.id, [{ field: 'cancel_reason', from: null, to: args.reason }]);
+      await ctx.audit('order.cancel', 'order', o.number, { reason: args.reason, draft: true });
       return { text: ctx.t({ en: `Draft ${o.number} cancelled.`, zh: `草稿订单 ${o.number} 已取消。` }) };
     }
     if (o.status === 'pending')

@@ -1,10 +1,11 @@
 // Transfers recorded where an approval ends, without the subjects' flows knowing of the KPIs: a quote's
 // decision reaching its requester, and an upheld customer correction reaching everyone who had the
-// customer (the departments it was shared with, and its owner). Each wraps the subject's handler, so the
-// transfer is written in the deciding transaction, beside the messages the approval flow sends.
+// customer (the departments it was shared with or that received an order of it, and its owner). Each
+// wraps the subject's handler, so the transfer is written in the deciding transaction, beside the
+// messages the approval flow sends.
 import { eq } from 'drizzle-orm';
-import type { DepartmentCode } from '../commands/keys.ts';
-import { customerShares, customers, departments } from '../db/schema.ts';
+import { customers } from '../db/schema.ts';
+import { correctionReceivers } from '../flows/correction.ts';
 import type { SubjectHandler } from '../flows/subjects.ts';
 import { recordTransfer } from './transfers.ts';
 
@@ -34,7 +35,7 @@ export function measuredQuote(handler: SubjectHandler): SubjectHandler {
   };
 }
 
-/** An upheld correction reaches the departments the customer was shared with and its owner. */
+/** An upheld correction reaches every department that received the customer (correction.ts) and its owner. */
 export function measuredCorrection(handler: SubjectHandler): SubjectHandler {
   return {
     ...handler,
@@ -46,13 +47,8 @@ export function measuredCorrection(handler: SubjectHandler): SubjectHandler {
         .where(eq(customers.id, a.subjectId));
       if (!c) return;
       const subject = { type: 'customer', id: c.id, ref: c.number };
-      const shared = await ctx.tx
-        .select({ code: departments.code })
-        .from(customerShares)
-        .innerJoin(departments, eq(departments.id, customerShares.departmentId))
-        .where(eq(customerShares.customerId, c.id));
-      for (const s of shared)
-        await recordTransfer(ctx, 'correction', subject, { department: s.code as DepartmentCode });
+      for (const d of await correctionReceivers(ctx, c.id))
+        await recordTransfer(ctx, 'correction', subject, { department: d.code });
       if (c.ownerId && c.ownerId !== ctx.actor.personId)
         await recordTransfer(ctx, 'correction', subject, { personId: c.ownerId });
     },
