@@ -26,6 +26,7 @@ import {
 import { orderCollectionCommands } from './order-collection.ts';
 import { orderExecutionCommands } from './order-execution.ts';
 import { quoteCommands, quoteSubject } from './quote.ts';
+import { quoteReviseCommands } from './quote-revise.ts';
 import { rectifyCommands } from './rectify.ts';
 import { remindCommands } from './remind.ts';
 import { registerReminderHooks } from './reminder-sources.ts';
@@ -53,6 +54,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...orderExecutionCommands,
     ...orderCollectionCommands,
     ...customerContactCommands,
+    ...quoteReviseCommands,
     ...approvalCommands,
     ...remindCommands,
     ...intelCommands,

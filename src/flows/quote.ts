@@ -33,6 +33,7 @@ const STATUS: Record<string, { en: string; zh: string }> = {
   negotiating: { en: 'negotiating', zh: '谈判中' },
   declined: { en: 'declined', zh: '已拒绝' },
   expired: { en: 'expired', zh: '已过期' },
+  superseded: { en: 'superseded by a revision', zh: '已被修订版取代' },
 };
 export const quoteStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
 
@@ -172,11 +173,40 @@ const show = command({
       ...(r.masked ? [field(label(l, 'Note', '说明'), privateNote(l))] : []),
     ];
     await ctx.auditRead('quote', q.number, r.fields);
+    fields.push(...(await revisionFields(ctx, q)));
     fields.push(...(await quoteLinkFields(ctx, q)));
     const title = label(l, `Quote ${q.number}`, `报价 ${q.number}`);
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
   },
 });
+
+/** Where a quote stands among its versions (R-QUO-1): what it revises, and what revised it. */
+async function revisionFields(ctx: FlowContext, q: Quote) {
+  const l = ctx.locale;
+  const out = [];
+  if (q.revisionOf) {
+    const [from] = await ctx.tx
+      .select({ number: quotes.number })
+      .from(quotes)
+      .where(eq(quotes.id, q.revisionOf));
+    out.push(
+      field(
+        label(l, 'Revision', '修订'),
+        label(l, `${q.revision} of ${from!.number}`, `${from!.number} 的第 ${q.revision} 次修订`),
+      ),
+    );
+  }
+  if (q.status === 'superseded') {
+    const [next] = await ctx.tx
+      .select({ number: quotes.number })
+      .from(quotes)
+      .where(eq(quotes.revisionOf, q.revisionOf ?? q.id))
+      .orderBy(desc(quotes.revision))
+      .limit(1);
+    if (next) out.push(field(label(l, 'Newest version', '最新版本'), next.number));
+  }
+  return out;
+}
 
 const list = command({
   noun: 'quote',
@@ -328,27 +358,30 @@ const submit = command({
   allow: isSales,
   async run(ctx, { ref, args }) {
     const q = await quoteFor(ctx, ref!, 'submit');
-    const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, q.customerId));
-    await ctx.tx.update(quotes).set({ status: 'pending', updatedAt: ctx.now }).where(eq(quotes.id, q.id));
-    await ctx.history('quote', q.id, [{ field: 'status', from: q.status, to: 'pending' }]);
-    const a = await submitForApproval(ctx, {
-      subjectType: 'quote',
-      subjectId: q.id,
-      subjectRef: q.number,
-      facts: { type: 'quote', totalMinor: q.totalMinor, keyAccount: c!.keyAccount },
-      reason: args.note ?? null,
-    });
-    const joint = a.stepCount > 1 ? (await approvalSettings(ctx)).quoteJoint : [];
-    const en = joint.map((d) => DEPARTMENT_NAMES[d].en.toLowerCase()).join(' and ');
-    const zh = joint.map((d) => DEPARTMENT_NAMES[d].zh).join('和');
-    return {
-      text: ctx.t({
-        en: `${q.number} submitted for approval ${a.number}: sales manager${joint.length ? `, then a joint review by ${en} (big deal or key account)` : ''}.`,
-        zh: `${q.number} 已提交审批 ${a.number}：销售经理审核${joint.length ? `，随后${zh}会签（大额或重点客户）` : ''}。`,
-      }),
-    };
+    return { text: await submitQuote(ctx, q, args.note ?? null) };
   },
 });
+
+/** Sends a draft through approval (quote submit, and a revision at once); the reply's text. */
+export async function submitQuote(ctx: FlowContext, q: Quote, note: string | null): Promise<string> {
+  const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, q.customerId));
+  await ctx.tx.update(quotes).set({ status: 'pending', updatedAt: ctx.now }).where(eq(quotes.id, q.id));
+  await ctx.history('quote', q.id, [{ field: 'status', from: q.status, to: 'pending' }]);
+  const a = await submitForApproval(ctx, {
+    subjectType: 'quote',
+    subjectId: q.id,
+    subjectRef: q.number,
+    facts: { type: 'quote', totalMinor: q.totalMinor, keyAccount: c!.keyAccount },
+    reason: note,
+  });
+  const joint = a.stepCount > 1 ? (await approvalSettings(ctx)).quoteJoint : [];
+  const en = joint.map((d) => DEPARTMENT_NAMES[d].en.toLowerCase()).join(' and ');
+  const zh = joint.map((d) => DEPARTMENT_NAMES[d].zh).join('和');
+  return ctx.t({
+    en: `${q.number} submitted for approval ${a.number}: sales manager${joint.length ? `, then a joint review by ${en} (big deal or key account)` : ''}.`,
+    zh: `${q.number} 已提交审批 ${a.number}：销售经理审核${joint.length ? `，随后${zh}会签（大额或重点客户）` : ''}。`,
+  });
+}
 
 const send = command({
   noun: 'quote',
