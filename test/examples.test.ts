@@ -250,10 +250,14 @@ describe('understanding people (issue 22), through the running app', () => {
   it('/crm help is help, and help lists the short forms', async () => {
     const help = await d.say('li', '/crm help');
     expect(help.text).toBe((await d.say('li', 'help')).text);
-    expect(help.text).toContain('Also understood: my approvals = approval list, my leads = lead list owner=me, my reminders = remind list');
+    expect(help.text).toContain(
+      'Also understood: my approvals = approval list, my leads = lead list owner=me, my reminders = remind list',
+    );
     expect(help.text).toMatch(/^• report week\|month\b.* — meeting summaries and KPIs$/m);
     const zh = await d.say('chen', '/crm 帮助');
-    expect(zh.text).toContain('也可以这样说：我的审批 = 审批 列表、我的线索 = 线索 列表 负责人=我、我的提醒 = 提醒 列表');
+    expect(zh.text).toContain(
+      '也可以这样说：我的审批 = 审批 列表、我的线索 = 线索 列表 负责人=我、我的提醒 = 提醒 列表',
+    );
     expect((await d.say('li', 'help approval')).text).toContain(
       'Short forms: my approvals, 我的审批 = approval list',
     );
