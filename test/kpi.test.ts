@@ -160,6 +160,19 @@ describe.each([
     const a = /A-\d{4}/.exec(filed.text)![0];
     at('2026-10-13T11:30');
     expect((await d.say('li', `approval approve ${a}`)).text).toMatch(/approved/);
+    // The correction reaches the four departments that received SO-0002 (R-CUST-3); delivered at 11:40.
+    for (let i = 0; i < 100; i++) {
+      const waiting = await d.query<{ n: number }>(
+        `select count(*)::int as n from outbox o join transfers t on o.created_at = t.written_at
+          where t.flow = 'correction' and o.op = 'post' and o.state <> 'sent'`,
+      );
+      if (waiting[0]!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await d.query(
+      `update outbox o set sent_at = '2026-10-13T11:40:00+08:00' from transfers t
+        where t.flow = 'correction' and o.created_at = t.written_at and o.op = 'post'`,
+    );
 
     at('2026-10-20T10:00');
     const r = await d.say('admin', 'report kpi month=2026-10');
@@ -245,7 +258,7 @@ describe.each([
     const r = await d.say('zhao', '报表 考核 月份=2026-10');
     expect(r.text).toMatch(/^考核 2026-10 · 财务部 · 对比 2026-09/);
     expect(field(r, '部门 财务部')).toBe(
-      '按时送达 1/1，中位 10 分钟，P90 10 分钟；已确认 1/1（按时 1），中位 50 分钟，P90 50 分钟',
+      '按时送达 2/2，中位 10 分钟，P90 10 分钟；已确认 1/1（按时 1），中位 50 分钟，P90 50 分钟',
     );
     await d.say('zhao', 'me lang=en');
   });
