@@ -12,7 +12,7 @@ import { at } from './instant.ts';
 import type { TargetKey } from './policy-keys.ts';
 import { type Scope, scopeFilter } from './scope.ts';
 import { type Targets, targetSeconds } from './targets.ts';
-import { axisCte, localDay, workingClock } from './working-time.ts';
+import { axisCte, workingClock } from './working-time.ts';
 
 export const FLOWS = [
   'order',
@@ -98,7 +98,6 @@ export function transfersWith(q: TransferQuery): SQL {
     sql`, `,
   );
   const W = (ts: string, alias: string) => workingClock(sql.raw(ts), zone, alias);
-  const day = (ts: string) => localDay(sql.raw(ts), zone);
   // Acknowledgements and deliveries come after the month, up to now (the wall clock's, too).
   const axisTo = new Date(Math.max(to.getTime(), q.now.getTime(), Date.now()) + 7 * 86_400_000);
   return sql`with ${axisCte({ zone, from, to: axisTo })},
@@ -135,23 +134,26 @@ export function transfersWith(q: TransferQuery): SQL {
       where t.event_at >= ${at(from)} and t.event_at < ${at(to)}
     ),
     scoped as (select * from raw where ${scopeFilter(q.scope, sql`department_id`, sql`person_id`)}),
-    now_w as (select ${W('now_at', 'wn')} as w from (select ${at(q.now)} as now_at) n
-      left join wt wn on wn.day = ${day('n.now_at')}),
-    timed as (
-      select s.*,
-        ${nonNegative(sql`${W('s.delivered_at', 'wd')} - ${W('s.event_at', 'we')}`)} as deliver_s,
-        ${nonNegative(sql`${W('s.acked_at', 'wa')} - ${W('coalesce(s.delivered_at, s.event_at)', 'ws')}`)} as ack_s,
-        coalesce(${nonNegative(sql`${W('s.due_at', 'wu')} - ${W('s.event_at', 'we')}`)}, tg.deliver) as deliver_target,
-        tg.ack as ack_target,
-        (select w from now_w) - ${W('s.event_at', 'we')} as since_event_s,
-        (select w from now_w) - ${W('coalesce(s.delivered_at, s.event_at)', 'ws')} as since_delivery_s
+    now_w as (select ${W('now_at', 'ax')} as w from (select ${at(q.now)} as now_at) n cross join wt_axis ax),
+    -- Each instant's working clock once per row (materialized: the differences below, and the states and
+    -- aggregates over them, would otherwise each re-evaluate the clock expressions they name, ~50 per row).
+    clocked as materialized (
+      select s.*, tg.deliver as flow_deliver, tg.ack as ack_target,
+        ${W('s.event_at', 'ax')} as w_event, ${W('s.delivered_at', 'ax')} as w_delivered,
+        ${W('s.acked_at', 'ax')} as w_acked, ${W('coalesce(s.delivered_at, s.event_at)', 'ax')} as w_start,
+        ${W('s.due_at', 'ax')} as w_due
       from scoped s
       join (values ${targets}) as tg(flow, deliver, ack) on tg.flow = s.flow
-      left join wt we on we.day = ${day('s.event_at')}
-      left join wt wd on wd.day = ${day('s.delivered_at')}
-      left join wt wa on wa.day = ${day('s.acked_at')}
-      left join wt ws on ws.day = ${day('coalesce(s.delivered_at, s.event_at)')}
-      left join wt wu on wu.day = ${day('s.due_at')}
+      cross join wt_axis ax
+    ),
+    timed as (
+      select c.*,
+        ${nonNegative(sql`c.w_delivered - c.w_event`)} as deliver_s,
+        ${nonNegative(sql`c.w_acked - c.w_start`)} as ack_s,
+        coalesce(${nonNegative(sql`c.w_due - c.w_event`)}, c.flow_deliver) as deliver_target,
+        (select w from now_w) - c.w_event as since_event_s,
+        (select w from now_w) - c.w_start as since_delivery_s
+      from clocked c
     ),
     x as (
       select t.*,

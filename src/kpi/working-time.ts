@@ -1,6 +1,9 @@
 // Working time in SQL: a day axis (weekdays, calendar_days holidays and make-up days) with the working
 // seconds before each day, so the working time between two instants is W(b) - W(a), two lookups per row
 // instead of a walk over the days between. Working hours are the calendar's (09:00-18:00) in the org's zone.
+// The axis is also one row of arrays (`wt_axis`), so a lookup is an array subscript by day number rather
+// than a join: joined six times per transfer, the day table's unknown size (a CTE is guessed at 1,000 rows)
+// multiplied the planner's estimates (4 million rows for 36,000) into sorts spilled to disk (bench:reports).
 import { type SQL, sql } from 'drizzle-orm';
 import { DEFAULT_HOURS } from '../schedule/calendar.ts';
 
@@ -9,7 +12,10 @@ export type WorkingAxis = { zone: string; from: Date; to: Date };
 const START = sql.raw(String(DEFAULT_HOURS.start * 3600));
 const LENGTH = sql.raw(String((DEFAULT_HOURS.end - DEFAULT_HOURS.start) * 3600));
 
-/** CTE `wt(day, working, before)`: one row per day of the axis (with a margin). Put it in a WITH list. */
+/**
+ * CTEs `wt(day, working, before)`: one row per day of the axis (with a margin), and `wt_axis(d0, before,
+ * working)`: the same as arrays indexed by day - d0 + 1 (one row). Put them in a WITH list.
+ */
 export function axisCte(a: WorkingAxis): SQL {
   const from = new Date(a.from.getTime() - 3 * 86_400_000).toISOString().slice(0, 10);
   const to = new Date(a.to.getTime() + 3 * 86_400_000).toISOString().slice(0, 10);
@@ -22,6 +28,9 @@ export function axisCte(a: WorkingAxis): SQL {
         coalesce(sum(case when working then ${LENGTH} else 0 end)
           over (order by day rows between unbounded preceding and 1 preceding), 0)::bigint as before
       from wt_days
+    ), wt_axis as (
+      select min(day) as d0, array_agg(before order by day) as before, array_agg(working order by day) as working
+      from wt
     )`;
 }
 
@@ -31,11 +40,12 @@ export function localDay(ts: SQL, zone: string): SQL {
 }
 
 /**
- * W(ts): working seconds from the axis start to `ts`, given `wt` joined as `alias` on its local day.
- * Null when ts is null (or outside the axis).
+ * W(ts): working seconds from the axis start to `ts`, given `wt_axis` joined as `alias`. Null when ts is
+ * null or outside the axis (an array subscript out of range is null).
  */
 export function workingClock(ts: SQL, zone: string, alias: string): SQL {
   const a = sql.raw(alias);
-  return sql`(${a}.before + case when ${a}.working then least(greatest(
+  const i = sql`(${localDay(ts, zone)} - ${a}.d0 + 1)`;
+  return sql`(${a}.before[${i}] + case when ${a}.working[${i}] then least(greatest(
       extract(epoch from ((${ts}) at time zone ${zone})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
 }
