@@ -121,6 +121,26 @@ describe.each([
     expect((await d.say('zhou', 'order ack SO-0001')).text).toMatch(/Acknowledged/);
   });
 
+  it('a later correction reaches logistics too (it had the change) and re-renders the change cards', async () => {
+    const filed = await d.say('zhao', 'customer correct C-0001 name="Acme Group" reason="renamed"');
+    const before = await counts();
+    expect((await d.say('li', `approval approve ${approvalIn(filed)}`)).text).toMatch(/now approved/);
+    for (const chat of ['marketing', 'service', 'finance', 'production', 'logistics'] as const) {
+      const told = await since(chat, before);
+      expect(told, chat).toHaveLength(1);
+      expect(told[0]!.text, chat).toContain('名称: Acme Holdings → Acme Group');
+    }
+    expect(await since('sales', before)).toHaveLength(0);
+    // Production's change card, still to acknowledge, keeps what changed and shows the new name.
+    const change = (await d.messages('production')).findLast((m) => m.card?.title.includes('已变更'))!;
+    expect(change.card!.fields.map((f) => f.label)).toContain('变更内容');
+    expect(change.card!.fields).toContainEqual({ label: '客户', value: 'C-0001 Acme Group' });
+    // Logistics acknowledged its change card: it reads as acknowledged, with the new name.
+    const acked = (await d.messages('logistics')).find((m) => m.card?.title.includes('SO-0001'))!;
+    expect(acked.card!.note).toMatch(/周涛 已于 .* 确认收到/);
+    expect(acked.card!.fields).toContainEqual({ label: '客户', value: 'C-0001 Acme Group' });
+  });
+
   it('an approved cancellation reaches the same departments once each, and is audited', async () => {
     const filed = await d.say('li', 'order cancel SO-0001 reason="customer withdrew"');
     const before = await counts();

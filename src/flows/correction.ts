@@ -1,19 +1,20 @@
 // An upheld customer correction reaches everyone who received the customer (R-CUST-3, policy 3.1.3): the
 // departments it was shared with and every department that received an order of it (distributions), each
 // once, with what changed (old → new, confidential values as that department's chat may read them); its
-// owner in private; and the order cards already posted for its open orders are re-rendered in place.
+// owner in private; and the order and change cards already posted for its open orders are re-rendered in
+// place.
 import { and, eq, notInArray } from 'drizzle-orm';
 import type { Approval } from '../approvals/engine.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
 import type { Audience } from '../core/outbox.ts';
 import { auditCardRead, maskEmail, maskPhone, Reveal, type Viewer } from '../core/visibility.ts';
-import { customerShares, departments, distributions, orders } from '../db/schema.ts';
+import { approvals, customerShares, departments, distributions, orders } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { label } from './common.ts';
-import { rerenderDistributions } from './distribution.ts';
+import { type DistributionContent, rerenderDistributions } from './distribution.ts';
 import { FIELD_NAMES, nameOf } from './labels.ts';
-import { APPROVED_TITLE, orderContent } from './order-approval.ts';
+import { APPROVED_TITLE, changeContent, orderContent } from './order-approval.ts';
 
 export type Correction = Partial<
   Record<
@@ -127,8 +128,27 @@ export async function tellCorrection(
   for (const o of open) {
     const pending = await orderContent(ctx, o.number, APPROVED_TITLE(o.number));
     const acked = await orderContent(ctx, o.number, { en: `Order ${o.number}`, zh: `订单 ${o.number}` });
-    await rerenderDistributions(ctx, { type: 'order', id: o.id, ref: o.number }, ['order'], (_, ack) =>
-      ack ? acked : pending,
+    // A change's cards were sent in the transaction that approved it: found by its decision time.
+    const changes = new Map<number, DistributionContent>();
+    for (const ch of await ctx.tx
+      .select()
+      .from(approvals)
+      .where(
+        and(
+          eq(approvals.subjectType, 'order_change'),
+          eq(approvals.subjectId, o.id),
+          eq(approvals.state, 'approved'),
+        ),
+      ))
+      if (ch.decidedAt) changes.set(ch.decidedAt.getTime(), await changeContent(ctx, o.number, ch));
+    await rerenderDistributions(
+      ctx,
+      { type: 'order', id: o.id, ref: o.number },
+      ['order', 'change'],
+      (card) => {
+        if (card.acknowledged) return acked;
+        return card.kind === 'order' ? pending : (changes.get(card.sentAt.getTime()) ?? null);
+      },
     );
   }
 }

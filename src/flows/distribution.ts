@@ -172,13 +172,18 @@ export async function acknowledge(
 /**
  * Re-renders, in place, every card of the subject's distributions of the given kinds, each with its own
  * acknowledgement as it stands (e.g. after a correction of the customer an order card shows).
- * `content` gives the body per card: acknowledged cards read as `order ack` re-renders them.
+ * `content` gives the body per card (null: leave that card as it is); acknowledged cards read as `order ack`
+ * re-renders them.
  */
 export async function rerenderDistributions(
   ctx: FlowContext,
   subject: { type: string; id: number; ref: string },
   kinds: DistributionKind[],
-  content: (kind: DistributionKind, acknowledged: boolean) => DistributionContent,
+  content: (card: {
+    kind: DistributionKind;
+    acknowledged: boolean;
+    sentAt: Date;
+  }) => DistributionContent | null,
 ): Promise<number> {
   const rows = await ctx.tx
     .select({
@@ -188,6 +193,7 @@ export async function rerenderDistributions(
       at: distributions.ackedAt,
       by: people.name,
       note: distributions.note,
+      sentAt: distributions.sentAt,
     })
     .from(distributions)
     .innerJoin(departments, eq(departments.id, distributions.departmentId))
@@ -198,10 +204,9 @@ export async function rerenderDistributions(
     const kind = row.kind as DistributionKind;
     if (!kinds.includes(kind)) continue;
     const acked = row.at ? { by: row.by ?? '?', at: ctx.fmtDate(row.at, true), note: row.note } : null;
-    await ctx.out.update(
-      cardKey(row.id),
-      render(content(kind, acked !== null), row.code as DepartmentCode, subject.ref, kind, acked),
-    );
+    const body = content({ kind, acknowledged: acked !== null, sentAt: row.sentAt });
+    if (!body) continue;
+    await ctx.out.update(cardKey(row.id), render(body, row.code as DepartmentCode, subject.ref, kind, acked));
     n++;
   }
   return n;

@@ -234,6 +234,30 @@ function describeChange(p: ChangePayload, ctx: FlowContext, l: Locale, amounts: 
   return parts.join('\n');
 }
 
+/** An approved change as its distribution card: what changed and why, then the order as it stands. */
+export async function changeContent(
+  ctx: FlowContext,
+  ref: string,
+  a: { payload: unknown; reason: string | null },
+): Promise<DistributionContent> {
+  const p = a.payload as ChangePayload;
+  const base = await orderView(ctx, ref, {
+    en: `Order ${ref} changed — please acknowledge`,
+    zh: `订单 ${ref} 已变更，请确认收到`,
+  });
+  return (l, audience, dept) => {
+    const c = base(l, { audience, department: dept });
+    return {
+      title: c.title,
+      fields: [
+        field(label(l, 'What changed', '变更内容'), describeChange(p, ctx, l, c.prices)),
+        field(label(l, 'Reason', '原因'), a.reason),
+        ...c.fields,
+      ],
+    };
+  };
+}
+
 export const orderChangeSubject: SubjectHandler = {
   async summary(ctx, a) {
     const base = summaryFrom(
@@ -295,21 +319,7 @@ export const orderChangeSubject: SubjectHandler = {
       ...changes,
       { field: 'change', from: null, to: `${a.number}: ${a.reason ?? ''}` },
     ]);
-    const base = await orderView(ctx, o.number, {
-      en: `Order ${o.number} changed — please acknowledge`,
-      zh: `订单 ${o.number} 已变更，请确认收到`,
-    });
-    const content: DistributionContent = (l, audience, dept) => {
-      const c = base(l, { audience, department: dept });
-      return {
-        title: c.title,
-        fields: [
-          field(label(l, 'What changed', '变更内容'), describeChange(p, ctx, l, c.prices)),
-          field(label(l, 'Reason', '原因'), a.reason),
-          ...c.fields,
-        ],
-      };
-    };
+    const content = await changeContent(ctx, o.number, a);
     await tellEveryDepartment(ctx, o, 'change', content, {
       en: `Order ${o.number} changed (${a.number})`,
       zh: `订单 ${o.number} 已变更（${a.number}）`,
