@@ -230,22 +230,11 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       }
     }
 
-    // Defects this case found, marked until they are fixed (it.fails turns red once the case passes): the
-    // Slack and WeCom adapters give their live reply path no fallback (`fallback: null` in
-    // adapters/slack/index.ts answer() and adapters/wecom/bot.ts reply()), so an answer to a command that
-    // meets a failure is logged ("… a reply could not be sent") and dropped, never posted later. Slack
-    // answers in the bot's DM with chat.postMessage (lost on a 5xx and on a 429); WeCom answers on the
-    // callback's req_id, which WeCom's quota refuses too (45009), while a push later would do.
-    const lost: Record<string, ('outage' | 'limit')[]> = { slack: ['outage', 'limit'], wecom: ['limit'] };
+    // The live answer to a command that meets a failure goes to the outbox (the reply path's fallback) and
+    // arrives later: Slack and WeCom once dropped it (`fallback: null`), found by this case.
     const failing = (kind: 'outage' | 'limit', name: string) =>
-      lost[d.name]?.includes(kind)
-        ? it.fails(
-            `${name} (known defect: the live answer to the command is dropped)`,
-            () => assignThrough(kind),
-            150_000,
-          )
-        : // The console is in the app's own process: it has no network to fail.
-          it.skipIf(!d.fail)(name, () => assignThrough(kind), 150_000);
+      // The console is in the app's own process: it has no network to fail.
+      it.skipIf(!d.fail)(name, () => assignThrough(kind), 150_000);
     failing('outage', 'an outage (5xx, connection reset, no answer) is retried without loss');
     failing('limit', 'a rate limit (429 / QPS) is waited out: the message arrives once, later');
   });

@@ -509,8 +509,15 @@ export class SlackAdapter implements ChannelAdapter {
         else await this.out.postEphemeral(where.channel, where.user, reply);
         return null;
       },
-      // A response_url or ephemeral answer cannot be stood in for by a later post: no outbox fallback.
-      { chat: this.chatRef(where), fallback: null, audience: 'private' },
+      // An answer that could not go now is never dropped: the outbox posts it later, in the bot's DM as a
+      // real message, and for an ephemeral answer (which no later post can be) privately to the person.
+      {
+        chat: this.chatRef(where),
+        fallback: where.botDm
+          ? { tenant: where.team, kind: 'chat', id: where.channel }
+          : { tenant: where.team, kind: 'user', id: where.user },
+        audience: 'private',
+      },
     );
   }
 

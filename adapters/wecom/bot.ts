@@ -315,7 +315,8 @@ export class BotTransport {
         await this.client.replyStream(frame, streamId, cutBytes(messageAsText(r, locale), 20_000), true);
         return null;
       },
-      { chat, fallback: null },
+      // Refused now (the conversation's quota, the connection away): the outbox pushes it later, never dropped.
+      { chat, fallback: { tenant: this.tenant, kind: 'chat', id: chat.chatId } },
     );
   }
 

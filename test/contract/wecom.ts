@@ -33,8 +33,31 @@ export function wecomDriver(): PlatformDriver {
   const pushesSince = (i: number) =>
     fake.frames.slice(i).filter((f) => f.frame.cmd === 'aibot_send_msg').length;
 
-  const say = async (who: Person, text: string, opts: { group?: Group; mention?: Person } = {}) =>
-    people.say(who, text.replace('{mention}', `@${opts.mention ?? ''}`), opts.group && GROUPS[opts.group]);
+  // The answer on the message's req_id; or, when WeCom refused that (its quota, 45009), the same answer
+  // pushed into the conversation later through the outbox (the reply path's fallback).
+  const say = async (who: Person, text: string, opts: { group?: Group; mention?: Person } = {}) => {
+    if (!failure)
+      return people.say(
+        who,
+        text.replace('{mention}', `@${opts.mention ?? ''}`),
+        opts.group && GROUPS[opts.group],
+      );
+    const chatid = opts.group && GROUPS[opts.group];
+    const content = text.replace('{mention}', `@${opts.mention ?? ''}`);
+    const before = fake.sent.length;
+    const reqId = fake.text(BOT, {
+      userid: who,
+      content: chatid ? `@SalesRelay\u2005${content}` : content,
+      ...(chatid ? { chatid } : {}),
+    });
+    const conv = chatid ?? who;
+    const answer = await until(
+      () => fake.sent.find((x) => x.reqId === reqId) ?? fake.sent.slice(before).find((x) => x.conv === conv),
+      `the answer to ${content}`,
+      60_000,
+    );
+    return textOf(answer);
+  };
 
   const seenCard = (where: Where, taskId: string): SeenCard => {
     const now = () => fake.card(BOT, taskId) ?? {};
