@@ -7,6 +7,7 @@ import type { FieldChange, FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isStaff } from '../core/permissions.ts';
 import {
+  type ConfidentialClass,
   CUSTOMER_CLASSES,
   entitled,
   maskEmail,
@@ -39,6 +40,14 @@ import {
 } from './common.ts';
 import { tellCorrection } from './correction.ts';
 import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
+import {
+  type FieldSpec,
+  type HistorySpec,
+  historyCommand,
+  moneyField,
+  readYesNo,
+  unnamedField,
+} from './history.ts';
 import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
 import { cutNote, LIST_SIZE } from './list-lines.ts';
 import { orderStatus } from './order.ts';
@@ -771,4 +780,100 @@ export const correctionSubject: SubjectHandler = {
   async withdrawn() {},
 };
 
-export const customerCommands = [add, show, list, update, need, share, unshare, correct];
+/** Contact data as customer show prints it: names and roles as they are, numbers and emails masked. */
+const CONTACT_PARTS: Record<string, { en: string; zh: string; mask: (v: string) => string }> = {
+  name: { en: 'name', zh: '姓名', mask: (v) => v },
+  title: { en: 'role', zh: '职务', mask: (v) => v },
+  phone: { en: 'phone', zh: '电话', mask: maskPhone },
+  email: { en: 'email', zh: '邮箱', mask: maskEmail },
+  fax: { en: 'fax', zh: '传真', mask: maskPhone },
+};
+const secret = (cls: ConfidentialClass, audit: string, mask?: (v: string) => string) =>
+  ({ cls, audit, ...(mask ? { mask } : {}) }) satisfies FieldSpec['secret'];
+const plain = (key: string): FieldSpec => ({ name: FIELD_NAMES[key]! });
+const HISTORY_FIELDS: Record<string, FieldSpec> = {
+  created: { name: { en: 'created', zh: '创建' }, bare: true },
+  name: plain('name'),
+  industry: plain('industry'),
+  address: plain('address'),
+  scope: plain('scope'),
+  size: plain('size'),
+  region: plain('region'),
+  status: { name: { en: 'status', zh: '状态' }, read: (v, ctx) => nameOf(CUSTOMER_STATUS, v, ctx.locale) },
+  key_account: { name: FIELD_NAMES.key!, read: readYesNo },
+  owner: { name: { en: 'owner', zh: '负责人' } },
+  handover_reason: { name: { en: 'handed over', zh: '交接原因' }, event: true },
+  intent_likelihood: {
+    name: FIELD_NAMES.likelihood!,
+    read: (v, ctx) => nameOf(LEVEL3, v, ctx.locale),
+    secret: secret('intent', 'intent'),
+  },
+  intent_budget_minor: moneyField(FIELD_NAMES.budget!, 'intent', 'budget'),
+  intent_process: { name: FIELD_NAMES.process!, secret: secret('intent', 'intent') },
+  intent_decision_makers: { name: FIELD_NAMES.decision!, secret: secret('intent', 'intent') },
+  need: { name: { en: 'need', zh: '需求' }, event: true, secret: secret('needs', 'needs') },
+  correction: { name: { en: 'correction upheld', zh: '更正已通过' }, event: true },
+  'contact.primary': {
+    name: { en: 'primary contact', zh: '主要联系人' },
+    secret: secret('contacts', 'contacts', (v) => v),
+  },
+};
+
+/** A customer's history (R-REC-1): contacts, intent and needs follow customer show's rule exactly. */
+const CUSTOMER_HISTORY: HistorySpec = {
+  entity: 'customer',
+  approvals: ['customer_correction'],
+  // A correction filed changes nothing until it is upheld: its request is a line of its own.
+  requests: ['customer_correction'],
+  field(name, l) {
+    // contact (a first contact), contact.<part> (the primary one), contact.<no>, contact.<no>.<part>.
+    const c = /^contact(?:\.(\d+))?(?:\.(name|title|phone|email|fax))?$/.exec(name);
+    if (c) {
+      const part = CONTACT_PARTS[c[2] ?? 'name']!;
+      const who = c[1] ? label(l, `contact #${c[1]}`, `联系人 #${c[1]}`) : label(l, 'contact', '联系人');
+      const what = c[2] && c[2] !== 'name' ? label(l, ` ${part.en}`, part.zh) : '';
+      return { name: { en: who + what, zh: who + what }, secret: secret('contacts', 'contacts', part.mask) };
+    }
+    const shared = /^shared\.(\w+)$/.exec(name);
+    if (shared) {
+      const dept = DEPARTMENT_NAMES[shared[1] as DepartmentCode]?.[l] ?? shared[1]!;
+      return {
+        name: { en: `shared with ${dept}`, zh: `共享给${dept}` },
+        read: (v, ctx) => namesOf(SHARE_FIELD_NAMES, v.split(','), ctx.locale),
+      };
+    }
+    return HISTORY_FIELDS[name] ?? unnamedField(name, { cls: 'intent', audit: 'budget' });
+  },
+};
+
+const history = historyCommand({
+  noun: 'customer',
+  ref: CUSTOMER_REF,
+  words: NAME_WORDS,
+  spec: CUSTOMER_HISTORY,
+  example: 'C-0001',
+  allow: isStaff,
+  async open(ctx, { ref, words }) {
+    const c = await customerOf(ctx, ref, words);
+    const shared = await sharedFields(ctx, c.id, ctx.actor.department);
+    const r = reveal(ctx, { kind: 'customer', ownerId: c.ownerId, shared });
+    return {
+      id: c.id,
+      number: c.number,
+      reveal: r,
+      // As customer show: opening a customer in a private chat is a read ('profile' if nothing secret showed).
+      audit: (r) =>
+        ctx.auditRead(
+          'customer',
+          c.number,
+          r.fields.length > 0 || r.viewer.audience === 'group' ? r.fields : ['profile'],
+          shared.length > 0 &&
+            !entitled(r.viewer, 'contacts', { kind: 'customer', ownerId: c.ownerId, shared: [] })
+            ? { share: ctx.actor.department }
+            : {},
+        ),
+    };
+  },
+});
+
+export const customerCommands = [add, show, list, update, need, share, unshare, correct, history];

@@ -10,6 +10,7 @@ import type { Mention } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
+import { reveal } from '../core/visibility.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { autoAssign, ruleRef, suggest, type Turn, takeTurn } from '../leads/assignment-rules.ts';
@@ -17,6 +18,14 @@ import { leadLinkFields } from '../leads/links.ts';
 import { SOURCES } from '../leads/sources.ts';
 import { clip, command, field, label, linesOf, loadLead, personName } from './common.ts';
 import { customerKey, customerNamed, insertCustomerOnce, resolveCustomer } from './customer-names.ts';
+import {
+  type FieldSpec,
+  type HistorySpec,
+  historyCommand,
+  readInstant,
+  readYesNo,
+  unnamedField,
+} from './history.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
 import { cutNote, dueMark, LIST_SIZE } from './list-lines.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
@@ -238,6 +247,40 @@ const show = command({
     }
     const title = `${lead.number} ${await leadTitle(ctx, lead)}`;
     return { text: linesOf(title, fields), card: { title, fields, actions: [] } };
+  },
+});
+
+const LEAD_FIELDS: Record<string, FieldSpec> = {
+  created: { name: { en: 'created', zh: '创建' }, bare: true },
+  status: { name: { en: 'status', zh: '状态' }, event: true, read: (v, ctx) => statusName(v, ctx.locale) },
+  owner: { name: { en: 'owner', zh: '负责人' } },
+  follow_due_at: { name: { en: 'follow up by', zh: '跟进期限' }, read: readInstant },
+  assignment_rule: { name: { en: 'assigned by rule', zh: '按分配规则' }, event: true },
+  followup: { name: { en: 'follow-up', zh: '跟进' }, event: true },
+  next_step: { name: { en: 'next step', zh: '下一步' } },
+  next_due_at: { name: { en: 'next step due', zh: '下一步期限' }, read: readInstant },
+  important: { name: { en: 'important', zh: '重要' }, read: readYesNo },
+  escalation: { name: { en: 'escalated to the manager', zh: '已上报经理' }, event: true },
+  quote: { name: { en: 'quote made', zh: '已出报价' }, event: true },
+  handover_reason: { name: { en: 'handed over', zh: '交接原因' }, event: true },
+};
+
+/** A lead's history: assignment, follow-ups, escalations, conversion (R-REC-1). Nothing in it is secret. */
+const LEAD_HISTORY: HistorySpec = {
+  entity: 'lead',
+  approvals: [],
+  field: (name) => LEAD_FIELDS[name] ?? unnamedField(name, { cls: 'prices', audit: 'prices' }),
+};
+
+const history = historyCommand({
+  noun: 'lead',
+  ref: { kind: 'lead', required: true },
+  spec: LEAD_HISTORY,
+  example: 'L-0001',
+  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  async open(ctx, { ref }) {
+    const lead = await loadLead(ctx, ref!);
+    return { id: lead.id, number: lead.number, reveal: reveal(ctx, { kind: 'deal', ownerId: lead.ownerId }) };
   },
 });
 
@@ -843,4 +886,4 @@ const escalate = command({
   },
 });
 
-export const leadCommands = [add, show, list, assign, accept, follow, convert, escalate];
+export const leadCommands = [add, show, list, assign, accept, follow, convert, escalate, history];

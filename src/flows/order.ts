@@ -5,16 +5,8 @@ import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
-import { privateNote, type Reveal, reveal } from '../core/visibility.ts';
-import {
-  customers,
-  orderItems,
-  orders,
-  people,
-  quoteItems,
-  type quotes,
-  recordHistory,
-} from '../db/schema.ts';
+import { privateNote, reveal } from '../core/visibility.ts';
+import { customers, orderItems, orders, quoteItems, type quotes } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { orderLinkFields } from '../leads/links.ts';
 import {
@@ -28,6 +20,16 @@ import {
   personName,
 } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
+import {
+  type FieldSpec,
+  HISTORY_PAGE,
+  type HistorySpec,
+  historyCommand,
+  historyField,
+  loadHistory,
+  moneyField,
+  unnamedField,
+} from './history.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
@@ -57,40 +59,55 @@ function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): bo
   return !UNRELEASED.includes(o.status);
 }
 
-const TIMELINE: Record<string, { en: string; zh: string }> = {
-  created: { en: 'created', zh: '创建' },
-  progress: { en: 'production progress', zh: '生产进度' },
-  tracking: { en: 'shipped', zh: '已发货' },
-  expected_date: { en: 'now expected', zh: '预计交付' },
-  delay_reason: { en: 'delay', zh: '延误原因' },
-  paid_minor: { en: 'paid so far', zh: '累计收款' },
-  total_minor: { en: 'total', zh: '总价' },
-  change: { en: 'change approved', zh: '变更已批准' },
-  cancel_reason: { en: 'cancellation reason', zh: '取消原因' },
-  payment_note: { en: 'payment note', zh: '收款备注' },
-  completion_note: { en: 'completion note', zh: '完成备注' },
-  delivery_date: { en: 'delivery date', zh: '交期' },
-  delivery_place: { en: 'delivery place', zh: '交货地点' },
-  payment_terms: { en: 'payment terms', zh: '付款条款' },
-  items: { en: 'items', zh: '明细' },
+const ORDER_FIELDS: Record<string, FieldSpec> = {
+  created: { name: { en: 'created', zh: '创建' }, bare: true },
+  status: { name: { en: 'status', zh: '状态' }, event: true, read: (v, ctx) => orderStatus(v, ctx.locale) },
+  progress: { name: { en: 'production progress', zh: '生产进度' }, event: true },
+  tracking: { name: { en: 'shipped', zh: '已发货' }, event: true },
+  expected_date: { name: { en: 'now expected', zh: '预计交付' } },
+  delay_reason: { name: { en: 'delay', zh: '延误原因' }, event: true },
+  paid_minor: moneyField({ en: 'paid so far', zh: '累计收款' }, 'prices', 'paid', true),
+  total_minor: moneyField({ en: 'total', zh: '总价' }, 'prices', 'total'),
+  change: { name: { en: 'change approved', zh: '变更已批准' }, event: true },
+  cancel_reason: { name: { en: 'cancellation reason', zh: '取消原因' }, event: true },
+  payment_note: { name: { en: 'payment note', zh: '收款备注' }, event: true },
+  completion_note: { name: { en: 'completion note', zh: '完成备注' }, event: true },
+  collection_plan: { name: { en: 'collection plan', zh: '收款计划' }, event: true },
+  delivery_date: { name: { en: 'delivery date', zh: '交期' } },
+  delivery_place: { name: { en: 'delivery place', zh: '交货地点' } },
+  payment_terms: { name: { en: 'payment terms', zh: '付款条款' } },
+  payment_due_date: { name: { en: 'payment due date', zh: '付款期限' } },
+  late_payment_rule: { name: { en: 'late-payment rule', zh: '逾期规定' } },
+  note: { name: { en: 'note', zh: '备注' } },
+  items: { name: { en: 'items', zh: '明细' }, event: true },
 };
 
-/** One line of an order's timeline, in the reader's words; amounts only for those who may see them. */
-function timelineStep(ctx: FlowContext, fieldName: string, to: string | null, r: Reveal): string | null {
-  const l = ctx.locale;
-  if (fieldName === 'status') return `${label(l, 'status', '状态')}: ${orderStatus(to ?? '', l)}`;
-  const ack = /^ack\.(\w+)\.(\w+)$/.exec(fieldName);
-  if (ack) {
-    const dept = DEPARTMENT_NAMES[ack[2] as keyof typeof DEPARTMENT_NAMES]?.[l] ?? ack[2];
-    return `${label(l, `${dept} acknowledged`, `${dept}已确认收到`)}${to && to !== 'ok' ? `: ${to}` : ''}`;
-  }
-  if (fieldName.endsWith('_minor')) {
-    const amount = r.money(fieldName === 'paid_minor' ? 'paid' : 'total', to ? BigInt(to) : null);
-    return amount === null ? null : `${TIMELINE[fieldName]?.[l] ?? fieldName}: ${amount}`;
-  }
-  const name = TIMELINE[fieldName]?.[l] ?? fieldName;
-  return fieldName === 'created' ? name : `${name}: ${to ?? '—'}`;
-}
+const ACK_OF: Record<string, { en: string; zh: string }> = {
+  order: { en: '', zh: '' },
+  change: { en: ' the change', zh: '变更' },
+  cancel: { en: ' the cancellation', zh: '取消' },
+};
+
+/** An order's history in the reader's words; amounts only for those who may see them (R-ORD-4). */
+export const ORDER_HISTORY: HistorySpec = {
+  entity: 'order',
+  approvals: ['order', 'order_change', 'order_cancel'],
+  // The order's own submission is its status change to pending; a change or cancellation has none.
+  requests: ['order_change', 'order_cancel'],
+  field(name, l) {
+    const ack = /^ack\.(\w+)\.(\w+)$/.exec(name);
+    if (ack) {
+      const dept = DEPARTMENT_NAMES[ack[2] as keyof typeof DEPARTMENT_NAMES]?.[l] ?? ack[2];
+      const what = ACK_OF[ack[1]!] ?? { en: ` ${ack[1]}`, zh: ack[1]! };
+      return {
+        name: { en: `${dept} acknowledged${what.en}`, zh: `${dept}已确认收到${what.zh}` },
+        event: true,
+        bareWhen: 'ok',
+      };
+    }
+    return ORDER_FIELDS[name] ?? unnamedField(name, { cls: 'prices', audit: 'prices' });
+  },
+};
 
 /**
  * An order is drafted once the customer accepted the quote (policy 3.3.1: after agreeing the deal), and a
@@ -297,22 +314,22 @@ const show = command({
     ];
     fields.push(...(await collectionFields(ctx, o, r)));
     fields.push(...(await orderLinkFields(ctx, o)));
-    const timeline = await ctx.tx
-      .select({
-        at: recordHistory.at,
-        field: recordHistory.field,
-        to: recordHistory.newValue,
-        by: people.name,
-      })
-      .from(recordHistory)
-      .leftJoin(people, eq(people.id, recordHistory.personId))
-      .where(and(eq(recordHistory.entity, 'order'), eq(recordHistory.entityId, o.id)))
-      .orderBy(asc(recordHistory.id))
-      .limit(30);
-    for (const t of timeline) {
-      const step = timelineStep(ctx, t.field, t.to, r);
-      if (step) fields.push(field(ctx.fmtDate(t.at, true), `${t.by ?? ''} · ${step}`));
-    }
+    // The newest events, newest last so they read as a timeline; the rest a page on (order history).
+    const events = await loadHistory(ctx, ORDER_HISTORY, o.id);
+    const recent = events.slice(-HISTORY_PAGE);
+    const earlier = events.length - recent.length;
+    if (earlier > 0)
+      fields.push(
+        field(
+          label(l, 'Earlier', '更早'),
+          label(
+            l,
+            `${earlier} earlier: order history ${o.number} page=2`,
+            `更早的 ${earlier} 条：订单 历史 ${o.number} 页=2`,
+          ),
+        ),
+      );
+    for (const e of recent) fields.push(historyField(ctx, ORDER_HISTORY, e, r));
     if (r.masked) fields.push(field(label(l, 'Note', '说明'), privateNote(l)));
     await ctx.auditRead('order', o.number, r.fields);
     const title = label(l, `Order ${o.number}`, `订单 ${o.number}`);
@@ -441,4 +458,17 @@ const update = command({
   },
 });
 
-export const orderCommands = [create, show, list, update];
+const history = historyCommand({
+  noun: 'order',
+  ref: { kind: 'order', required: true },
+  spec: ORDER_HISTORY,
+  example: 'SO-0001',
+  allow: isStaff,
+  async open(ctx, { ref }) {
+    const o = await loadOrder(ctx, ref!);
+    if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
+    return { id: o.id, number: o.number, reveal: reveal(ctx, { kind: 'deal', ownerId: o.ownerId }) };
+  },
+});
+
+export const orderCommands = [create, show, list, update, history];

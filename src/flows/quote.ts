@@ -13,6 +13,7 @@ import { linkQuoteToLead, quoteLinkFields, quoteOrigin } from '../leads/links.ts
 import { approvalSettings, submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
+import { type FieldSpec, type HistorySpec, historyCommand, unnamedField } from './history.ts';
 import { itemLine, priceItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
@@ -498,4 +499,32 @@ export async function expireQuotes(db: Queryable, today: string): Promise<number
   return rows.length;
 }
 
-export const quoteCommands = [create, show, list, submit, send, feedback];
+const HISTORY_FIELDS: Record<string, FieldSpec> = {
+  created: { name: { en: 'created', zh: '创建' }, event: true },
+  status: { name: { en: 'status', zh: '状态' }, event: true, read: (v, ctx) => quoteStatus(v, ctx.locale) },
+  send_note: { name: { en: 'sent with a note', zh: '发送备注' }, event: true },
+  feedback: { name: { en: 'customer feedback', zh: '客户反馈' }, event: true },
+  revised_by: { name: { en: 'revised as', zh: '修订为' }, event: true },
+};
+
+/** A quote's history (R-REC-1) with its approval decisions; amounts only for those who may see them. */
+const QUOTE_HISTORY: HistorySpec = {
+  entity: 'quote',
+  approvals: ['quote'],
+  field: (name) => HISTORY_FIELDS[name] ?? unnamedField(name, { cls: 'prices', audit: 'prices' }),
+};
+
+const history = historyCommand({
+  noun: 'quote',
+  ref: { kind: 'quote', required: true },
+  spec: QUOTE_HISTORY,
+  example: 'Q-0001',
+  allow: seesPrices,
+  async open(ctx, { ref }) {
+    const q = await loadQuote(ctx, ref!);
+    if (!canSeeQuote(ctx, q)) refuse(`${q.number} is another rep's quote.`, `${q.number} 是其他销售的报价。`);
+    return { id: q.id, number: q.number, reveal: reveal(ctx, { kind: 'deal', ownerId: q.ownerId }) };
+  },
+});
+
+export const quoteCommands = [create, show, list, submit, send, feedback, history];
