@@ -1,14 +1,23 @@
 // One month's KPI figures for a scope, and the month before for comparison: every figure an SQL aggregate.
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { type AccuracyRow, accuracy, type CorrectionItem, corrections } from './accuracy.ts';
 import { type CompletenessRow, completeness, type IncompleteItem, incomplete } from './completeness.ts';
 import { monthPeriod, previousMonth } from './period.ts';
 import type { Scope } from './scope.ts';
-import { readKpiSettings } from './settings.ts';
-import { type SharingRow, sharing } from './sharing.ts';
+import { type KpiSettings, readKpiSettings } from './settings.ts';
+import { type SharingRow, sharingCte, sharingRow } from './sharing.ts';
 import type { Targets } from './targets.ts';
-import { type LateItem, lateItems, type TimelinessRow, timeliness } from './timeliness.ts';
+import {
+  type LateItem,
+  lateCte,
+  lateItemsOf,
+  type TimelinessRow,
+  timelinessCte,
+  timelinessRow,
+} from './timeliness.ts';
+import { transfersWith } from './transfers.ts';
 
 export type MonthFigures = {
   month: string;
@@ -37,35 +46,75 @@ export type ReportQuery = {
   page: number;
 };
 
-async function monthFigures(
+/** Accuracy and completeness of a month (their own small statements over the records). */
+async function recordFigures(
   db: Queryable,
   month: string,
   q: ReportQuery,
-  settings: Awaited<ReturnType<typeof readKpiSettings>>,
-): Promise<MonthFigures> {
+  settings: KpiSettings,
+): Promise<Pick<MonthFigures, 'accuracy' | 'completeness'>> {
   const p = monthPeriod(month, q.zone);
-  const tq = { from: p.from, to: p.to, zone: q.zone, now: q.now, targets: settings.targets, scope: q.scope };
   return {
-    month,
-    timeliness: await timeliness(db, tq),
     accuracy: await accuracy(db, { from: p.from, to: p.to, scope: q.scope }),
     completeness: await completeness(db, { ...p, scope: q.scope, required: settings.required }),
-    sharing: await sharing(db, tq),
+  };
+}
+
+/**
+ * The transfers' figures of both months in one statement: the two months' transfers are read and timed
+ * once (transfersWith), and timeliness, sharing and the late items are drawn from them, each returned as a
+ * JSON array. Five statements each re-reading the month took ~1 s apiece at 100,000 orders (bench:reports).
+ */
+async function transferFigures(db: Queryable, q: ReportQuery, settings: KpiSettings, months: string[]) {
+  const periods = months.map((m) => monthPeriod(m, q.zone));
+  // Sharing is per department: a person's report shows everyone's (as their department would see it).
+  const rows: Scope = q.scope.kind === 'person' ? { kind: 'all' } : q.scope;
+  const current = periods.length - 1;
+  const offset = (q.page - 1) * q.pageSize;
+  const res = await db.execute(sql`${transfersWith({
+    periods,
+    zone: q.zone,
+    now: q.now,
+    targets: settings.targets,
+    rows,
+    scope: q.scope,
+  })},
+    tl as (${timelinessCte()}),
+    sh as (${sharingCte(periods, rows)}),
+    lt as (${lateCte(current)})
+    select
+      (select coalesce(json_agg(t order by t.ord), '[]')::text from tl t) as timeliness,
+      (select coalesce(json_agg(s order by s.ord), '[]')::text from sh s) as sharing,
+      (select coalesce(json_agg(l order by l.ord), '[]')::text from lt l
+        where l.ord > ${sql.raw(String(offset))} and l.ord <= ${sql.raw(String(offset + q.pageSize))}) as late`);
+  const [row] = rowsOf<{ timeliness: string; sharing: string; late: string }>(res);
+  const parse = (v: string | undefined) => JSON.parse(v ?? '[]') as Record<string, unknown>[];
+  const tl = parse(row?.timeliness);
+  const sh = parse(row?.sharing);
+  return {
+    months: periods.map((_, i) => ({
+      timeliness: tl.filter((r) => Number(r.period) === i).map(timelinessRow),
+      sharing: sh.filter((r) => Number(r.period) === i).map(sharingRow),
+    })),
+    late: lateItemsOf(parse(row?.late)),
   };
 }
 
 export async function kpiReport(db: Queryable, q: ReportQuery): Promise<KpiReport> {
-  // The transfer queries' estimates are far above their real size (the working-time axis is a CTE the
-  // planner guesses at 1,000 rows), so PostgreSQL JIT-compiles them: ~12 s of compiling for ~0.5 s of
-  // work on a month of 7,000 transfers (bench:reports). Off for this transaction only (the command's).
+  // No JIT for this transaction (the command's): the transfers statement's cost estimates made PostgreSQL
+  // compile it, ~12 s of compiling for ~0.5 s of work on a month of 7,000 transfers (bench:reports).
   await db.execute(sql`set local jit = off`);
+  // The month's transfers (~70,000 rows for two months at 100,000 orders a year, ~40 MB as the statement
+  // holds them) are kept and sorted in memory instead of temporary files (4 MB is the default).
+  await db.execute(sql`set local work_mem = '64MB'`);
   const settings = await readKpiSettings(db);
   const p = monthPeriod(q.month, q.zone);
-  const tq = { from: p.from, to: p.to, zone: q.zone, now: q.now, targets: settings.targets, scope: q.scope };
+  const before = previousMonth(q.month, q.zone);
+  const t = await transferFigures(db, q, settings, [before, q.month]);
   return {
-    current: await monthFigures(db, q.month, q, settings),
-    previous: await monthFigures(db, previousMonth(q.month, q.zone), q, settings),
-    late: await lateItems(db, tq, q.pageSize, (q.page - 1) * q.pageSize),
+    current: { month: q.month, ...t.months[1]!, ...(await recordFigures(db, q.month, q, settings)) },
+    previous: { month: before, ...t.months[0]!, ...(await recordFigures(db, before, q, settings)) },
+    late: t.late,
     corrections: await corrections(db, { from: p.from, to: p.to, scope: q.scope }, 10),
     incomplete: await incomplete(db, { ...p, scope: q.scope, required: settings.required }, 10),
     targets: settings.targets,

@@ -1,10 +1,8 @@
 // R-KPI-1 timeliness: per flow, department and person, the share of transfers delivered within target and
 // the median and p90 working delay from event to delivery and from delivery to acknowledgement. One
-// aggregate statement over the transfers (grouping sets), nothing loaded row by row.
-import { sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { rowsOf } from '../db/rows.ts';
-import { type Flow, type TransferQuery, transfersWith } from './transfers.ts';
+// aggregate over the transfers (grouping sets), part of the report's one statement (report.ts).
+import { type SQL, sql } from 'drizzle-orm';
+import type { Flow } from './transfers.ts';
 
 export type TimelinessRow = {
   level: 'all' | 'flow' | 'department' | 'person';
@@ -31,10 +29,15 @@ export type TimelinessRow = {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function timeliness(db: Queryable, q: TransferQuery): Promise<TimelinessRow[]> {
-  const res = await db.execute(sql`${transfersWith(q)},
-    agg as (
-      select grouping(flow) as gf, grouping(department_id) as gd, grouping(person_id) as gp,
+/**
+ * A CTE body over `x` (transfersWith): the timeliness rows of each period, of the rows in scope; `ord`
+ * orders them within a period (all, then per flow, department, person).
+ */
+export function timelinessCte(): SQL {
+  return sql`select a.*, d.code as department, p.name as person,
+      row_number() over (order by a.period, a.gf, a.gd, a.gp, a.flow, d.id, p.name) as ord
+    from (
+      select period, grouping(flow) as gf, grouping(department_id) as gd, grouping(person_id) as gp,
         flow, department_id, person_id,
         count(*) as n,
         count(delivered_at) as delivered,
@@ -50,13 +53,14 @@ export async function timeliness(db: Queryable, q: TransferQuery): Promise<Timel
         count(*) filter (where ack_state = 'waiting') as ack_waiting,
         percentile_cont(0.5) within group (order by ack_s) as ack_p50,
         percentile_cont(0.9) within group (order by ack_s) as ack_p90
-      from x
-      group by grouping sets ((), (flow), (department_id), (person_id))
-    )
-    select a.*, d.code as department, p.name as person
-    from agg a left join departments d on d.id = a.department_id left join people p on p.id = a.person_id
-    order by a.gf, a.gd, a.gp, a.flow, d.id, p.name`);
-  return rowsOf<Record<string, unknown>>(res).map((r) => ({
+      from x where in_scope
+      group by period, grouping sets ((), (flow), (department_id), (person_id))
+    ) a left join departments d on d.id = a.department_id left join people p on p.id = a.person_id`;
+}
+
+/** A row of timelinessCte (as JSON or as the driver hands it back). */
+export function timelinessRow(r: Record<string, unknown>): TimelinessRow {
+  return {
     level:
       Number(r.gf) + Number(r.gd) + Number(r.gp) === 3
         ? 'all'
@@ -84,7 +88,7 @@ export async function timeliness(db: Queryable, q: TransferQuery): Promise<Timel
     ackWaiting: Number(r.ack_waiting),
     ackP50: num(r.ack_p50),
     ackP90: num(r.ack_p90),
-  }));
+  };
 }
 
 export type LateItem = {
@@ -103,26 +107,24 @@ export type LateItem = {
   ackState: string | null;
 };
 
-/** The worst transfers: not done past their target first (oldest first), then the most overdue. */
-export async function lateItems(
-  db: Queryable,
-  q: TransferQuery,
-  limit: number,
-  offset = 0,
-): Promise<{ items: LateItem[]; total: number }> {
-  const res = await db.execute(sql`${transfersWith(q)},
-    late as (
+/**
+ * A CTE body over `x`: the worst transfers of `period` in scope, not done past their target first (oldest
+ * first), then the most overdue; `ord` is their rank and `total` their number.
+ */
+export function lateCte(period: number): SQL {
+  return sql`select l.*, d.code as department, p.name as person, count(*) over () as total,
+      row_number() over (order by l.missing desc, l.over_s desc, l.subject_ref, d.id) as ord
+    from (
       select x.*, greatest(
           case when deliver_state = 'late' then coalesce(deliver_s, since_event_s) - deliver_target end,
           case when ack_state = 'late' then coalesce(ack_s, since_delivery_s) - ack_target end) as over_s,
         (deliver_state = 'late' and delivered_at is null) or (ack_state = 'late' and acked_at is null) as missing
-      from x where deliver_state = 'late' or ack_state = 'late'
-    )
-    select l.*, d.code as department, p.name as person, count(*) over () as total
-    from late l left join departments d on d.id = l.department_id left join people p on p.id = l.person_id
-    order by l.missing desc, l.over_s desc, l.subject_ref, d.id
-    limit ${limit} offset ${offset}`);
-  const rows = rowsOf<Record<string, unknown>>(res);
+      from x where in_scope and period = ${sql.raw(String(period))} and (deliver_state = 'late' or ack_state = 'late')
+    ) l left join departments d on d.id = l.department_id left join people p on p.id = l.person_id`;
+}
+
+/** One page of lateCte's rows (ord in (offset, offset + limit]), in order. */
+export function lateItemsOf(rows: Record<string, unknown>[]): { items: LateItem[]; total: number } {
   return {
     total: rows.length ? Number(rows[0]!.total) : 0,
     items: rows.map((r) => ({

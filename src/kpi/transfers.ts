@@ -12,7 +12,7 @@ import { at } from './instant.ts';
 import type { TargetKey } from './policy-keys.ts';
 import { type Scope, scopeFilter } from './scope.ts';
 import { type Targets, targetSeconds } from './targets.ts';
-import { axisCte, workingClock } from './working-time.ts';
+import { axisCte, axisDays, localTime, workingClock } from './working-time.ts';
 
 export const FLOWS = [
   'order',
@@ -78,17 +78,41 @@ export async function recordTransfer(
 /** A working-time difference, floored at 0; null stays null (greatest() would turn it into 0). */
 const nonNegative = (d: SQL) => sql`(case when (${d}) < 0 then 0 else (${d}) end)`;
 
-export type TransferQuery = { from: Date; to: Date; zone: string; now: Date; targets: Targets; scope: Scope };
+export type TransferQuery = {
+  /** Contiguous months, oldest first; each transfer carries the index of its event's (`period`). */
+  periods: { from: Date; to: Date }[];
+  zone: string;
+  now: Date;
+  targets: Targets;
+  /** The rows read. */
+  rows: Scope;
+  /** The rows marked in_scope (within `rows`). */
+  scope: Scope;
+};
+
+/** The index in `periods` (contiguous, oldest first) of the period holding instant `ts`. */
+export function periodOf(ts: SQL, periods: { from: Date }[]): SQL {
+  if (periods.length === 1) return sql`0`;
+  const whens = periods
+    .map((p, i) => ({ p, i }))
+    .slice(1)
+    .reverse()
+    .map(({ p, i }) => sql`when ${ts} >= ${at(p.from)} then ${sql.raw(String(i))}`);
+  return sql`(case ${sql.join(whens, sql` `)} else 0 end)`;
+}
 
 /**
- * A WITH list ending in `x`: one row per transfer whose event falls in [from, to), with
- * flow, subject_ref, department_id, person_id, event_at, delivered_at, acked_at, ack_asked,
+ * A WITH list ending in `x`: one row per transfer whose event falls in one of the periods, with period,
+ * in_scope, flow, subject_ref, department_id, person_id, event_at, delivered_at, acked_at, ack_asked,
  * deliver_s / ack_s (working seconds), deliver_target / ack_target (working seconds), and
  * deliver_state / ack_state: 'on_time', 'late' (done past target, or not done and past it), 'waiting'
- * (not done, target not yet reached) or null (no acknowledgement asked).
+ * (not done, target not yet reached) or null (no acknowledgement asked). The periods' rows are read and
+ * timed once, in one statement, for every figure a report draws from them.
  */
 export function transfersWith(q: TransferQuery): SQL {
-  const { from, to, zone } = q;
+  const { periods, zone } = q;
+  const from = periods[0]!.from;
+  const to = periods[periods.length - 1]!.to;
   const targets = sql.join(
     FLOWS.map((f) => {
       const t = FLOW_TARGETS[f];
@@ -97,10 +121,19 @@ export function transfersWith(q: TransferQuery): SQL {
     }),
     sql`, `,
   );
-  const W = (ts: string, alias: string) => workingClock(sql.raw(ts), zone, alias);
   // Acknowledgements and deliveries come after the month, up to now (the wall clock's, too).
-  const axisTo = new Date(Math.max(to.getTime(), q.now.getTime(), Date.now()) + 7 * 86_400_000);
-  return sql`with ${axisCte({ zone, from, to: axisTo })},
+  const wall = Date.now();
+  const axisEnd = (end: Date) => new Date(Math.max(end.getTime(), q.now.getTime(), wall) + 7 * 86_400_000);
+  // One axis for all the periods; each period's clocks stay within the axis it would have had alone.
+  const bounds = sql.join(
+    periods.map((p, i) => {
+      const d = axisDays({ zone, from: p.from, to: axisEnd(p.to) });
+      return sql`(${sql.raw(String(i))}, ${d.from}::date, ${d.to}::date)`;
+    }),
+    sql`, `,
+  );
+  const W = (local: string) => workingClock(sql.raw(local), 'ax', { lo: sql`pb.lo`, hi: sql`pb.hi` });
+  return sql`with ${axisCte({ zone, from, to: axisEnd(to) })},
     sales as (select id from departments where code = 'sales'),
     raw as (
       select d.kind as flow, d.subject_ref, d.department_id, d.acked_by as person_id, d.sent_at as event_at,
@@ -133,17 +166,32 @@ export function transfersWith(q: TransferQuery): SQL {
       from transfers t left join people p on p.id = t.person_id
       where t.event_at >= ${at(from)} and t.event_at < ${at(to)}
     ),
-    scoped as (select * from raw where ${scopeFilter(q.scope, sql`department_id`, sql`person_id`)}),
-    now_w as (select ${W('now_at', 'ax')} as w from (select ${at(q.now)} as now_at) n cross join wt_axis ax),
+    scoped as (
+      select raw.*, ${periodOf(sql`raw.event_at`, periods)} as period,
+        ${scopeFilter(q.scope, sql`department_id`, sql`person_id`)} as in_scope
+      from raw where ${scopeFilter(q.rows, sql`department_id`, sql`person_id`)}
+    ),
+    period_bounds as (select * from (values ${bounds}) v(period, lo, hi)),
+    now_w as (select pb.period, ${W('n.now_l')} as w
+      from (select ${localTime(at(q.now), zone)} as now_l) n cross join wt_axis ax cross join period_bounds pb),
     -- Each instant's working clock once per row (materialized: the differences below, and the states and
     -- aggregates over them, would otherwise each re-evaluate the clock expressions they name, ~50 per row).
     clocked as materialized (
       select s.*, tg.deliver as flow_deliver, tg.ack as ack_target,
-        ${W('s.event_at', 'ax')} as w_event, ${W('s.delivered_at', 'ax')} as w_delivered,
-        ${W('s.acked_at', 'ax')} as w_acked, ${W('coalesce(s.delivered_at, s.event_at)', 'ax')} as w_start,
-        ${W('s.due_at', 'ax')} as w_due
-      from scoped s
+        ${W('s.event_l')} as w_event, ${W('s.delivered_l')} as w_delivered, ${W('s.acked_l')} as w_acked,
+        ${W('s.start_l')} as w_start, ${W('s.due_l')} as w_due, nw.w as w_now
+      from (
+        -- Each instant's local time once (offset 0 keeps the subquery from being merged into the clocks,
+        -- which would convert each instant again for every use).
+        select s.*, ${localTime(sql`s.event_at`, zone)} as event_l, ${localTime(sql`s.delivered_at`, zone)} as delivered_l,
+          ${localTime(sql`s.acked_at`, zone)} as acked_l,
+          ${localTime(sql`coalesce(s.delivered_at, s.event_at)`, zone)} as start_l,
+          ${localTime(sql`s.due_at`, zone)} as due_l
+        from scoped s offset 0
+      ) s
       join (values ${targets}) as tg(flow, deliver, ack) on tg.flow = s.flow
+      join period_bounds pb on pb.period = s.period
+      join now_w nw on nw.period = s.period
       cross join wt_axis ax
     ),
     timed as (
@@ -151,8 +199,8 @@ export function transfersWith(q: TransferQuery): SQL {
         ${nonNegative(sql`c.w_delivered - c.w_event`)} as deliver_s,
         ${nonNegative(sql`c.w_acked - c.w_start`)} as ack_s,
         coalesce(${nonNegative(sql`c.w_due - c.w_event`)}, c.flow_deliver) as deliver_target,
-        (select w from now_w) - c.w_event as since_event_s,
-        (select w from now_w) - c.w_start as since_delivery_s
+        c.w_now - c.w_event as since_event_s,
+        c.w_now - c.w_start as since_delivery_s
       from clocked c
     ),
     x as (

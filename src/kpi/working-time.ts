@@ -17,8 +17,7 @@ const LENGTH = sql.raw(String((DEFAULT_HOURS.end - DEFAULT_HOURS.start) * 3600))
  * working)`: the same as arrays indexed by day - d0 + 1 (one row). Put them in a WITH list.
  */
 export function axisCte(a: WorkingAxis): SQL {
-  const from = new Date(a.from.getTime() - 3 * 86_400_000).toISOString().slice(0, 10);
-  const to = new Date(a.to.getTime() + 3 * 86_400_000).toISOString().slice(0, 10);
+  const { from, to } = axisDays(a);
   return sql`wt_days as (
       select g::date as day, coalesce(c.working, extract(isodow from g) < 6) as working
       from generate_series(${from}::date, ${to}::date, interval '1 day') g
@@ -34,18 +33,30 @@ export function axisCte(a: WorkingAxis): SQL {
     )`;
 }
 
-/** The local day of an instant, for joining `wt`. */
-export function localDay(ts: SQL, zone: string): SQL {
-  return sql`((${ts}) at time zone ${zone})::date`;
+/** The first and last day of an axis (with its margin), as ISO dates. */
+export function axisDays(a: WorkingAxis): { from: string; to: string } {
+  return {
+    from: new Date(a.from.getTime() - 3 * 86_400_000).toISOString().slice(0, 10),
+    to: new Date(a.to.getTime() + 3 * 86_400_000).toISOString().slice(0, 10),
+  };
+}
+
+/** An instant as the wall-clock time of the org's zone (timestamp without time zone). */
+export function localTime(ts: SQL, zone: string): SQL {
+  return sql`((${ts}) at time zone ${zone})`;
 }
 
 /**
- * W(ts): working seconds from the axis start to `ts`, given `wt_axis` joined as `alias`. Null when ts is
- * null or outside the axis (an array subscript out of range is null).
+ * W: working seconds from the axis start to an instant given as its local time (localTime), with
+ * `wt_axis` joined as `alias`. Null when it is null or outside the axis (an array subscript out of range
+ * is null), or outside the days [lo, hi] (a narrower axis's, as dates: the nulls that axis would give).
+ * Taking the local time once per instant matters: the zone conversion is most of the cost (bench:reports).
  */
-export function workingClock(ts: SQL, zone: string, alias: string): SQL {
+export function workingClock(local: SQL, alias: string, within?: { lo: SQL; hi: SQL }): SQL {
   const a = sql.raw(alias);
-  const i = sql`(${localDay(ts, zone)} - ${a}.d0 + 1)`;
-  return sql`(${a}.before[${i}] + case when ${a}.working[${i}] then least(greatest(
-      extract(epoch from ((${ts}) at time zone ${zone})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
+  const day = sql`(${local})::date`;
+  const i = sql`(${day} - ${a}.d0 + 1)`;
+  const w = sql`(${a}.before[${i}] + case when ${a}.working[${i}] then least(greatest(
+      extract(epoch from (${local})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
+  return within ? sql`(case when ${day} between ${within.lo} and ${within.hi} then ${w} end)` : w;
 }
