@@ -321,7 +321,7 @@ const show = command({
     if (earlier > 0)
       fields.push(
         field(
-          label(l, 'Earlier', '更早'),
+          label(l, 'History', '历史'),
           label(
             l,
             `${earlier} earlier: order history ${o.number} page=2`,
