@@ -203,6 +203,23 @@ describe.each([
         expect(text).not.toContain(secret);
     });
 
+    it('a correction: asked for with its reason, decided, and what it changed', async () => {
+      await ok(
+        'zhao',
+        'customer correct C-0001 email=bai@new.test reason="new address from the invoice"',
+        /A-\d{4}/,
+      );
+      await ok('li', `approval approve ${await approvalOf('C-0001')} note="checked with Ms Bai"`, /./);
+      const text = await ok('li', 'customer history C-0001', /History of C-0001/);
+      expect(text).toMatch(
+        /Zhao Yun 赵云 · asked for approval A-\d{4} \(customer correction\): new address from the invoice/,
+      );
+      expect(text).toMatch(
+        /Li Lei 李雷 · approved A-\d{4} \(customer correction, [^)]*\): checked with Ms Bai/,
+      );
+      expect(text).toContain('contact email: bai@hist.test → bai@new.test');
+    });
+
     it('in a group chat contacts are masked as customer show masks them', async () => {
       const text = await ok('li', 'customer history C-0001', /History of C-0001/, 'sales');
       expect(text).toContain('contact phone: 138****5678 → 139****1111');
