@@ -213,7 +213,7 @@ export class SlackAdapter implements ChannelAdapter {
     this.bolt.command(/.*/, async ({ ack, body }) => {
       const cmd = body as unknown as SlashBody;
       const text = commandText(cmd.command, cmd.text ?? '');
-      const form = emptyForm(text);
+      const form = this.emptyForm(text);
       const where: Where = {
         team: cmd.team_id,
         channel: cmd.channel_id,
@@ -494,6 +494,13 @@ export class SlackAdapter implements ChannelAdapter {
     }
   }
 
+  /** `quote new` / `order new` with nothing after (in any language the core reads): open the form instead. */
+  private emptyForm(text: string): 'quote' | 'order' | null {
+    const c = this.services.commands.understand(text);
+    if (!c?.bare || c.verb !== 'new') return null;
+    return c.noun === 'quote' || c.noun === 'order' ? c.noun : null;
+  }
+
   /** Sends the core's replies to the person who spoke or pressed (the core's reply path remembers cards). */
   private async answer(where: Where, replies: Message[]): Promise<void> {
     let replace = where.replaceOriginal === true;
@@ -646,15 +653,6 @@ export function commandText(command: string, text: string): string {
   if (noun === 'lead' || noun === 'quote' || noun === 'order')
     return rest ? `${noun} ${rest}` : `help ${noun}`;
   return rest || 'help';
-}
-
-const NEW_FORM = /^\/?(quote|quotation|报价|報價|order|订单|訂單)\s+(new|create|add|新建)$/i;
-
-/** `quote new` / `order new` with nothing after: open the form instead. */
-export function emptyForm(text: string): 'quote' | 'order' | null {
-  const m = NEW_FORM.exec(text.trim());
-  if (!m) return null;
-  return /^(quote|quotation|报价|報價)$/i.test(m[1]!) ? 'quote' : 'order';
 }
 
 function parseValue(action: ButtonPayload): ButtonValue | null {

@@ -6,6 +6,7 @@ import { decodeAction, encodeAction, typedPress } from '../cards/actions.ts';
 import type { Card, Message } from '../cards/card.ts';
 import { formatDate } from '../commands/dates.ts';
 import { renderCommandError } from '../commands/errors.ts';
+import { type Token, tokenize } from '../commands/lexer.ts';
 import type { CommandTable } from '../commands/parse.ts';
 import type { AnyCommand } from '../commands/spec.ts';
 import { spell } from '../commands/vocabulary.ts';
@@ -68,6 +69,27 @@ export class Core {
   }
 
   /** A message typed by a person. Returns the replies for that person, in their language. */
+  understand(text: string): { noun: string; verb: string; bare: boolean } | null {
+    const parsed = this.deps.commands.parse(text, { currency: 'CNY' });
+    // A command typed with nothing after it lacks what it needs: still that command, and bare.
+    const missing = ['missing_key', 'missing_ref', 'missing_word', 'missing_mention'];
+    const command = parsed.ok
+      ? parsed.command
+      : missing.includes(parsed.error.code) && 'command' in parsed.error
+        ? parsed.error.command
+        : null;
+    if (!command) return null;
+    let tokens: Token[] = [];
+    try {
+      tokens = tokenize(text);
+    } catch {
+      return null;
+    }
+    // Only the noun and the verb (or the two fused into one Chinese word): nothing given yet.
+    const bare = tokens.length <= 2 && tokens.every((t) => t.kind === 'word');
+    return { noun: command.noun, verb: command.verbs[0] ?? '', bare };
+  }
+
   async handleMessage(inbound: InboundMessage): Promise<Message[]> {
     // `confirm <id>` / `cancel <id>` typed where the card's buttons cannot be shown: the same as pressing them.
     const press = typedPress(inbound.text);

@@ -9,6 +9,11 @@ import type { Audience, PostedRef, PostTarget } from './outbound.ts';
 export interface CommandPath {
   handleMessage(inbound: InboundMessage): Promise<Message[]>;
   handleAction(inbound: InboundAction): Promise<Message[]>;
+  /**
+   * Which command a text is, as the core reads it (every language, alias and word order), without running
+   * it: for a channel that opens a form for a command typed with nothing after it (`quote new`).
+   */
+  understand(text: string): { noun: string; verb: string; bare: boolean } | null;
 }
 
 /** What is recorded before it is acknowledged: a message, or a button press, and how its live answer went. */
