@@ -323,7 +323,7 @@ describe('reads of confidential data are audited, one row per record and read', 
       { who: 'zhao', fields: ['total'], platform: 'console', chat_kind: 'dm' },
     ]);
     expect(await reads('SO-0001')).toEqual([
-      { who: 'li', fields: ['prices', 'total', 'paid'], platform: 'console', chat_kind: 'dm' },
+      { who: 'li', fields: ['prices', 'total', 'paid', 'outstanding'], platform: 'console', chat_kind: 'dm' },
       { who: 'li', fields: ['total'], platform: 'console', chat_kind: 'dm' },
     ]);
     const list = await d.say('admin', 'audit list kind=read who=@zhao');
