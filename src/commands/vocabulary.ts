@@ -54,6 +54,7 @@ export const VERBS = {
   paid: ['paid', '收款', '到账'],
   contact: ['contact', 'contacts', '联系人', '聯繫人'],
   revise: ['revise', 'revision', '修订', '修訂'],
+  find: ['find', 'search', '查找', '搜索', '查询', '查詢'],
   plan: ['plan', '收款计划', '收款計劃', '回款计划'],
   change: ['change', '变更', '變更'],
   cancel: ['cancel', '取消'],

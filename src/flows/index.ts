@@ -12,6 +12,7 @@ import { auditSampleCommands } from './audit-sample.ts';
 import { backupCommands } from './backup.ts';
 import { correctionSubject, customerCommands } from './customer.ts';
 import { customerContactCommands } from './customer-contacts.ts';
+import { customerFindCommands } from './customer-find.ts';
 import { helpCommands } from './help.ts';
 import { intelCommands } from './intel.ts';
 import { leadCommands } from './lead.ts';
@@ -54,6 +55,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...orderExecutionCommands,
     ...orderCollectionCommands,
     ...customerContactCommands,
+    ...customerFindCommands,
     ...quoteReviseCommands,
     ...approvalCommands,
     ...remindCommands,
