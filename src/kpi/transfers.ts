@@ -113,26 +113,40 @@ export function transfersWith(q: TransferQuery): SQL {
   const { periods, zone } = q;
   const from = periods[0]!.from;
   const to = periods[periods.length - 1]!.to;
-  const targets = sql.join(
-    FLOWS.map((f) => {
-      const t = FLOW_TARGETS[f];
-      const ack = t.ack ? targetSeconds(q.targets[t.ack]) : null;
-      return sql`(${sql.raw(`'${f}'`)}, ${sql.raw(String(targetSeconds(q.targets[t.deliver])))}::bigint, ${sql.raw(ack === null ? 'null' : String(ack))}::bigint)`;
-    }),
-    sql`, `,
-  );
+  // Each flow's targets as CASE expressions (a join to a VALUES list was a nested loop over every row).
+  const target = (pick: (f: Flow) => number | null) =>
+    sql.raw(
+      `(case s.flow ${FLOWS.map((f) => {
+        const v = pick(f);
+        return `when '${f}' then ${v === null ? 'null' : String(v)}::bigint`;
+      }).join(' ')} end)`,
+    );
+  const deliverTarget = target((f) => targetSeconds(q.targets[FLOW_TARGETS[f].deliver]));
+  const ackTarget = target((f) => {
+    const k = FLOW_TARGETS[f].ack;
+    return k ? targetSeconds(q.targets[k]) : null;
+  });
+  const flows = sql.raw(FLOWS.map((f) => `'${f}'`).join(', '));
   // Acknowledgements and deliveries come after the month, up to now (the wall clock's, too).
   const wall = Date.now();
   const axisEnd = (end: Date) => new Date(Math.max(end.getTime(), q.now.getTime(), wall) + 7 * 86_400_000);
   // One axis for all the periods; each period's clocks stay within the axis it would have had alone.
-  const bounds = sql.join(
-    periods.map((p, i) => {
-      const d = axisDays({ zone, from: p.from, to: axisEnd(p.to) });
-      return sql`(${sql.raw(String(i))}, ${d.from}::date, ${d.to}::date)`;
-    }),
-    sql`, `,
-  );
-  const W = (local: string) => workingClock(sql.raw(local), 'ax', { lo: sql`pb.lo`, hi: sql`pb.hi` });
+  const days = periods.map((p) => axisDays({ zone, from: p.from, to: axisEnd(p.to) }));
+  const bound = (which: 'from' | 'to') =>
+    sql`(case s.period ${sql.join(
+      days.map((d, i) => sql`when ${sql.raw(String(i))} then ${d[which]}::date`),
+      sql` `,
+    )} end)`;
+  const W = (local: string) => workingClock(sql.raw(local), 'ax', { lo: bound('from'), hi: bound('to') });
+  // now's clock per period, on that period's axis (an InitPlan each, computed once).
+  const nowW = sql`(case s.period ${sql.join(
+    days.map(
+      (d, i) =>
+        sql`when ${sql.raw(String(i))} then (select ${workingClock(sql`n.now_l`, 'ax', { lo: sql`${d.from}::date`, hi: sql`${d.to}::date` })}
+          from (select ${localTime(at(q.now), zone)} as now_l) n cross join wt_axis ax)`,
+    ),
+    sql` `,
+  )} end)`;
   return sql`with ${axisCte({ zone, from, to: axisEnd(to) })},
     sales as (select id from departments where code = 'sales'),
     raw as (
@@ -171,15 +185,14 @@ export function transfersWith(q: TransferQuery): SQL {
         ${scopeFilter(q.scope, sql`department_id`, sql`person_id`)} as in_scope
       from raw where ${scopeFilter(q.rows, sql`department_id`, sql`person_id`)}
     ),
-    period_bounds as (select * from (values ${bounds}) v(period, lo, hi)),
-    now_w as (select pb.period, ${W('n.now_l')} as w
-      from (select ${localTime(at(q.now), zone)} as now_l) n cross join wt_axis ax cross join period_bounds pb),
     -- Each instant's working clock once per row (materialized: the differences below, and the states and
     -- aggregates over them, would otherwise each re-evaluate the clock expressions they name, ~50 per row).
     clocked as materialized (
-      select s.*, tg.deliver as flow_deliver, tg.ack as ack_target,
+      select s.flow, s.subject_ref, s.department_id, s.person_id, s.event_at, s.delivered_at, s.acked_at,
+        s.ack_asked, s.due_at, s.period, s.in_scope,
+        ${deliverTarget} as flow_deliver, ${ackTarget} as ack_target,
         ${W('s.event_l')} as w_event, ${W('s.delivered_l')} as w_delivered, ${W('s.acked_l')} as w_acked,
-        ${W('s.start_l')} as w_start, ${W('s.due_l')} as w_due, nw.w as w_now
+        ${W('s.start_l')} as w_start, ${W('s.due_l')} as w_due, ${nowW} as w_now
       from (
         -- Each instant's local time once (offset 0 keeps the subquery from being merged into the clocks,
         -- which would convert each instant again for every use).
@@ -187,11 +200,8 @@ export function transfersWith(q: TransferQuery): SQL {
           ${localTime(sql`s.acked_at`, zone)} as acked_l,
           ${localTime(sql`coalesce(s.delivered_at, s.event_at)`, zone)} as start_l,
           ${localTime(sql`s.due_at`, zone)} as due_l
-        from scoped s offset 0
+        from scoped s where s.flow in (${flows}) offset 0
       ) s
-      join (values ${targets}) as tg(flow, deliver, ack) on tg.flow = s.flow
-      join period_bounds pb on pb.period = s.period
-      join now_w nw on nw.period = s.period
       cross join wt_axis ax
     ),
     timed as (
