@@ -35,8 +35,11 @@ export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
   summary: Bilingual;
   /** Who may run it at all; record-level checks (owner, department) happen in the flow. */
   allow: Permission;
-  /** Describes what a needed confirmation would do; the command then runs only on Confirm. */
-  confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual>;
+  /**
+   * Describes what a needed confirmation would do; the command then runs only on Confirm. null: nothing
+   * to confirm this time (e.g. no likely duplicate), the command runs at once.
+   */
+  confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual | null>;
   /** Changes nothing but (perhaps) the audit log, so it runs without a savepoint. */
   readOnly?: boolean;
   run(ctx: Ctx, intent: Intent<S>): Promise<Message>;

@@ -235,7 +235,10 @@ export class Core {
           privateReply: this.privateReply(chat),
         });
         inner.commands = this.deps.commands;
-        if (command.confirm && !confirmed) return [await this.askConfirmation(inner, command, intent)];
+        if (command.confirm && !confirmed) {
+          const summary = await command.confirm(inner, intent);
+          if (summary) return [await this.askConfirmation(inner, intent, summary)];
+        }
         return [await command.run(inner, intent)];
       });
     } catch (err) {
@@ -252,10 +255,9 @@ export class Core {
 
   private async askConfirmation(
     ctx: FlowContext,
-    command: AnyCommand<FlowContext>,
     intent: Parameters<AnyCommand<FlowContext>['run']>[1],
+    summary: Bilingual,
   ): Promise<Message> {
-    const summary = await command.confirm!(ctx, intent);
     const [row] = await ctx.tx
       .insert(confirmations)
       .values({

@@ -1,12 +1,12 @@
 // Customers by name as well as by number: one normalised name per customer (customers.name_key, unique in
 // the database), a name that picks one customer wherever a customer is asked for, and a choice when several do.
-import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ProblemParams } from '../commands/keys.ts';
 import { parseRef, refKindOf } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
-import { customers } from '../db/schema.ts';
+import { contacts, customers } from '../db/schema.ts';
 import { loadCustomer } from './common.ts';
 
 type Customer = typeof customers.$inferSelect;
@@ -52,6 +52,74 @@ export async function customerNamed(
     )
     .limit(1);
   return row;
+}
+
+/**
+ * The name with what does not tell companies apart taken off: punctuation, spaces and the legal form at the
+ * end (有限公司, 股份有限公司, 集团, Ltd., Limited, Inc., Co., Corp., LLC, GmbH …). "ACME Holdings Ltd." and
+ * "Acme  Holdings" are one company to a reader.
+ */
+const coreOf = (name: SQL | string): SQL =>
+  sql`regexp_replace(regexp_replace(lower(normalize(${name}::text, NFKC)), '[[:punct:][:space:]·・，。（）()]+', '', 'g'), '(股份有限公司|有限责任公司|有限公司|集团公司|集团|公司|limited|ltd|incorporated|inc|company|co|corporation|corp|llc|gmbh|plc)+$', '')`;
+
+export type LikelyDuplicate = { number: string; name: string; why: 'name' | 'phone' | 'email' };
+
+/**
+ * Customers a new one may be the same as (issue 21, duplicates): the same name once the legal form and
+ * punctuation are set aside, or a contact with the same phone (digits only) or email. An exact name is not
+ * here: that is refused outright (refuseTakenName).
+ */
+export async function likelyDuplicates(
+  ctx: FlowContext,
+  given: { name: string; phone?: string | undefined; email?: string | undefined },
+): Promise<LikelyDuplicate[]> {
+  if (await customerNamed(ctx, given.name)) return [];
+  const out: LikelyDuplicate[] = [];
+  // At least two letters left once the legal form is off, or every "… Ltd" would look alike.
+  if (given.name.replace(/[\p{P}\s]|ltd|limited|inc|co|corp|llc|gmbh|有限|公司|集团/giu, '').length >= 2) {
+    const rows = await ctx.tx
+      .select({ number: customers.number, name: customers.name })
+      .from(customers)
+      .where(
+        and(
+          sql`${coreOf(sql`${customers.name}`)} = ${coreOf(given.name)}`,
+          ne(customers.nameKey, keyOf(given.name)),
+        ),
+      )
+      .limit(3);
+    out.push(...rows.map((r) => ({ ...r, why: 'name' as const })));
+  }
+  const digits = given.phone?.replace(/\D/g, '') ?? '';
+  if (digits.length >= 7 || given.email) {
+    const rows = await ctx.tx
+      .select({
+        number: customers.number,
+        name: customers.name,
+        phone: contacts.phone,
+        email: contacts.email,
+      })
+      .from(contacts)
+      .innerJoin(customers, eq(customers.id, contacts.customerId))
+      .where(
+        and(
+          // The exact same name is refused by the command itself, even when it was registered meanwhile.
+          ne(customers.nameKey, keyOf(given.name)),
+          or(
+            digits.length >= 7
+              ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '[^0-9]', '', 'g') = ${digits}`
+              : undefined,
+            given.email ? sql`lower(${contacts.email}) = lower(${given.email})` : undefined,
+          ),
+        ),
+      )
+      .limit(3);
+    for (const r of rows) {
+      if (out.some((o) => o.number === r.number)) continue;
+      const samePhone = digits.length >= 7 && (r.phone ?? '').replace(/\D/g, '') === digits;
+      out.push({ number: r.number, name: r.name, why: samePhone ? 'phone' : 'email' });
+    }
+  }
+  return out;
 }
 
 /** Refuses a name another customer already has, naming that customer. */

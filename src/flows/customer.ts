@@ -39,7 +39,14 @@ import {
   personName,
 } from './common.ts';
 import { tellCorrection } from './correction.ts';
-import { customerOf, insertCustomerOnce, refuseDuplicate, refuseTakenName } from './customer-names.ts';
+import {
+  customerOf,
+  insertCustomerOnce,
+  type LikelyDuplicate,
+  likelyDuplicates,
+  refuseDuplicate,
+  refuseTakenName,
+} from './customer-names.ts';
 import {
   type FieldSpec,
   type HistorySpec,
@@ -126,6 +133,24 @@ const add = command({
     zh: '客户 新增 名称=华星科技 联系人=王芳 电话=13900000000 [邮箱=… 行业=… 地址=… 地区=…]',
   },
   summary: { en: 'register a customer', zh: '登记客户' },
+  // A likely duplicate (same name but for the legal form, or a contact's phone or email on another
+  // customer) is asked about first: Confirm creates the customer anyway, Cancel leaves it.
+  async confirm(ctx, { args }) {
+    const dups = await likelyDuplicates(ctx, { name: args.name, phone: args.phone, email: args.email });
+    if (dups.length === 0) return null;
+    const why = (d: LikelyDuplicate, l: 'en' | 'zh') =>
+      d.why === 'name'
+        ? label(l, 'a name that reads the same', '名称相同（不计公司类型和标点）')
+        : d.why === 'phone'
+          ? label(l, 'the same phone number', '相同电话')
+          : label(l, 'the same email', '相同邮箱');
+    const list = (l: 'en' | 'zh') =>
+      dups.map((d) => `${d.number} ${d.name} (${why(d, l)})`).join(l === 'en' ? '; ' : '；');
+    return {
+      en: `${args.name} looks like an existing customer: ${list('en')}. To use it: customer show ${dups[0]!.number}. Confirm to register ${args.name} as a new customer anyway.`,
+      zh: `${args.name} 与已有客户相似：${list('zh')}。使用已有客户：客户 查看 ${dups[0]!.number}。确认则仍新增 ${args.name}。`,
+    };
+  },
   allow: (a) => isSales(a) || isMarketing(a),
   async run(ctx, { args }) {
     if ((args.phone || args.email) && !args.contact) {
