@@ -6,11 +6,10 @@ import { asc, desc, eq } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isSalesManager } from '../core/permissions.ts';
-import { privateNote, reveal } from '../core/visibility.ts';
 import { quoteItems, quotes } from '../db/schema.ts';
 import { command, loadQuote } from './common.ts';
-import { itemLine, priceItems } from './line-items.ts';
-import { submitQuote, TAX } from './quote.ts';
+import { priceItems } from './line-items.ts';
+import { draftedQuote, insertQuoteItems, QUOTE_TERMS, submitQuote } from './quote.ts';
 import { cancelQuoteExpiry } from './reminder-sources.ts';
 
 /** A quote may be revised once it has been through approval or reached the customer, not while deciding. */
@@ -22,12 +21,7 @@ const revise = command({
   ref: { kind: 'quote', required: true },
   keys: {
     item: k.item().optional(),
-    valid: k.date().optional(),
-    tax: k.choice(TAX).optional(),
-    payment: k.text(300).optional(),
-    delivery: k.date().optional(),
-    adjustment: k.text(300).optional(),
-    note: k.text(1000).optional(),
+    ...QUOTE_TERMS,
   },
   usage: {
     en: 'quote revise Q-0001 item="Sensor | X200 | 200 | 33" [valid=… payment=… delivery=… note="why"]',
@@ -105,17 +99,7 @@ const revise = command({
         updatedAt: ctx.now,
       })
       .returning();
-    await ctx.tx.insert(quoteItems).values(
-      items.map((it) => ({
-        quoteId: q!.id,
-        lineNo: it.lineNo,
-        name: it.name,
-        model: it.model,
-        quantity: it.quantity,
-        unitPriceMinor: it.unitPriceMinor,
-        amountMinor: it.amountMinor,
-      })),
-    );
+    await insertQuoteItems(ctx, q!.id, items);
     await ctx.tx
       .update(quotes)
       .set({ status: 'superseded', updatedAt: ctx.now })
@@ -134,12 +118,7 @@ const revise = command({
       root === old.id
         ? [{ number: old.number }]
         : await ctx.tx.select({ number: quotes.number }).from(quotes).where(eq(quotes.id, root));
-    // The author's reply, masked in a group chat like every amount.
-    const r = reveal(ctx, { kind: 'deal', ownerId: old.ownerId }, { owner: true });
-    const prices = r.use('prices', 'prices');
-    const total = r.money('total', totalMinor);
-    const lines = items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, prices)}`).join('\n');
-    const note = r.masked ? `\n${privateNote(ctx.locale)}` : '';
+    const { total, lines, note } = draftedQuote(ctx, items, totalMinor);
     return {
       text: `${ctx.t({
         en: `${number} is revision ${revision} of ${original!.number} (${old.number} is now superseded): total ${total}.`,

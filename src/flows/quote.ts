@@ -14,7 +14,7 @@ import { approvalSettings, submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
 import { type FieldSpec, type HistorySpec, historyCommand, unnamedField } from './history.ts';
-import { itemLine, priceItems } from './line-items.ts';
+import { itemLine, type PricedItem, priceItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -46,6 +46,45 @@ export function canSeeQuote(ctx: FlowContext, q: Pick<Quote, 'ownerId'>): boolea
   return entitled({ actor: ctx.actor, audience: 'private' }, 'prices', { kind: 'deal', ownerId: q.ownerId });
 }
 
+/** The terms a quote carries besides its lines: the same keys for a new quote and a revision. */
+export const QUOTE_TERMS = {
+  valid: k.date().optional(),
+  tax: k.choice(TAX).optional(),
+  payment: k.text(300).optional(),
+  delivery: k.date().optional(),
+  adjustment: k.text(300).optional(),
+  note: k.text(1000).optional(),
+};
+
+/** A quote's lines, written once for a new quote and for a revision. */
+export async function insertQuoteItems(ctx: FlowContext, quoteId: number, items: readonly PricedItem[]) {
+  await ctx.tx.insert(quoteItems).values(
+    items.map((it) => ({
+      quoteId,
+      lineNo: it.lineNo,
+      name: it.name,
+      model: it.model,
+      quantity: it.quantity,
+      unitPriceMinor: it.unitPriceMinor,
+      amountMinor: it.amountMinor,
+    })),
+  );
+}
+
+/**
+ * The author's reply about the quote they just wrote: its total and lines, masked in a group chat (everyone
+ * there reads the reply, though the author typed the prices), with the note that says so.
+ */
+export function draftedQuote(ctx: FlowContext, items: readonly PricedItem[], totalMinor: bigint) {
+  const r = reveal(ctx, { kind: 'deal', ownerId: ctx.actor.personId }, { owner: true });
+  const prices = r.use('prices', 'prices');
+  return {
+    total: r.money('total', totalMinor),
+    lines: items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, prices)}`).join('\n'),
+    note: r.masked ? `\n${privateNote(ctx.locale)}` : '',
+  };
+}
+
 const create = command({
   noun: 'quote',
   verbs: ['new', 'add'],
@@ -53,12 +92,7 @@ const create = command({
     customer: customerKey().optional(),
     lead: k.ref('lead').optional(),
     item: k.item(),
-    valid: k.date().optional(),
-    tax: k.choice(TAX).optional(),
-    payment: k.text(300).optional(),
-    delivery: k.date().optional(),
-    adjustment: k.text(300).optional(),
-    note: k.text(1000).optional(),
+    ...QUOTE_TERMS,
   },
   usage: {
     en: 'quote new customer=C-0001 item="Sensor | X200 | 200 | 35.5" valid=2026-12-31 tax=included payment="30% advance" delivery=2027-01-15',
@@ -96,17 +130,7 @@ const create = command({
         updatedAt: ctx.now,
       })
       .returning();
-    await ctx.tx.insert(quoteItems).values(
-      items.map((it) => ({
-        quoteId: q!.id,
-        lineNo: it.lineNo,
-        name: it.name,
-        model: it.model,
-        quantity: it.quantity,
-        unitPriceMinor: it.unitPriceMinor,
-        amountMinor: it.amountMinor,
-      })),
-    );
+    await insertQuoteItems(ctx, q!.id, items);
     await ctx.history('quote', q!.id, [{ field: 'created', from: null, to: number }]);
     const from = await linkQuoteToLead(ctx, lead, number);
     await ctx.audit('quote.new', 'quote', number, { total: totalMinor.toString(), items: items.length });
@@ -117,12 +141,7 @@ const create = command({
             : { en: ', tax excluded', zh: '，不含税' },
         )
       : '';
-    // The author typed these prices, but in a group chat everyone reads the reply: masked there too.
-    const r = reveal(ctx, { kind: 'deal', ownerId: ctx.actor.personId }, { owner: true });
-    const prices = r.use('prices', 'prices');
-    const total = r.money('total', totalMinor);
-    const lines = items.map((it) => `  ${it.lineNo}. ${itemLine(ctx, it, prices)}`).join('\n');
-    const note = r.masked ? `\n${privateNote(ctx.locale)}` : '';
+    const { total, lines, note } = draftedQuote(ctx, items, totalMinor);
     return {
       text: ctx.t({
         en: `Quote ${number} drafted for ${customer.number} ${customer.name}: total ${total}${tax}${valid ? `, valid until ${valid}` : ''}.${from}\n${lines}${note}`,
