@@ -1,42 +1,17 @@
-// The restore drill (issue 20, R-SEC-3): `npm run backup -- --drill` and the weekly scheduled drill
-// restore the newest backup into a scratch database, compare it with the manifest, record the result in
-// the backup log and drop the scratch database; a damaged newest backup is a failed drill in the log and a
-// notice to the management chat, and `backup list` says the last drill failed. PostgreSQL (the manual
-// drill as an admin runs it, a child process) and PGlite (the running embedded application). The runner's
-// timer is stopped: the tests run what the scheduler queued themselves.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../src/backup/runner.ts';
 import { fireOccurrence } from '../src/schedule/fire.ts';
+import { backupCli } from './helpers/backup-cli.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sr-backup-drill-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
-
 /** Runs `npm run backup` as the npm script does, with only the given settings. */
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/backup/backup-cli.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: work, ...env },
-      cwd: process.cwd(),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => backupCli('backup', args, env, work);
 
 type Drill = {
   id: number;

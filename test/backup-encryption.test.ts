@@ -5,7 +5,7 @@
 // nothing; a file changed after it was written is refused (by its sha256, and by the GCM tag when the
 // manifest was changed to match). PostgreSQL through `npm run backup` / `npm run restore` as an admin
 // runs them; the embedded database (PGlite) through the same functions in the running application.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -26,6 +26,7 @@ import { sha256Of } from '../src/backup/manifest.ts';
 import { restoreBackup } from '../src/backup/restore.ts';
 import { runBackup } from '../src/backup/runner.ts';
 import { loadConfig } from '../src/config.ts';
+import { backupCli } from './helpers/backup-cli.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
 import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
 
@@ -66,27 +67,8 @@ async function tampered(file: string, rehash: boolean): Promise<string> {
   return copy;
 }
 
-type Run = { code: number; stdout: string; stderr: string };
-
-/** Runs `npm run backup` / `npm run restore` as the npm scripts do, with only the given settings. */
-function cli(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/backup/${script}-cli.ts`, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: work, ...env },
-      cwd: process.cwd(),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (script: 'backup' | 'restore', args: string[], env: Record<string, string>) =>
+  backupCli(script, args, env, work);
 
 describe('PostgreSQL: an encrypted backup', () => {
   let d: Driver;

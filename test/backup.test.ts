@@ -1,8 +1,3 @@
-// Backups round trip (issue 20, R-SEC-3): an organisation populated through the console, `npm run backup`
-// and `npm run restore` run as an admin would (child processes), into a fresh database, and every table
-// identical row for row. Also what is refused: a database that is not empty, a damaged file, a missing or
-// old pg_dump, a backup of the embedded database while SalesRelay runs on it.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -19,35 +14,15 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupCli, type Run } from './helpers/backup-cli.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
 import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sr-backup-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
-
-/** Runs `npm run backup` / `npm run restore` as the npm scripts do, with only the given settings. */
-function cli(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', `src/backup/${script}-cli.ts`, ...args],
-      // No ./.env of the developer's: only PATH and the settings given.
-      { env: { PATH: process.env.PATH ?? '', HOME: work, ...env }, cwd: process.cwd() },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (script: 'backup' | 'restore', args: string[], env: Record<string, string>) =>
+  backupCli(script, args, env, work);
 
 type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
