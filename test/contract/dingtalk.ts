@@ -8,9 +8,9 @@ import type { Ack, CardState } from '../fakes/dingtalk/fake.ts';
 import { type Harness, startHarness } from '../fakes/dingtalk/harness.ts';
 import {
   type Group,
+  organise,
   type Person,
   type PlatformDriver,
-  ROLES,
   type SeenCard,
   until,
   type Where,
@@ -110,11 +110,7 @@ export function dingtalkDriver(): PlatformDriver {
         (p) => p.startsWith('/v1.0/robot/') || p.startsWith('/v1.0/card/') || p === '/robot/sendBySession',
       );
       await until(() => h.fake.openConnections === 1, 'the stream connection');
-      for (const p of Object.keys(NICKS) as Person[]) await say(p, 'me lang=en');
-      await say('admin', 'admin bind management', { group: 'management' });
-      await say('admin', 'admin bind finance', { group: 'finance' });
-      for (const [p, role] of ROLES)
-        await say('admin', `admin role {mention} ${role}`, { group: 'management', mention: p });
+      await organise(say, Object.keys(NICKS) as Person[]);
     },
     async close() {
       await h?.close();

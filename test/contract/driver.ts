@@ -100,3 +100,20 @@ export const ROLES: [Person, string][] = [
   ['wang', 'sales_manager'],
   ['zhao', 'head dept=finance'],
 ];
+
+/**
+ * The organisation every platform's cases start from: each person reads English, the management and
+ * finance chats bound, the roles given by the admin (in the management group, or privately where the
+ * platform takes admin commands only there: `roleChat: {}`).
+ */
+export async function organise(
+  say: PlatformDriver['say'],
+  people: readonly Person[],
+  roleChat: { group?: Group } = { group: 'management' },
+): Promise<void> {
+  for (const p of people) await say(p, 'me lang=en');
+  await say('admin', 'admin bind management', { group: 'management' });
+  await say('admin', 'admin bind finance', { group: 'finance' });
+  for (const [p, role] of ROLES)
+    await say('admin', `admin role {mention} ${role}`, { ...roleChat, mention: p });
+}

@@ -7,9 +7,9 @@ import { type Harness, startHarness } from '../fakes/feishu/harness.ts';
 import { buttonsOf, type Msg, textOf } from '../fakes/feishu/index.ts';
 import {
   type Group,
+  organise,
   type Person,
   type PlatformDriver,
-  ROLES,
   type SeenCard,
   until,
   type Where,
@@ -83,11 +83,7 @@ export function feishuDriver(): PlatformDriver {
       groups.management = h.fake.addGroup('Management 管理层', [openId('admin'), openId('wang')]);
       groups.finance = h.fake.addGroup('Finance 财务', [openId('zhao')]);
       await until(() => h.fake.openConnections === 1, 'the long connection');
-      for (const p of Object.keys(NAMES) as Person[]) await say(p, 'me lang=en');
-      await say('admin', 'admin bind management', { group: 'management' });
-      await say('admin', 'admin bind finance', { group: 'finance' });
-      for (const [p, role] of ROLES)
-        await say('admin', `admin role {mention} ${role}`, { group: 'management', mention: p });
+      await organise(say, Object.keys(NAMES) as Person[]);
     },
     async close() {
       await h?.close();

@@ -8,9 +8,9 @@ import { BOT, People, SECRET, startWeComApp, stopWeComApp, textOf } from '../fak
 import { FakeWeCom, type Sent } from '../fakes/wecom/server.ts';
 import {
   type Group,
+  organise,
   type Person,
   type PlatformDriver,
-  ROLES,
   type SeenCard,
   until,
   type Where,
@@ -93,10 +93,7 @@ export function wecomDriver(): PlatformDriver {
           failure = null;
         }
       }, 20);
-      for (const p of ['admin', 'li', 'wang', 'zhao'] as Person[]) await say(p, 'me lang=en');
-      await say('admin', 'admin bind management', { group: 'management' });
-      await say('admin', 'admin bind finance', { group: 'finance' });
-      for (const [p, role] of ROLES) await say('admin', `admin role {mention} ${role}`, { mention: p });
+      await organise(say, ['admin', 'li', 'wang', 'zhao'], {});
     },
     async close() {
       clearInterval(watch);
