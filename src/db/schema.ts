@@ -145,6 +145,14 @@ export const customers = pgTable(
       .references(() => people.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /**
+     * The customer this one was merged into (customer merge): its records moved there; this row stays, read
+     * as "merged into C-0007", so old numbers in chats and history still lead somewhere.
+     */
+    mergedIntoId: integer('merged_into_id').references((): AnyPgColumn => customers.id),
+    mergedAt: timestamp('merged_at', { withTimezone: true }),
+    /** The name in pinyin, whole and by initials ("huaxingkeji hxkj"), written with the name, for search. */
+    namePinyin: text('name_pinyin'),
   },
   (t) => [
     index('customers_owner_idx').on(t.ownerId),
@@ -167,6 +175,8 @@ export const contacts = pgTable(
     fax: text('fax'),
     primary: boolean('is_primary').notNull().default(false),
     createdAt: createdAt(),
+    /** The contact's name in pinyin, whole and by initials, written with the name, for customer find. */
+    namePinyin: text('name_pinyin'),
   },
   (t) => [index('contacts_customer_idx').on(t.customerId)],
 );
