@@ -392,7 +392,12 @@ export const orders = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('orders_customer_idx').on(t.customerId), index('orders_owner_idx').on(t.ownerId, t.status)],
+  (t) => [
+    index('orders_customer_idx').on(t.customerId),
+    index('orders_owner_idx').on(t.ownerId, t.status),
+    // The web workspace's order list, newest first, and its month figures (issue 17).
+    index('orders_date_idx').on(t.orderDate, t.id),
+  ],
 );
 
 export const orderItems = pgTable(
@@ -949,3 +954,39 @@ export const recordNumbersA = pgSequence('record_numbers_a', { startWith: 1 });
 export const recordNumbersI = pgSequence('record_numbers_i', { startWith: 1 });
 /** Audit sample numbers (S-…). */
 export const recordNumbersS = pgSequence('record_numbers_s', { startWith: 1 });
+
+/**
+ * Web workspace sign-in links (issue 17): single use, valid minutes, bound to one person. Only the SHA-256
+ * of the token is kept, so a copy of the database signs nobody in.
+ */
+export const webSignInLinks = pgTable(
+  'web_sign_in_links',
+  {
+    id: serial('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('web_sign_in_links_person_idx').on(t.personId)],
+);
+
+/** Web workspace sessions: the cookie's token hashed; offboarding deletes a person's rows at once. */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    id: serial('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    /** The token every form of this session carries (CSRF). */
+    csrfToken: text('csrf_token').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('web_sessions_person_idx').on(t.personId)],
+);
