@@ -61,6 +61,8 @@ export const people = pgTable(
     locale: text('locale'),
     timezone: text('timezone'),
     active: boolean('active').notNull().default(true),
+    /** Set when this person's identities were joined into another person (admin link, me link): kept, inactive, for the history. */
+    mergedInto: integer('merged_into').references((): AnyPgColumn => people.id),
     createdAt: createdAt(),
   },
   (t) => [index('people_department_idx').on(t.departmentId)],
@@ -106,6 +108,49 @@ export const chatBindings = pgTable(
     uniqueIndex('chat_bindings_chat_uq').on(t.platform, t.tenant, t.chatId),
     index('chat_bindings_department_idx').on(t.departmentId),
   ],
+);
+
+/**
+ * The departments a chat is bound to (R-CHAN-4): a project group may serve sales, production and logistics
+ * at once. chat_bindings.department_id is the first department bound; a trigger (migration 0021) mirrors it
+ * here, so a binding written the old way still routes.
+ */
+export const chatBindingDepartments = pgTable(
+  'chat_binding_departments',
+  {
+    bindingId: integer('binding_id')
+      .notNull()
+      .references(() => chatBindings.id, { onDelete: 'cascade' }),
+    departmentId: integer('department_id')
+      .notNull()
+      .references(() => departments.id),
+    boundBy: integer('bound_by').references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bindingId, t.departmentId] }),
+    index('chat_binding_departments_department_idx').on(t.departmentId),
+  ],
+);
+
+/** One-time codes of `me link` (R-ORG-2): only a hash is kept; a code expires and is used once. */
+export const linkCodes = pgTable(
+  'link_codes',
+  {
+    id: serial('id').primaryKey(),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id),
+    /** The identity that asked: the code must be typed by another one. */
+    identityId: integer('identity_id')
+      .notNull()
+      .references(() => identities.id),
+    codeHash: text('code_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('link_codes_hash_uq').on(t.codeHash), index('link_codes_person_idx').on(t.personId)],
 );
 
 /** Record-number counters: one row per prefix, bumped inside the creating transaction. */
