@@ -6,6 +6,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { at } from './instant.ts';
 import { type Scope, scopeFilter } from './scope.ts';
 import { periodOf } from './transfers.ts';
+import { workingSeconds } from './working-time.ts';
 
 export type SharingRow = {
   department: string;
@@ -67,8 +68,8 @@ export function sharingRow(r: Record<string, unknown>): SharingRow {
     asked: Number(r.asked),
     acked: Number(r.acked),
     ackOnTime: Number(r.ack_on_time),
-    ackP50: r.ack_p50 === null ? null : Number(r.ack_p50),
-    ackP90: r.ack_p90 === null ? null : Number(r.ack_p90),
+    ackP50: workingSeconds(r.ack_p50),
+    ackP90: workingSeconds(r.ack_p90),
     intelShared: Number(r.intel_shared),
     intelRead: Number(r.intel_read),
   };

@@ -3,6 +3,7 @@
 // aggregate over the transfers (grouping sets), part of the report's one statement (report.ts).
 import { type SQL, sql } from 'drizzle-orm';
 import type { Flow } from './transfers.ts';
+import { workingSeconds } from './working-time.ts';
 
 export type TimelinessRow = {
   level: 'all' | 'flow' | 'department' | 'person';
@@ -27,7 +28,7 @@ export type TimelinessRow = {
   ackP90: number | null;
 };
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const num = workingSeconds;
 
 /**
  * A CTE body over `x` (transfersWith): the timeliness rows of each period, of the rows in scope; `ord`

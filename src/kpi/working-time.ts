@@ -51,12 +51,20 @@ export function localTime(ts: SQL, zone: string): SQL {
  * `wt_axis` joined as `alias`. Null when it is null or outside the axis (an array subscript out of range
  * is null), or outside the days [lo, hi] (a narrower axis's, as dates: the nulls that axis would give).
  * Taking the local time once per instant matters: the zone conversion is most of the cost (bench:reports).
+ * The time of day is read as float8 (date_part), not numeric (extract): half the cost per clock at 70,000
+ * transfers a report; workingSeconds rounds what comes back to the millisecond, so the float's last
+ * digits never show.
  */
 export function workingClock(local: SQL, alias: string, within?: { lo: SQL; hi: SQL }): SQL {
   const a = sql.raw(alias);
   const day = sql`(${local})::date`;
   const i = sql`(${day} - ${a}.d0 + 1)`;
   const w = sql`(${a}.before[${i}] + case when ${a}.working[${i}] then least(greatest(
-      extract(epoch from (${local})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
+      date_part('epoch', (${local})::time) - ${START}, 0), ${LENGTH}) else 0 end)`;
   return within ? sql`(case when ${day} between ${within.lo} and ${within.hi} then ${w} end)` : w;
+}
+
+/** A working-seconds figure as read from SQL (float8 clocks), to the millisecond; null stays null. */
+export function workingSeconds(v: unknown): number | null {
+  return v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000;
 }
