@@ -10,6 +10,7 @@ import { channelServices } from './core/channel-services.ts';
 import { Core } from './core/engine.ts';
 import { type Database, type Db, openDatabase } from './db/client.ts';
 import { Delivery } from './delivery/index.ts';
+import { fillMissingPinyin } from './flows/customer-pinyin.ts';
 import { commandTable } from './flows/index.ts';
 import type { AdapterRegistry, ChannelAdapter, Env, PortServices } from './port/index.ts';
 import { QueueRuntime } from './queue/runtime.ts';
@@ -46,6 +47,8 @@ export async function openMigrated(config: Config): Promise<Database> {
     maxConnections: config.databasePoolMax,
   });
   await database.migrate();
+  // Names written before their pinyin was stored (migration 0019) become searchable by pinyin.
+  await fillMissingPinyin(database.db);
   return database;
 }
 

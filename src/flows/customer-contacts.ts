@@ -9,6 +9,7 @@ import { isSales, isSalesManager } from '../core/permissions.ts';
 import { contacts } from '../db/schema.ts';
 import { command } from './common.ts';
 import { resolveCustomer } from './customer-names.ts';
+import { pinyinOf } from './customer-pinyin.ts';
 
 type Contact = typeof contacts.$inferSelect;
 type Action = 'add' | 'edit' | 'remove' | 'primary';
@@ -116,6 +117,7 @@ const contactCommand = command({
         .values({
           customerId: c.id,
           name: args.name!,
+          namePinyin: pinyinOf(args.name!),
           title: title ?? null,
           phone: args.phone ?? null,
           email: args.email ?? null,
@@ -182,7 +184,10 @@ const contactCommand = command({
         'Say what to change, e.g. phone=13900000001.',
         '请写明要修改的内容，例如 电话=13900000001。',
       );
-    await ctx.tx.update(contacts).set(set).where(eq(contacts.id, contact.id));
+    await ctx.tx
+      .update(contacts)
+      .set({ ...set, namePinyin: pinyinOf(set.name) })
+      .where(eq(contacts.id, contact.id));
     if (args.primary) await makePrimary(contact.id);
     await ctx.history(
       'customer',

@@ -1,13 +1,14 @@
 // Finding a customer from what one remembers (issue 21, search): part of the name, a contact's name, a
 // phone number however it is written, or an email, paged. Contacts are searched only where the reader may
 // see them (src/core/visibility.ts), so a search cannot tell anyone whose phone number a customer has.
-import { and, count, desc, eq, exists, ilike, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, exists, ilike, isNull, or, sql } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import { refuseInput } from '../core/errors.ts';
 import { isStaff } from '../core/permissions.ts';
 import { entitled } from '../core/visibility.ts';
 import { contacts, customers, people } from '../db/schema.ts';
 import { command } from './common.ts';
+import { pinyinQuery } from './customer-pinyin.ts';
 import { LIST_SIZE } from './list-lines.ts';
 
 const like = (text: string) => `%${text.replace(/[%_\\]/g, '\\$&')}%`;
@@ -44,6 +45,8 @@ const find = command({
         `页=${args.page} 不是页码；页码从 1 开始。`,
       );
     const digits = text.replace(/\D/g, '');
+    // huaxing, hxkj, 華星 (its pinyin) all find 华星科技: the stored pinyin of names (customer-pinyin.ts).
+    const spelled = pinyinQuery(text);
     // Contacts are looked in only for customers whose contacts this reader may see.
     const seesAllContacts = entitled({ actor: ctx.actor, audience: 'private' }, 'contacts', {
       kind: 'customer',
@@ -52,6 +55,7 @@ const find = command({
     });
     const contactMatch = or(
       ilike(contacts.name, like(text)),
+      spelled ? sql`${contacts.namePinyin} like ${like(spelled)}` : undefined,
       ilike(contacts.email, like(text)),
       digits.length >= 4
         ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '\\D', '', 'g') like ${`%${digits}%`}`
@@ -63,9 +67,14 @@ const find = command({
         .from(contacts)
         .where(and(eq(contacts.customerId, customers.id), contactMatch)),
     );
-    const where = or(
-      ilike(customers.name, like(text)),
-      seesAllContacts ? inContacts : and(eq(customers.ownerId, ctx.actor.personId), inContacts),
+    const where = and(
+      // A merged customer is found as the one it was merged into.
+      isNull(customers.mergedIntoId),
+      or(
+        ilike(customers.name, like(text)),
+        spelled ? sql`${customers.namePinyin} like ${like(spelled)}` : undefined,
+        seesAllContacts ? inContacts : and(eq(customers.ownerId, ctx.actor.personId), inContacts),
+      ),
     );
     const [total] = await ctx.tx.select({ n: count() }).from(customers).where(where);
     const pages = Math.max(1, Math.ceil(total!.n / LIST_SIZE));

@@ -8,6 +8,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import { contacts, customers } from '../db/schema.ts';
 import { loadCustomer } from './common.ts';
+import { pinyinOf } from './customer-pinyin.ts';
 
 type Customer = typeof customers.$inferSelect;
 
@@ -145,7 +146,7 @@ export async function insertCustomerOnce(
 ): Promise<{ customer: Customer; created: boolean }> {
   const [row] = await ctx.tx
     .insert(customers)
-    .values(values)
+    .values({ ...values, namePinyin: pinyinOf(values.name) })
     .onConflictDoNothing({ target: customers.nameKey })
     .returning();
   if (row) return { customer: row, created: true };

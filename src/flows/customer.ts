@@ -47,6 +47,7 @@ import {
   refuseDuplicate,
   refuseTakenName,
 } from './customer-names.ts';
+import { pinyinOf } from './customer-pinyin.ts';
 import {
   type FieldSpec,
   type HistorySpec,
@@ -181,6 +182,7 @@ const add = command({
       await ctx.tx.insert(contacts).values({
         customerId: c!.id,
         name: args.contact,
+        namePinyin: pinyinOf(args.contact),
         phone: args.phone ?? null,
         email: args.email ?? null,
         fax: args.fax ?? null,
@@ -439,7 +441,7 @@ const update = command({
     }));
     await ctx.tx
       .update(customers)
-      .set({ ...next, updatedAt: ctx.now })
+      .set({ ...next, namePinyin: pinyinOf(next.name), updatedAt: ctx.now })
       .where(eq(customers.id, c.id));
     if (args.contact || args.phone || args.email || args.fax) {
       const [primary] = await ctx.tx
@@ -454,7 +456,10 @@ const update = command({
           email: args.email ?? primary.email,
           fax: args.fax ?? primary.fax,
         };
-        await ctx.tx.update(contacts).set(set).where(eq(contacts.id, primary.id));
+        await ctx.tx
+          .update(contacts)
+          .set({ ...set, namePinyin: pinyinOf(set.name) })
+          .where(eq(contacts.id, primary.id));
         changes.push(
           ...(['name', 'phone', 'email', 'fax'] as const).map((f) => ({
             field: `contact.${f}`,
@@ -468,6 +473,7 @@ const update = command({
         await ctx.tx.insert(contacts).values({
           customerId: c.id,
           name: args.contact!,
+          namePinyin: pinyinOf(args.contact!),
           phone: args.phone ?? null,
           email: args.email ?? null,
           fax: args.fax ?? null,
@@ -765,7 +771,7 @@ export const correctionSubject: SubjectHandler = {
     if (Object.keys(set).length)
       await ctx.tx
         .update(customers)
-        .set({ ...set, updatedAt: ctx.now })
+        .set({ ...set, ...(set.name ? { namePinyin: pinyinOf(set.name) } : {}), updatedAt: ctx.now })
         .where(eq(customers.id, c.id));
     const contactSet: Record<string, string> = {};
     for (const [key, column] of Object.entries(CONTACT_FIELDS)) {
@@ -779,13 +785,17 @@ export const correctionSubject: SubjectHandler = {
         .where(and(eq(contacts.customerId, c.id), eq(contacts.primary, true)))
         .limit(1);
       if (primary) {
-        await ctx.tx.update(contacts).set(contactSet).where(eq(contacts.id, primary.id));
+        await ctx.tx
+          .update(contacts)
+          .set({ ...contactSet, ...(contactSet.name ? { namePinyin: pinyinOf(contactSet.name) } : {}) })
+          .where(eq(contacts.id, primary.id));
         for (const [column, v] of Object.entries(contactSet))
           changes.push({ field: `contact.${column}`, from: primary[column as 'name'], to: v });
       } else {
         await ctx.tx.insert(contacts).values({
           customerId: c.id,
           name: contactSet.name ?? c.name,
+          namePinyin: pinyinOf(contactSet.name ?? c.name),
           phone: contactSet.phone ?? null,
           email: contactSet.email ?? null,
           fax: contactSet.fax ?? null,

@@ -18,6 +18,7 @@ import { leadLinkFields } from '../leads/links.ts';
 import { SOURCES } from '../leads/sources.ts';
 import { clip, command, field, label, linesOf, loadLead, personName } from './common.ts';
 import { customerKey, customerNamed, insertCustomerOnce, resolveCustomer } from './customer-names.ts';
+import { pinyinOf } from './customer-pinyin.ts';
 import {
   type FieldSpec,
   type HistorySpec,
@@ -787,9 +788,13 @@ const convert = command({
     }
     if (created) {
       if (lead.contactName) {
-        await ctx.tx
-          .insert(contacts)
-          .values({ customerId, name: lead.contactName, phone: lead.phone, primary: true });
+        await ctx.tx.insert(contacts).values({
+          customerId,
+          name: lead.contactName,
+          namePinyin: pinyinOf(lead.contactName),
+          phone: lead.phone,
+          primary: true,
+        });
       }
       await ctx.history('customer', customerId, [
         { field: 'created', from: null, to: `${created} (from ${lead.number})` },
