@@ -599,6 +599,8 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** When the recipient first opened it, where the channel can tell (a link in it followed). */
+    openedAt: timestamp('opened_at', { withTimezone: true }),
   },
   (t) => [
     index('outbox_pending_idx').on(t.state, t.nextAttemptAt),
