@@ -599,8 +599,6 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
-    /** When the recipient first opened it, where the channel can tell (a link in it followed). */
-    openedAt: timestamp('opened_at', { withTimezone: true }),
   },
   (t) => [
     index('outbox_pending_idx').on(t.state, t.nextAttemptAt),
@@ -613,6 +611,16 @@ export const outbox = pgTable(
     index('outbox_created_idx').on(t.createdAt),
   ],
 );
+
+/**
+ * When the recipient first opened a sent message, where its channel can tell (a link in it followed, an
+ * image loaded). Kept beside the outbox, not in it, so the hot outbox rows stay as they are.
+ */
+export const messageOpens = pgTable('message_opens', {
+  /** The outbox row (no foreign key: a restore may load the tables in any order). */
+  outboxId: bigint('outbox_id', { mode: 'number' }).primaryKey(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Where each card was posted, so it can be re-rendered in place when its subject changes. */
 export const postedCards = pgTable(
