@@ -63,6 +63,7 @@ export const VERBS = {
   bind: ['bind', '绑定', '綁定'],
   unbind: ['unbind', '解绑'],
   people: ['people', '人员', '成员'],
+  person: ['person', '人员资料', '人員資料', '人员信息'],
   offboard: ['offboard', '离职', '離職'],
   verify: ['verify', '校验', '校驗', '验证', '核实', '核實'],
   reinstate: ['reinstate', '复职', '復職'],

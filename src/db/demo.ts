@@ -47,6 +47,8 @@ export async function createDemoIfEmpty(db: Db): Promise<boolean> {
           handle: p.handle,
           name: p.name,
           role: p.role,
+          // Example addresses (example.com reaches nobody), so a channel that mails people can be tried.
+          email: `${p.handle}@example.com`,
           departmentId: p.dept ? depts.get(p.dept)! : null,
         })
         .returning({ id: people.id });

@@ -5,6 +5,7 @@ import { registerAssessmentHook } from '../kpi/assessment.ts';
 import { measuredCorrection, measuredQuote } from '../kpi/measured-subjects.ts';
 import { registerRectifyHooks } from '../rectify/notices.ts';
 import { adminCommands } from './admin.ts';
+import { adminPersonCommands } from './admin-person.ts';
 import { approvalCommands } from './approval.ts';
 import { assignmentRuleCommands } from './assignment-rules.ts';
 import { auditCommands } from './audit.ts';
@@ -61,6 +62,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...remindCommands,
     ...intelCommands,
     ...adminCommands,
+    ...adminPersonCommands,
     ...assignmentRuleCommands,
     ...auditCommands,
     ...backupCommands,
