@@ -33,10 +33,30 @@ export async function departmentId(ctx: FlowContext, code: DepartmentCode): Prom
   return row.id;
 }
 
-export async function loadCustomer(ctx: FlowContext, ref: string, forUpdate = false) {
+/**
+ * A customer by number. One merged into another (customer merge) is refused with a pointer to the one kept,
+ * unless `merged` is 'keep' (show, history and the merge itself read the old record).
+ */
+export async function loadCustomer(
+  ctx: FlowContext,
+  ref: string,
+  forUpdate = false,
+  merged: 'refuse' | 'keep' = 'refuse',
+) {
   const q = ctx.tx.select().from(customers).where(eq(customers.number, ref));
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row ?? refuseInput(`There is no customer ${ref}.`, `客户 ${ref} 不存在。`);
+  if (!row) return refuseInput(`There is no customer ${ref}.`, `客户 ${ref} 不存在。`);
+  if (row.mergedIntoId !== null && merged === 'refuse') {
+    const [to] = await ctx.tx
+      .select({ number: customers.number })
+      .from(customers)
+      .where(eq(customers.id, row.mergedIntoId));
+    refuseInput(
+      `${ref} was merged into ${to!.number}; use ${to!.number} (customer show ${to!.number}).`,
+      `${ref} 已合并至 ${to!.number}，请使用 ${to!.number}（客户 查看 ${to!.number}）。`,
+    );
+  }
+  return row;
 }
 
 export async function loadLead(ctx: FlowContext, ref: string, forUpdate = false) {

@@ -1,6 +1,6 @@
 // Customers by name as well as by number: one normalised name per customer (customers.name_key, unique in
 // the database), a name that picks one customer wherever a customer is asked for, and a choice when several do.
-import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ProblemParams } from '../commands/keys.ts';
 import { parseRef, refKindOf } from '../commands/values.ts';
@@ -85,6 +85,7 @@ export async function likelyDuplicates(
         and(
           sql`${coreOf(sql`${customers.name}`)} = ${coreOf(given.name)}`,
           ne(customers.nameKey, keyOf(given.name)),
+          isNull(customers.mergedIntoId),
         ),
       )
       .limit(3);
@@ -126,6 +127,11 @@ export async function likelyDuplicates(
 /** Refuses a name another customer already has, naming that customer. */
 export async function refuseTakenName(ctx: FlowContext, name: string, except?: number): Promise<void> {
   const other = await customerNamed(ctx, name, except);
+  if (other?.mergedIntoId != null) {
+    // The name is still the merged record's: the customer to use is the one it went into.
+    const [to] = await ctx.tx.select().from(customers).where(eq(customers.id, other.mergedIntoId));
+    refuseDuplicate(to!, name);
+  }
   if (other) refuseDuplicate(other, name);
 }
 
@@ -159,12 +165,17 @@ export async function insertCustomerOnce(
  * The customer a person means by a number (C-0001) or a name ("Acme", "华星"): the exact name first, then
  * the one customer whose name contains it; several are offered as a list with their numbers.
  */
-export async function resolveCustomer(ctx: FlowContext, given: string, forUpdate = false): Promise<Customer> {
+export async function resolveCustomer(
+  ctx: FlowContext,
+  given: string,
+  forUpdate = false,
+  merged: 'refuse' | 'keep' = 'refuse',
+): Promise<Customer> {
   const text = given.trim();
   const kind = refKindOf(text);
   if (kind === 'customer') {
     const ref = parseRef('customer', text);
-    if (ref.ok) return loadCustomer(ctx, ref.value, forUpdate);
+    if (ref.ok) return loadCustomer(ctx, ref.value, forUpdate, merged);
   }
   if (kind)
     refuseInput(
@@ -172,13 +183,18 @@ export async function resolveCustomer(ctx: FlowContext, given: string, forUpdate
       `${text} 不是客户；请写客户编号（C-0001）或客户名称。`,
     );
   const exact = await customerNamed(ctx, text);
-  const pick = async (c: Customer) => (forUpdate ? loadCustomer(ctx, c.number, true) : c);
+  const pick = async (c: Customer) => (forUpdate ? loadCustomer(ctx, c.number, true, merged) : c);
+  // A name is a customer as it now is: a merged one's name means the customer it was merged into.
+  if (exact?.mergedIntoId != null && merged === 'refuse') {
+    const [to] = await ctx.tx.select().from(customers).where(eq(customers.id, exact.mergedIntoId));
+    return pick(to!);
+  }
   if (exact) return pick(exact);
   const pattern = sql`'%' || replace(replace(replace(${keyOf(text)}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
   const like = await ctx.tx
     .select()
     .from(customers)
-    .where(sql`${customers.nameKey} like ${pattern}`)
+    .where(and(sql`${customers.nameKey} like ${pattern}`, isNull(customers.mergedIntoId)))
     .orderBy(asc(customers.id))
     .limit(11);
   if (like.length === 1) return pick(like[0]!);
@@ -204,13 +220,14 @@ export async function customerOf(
   ref: string | null,
   words: string[],
   forUpdate = false,
+  merged: 'refuse' | 'keep' = 'refuse',
 ): Promise<Customer> {
   if (ref && words.length > 0)
     refuseInput(
       `"${words[0]}" is not understood here. Values go as key=value, with quotes when they have spaces.`,
       `无法理解“${words[0]}”。值请写成 键=值，含空格时加引号。`,
     );
-  if (ref) return loadCustomer(ctx, ref, forUpdate);
+  if (ref) return loadCustomer(ctx, ref, forUpdate, merged);
   if (words.length === 0)
     return refuseInput(
       'Say which customer: its number (C-0001) or its name.',
@@ -223,5 +240,5 @@ export async function customerOf(
       `"${first}" is not a record number; a customer is C-0001 or its name.`,
       `“${first}”不是有效的编号；客户请写 C-0001 或客户名称。`,
     );
-  return resolveCustomer(ctx, words.join(' '), forUpdate);
+  return resolveCustomer(ctx, words.join(' '), forUpdate, merged);
 }

@@ -39,6 +39,7 @@ import {
   personName,
 } from './common.ts';
 import { tellCorrection } from './correction.ts';
+import { customerMergeCommands, mergedNotice } from './customer-merge.ts';
 import {
   customerOf,
   insertCustomerOnce,
@@ -220,7 +221,12 @@ const show = command({
   allow: isStaff,
   readOnly: true,
   async run(ctx, { ref, words }) {
-    const c = await customerOf(ctx, ref, words);
+    const c = await customerOf(ctx, ref, words, false, 'keep');
+    // A merged customer says where its records went (customer merge); nothing confidential is on it.
+    if (c.mergedIntoId !== null) {
+      const { title, text } = await mergedNotice(ctx, c);
+      return { text, card: { title, fields: [], actions: [], note: text } } satisfies Message;
+    }
     const shared = await sharedFields(ctx, c.id, ctx.actor.department);
     // One rule decides each confidential part (core/visibility.ts): full, masked in a group chat, or left out.
     const r = reveal(ctx, { kind: 'customer', ownerId: c.ownerId, shared });
@@ -738,7 +744,8 @@ function describeCorrection(p: Correction, r: Reveal, l: Locale): string {
 
 export const correctionSubject: SubjectHandler = {
   async summary(ctx, a) {
-    const c = await loadCustomer(ctx, a.subjectRef);
+    // A decided correction of a customer since merged still reads as it was.
+    const c = await loadCustomer(ctx, a.subjectRef, false, 'keep');
     const p = a.payload as Correction;
     return (l, viewer) => {
       const r = new Reveal(viewer, { kind: 'customer', ownerId: c.ownerId, shared: [] }, ctx.org.currency);
@@ -848,6 +855,8 @@ const HISTORY_FIELDS: Record<string, FieldSpec> = {
   intent_decision_makers: { name: FIELD_NAMES.decision!, secret: secret('intent', 'intent') },
   need: { name: { en: 'need', zh: '需求' }, event: true, secret: secret('needs', 'needs') },
   correction: { name: { en: 'correction upheld', zh: '更正已通过' }, event: true },
+  merged: { name: { en: 'merged in', zh: '并入客户' }, event: true },
+  merged_into: { name: { en: 'merged into', zh: '合并至' }, event: true },
   'contact.primary': {
     name: { en: 'primary contact', zh: '主要联系人' },
     secret: secret('contacts', 'contacts', (v) => v),
@@ -889,7 +898,8 @@ const history = historyCommand({
   example: 'C-0001',
   allow: isStaff,
   async open(ctx, { ref, words }) {
-    const c = await customerOf(ctx, ref, words);
+    // A merged customer's own history stays readable (it ends with "merged into …").
+    const c = await customerOf(ctx, ref, words, false, 'keep');
     const shared = await sharedFields(ctx, c.id, ctx.actor.department);
     const r = reveal(ctx, { kind: 'customer', ownerId: c.ownerId, shared });
     return {
@@ -911,4 +921,15 @@ const history = historyCommand({
   },
 });
 
-export const customerCommands = [add, show, list, update, need, share, unshare, correct, history];
+export const customerCommands = [
+  add,
+  show,
+  list,
+  update,
+  need,
+  share,
+  unshare,
+  correct,
+  history,
+  ...customerMergeCommands,
+];
