@@ -6,7 +6,14 @@ import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
-import { chatBindings, departments, identities, outbox, people } from '../db/schema.ts';
+import {
+  chatBindingDepartments,
+  chatBindings,
+  departments,
+  identities,
+  outbox,
+  people,
+} from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Org } from './org.ts';
 
@@ -41,9 +48,18 @@ export type OutboxRow = typeof outbox.$inferSelect;
 type OutboxValues = typeof outbox.$inferInsert;
 
 export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): OutboxWriter {
+  // A chat bound to several departments (R-CHAN-4) gets a message sent to more than one of them once:
+  // the same post to the same chat within one unit of work is written once.
+  const posted = new Set<string>();
   return {
     async send(target, render, cardKey) {
-      const values = await postValues(db, org, preferPlatform, target, render, cardKey);
+      const values = (await postValues(db, org, preferPlatform, target, render, cardKey)).filter((v) => {
+        if (v.targetKind !== 'chat') return true;
+        const key = `${chatKey(v)}\n${v.cardKey ?? ''}\n${JSON.stringify(v.payload)}`;
+        if (posted.has(key)) return false;
+        posted.add(key);
+        return true;
+      });
       if (values.length === 0) return 0;
       const tally = outboxTally.getStore();
       if (tally) tally.written += values.length;
@@ -106,8 +122,9 @@ export class OutboxBatch {
     if (codes.length) {
       const rows = await this.db
         .select({ ...DEPARTMENT_CHAT, code: departments.code })
-        .from(chatBindings)
-        .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
+        .from(chatBindingDepartments)
+        .innerJoin(chatBindings, eq(chatBindings.id, chatBindingDepartments.bindingId))
+        .innerJoin(departments, eq(departments.id, chatBindingDepartments.departmentId))
         .where(inArray(departments.code, codes));
       const byCode = groupBy(rows, (r) => r.code);
       for (const code of codes)
@@ -298,9 +315,11 @@ async function resolveTargets(
   if (target.kind === 'department') {
     const chats = await db
       .select(DEPARTMENT_CHAT)
-      .from(chatBindings)
-      .innerJoin(departments, eq(departments.id, chatBindings.departmentId))
-      .where(eq(departments.code, target.code));
+      .from(chatBindingDepartments)
+      .innerJoin(chatBindings, eq(chatBindings.id, chatBindingDepartments.bindingId))
+      .innerJoin(departments, eq(departments.id, chatBindingDepartments.departmentId))
+      .where(eq(departments.code, target.code))
+      .orderBy(asc(chatBindings.id));
     return departmentChats(chats, org);
   }
   const ids = await db

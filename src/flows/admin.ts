@@ -1,18 +1,19 @@
 // Administration: give people roles and departments, bind chats to departments, list people.
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { readSettings, storeSettings } from '../approvals/policy.ts';
 import { k } from '../commands/keys.ts';
 import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
-import { chatBindings, departments, orgSettings, people } from '../db/schema.ts';
+import { departments, orgSettings, people } from '../db/schema.ts';
 import { REQUIRED_KEYS, type RequiredKey, TARGET_KEYS, type TargetKey } from '../kpi/policy-keys.ts';
 import { FIELDS, fieldNames, parseFields, RECORD_TYPES, typeOfKey } from '../kpi/required.ts';
 import { readKpiSettings, storeKpiSettings } from '../kpi/settings.ts';
 import { formatTarget, parseTarget, shortTarget } from '../kpi/targets.ts';
 import { rerouteApprovals } from './approval.ts';
-import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice, label } from './common.ts';
+import { chatBindingCommands } from './chat-binding.ts';
+import { command, DEPARTMENT_NAMES, departmentId, deptChoice, label } from './common.ts';
 import { departmentForRole, offboard, reinstate } from './offboard.ts';
 import { ensureDigests } from './reminder-sources.ts';
 
@@ -84,80 +85,6 @@ const role = command({
           en: `${person.name} is now ${ROLE_NAMES[r].en}${dept ? ` in ${DEPARTMENT_NAMES[dept].en}` : ''}.`,
           zh: `${person.name} 现为${dept ? DEPARTMENT_NAMES[dept].zh : ''}${ROLE_NAMES[r].zh}。`,
         }) + routing,
-    };
-  },
-});
-
-const bind = command({
-  noun: 'admin',
-  verbs: ['bind'],
-  words: [{ name: { en: 'department', zh: '部门' }, required: true }],
-  // A group-robot webhook key, for platforms whose bot cannot push into every group itself.
-  keys: { webhook: k.text(200).optional() },
-  usage: {
-    en: 'admin bind finance [webhook=<group robot key>]   (in the chat to bind)',
-    zh: '管理 绑定 财务 [webhook=<群机器人 key>]   （在要绑定的群里发送）',
-  },
-  summary: { en: 'bind this chat to a department', zh: '将本群绑定到部门' },
-  allow: isAdmin,
-  async run(ctx, { words, args }) {
-    if (args.webhook && !/^[\w-]{8,100}$/.test(args.webhook)) {
-      refuse(
-        'webhook= should be the key of the group robot (letters, digits, dashes).',
-        'webhook= 应为群机器人的 key（字母、数字、短横线）。',
-      );
-    }
-    const parsed = k.choice(deptChoice).safeParse(words[0]);
-    if (!parsed.success) {
-      return refuse(
-        `"${words[0]}" is not a department: ${departmentCodes.join(', ')}.`,
-        `“${words[0]}”不是部门：${departmentCodes.join('、')}。`,
-      );
-    }
-    const code = parsed.data;
-    if (ctx.chat.kind === 'dm')
-      refuse(
-        'Bind in the group chat itself, not in a direct message.',
-        '请在要绑定的群聊中发送，而不是私聊。',
-      );
-    const deptId = await departmentId(ctx, code);
-    const [existing] = await ctx.tx
-      .select({ departmentId: chatBindings.departmentId, settings: chatBindings.settings })
-      .from(chatBindings)
-      .where(
-        and(
-          eq(chatBindings.platform, ctx.chat.platform),
-          eq(chatBindings.tenant, ctx.chat.tenant),
-          eq(chatBindings.chatId, ctx.chat.chatId),
-        ),
-      );
-    const settings = { ...(existing?.settings ?? {}), ...(args.webhook ? { webhook: args.webhook } : {}) };
-    await ctx.tx
-      .insert(chatBindings)
-      .values({
-        platform: ctx.chat.platform,
-        tenant: ctx.chat.tenant,
-        chatId: ctx.chat.chatId,
-        title: ctx.chat.title ?? null,
-        departmentId: deptId,
-        boundBy: ctx.actor.personId,
-        settings,
-      })
-      .onConflictDoUpdate({
-        target: [chatBindings.platform, chatBindings.tenant, chatBindings.chatId],
-        set: { departmentId: deptId, boundBy: ctx.actor.personId, title: ctx.chat.title ?? null, settings },
-      });
-    // The webhook key is a secret: the audit says one was set, not what it is.
-    await ctx.audit('admin.bind', 'chat', ctx.chat.chatId, {
-      department: code,
-      previous: existing?.departmentId,
-      webhook: args.webhook ? 'set' : undefined,
-    });
-    return {
-      text: ctx.t({
-        en: `This chat now receives ${DEPARTMENT_NAMES[code].en}'s messages.`,
-        zh: `本群已绑定${DEPARTMENT_NAMES[code].zh}，将接收该部门的消息。`,
-      }),
     };
   },
 });
@@ -323,4 +250,11 @@ const reinstateCommand = command({
     }),
 });
 
-export const adminCommands = [role, bind, peopleList, policy, offboardCommand, reinstateCommand];
+export const adminCommands = [
+  role,
+  ...chatBindingCommands,
+  peopleList,
+  policy,
+  offboardCommand,
+  reinstateCommand,
+];

@@ -1,15 +1,16 @@
 // Sending a record to departments for acknowledgement (R-ORD-3/5/6): one card per department chat with an
 // Acknowledge button; who acknowledged and when is recorded (the KPIs read it).
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { runButton } from '../cards/actions.ts';
-import type { Card, CardField } from '../cards/card.ts';
+import type { Card, CardAction, CardField } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
+import { boundChatKey, chatsOfDepartments } from '../core/chat-departments.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import type { Audience } from '../core/outbox.ts';
-import { departments, distributions, people } from '../db/schema.ts';
+import { departments, distributions, outbox, people, postedCards } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
-import { departmentId, label } from './common.ts';
+import { DEPARTMENT_NAMES, departmentId, label } from './common.ts';
 
 export type DistributionKind = 'order' | 'change' | 'cancel';
 
@@ -28,6 +29,18 @@ const KIND_ACK: Record<DistributionKind, { en: string; zh: string }> = {
 
 const cardKey = (id: number) => `dist:${id}`;
 
+/** The Acknowledge button: it runs `order ack`, which acknowledges for the presser's department. */
+function ackAction(l: Locale, ref: string, kind: DistributionKind): CardAction {
+  return {
+    id: runButton(`order ack ${ref}`),
+    label: label(l, KIND_ACK[kind].en, KIND_ACK[kind].zh),
+    style: 'primary',
+    ...(kind === 'cancel'
+      ? { input: { name: 'note', label: label(l, 'How was it handled?', '如何处理？'), required: true } }
+      : {}),
+  };
+}
+
 function render(
   content: DistributionContent,
   department: DepartmentCode,
@@ -40,24 +53,7 @@ function render(
     const card: Card = {
       title: c.title,
       fields: c.fields,
-      actions: acked
-        ? []
-        : [
-            {
-              id: runButton(`order ack ${ref}`),
-              label: label(l, KIND_ACK[kind].en, KIND_ACK[kind].zh),
-              style: 'primary',
-              ...(kind === 'cancel'
-                ? {
-                    input: {
-                      name: 'note',
-                      label: label(l, 'How was it handled?', '如何处理？'),
-                      required: true,
-                    },
-                  }
-                : {}),
-            },
-          ],
+      actions: acked ? [] : [ackAction(l, ref, kind)],
       note: acked
         ? label(
             l,
@@ -70,13 +66,19 @@ function render(
   };
 }
 
+/**
+ * Sends the subject to each department of `to` for acknowledgement. A chat bound to several of them
+ * (R-CHAN-4) gets one card for all of them, with what every one of them may read, and each department
+ * acknowledges on it. Returns the chats posted to (boundChatKey), so a follow-up notice can skip them.
+ */
 export async function distribute(
   ctx: FlowContext,
   subject: { type: string; id: number; ref: string },
   kind: DistributionKind,
   to: DepartmentCode[],
   content: DistributionContent,
-): Promise<void> {
+): Promise<Set<string>> {
+  const ids = new Map<DepartmentCode, number>();
   for (const code of to) {
     const [row] = await ctx.tx
       .insert(distributions)
@@ -89,12 +91,145 @@ export async function distribute(
         sentAt: ctx.now,
       })
       .returning({ id: distributions.id });
-    await ctx.out.send(
-      { kind: 'department', code },
-      render(content, code, subject.ref, kind, null),
-      cardKey(row!.id),
-    );
+    ids.set(code, row!.id);
   }
+  const posted = new Set<string>();
+  for (const { chat, codes } of await chatsOfDepartments(ctx.tx, to)) {
+    const target = { kind: 'chat' as const, ...chat };
+    const members = codes.map((code) => ({ id: ids.get(code)!, code, acked: null }));
+    if (members.length === 1)
+      await ctx.out.send(
+        target,
+        render(content, codes[0]!, subject.ref, kind, null),
+        cardKey(members[0]!.id),
+      );
+    else
+      await ctx.out.send(
+        target,
+        renderShared(content, members, subject.ref, kind),
+        sharedKey(members.map((m) => m.id)),
+      );
+    posted.add(boundChatKey(chat));
+  }
+  return posted;
+}
+
+type Acked = { by: string; at: string; note: string | null };
+type Member = { id: number; code: DepartmentCode; acked: Acked | null };
+
+/** One card for several departments in one chat: its key names each distribution, ids ascending. */
+const sharedKey = (ids: number[]) => `dist:${[...ids].sort((a, b) => a - b).join('+')}`;
+
+function renderShared(content: DistributionContent, members: Member[], ref: string, kind: DistributionKind) {
+  return (l: Locale, audience: Audience) => {
+    const bodies = members.map((m) => content(l, audience, m.code));
+    // Read by all of them: only what every one of these departments may see.
+    const fields = bodies[0]!.fields.filter((f) =>
+      bodies.every((b) => b.fields.some((g) => g.label === f.label && g.value === f.value)),
+    );
+    const open = members.some((m) => !m.acked);
+    const states = members.map((m) => {
+      const dept = DEPARTMENT_NAMES[m.code][l];
+      return m.acked
+        ? label(
+            l,
+            `${dept}: acknowledged by ${m.acked.by} at ${m.acked.at}${m.acked.note ? `: ${m.acked.note}` : ''}`,
+            `${dept}：${m.acked.by} 已于 ${m.acked.at} 确认收到${m.acked.note ? `：${m.acked.note}` : ''}`,
+          )
+        : label(l, `${dept}: waiting`, `${dept}：待确认`);
+    });
+    const card: Card = {
+      title: bodies[0]!.title,
+      fields: [
+        {
+          label: label(l, 'For', '接收部门'),
+          value: members.map((m) => DEPARTMENT_NAMES[m.code][l]).join(l === 'en' ? ', ' : '、'),
+        },
+        ...fields,
+      ],
+      actions: open ? [ackAction(l, ref, kind)] : [],
+      note: [
+        ...states,
+        ...(open
+          ? [label(l, `Or type: order ack ${ref} note="…"`, `或输入：订单 确认收到 ${ref} 备注=…`)]
+          : []),
+      ].join('\n'),
+    };
+    return {
+      text: [card.title, ...card.fields.map((f) => `${f.label}: ${f.value}`), card.note].join('\n'),
+      card,
+    };
+  };
+}
+
+/**
+ * The shared cards (renderShared) posted for these distributions of one subject: the keys a batch (one
+ * distribute call: same kind, same instant) could have used, those that were posted, with their members.
+ */
+async function sharedCards(
+  ctx: FlowContext,
+  rows: { id: number; kind: string; code: string; sentAt: Date; acked: Acked | null }[],
+): Promise<{ key: string; kind: DistributionKind; members: Member[] }[]> {
+  const batches = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const b = `${r.kind}/${r.sentAt.getTime()}`;
+    batches.set(b, [...(batches.get(b) ?? []), r]);
+  }
+  const candidates = new Map<string, typeof rows>();
+  for (const batch of batches.values()) {
+    // A batch has one row per department (a handful), so its subsets are few.
+    const sorted = [...batch].sort((a, b) => a.id - b.id).slice(0, 10);
+    for (let mask = 1; mask < 1 << sorted.length; mask++) {
+      const subset = sorted.filter((_, i) => mask & (1 << i));
+      if (subset.length >= 2) candidates.set(sharedKey(subset.map((r) => r.id)), subset);
+    }
+  }
+  if (candidates.size === 0) return [];
+  const keys = [...candidates.keys()];
+  const found = new Set([
+    ...(
+      await ctx.tx
+        .selectDistinct({ key: postedCards.cardKey })
+        .from(postedCards)
+        .where(inArray(postedCards.cardKey, keys))
+    ).map((r) => r.key),
+    ...(
+      await ctx.tx
+        .selectDistinct({ key: outbox.cardKey })
+        .from(outbox)
+        .where(and(eq(outbox.op, 'post'), inArray(outbox.cardKey, keys)))
+    ).map((r) => r.key!),
+  ]);
+  return [...found].map((key) => {
+    const subset = candidates.get(key)!;
+    return {
+      key,
+      kind: subset[0]!.kind as DistributionKind,
+      members: subset.map((r) => ({ id: r.id, code: r.code as DepartmentCode, acked: r.acked })),
+    };
+  });
+}
+
+/** The subject's distributions with who acknowledged them, for re-rendering their cards. */
+async function distributionRows(ctx: FlowContext, subject: { type: string; id: number }) {
+  const rows = await ctx.tx
+    .select({
+      id: distributions.id,
+      kind: distributions.kind,
+      code: departments.code,
+      at: distributions.ackedAt,
+      by: people.name,
+      note: distributions.note,
+      sentAt: distributions.sentAt,
+    })
+    .from(distributions)
+    .innerJoin(departments, eq(departments.id, distributions.departmentId))
+    .leftJoin(people, eq(people.id, distributions.ackedBy))
+    .where(and(eq(distributions.subjectType, subject.type), eq(distributions.subjectId, subject.id)));
+  return rows.map((r) => ({
+    ...r,
+    acked: r.at ? { by: r.by ?? '?', at: ctx.fmtDate(r.at, true), note: r.note } : null,
+  }));
 }
 
 /** The departments that received a subject, for telling them about later changes. */
@@ -166,6 +301,10 @@ export async function acknowledge(
       note,
     }),
   );
+  // A chat shared with other departments shows this acknowledgement on its one card too.
+  const shared = await sharedCards(ctx, await distributionRows(ctx, subject));
+  for (const card of shared.filter((c) => c.members.some((m) => m.id === open.id)))
+    await ctx.out.update(card.key, renderShared(content, card.members, subject.ref, card.kind));
   return { kind, department: ctx.actor.department };
 }
 
@@ -185,28 +324,25 @@ export async function rerenderDistributions(
     sentAt: Date;
   }) => DistributionContent | null,
 ): Promise<number> {
-  const rows = await ctx.tx
-    .select({
-      id: distributions.id,
-      kind: distributions.kind,
-      code: departments.code,
-      at: distributions.ackedAt,
-      by: people.name,
-      note: distributions.note,
-      sentAt: distributions.sentAt,
-    })
-    .from(distributions)
-    .innerJoin(departments, eq(departments.id, distributions.departmentId))
-    .leftJoin(people, eq(people.id, distributions.ackedBy))
-    .where(and(eq(distributions.subjectType, subject.type), eq(distributions.subjectId, subject.id)));
+  const rows = await distributionRows(ctx, subject);
   let n = 0;
   for (const row of rows) {
     const kind = row.kind as DistributionKind;
     if (!kinds.includes(kind)) continue;
-    const acked = row.at ? { by: row.by ?? '?', at: ctx.fmtDate(row.at, true), note: row.note } : null;
-    const body = content({ kind, acknowledged: acked !== null, sentAt: row.sentAt });
+    const body = content({ kind, acknowledged: row.acked !== null, sentAt: row.sentAt });
     if (!body) continue;
-    await ctx.out.update(cardKey(row.id), render(body, row.code as DepartmentCode, subject.ref, kind, acked));
+    await ctx.out.update(
+      cardKey(row.id),
+      render(body, row.code as DepartmentCode, subject.ref, kind, row.acked),
+    );
+    n++;
+  }
+  for (const card of await sharedCards(ctx, rows)) {
+    if (!kinds.includes(card.kind)) continue;
+    const sentAt = rows.find((r) => r.id === card.members[0]!.id)!.sentAt;
+    const body = content({ kind: card.kind, acknowledged: card.members.every((m) => m.acked), sentAt });
+    if (!body) continue;
+    await ctx.out.update(card.key, renderShared(body, card.members, subject.ref, card.kind));
     n++;
   }
   return n;

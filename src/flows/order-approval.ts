@@ -8,6 +8,7 @@ import type { CardField } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { k } from '../commands/keys.ts';
 import type { LineItem } from '../commands/values.ts';
+import { boundChatKey, chatsOfDepartments } from '../core/chat-departments.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isSales, isSalesManager } from '../core/permissions.ts';
@@ -47,12 +48,16 @@ export async function tellEveryDepartment(
   salesTitle: { en: string; zh: string },
 ): Promise<void> {
   const to = [...new Set<DepartmentCode>([...(await receivers(ctx, 'order', o.id)), 'logistics'])];
-  await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, kind, to, content);
-  if (!to.includes('sales'))
-    await ctx.out.send({ kind: 'department', code: 'sales' }, (l, audience) => {
+  const posted = await distribute(ctx, { type: 'order', id: o.id, ref: o.number }, kind, to, content);
+  if (to.includes('sales')) return;
+  // A sales chat that is also another receiver's (a project group) has the card already.
+  for (const { chat } of await chatsOfDepartments(ctx.tx, ['sales'])) {
+    if (posted.has(boundChatKey(chat))) continue;
+    await ctx.out.send({ kind: 'chat', ...chat }, (l, audience) => {
       const c = content(l, audience, 'sales');
       return { text: [salesTitle[l], ...c.fields.map((f) => `${f.label}: ${f.value}`)].join('\n') };
     });
+  }
 }
 
 export function ownOrder(ctx: FlowContext, o: Order): void {
