@@ -620,6 +620,8 @@ export const messageOpens = pgTable('message_opens', {
   /** The outbox row (no foreign key: a restore may load the tables in any order). */
   outboxId: bigint('outbox_id', { mode: 'number' }).primaryKey(),
   openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+  /** When a single-use link in it was used to act (press its button): a second use is refused. */
+  actedAt: timestamp('acted_at', { withTimezone: true }),
 });
 
 /** Where each card was posted, so it can be re-rendered in place when its subject changes. */

@@ -1,0 +1,1 @@
+ALTER TABLE "message_opens" ADD COLUMN "acted_at" timestamp with time zone;
