@@ -39,10 +39,20 @@ export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
    * Describes what a needed confirmation would do; the command then runs only on Confirm. null: nothing
    * to confirm this time (e.g. no likely duplicate), the command runs at once.
    */
-  confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual | null>;
+  confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual | ConfirmAsk | null>;
   /** Changes nothing but (perhaps) the audit log, so it runs without a savepoint. */
   readOnly?: boolean;
   run(ctx: Ctx, intent: Intent<S>): Promise<Message>;
+};
+
+/**
+ * A confirmation with more to offer than Confirm / Cancel: buttons of its own before them (the likely
+ * duplicate's [Use C-0007]), given the confirmation's id so pressing one can close it, and the Confirm
+ * button's own label ([Create anyway]).
+ */
+export type ConfirmAsk = Bilingual & {
+  confirmLabel?: Bilingual;
+  actions?: (confirmation: string) => { id: string; label: Bilingual; style?: 'primary' | 'default' }[];
 };
 
 /** A command with its types erased, as the registry holds it. */

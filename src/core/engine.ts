@@ -8,7 +8,7 @@ import { formatDate } from '../commands/dates.ts';
 import { renderCommandError } from '../commands/errors.ts';
 import { type Token, tokenize } from '../commands/lexer.ts';
 import type { CommandTable } from '../commands/parse.ts';
-import type { AnyCommand } from '../commands/spec.ts';
+import type { AnyCommand, ConfirmAsk } from '../commands/spec.ts';
 import { spell } from '../commands/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -256,8 +256,10 @@ export class Core {
   private async askConfirmation(
     ctx: FlowContext,
     intent: Parameters<AnyCommand<FlowContext>['run']>[1],
-    summary: Bilingual,
+    ask: ConfirmAsk,
   ): Promise<Message> {
+    // Only the text is kept with the confirmation; its own buttons are drawn once, here.
+    const { actions: own, confirmLabel, ...summary } = ask;
     const [row] = await ctx.tx
       .insert(confirmations)
       .values({
@@ -272,10 +274,11 @@ export class Core {
       title: ctx.t({ en: 'Please confirm', zh: '请确认' }),
       fields: [{ label: ctx.t({ en: 'Action', zh: '操作' }), value: ctx.t(summary) }],
       actions: [
+        ...(own?.(id) ?? []).map((a) => ({ id: a.id, label: ctx.t(a.label), style: a.style ?? 'default' })),
         {
           id: encodeAction({ kind: 'confirm', confirmation: id }),
-          label: ctx.t({ en: 'Confirm', zh: '确认' }),
-          style: 'primary',
+          label: ctx.t(confirmLabel ?? { en: 'Confirm', zh: '确认' }),
+          style: own ? 'default' : 'primary',
         },
         {
           id: encodeAction({ kind: 'cancel', confirmation: id }),

@@ -1,6 +1,7 @@
 // Customers (R-CUST-1/2/3/4): register at first contact, show with contacts masked by role and chat, update
 // with history, record needs, share with departments with a stated scope.
 import { and, asc, desc, eq, ilike } from 'drizzle-orm';
+import { runButton } from '../cards/actions.ts';
 import type { Message } from '../cards/card.ts';
 import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
@@ -49,6 +50,7 @@ import {
   refuseTakenName,
 } from './customer-names.ts';
 import { pinyinOf } from './customer-pinyin.ts';
+import { customerUseCommands } from './customer-use.ts';
 import {
   type FieldSpec,
   type HistorySpec,
@@ -149,8 +151,16 @@ const add = command({
     const list = (l: 'en' | 'zh') =>
       dups.map((d) => `${d.number} ${d.name} (${why(d, l)})`).join(l === 'en' ? '; ' : '；');
     return {
-      en: `${args.name} looks like an existing customer: ${list('en')}. To use it: customer show ${dups[0]!.number}. Confirm to register ${args.name} as a new customer anyway.`,
-      zh: `${args.name} 与已有客户相似：${list('zh')}。使用已有客户：客户 查看 ${dups[0]!.number}。确认则仍新增 ${args.name}。`,
+      en: `${args.name} looks like an existing customer: ${list('en')}. Use ${dups[0]!.number}, or register ${args.name} as a new customer anyway.`,
+      zh: `${args.name} 与已有客户相似：${list('zh')}。可改用 ${dups[0]!.number}，或仍新增 ${args.name}。`,
+      confirmLabel: { en: 'Create anyway', zh: '仍然新增' },
+      // [Use C-0007] closes this card and carries on with that customer (customer-use.ts).
+      actions: (id: string) =>
+        dups.slice(0, 2).map((d) => ({
+          id: runButton(`customer use ${d.number} from=${id}`),
+          label: { en: `Use ${d.number}`, zh: `使用 ${d.number}` },
+          style: 'primary' as const,
+        })),
     };
   },
   allow: (a) => isSales(a) || isMarketing(a),
@@ -932,4 +942,5 @@ export const customerCommands = [
   correct,
   history,
   ...customerMergeCommands,
+  ...customerUseCommands,
 ];
