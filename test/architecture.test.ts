@@ -89,3 +89,24 @@ describe('each adapter talks to the core only through the port', () => {
     expect(importsOf('src/app.ts')).toContain('adapters/index.ts');
   });
 });
+
+describe('src/ has no import cycles', () => {
+  it('no module of the core reaches itself through its imports (a cycle hides an ordering bug at start-up)', () => {
+    const graph = new Map(srcFiles.map((f) => [f, importsOf(f).filter((i) => i.startsWith('src/'))]));
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (f: string) => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const next of graph.get(f) ?? []) {
+        if (state.get(next) === 'open') cycles.push([...path.slice(path.indexOf(next)), next].join(' → '));
+        else if (!state.has(next)) visit(next);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of srcFiles) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+});

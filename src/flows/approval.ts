@@ -25,7 +25,9 @@ import type { Render } from '../core/outbox.ts';
 import { isStaff } from '../core/permissions.ts';
 import { auditCardRead, viewerOf } from '../core/visibility.ts';
 import { approvalSeats, approvals, orgSettings } from '../db/schema.ts';
+import { cardKey } from './approval-card.ts';
 import { command, label } from './common.ts';
+
 import { cancelApprovalReminders, scheduleApprovalReminders } from './reminder-sources.ts';
 import { subjectHandler } from './subjects.ts';
 
@@ -33,8 +35,6 @@ export async function approvalSettings(ctx: FlowContext) {
   const [row] = await ctx.tx.select({ settings: orgSettings.settings }).from(orgSettings).limit(1);
   return readSettings(row?.settings?.approvals);
 }
-
-const cardKey = (a: Pick<Approval, 'number'>) => `approval:${a.number}`;
 
 /**
  * Posts an approval's card to a seat holder's private chat. The private copy shows what the decision needs
@@ -76,13 +76,6 @@ export async function submitForApproval(
   await ctx.out.send({ kind: 'department', code: 'management' }, render, cardKey(approval));
   await scheduleApprovalReminders(ctx, approval, firstStep);
   return approval;
-}
-
-/** Re-renders every copy of an approval's card as it stands (e.g. after it was marked overdue). */
-export async function rerenderApproval(ctx: FlowContext, approval: Approval): Promise<void> {
-  const view = await viewOf(ctx, approval);
-  const summary = await subjectHandler(approval.subjectType).summary(ctx, approval);
-  await ctx.out.update(cardKey(approval), (l, audience) => renderApproval(view, summary, l, audience));
 }
 
 /**

@@ -34,18 +34,11 @@ import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { collectionFields } from './order-collection.ts';
-import { canSeeQuote, quoteStatus } from './quote.ts';
+import { canSeeQuote } from './quote.ts';
+import { ORDER_STATUS, orderStatus, quoteStatus } from './statuses.ts';
 
-const STATUS: Record<string, { en: string; zh: string }> = {
-  draft: { en: 'draft', zh: '草稿' },
-  pending: { en: 'pending approval', zh: '待审批' },
-  confirmed: { en: 'confirmed', zh: '已确认' },
-  in_production: { en: 'in production', zh: '生产中' },
-  shipped: { en: 'shipped', zh: '已发货' },
-  completed: { en: 'completed', zh: '已完成' },
-  cancelled: { en: 'cancelled', zh: '已取消' },
-};
-export const orderStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
+export { orderStatus };
+
 /** Before approval an order is the rep's working draft; departments see it once it is confirmed. */
 const UNRELEASED = ['draft', 'pending'];
 /** Orders still to be delivered: their delivery date can be overdue. */
@@ -53,7 +46,7 @@ const OPEN_ORDER = ['draft', 'pending', 'confirmed', 'in_production'];
 
 type Order = typeof orders.$inferSelect;
 
-function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): boolean {
+export function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): boolean {
   if (ctx.actor.role === 'sales_rep') return o.ownerId === ctx.actor.personId;
   if (isSales(ctx.actor) || isSupervisor(ctx.actor)) return true;
   return !UNRELEASED.includes(o.status);
@@ -344,7 +337,7 @@ const list = command({
     customer: customerKey().optional(),
     status: k
       .choice(
-        Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
+        Object.fromEntries(Object.entries(ORDER_STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
           string,
           readonly string[]
         >,

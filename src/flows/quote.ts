@@ -17,26 +17,15 @@ import { type FieldSpec, type HistorySpec, historyCommand, unnamedField } from '
 import { itemLine, type PricedItem, priceItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
+import { QUOTE_STATUS, quoteStatus } from './statuses.ts';
 import type { SubjectHandler } from './subjects.ts';
+
+export { quoteStatus };
 
 export const TAX = {
   included: ['含税', '含', 'incl', 'yes'],
   excluded: ['不含税', '未税', 'excl', 'no'],
 } as const;
-
-const STATUS: Record<string, { en: string; zh: string }> = {
-  draft: { en: 'draft', zh: '草稿' },
-  pending: { en: 'pending approval', zh: '待审批' },
-  approved: { en: 'approved', zh: '已批准' },
-  rejected: { en: 'rejected', zh: '已驳回' },
-  sent: { en: 'sent', zh: '已发送' },
-  accepted: { en: 'accepted', zh: '已接受' },
-  negotiating: { en: 'negotiating', zh: '谈判中' },
-  declined: { en: 'declined', zh: '已拒绝' },
-  expired: { en: 'expired', zh: '已过期' },
-  superseded: { en: 'superseded by a revision', zh: '已被修订版取代' },
-};
-export const quoteStatus = (s: string, l: Locale) => STATUS[s]?.[l] ?? s;
 
 type Quote = typeof quotes.$inferSelect;
 
@@ -235,7 +224,7 @@ const list = command({
     customer: customerKey().optional(),
     status: k
       .choice(
-        Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
+        Object.fromEntries(Object.entries(QUOTE_STATUS).map(([s, n]) => [s, [n.zh]])) as Record<
           string,
           readonly string[]
         >,

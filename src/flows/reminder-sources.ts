@@ -12,7 +12,7 @@ import { managerDigest } from '../leads/digest.ts';
 import { addWorkingHours, calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
 import { cancelReminders, createReminder, type ReminderTarget } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
-import { rerenderApproval } from './approval.ts';
+import { rerenderApproval } from './approval-card.ts';
 
 /** Waiting approvals: remind after this many working hours, escalate after that many (policy defaults). */
 export const APPROVAL_REMIND_HOURS = 4;

@@ -9,8 +9,7 @@ import { isSalesManager } from '../core/permissions.ts';
 import { customers, leads, orders, quotes } from '../db/schema.ts';
 import { field, label, loadLead } from '../flows/common.ts';
 import { resolveCustomer } from '../flows/customer-names.ts';
-import { orderStatus } from '../flows/order.ts';
-import { quoteStatus } from '../flows/quote.ts';
+import { orderStatus, quoteStatus } from '../flows/statuses.ts';
 
 type Customer = typeof customers.$inferSelect;
 type Lead = typeof leads.$inferSelect;
