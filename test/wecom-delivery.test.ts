@@ -83,12 +83,12 @@ describe('quotas', () => {
 });
 
 describe('group robot webhooks', () => {
-  it('admin bind … webhook=<key> binds the group and keeps the key out of the core', async () => {
+  it('admin bind … webhook=<key> binds the group and keeps the key out of the journal and the audit', async () => {
     await p.say('boss', 'me lang=en');
     const bad = await p.say('boss', 'admin bind finance webhook=no', 'wrkFIN');
     expect(bad).toMatch(/webhook key does not look right/);
     const reply = await p.say('boss', `admin bind finance webhook=${HOOK}`, 'wrkFIN');
-    expect(reply).toMatch(/now receives Finance/);
+    expect(reply).toMatch(/receives the messages of Finance/);
     expect(reply).toMatch(/group robot/);
     const [b] = await query<{ settings: { webhook?: string } }>(
       `select settings from chat_bindings where chat_id = 'wrkFIN'`,
@@ -98,6 +98,25 @@ describe('group robot webhooks', () => {
       `select count(*)::int n from audit_log where detail::text like '%${HOOK}%'`,
     );
     expect(audit[0]?.n).toBe(0);
+    // The core keeps the credential out of the inbound journal (src/commands/secrets.ts), for every channel.
+    const journal = await query<{ payload: string }>(
+      `select payload::text as payload from inbound_events where payload::text like '%admin bind finance%'`,
+    );
+    expect(journal.length).toBeGreaterThan(0);
+    expect(journal.every((j) => !j.payload.includes(HOOK) && j.payload.includes('webhook=[redacted]'))).toBe(
+      true,
+    );
+    // The robot's whole address works too: the key is taken from it.
+    const again = await p.say(
+      'boss',
+      `admin bind finance webhook=https://robot.example.test/cgi-bin/webhook/send?key=${HOOK}`,
+      'wrkFIN',
+    );
+    expect(again).toMatch(/group robot/);
+    const [b2] = await query<{ settings: { webhook?: string } }>(
+      `select settings from chat_bindings where chat_id = 'wrkFIN'`,
+    );
+    expect(b2?.settings.webhook).toBe(HOOK);
     // Someone who is not an admin cannot attach a key.
     await p.say('li', 'me lang=en');
     await p.say('li', 'admin bind finance webhook=11111111-2222', 'wrkOTHER');

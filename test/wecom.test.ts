@@ -58,7 +58,7 @@ describe('commands', () => {
 
   it('in a group, the @mention of the bot is stripped; admin bind binds the group', async () => {
     expect(await p.say('li', 'admin bind management', MGMT)).toMatch(/may not use/);
-    expect(await p.say('boss', 'admin bind management', MGMT)).toMatch(/now receives Management/);
+    expect(await p.say('boss', 'admin bind management', MGMT)).toMatch(/receives the messages of Management/);
     const [row] = await query<{ tenant: string }>(
       `select tenant from chat_bindings where platform = 'wecom' and chat_id = '${MGMT}'`,
     );

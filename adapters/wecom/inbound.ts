@@ -30,17 +30,3 @@ export async function normalizeMentions(
   }
   return out;
 }
-
-const BIND = /^\s*\/?(admin|管理)\s+(bind|绑定)\s/i;
-const WEBHOOK = /(^|\s)(webhook|机器人)\s*[=＝:：]\s*(\S+)/i;
-
-/** `admin bind finance webhook=<key>`: the command without the key, and the key (not for the core's logs). */
-export function splitWebhookBind(text: string): { text: string; key: string } | null {
-  if (!BIND.test(text)) return null;
-  const m = WEBHOOK.exec(text);
-  if (!m) return null;
-  const key = m[3]!.replace(/^.*[?&]key=/, '');
-  return { text: text.replace(m[0], ' ').replace(/\s+/g, ' ').trim(), key };
-}
-
-export const WEBHOOK_KEY = /^[A-Za-z0-9-]{8,64}$/;

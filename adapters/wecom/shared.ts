@@ -12,17 +12,12 @@ import type {
   PostedRef,
 } from '../../src/port/index.ts';
 import type { WeComSettings } from './config.ts';
-import { normalizeMentions, splitWebhookBind, WEBHOOK_KEY } from './inbound.ts';
+import { normalizeMentions } from './inbound.ts';
 import { Quota } from './quota.ts';
 import { WebhookSender } from './webhook.ts';
 
-/** A typed text ready for the core: the command as the core reads it, the webhook key kept apart. */
-export type PreparedText = {
-  inbound: InboundMessage & { eventId: string };
-  bindKey?: string;
-  /** Answered here without the core (a malformed webhook key): nothing to record. */
-  refusal?: Message[];
-};
+/** A typed text ready for the core: the command as the core reads it (mentions resolved). */
+export type PreparedText = { inbound: InboundMessage & { eventId: string } };
 
 export class Shared {
   readonly quota: Quota;
@@ -66,54 +61,25 @@ export class Shared {
   }
 
   /**
-   * A typed text → what the core will read: mentions resolved, and of `admin bind <dept> webhook=<key>` the
-   * command without the key (the key is a credential: it is not recorded with the event).
+   * A typed text → what the core will read: mentions resolved. (`admin bind … webhook=<key>` is the core's:
+   * it keeps the key out of the journal and the audit, src/commands/secrets.ts.)
    */
   async prepareText(user: InboundUser, chat: ChatRef, text: string, eventId: string): Promise<PreparedText> {
-    const bind = splitWebhookBind(text);
     const command = await normalizeMentions(
       (name) => this.services.identities.resolveMention(chat.tenant, name),
-      bind ? bind.text : text,
+      text,
     );
-    const inbound = { user, chat, text: command, eventId };
-    if (bind && !WEBHOOK_KEY.test(bind.key)) {
-      const refusal = [
-        {
-          text: 'That webhook key does not look right: copy the key= part of the group robot URL. / webhook 密钥格式不对：请复制群机器人地址中 key= 后面的部分。',
-        },
-      ];
-      return { inbound, refusal };
-    }
-    return { inbound, ...(bind ? { bindKey: bind.key } : {}) };
+    return { inbound: { user, chat, text: command, eventId } };
   }
 
-  /** Records a prepared text (before it is answered or acted on); nothing for a refusal. */
+  /** Records a prepared text, before it is answered or acted on. */
   async record(p: PreparedText): Promise<void> {
-    if (!p.refusal) await this.journal.record({ kind: 'message', inbound: p.inbound });
+    await this.journal.record({ kind: 'message', inbound: p.inbound });
   }
 
-  /** The core runs a prepared text; a bind by an admin then keeps the group robot's key. */
+  /** The core runs a prepared text. */
   async runText(p: PreparedText): Promise<Message[]> {
-    if (p.refusal) return p.refusal;
-    const { user, chat } = p.inbound;
-    const replies = await this.services.commands.handleMessage(p.inbound);
-    const bind = p.bindKey !== undefined ? { key: p.bindKey } : null;
-    if (bind && replies.length > 0 && chat.kind === 'group') {
-      // Only when the core did bind this chat just now, for an admin.
-      const binding = await this.services.chats.binding(chat.tenant, chat.chatId);
-      const who = await this.services.identities.roleOf(user.tenant, user.externalId);
-      if (binding && who && who.role === 'admin' && binding.boundBy === who.personId) {
-        await this.services.chats.setSetting(chat.tenant, chat.chatId, 'webhook', bind.key);
-        this.log.info({ chat: chat.chatId }, 'wecom: group robot webhook bound');
-        const en = 'Notices without buttons for this chat go through its group robot.';
-        const zh = '本群不含按钮的通知将通过群机器人发送。';
-        replies[0] = {
-          ...replies[0]!,
-          text: `${replies[0]!.text}\n${replies[0]!.locale === 'en' ? en : zh}`,
-        };
-      }
-    }
-    return replies;
+    return this.services.commands.handleMessage(p.inbound);
   }
 }
 

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Message } from '../cards/card.ts';
+import { redactSecrets } from '../commands/secrets.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { inboundEvents, outbox } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -96,6 +97,9 @@ export class InboundJournal {
    * nothing here (the core then answers it once). Throws when the database cannot take it: do not ack then.
    */
   async record(entry: JournalEntry): Promise<void> {
+    // A credential typed in a command (admin bind … webhook=) is not kept with the event (src/commands/secrets.ts).
+    if (entry.kind === 'message')
+      entry = { ...entry, inbound: { ...entry.inbound, text: redactSecrets(entry.inbound.text) } };
     await this.opts.db
       .insert(inboundEvents)
       .values({

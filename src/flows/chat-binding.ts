@@ -3,6 +3,7 @@
 // logistics`) and then gets a message meant for several of them once. `admin unbind` takes one off.
 import { and, eq, inArray } from 'drizzle-orm';
 import { type DepartmentCode, k } from '../commands/keys.ts';
+import { REDACTED } from '../commands/secrets.ts';
 import { departmentsOfChat } from '../core/chat-departments.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
@@ -61,12 +62,7 @@ const bind = command({
   summary: { en: 'bind this chat to one or more departments', zh: '将本群绑定到一个或多个部门' },
   allow: isAdmin,
   async run(ctx, { words, args }) {
-    if (args.webhook && !/^[\w-]{8,100}$/.test(args.webhook)) {
-      refuse(
-        'webhook= should be the key of the group robot (letters, digits, dashes).',
-        'webhook= 应为群机器人的 key（字母、数字、短横线）。',
-      );
-    }
+    const webhook = args.webhook === undefined ? undefined : robotKey(args.webhook);
     const codes = parseDepartments(words);
     inGroup(ctx);
     const [existing] = await ctx.tx
@@ -74,7 +70,7 @@ const bind = command({
       .from(chatBindings)
       .where(thisChat(ctx));
     const before = await departmentsOfChat(ctx.tx, ctx.chat);
-    const settings = { ...(existing?.settings ?? {}), ...(args.webhook ? { webhook: args.webhook } : {}) };
+    const settings = { ...(existing?.settings ?? {}), ...(webhook ? { webhook } : {}) };
     let bindingId = existing?.id;
     if (bindingId === undefined) {
       const [row] = await ctx.tx
@@ -112,17 +108,43 @@ const bind = command({
     await ctx.audit('admin.bind', 'chat', ctx.chat.chatId, {
       departments: after,
       previous: before,
-      webhook: args.webhook ? 'set' : undefined,
+      webhook: webhook ? 'set' : undefined,
     });
     const others = after.filter((c) => !codes.includes(c));
     return {
-      text: ctx.t({
+      text: `${ctx.t({
         en: `This chat now receives the messages of ${names(ctx, after)}.${others.length ? ` To stop one: admin unbind ${others[0]}.` : ''} A message to several of them arrives here once.`,
         zh: `本群已绑定${names(ctx, after)}，将接收这些部门的消息；发给其中多个部门的消息只发一次。${others.length ? `如需解除：管理 解绑 ${DEPARTMENT_NAMES[others[0]!].zh}。` : ''}`,
-      }),
+      })}${
+        webhook
+          ? `\n${ctx.t({
+              en: 'Notices without buttons for this chat go through its group robot.',
+              zh: '本群不含按钮的通知将通过群机器人发送。',
+            })}`
+          : ''
+      }`,
     };
   },
 });
+
+/**
+ * The key of a group robot, from the key itself or the robot's whole address (…?key=<key>). A command
+ * replayed after a restart has it redacted (src/commands/secrets.ts): it is asked for again.
+ */
+function robotKey(value: string): string {
+  if (value === REDACTED)
+    refuse(
+      'The group robot key was not kept while the bot restarted: send the command again.',
+      '机器人重启期间没有保存群机器人 key：请重新发送这条命令。',
+    );
+  const key = value.replace(/^.*[?&]key=/, '');
+  if (!/^[\w-]{8,100}$/.test(key))
+    refuse(
+      'That webhook key does not look right: copy the key= part of the group robot address (letters, digits, dashes).',
+      'webhook 密钥格式不对：请复制群机器人地址中 key= 后面的部分（字母、数字、短横线）。',
+    );
+  return key;
+}
 
 const unbind = command({
   noun: 'admin',
