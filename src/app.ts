@@ -27,6 +27,8 @@ import { createLogger } from './log.ts';
 import type { ChannelAdapter } from './port/index.ts';
 import type { QueueRuntime } from './queue/runtime.ts';
 import { buildAdapters, buildRuntime, loadSettings, openMigrated } from './runtime.ts';
+import { setWebBase } from './web/address.ts';
+import { webRoutes } from './web/routes.tsx';
 
 export type App = {
   url: string;
@@ -93,6 +95,19 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   }
   for (const adapter of platforms) if (adapter.routes) http.route('/', adapter.routes());
   // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
+  // The web workspace (issue 17): on whenever the server is, whatever the console and platforms.
+  http.route(
+    '/',
+    webRoutes({
+      db: database.db,
+      core,
+      sessionHours: config.webSessionHours,
+      secure: config.publicUrl?.startsWith('https:') ?? false,
+      listenHost: config.host,
+      publicUrl: config.publicUrl,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    }),
+  );
   const housekeeping = async () => {
     // One replica at a time, so two starting together do not both create a manager's digest.
     await database.db.transaction(async (tx) => {
@@ -146,6 +161,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       : config.host;
   const url = `http://${host}:${port}`;
 
+  setWebBase(config.publicUrl ?? url);
   return {
     url,
     config,

@@ -73,6 +73,7 @@ export const configSchema = z.object({
     (v) => v === undefined || /^https?:\/\/[^/?#\s]+\/?$/i.test(v),
     'the address people open in a browser, e.g. https://crm.example.com (no path)',
   ),
+  WEB_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   ADMINS: z.string().default(''),
   ORG_NAME: z.string().default('My Company'),
   ORG_TIMEZONE: z
@@ -122,6 +123,8 @@ export type Config = {
   consoleToken: string | undefined;
   /** The address a browser opens when a reverse proxy is in front (PUBLIC_URL): a name the server answers to. */
   publicUrl: string | undefined;
+  /** How long a web workspace sign-in lasts (issue 17). */
+  webSessionHours: number;
   admins: PlatformIdentityRef[];
   org: { name: string; timezone: string; locale: 'zh' | 'en'; currency: string };
   logLevel: string;
@@ -189,6 +192,7 @@ export function loadConfig(
     console: consoleOn,
     consoleToken: e.CONSOLE_TOKEN,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    webSessionHours: e.WEB_SESSION_HOURS,
     admins: parseAdmins(e.ADMINS),
     org: { name: e.ORG_NAME, timezone: e.ORG_TIMEZONE, locale: e.ORG_LOCALE, currency: e.ORG_CURRENCY },
     logLevel: e.LOG_LEVEL,

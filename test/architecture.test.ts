@@ -13,7 +13,7 @@ function filesUnder(dir: string): string[] {
   for (const name of readdirSync(join(ROOT, dir))) {
     const path = join(dir, name);
     if (statSync(join(ROOT, path)).isDirectory()) out.push(...filesUnder(path));
-    else if (/\.(ts|mts)$/.test(name)) out.push(path);
+    else if (/\.(ts|mts|tsx)$/.test(name)) out.push(path);
   }
   return out;
 }

@@ -18,6 +18,7 @@ export const NOUNS = {
   backup: ['backup', '备份', '備份', 'backups'],
   rectify: ['rectify', '整改', 'rectification', 'rectifications'],
   me: ['me', '我', 'settings', '设置'],
+  web: ['web', '网页', '網頁', 'workspace', '工作台'],
   help: ['help', '帮助', '幫助', '?', '？'],
 } as const;
 export type Noun = keyof typeof NOUNS;

@@ -21,7 +21,7 @@ import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbo
 import { markDone, markFailed, recoveryScope } from './inbound-journal.ts';
 import { loadOrg, type Org } from './org.ts';
 import { outboxTally } from './outbox.ts';
-import { resolvePerson, toActor } from './people.ts';
+import { findPersonById, resolvePerson, toActor } from './people.ts';
 
 /**
  * What the core needs of delivery (src/delivery): a nudge to send what a commit just wrote to the outbox.
@@ -44,6 +44,9 @@ const CONFIRM_TTL_MS = 24 * 3600_000;
 
 export class Core {
   private readonly clock: () => Date;
+/** Who acts: a platform user (found or created), or a person already known by id (the web workspace). */
+type Who = InboundUser | { personId: number };
+
 
   constructor(private readonly deps: CoreDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -112,38 +115,53 @@ export class Core {
 
   /** A card button pressed; its id is a ButtonAction (src/cards/actions.ts). */
   async handleAction(inbound: InboundAction): Promise<Message[]> {
-    const replies = await this.inTransaction(
-      inbound.user,
-      inbound.chat,
-      inbound.eventId,
-      async (tx, actor, org) => {
-        const action = decodeAction(inbound.actionId);
-        if (action?.kind === 'run') {
-          const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
-            currency: org.currency,
-          });
-          if (!parsed.ok)
-            return [
-              { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
-            ];
-          return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
-        }
-        if (action)
-          return this.decideConfirmation(tx, actor, org, inbound.chat, action.confirmation, action.kind);
-        return [
-          say(
-            actor,
-            'That button is not known (the card may be from an older version).',
-            '无法识别这个按钮（卡片可能已过期）。',
-          ),
-        ];
-      },
-    );
+    return this.press(inbound.user, inbound);
+  }
+
+  /**
+   * A button pressed by a person signed in to the web workspace (src/web/): the same path as a card's
+   * button, with the person known by id instead of a platform identity, in the chat the web stands for.
+   */
+  async handleWebAction(
+    personId: number,
+    chat: ChatRef,
+    actionId: string,
+    values?: Record<string, string>,
+  ): Promise<Message[]> {
+    return this.press({ personId }, { chat, actionId, ...(values ? { values } : {}) });
+  }
+
+  private async press(
+    who: Who,
+    inbound: Pick<InboundAction, 'chat' | 'actionId' | 'values' | 'eventId'>,
+  ): Promise<Message[]> {
+    const replies = await this.inTransaction(who, inbound.chat, inbound.eventId, async (tx, actor, org) => {
+      const action = decodeAction(inbound.actionId);
+      if (action?.kind === 'run') {
+        const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
+          currency: org.currency,
+        });
+        if (!parsed.ok)
+          return [
+            { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
+          ];
+        return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
+      }
+      if (action)
+        return this.decideConfirmation(tx, actor, org, inbound.chat, action.confirmation, action.kind);
+      return [
+        say(
+          actor,
+          'That button is not known (the card may be from an older version).',
+          '无法识别这个按钮（卡片可能已过期）。',
+        ),
+      ];
+    });
     return replies;
   }
 
   private async inTransaction(
-    user: InboundUser,
+    user: Who,
     chat: ChatRef,
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
@@ -155,11 +173,19 @@ export class Core {
       if (tally.written > 0) void this.deps.delivery.drain();
       return replies;
     } catch (err) {
-      this.deps.log.error({ err, platform: user.platform, user: user.externalId }, 'command failed');
+      this.deps.log.error(
+        {
+          err,
+          ...('personId' in user
+            ? { person: user.personId }
+            : { platform: user.platform, user: user.externalId }),
+        },
+        'command failed',
+      );
       // The person is told nothing changed, so no recovery may run it later; a recovery gives up itself.
       const recovery = recoveryScope.getStore();
       if (recovery) recovery.failed = err;
-      else if (eventId)
+      else if (eventId && !('personId' in user))
         await markFailed(this.deps.db, user.platform, eventId).catch((e) =>
           this.deps.log.warn({ err: e, eventId }, 'could not mark a failed inbound event'),
         );
@@ -172,16 +198,21 @@ export class Core {
   }
 
   private transact(
-    user: InboundUser,
+    user: Who,
     chat: ChatRef,
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
   ): Promise<Message[]> {
     return this.deps.db.transaction(async (tx) => {
       // Done in the flow's own transaction: a redelivery or a recovery of the same event then finds it done.
-      if (eventId && !(await markDone(tx, user.platform, eventId))) return []; // answered the first time
+      if (eventId && !('personId' in user) && !(await markDone(tx, user.platform, eventId))) return []; // answered the first time
       const org = await this.org(tx);
-      const { person, department } = await resolvePerson(tx, user, this.deps.config.admins);
+      const found =
+        'personId' in user
+          ? await findPersonById(tx, user.personId)
+          : await resolvePerson(tx, user, this.deps.config.admins);
+      if (!found) throw new Error(`no person ${'personId' in user ? user.personId : ''}`);
+      const { person, department } = found;
       if (!person.active) {
         // Someone who left (admin offboard), on any of their identities: refused, and each attempt audited.
         const gone = toActor(person, department, org);

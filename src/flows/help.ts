@@ -20,6 +20,7 @@ const NOUN_SUMMARY: Record<Noun, { en: string; zh: string }> = {
   backup: { en: 'the backup log (admins)', zh: '备份日志（管理员）' },
   rectify: { en: 'rectification notices (整改通知)', zh: '整改通知' },
   me: { en: 'your language and time zone', zh: '我的语言和时区' },
+  web: { en: 'a sign-in link to the web workspace', zh: '网页工作台登录链接' },
   help: { en: 'this help', zh: '帮助' },
 };
 

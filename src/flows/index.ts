@@ -4,6 +4,7 @@ import type { FlowContext } from '../core/context.ts';
 import { registerAssessmentHook } from '../kpi/assessment.ts';
 import { measuredCorrection, measuredQuote } from '../kpi/measured-subjects.ts';
 import { registerRectifyHooks } from '../rectify/notices.ts';
+import { webCommands } from '../web/command.ts';
 import { adminCommands } from './admin.ts';
 import { adminPersonCommands } from './admin-person.ts';
 import { approvalCommands } from './approval.ts';
@@ -71,6 +72,7 @@ export function commandTable(): CommandTable<FlowContext> {
     ...reportSummaryCommands,
     ...reportKpiCommands,
     ...meCommands,
+    ...webCommands,
     ...helpCommands,
   ]);
 }

@@ -8,6 +8,7 @@ import type { FlowContext, Someone } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import type { PersonRow } from '../core/people.ts';
 import { departments, leads, orders, people, quotes, recordHistory, reminders } from '../db/schema.ts';
+import { endSessionsOf } from '../web/sessions.ts';
 import { rerouteApprovals } from './approval.ts';
 import { DEPARTMENT_NAMES, departmentId, label } from './common.ts';
 import { ensureDigests } from './reminder-sources.ts';
@@ -173,6 +174,8 @@ export async function offboard(
   const [locked] = await ctx.tx.select().from(people).where(eq(people.id, p.id)).for('update');
   if (!locked?.active) refuse(`${p.name} has already left.`, `${p.name} 已离职。`);
   await ctx.tx.update(people).set({ role: null, active: false }).where(eq(people.id, p.id));
+  // Signed in on the web too: those sessions end now, not when their cookie runs out.
+  await endSessionsOf(ctx.tx, p.id);
   const why = input.reason ? `offboard: ${input.reason}` : 'offboard';
   await ctx.history('person', p.id, [
     { field: 'role', from: p.role, to: null },

@@ -1,0 +1,94 @@
+// The frame of every page: header with the sections, the person, sign out; one stylesheet, no framework.
+import type { Child } from 'hono/jsx';
+import type { Actor } from '../core/actor.ts';
+import { ROLE_NAMES } from '../core/actor.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { NAV, type Section, say } from './text.ts';
+
+type Props = {
+  title: string;
+  /** The language when nobody is signed in (else the actor's). */
+  locale?: Locale;
+  actor?: Actor;
+  csrf?: string;
+  section?: Section;
+  scripts?: string[];
+  children?: Child;
+};
+
+export function Page(p: Props) {
+  const l = p.actor?.locale ?? p.locale ?? 'zh';
+  return (
+    <html lang={l === 'en' ? 'en' : 'zh-CN'}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${p.title} · SalesRelay`}</title>
+        <link rel="stylesheet" href="/app/assets/app.css" />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/app">
+            SalesRelay
+          </a>
+          {p.actor && (
+            <nav>
+              {(Object.keys(NAV) as Section[]).map((s) => (
+                <a href={s === 'dashboard' ? '/app' : `/app/${s}`} class={s === p.section ? 'on' : ''}>
+                  {NAV[s][l]}
+                </a>
+              ))}
+            </nav>
+          )}
+          {p.actor && (
+            <div class="who">
+              <span>
+                {p.actor.name}
+                {p.actor.role && <small>{ROLE_NAMES[p.actor.role][l]}</small>}
+              </span>
+              <form method="post" action="/app/sign-out">
+                <input type="hidden" name="_csrf" value={p.csrf ?? ''} />
+                <button type="submit" class="link">
+                  {say(l, 'Sign out', '退出')}
+                </button>
+              </form>
+            </div>
+          )}
+        </header>
+        <main>{p.children}</main>
+        {(p.scripts ?? []).map((src) => (
+          <script src={src} defer />
+        ))}
+      </body>
+    </html>
+  );
+}
+
+/** A page that only says something (a refused link, a refused request). */
+export function Notice(p: {
+  title: string;
+  text: string;
+  actor?: Actor;
+  csrf?: string;
+  link?: string;
+  locale?: Locale;
+}) {
+  return (
+    <Page
+      title={p.title}
+      {...(p.locale ? { locale: p.locale } : {})}
+      {...(p.actor ? { actor: p.actor } : {})}
+      {...(p.csrf ? { csrf: p.csrf } : {})}
+    >
+      <section class="notice card">
+        <h1>{p.title}</h1>
+        <p>{p.text}</p>
+        {p.link && (
+          <p>
+            <a href={p.link}>{p.actor?.locale === 'en' ? 'Back' : '返回'}</a>
+          </p>
+        )}
+      </section>
+    </Page>
+  );
+}
