@@ -94,7 +94,6 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     }
   }
   for (const adapter of platforms) if (adapter.routes) http.route('/', adapter.routes());
-  // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
   // The web workspace (issue 17): on whenever the server is, whatever the console and platforms.
   http.route(
     '/',
@@ -108,6 +107,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       ...(opts.clock ? { clock: opts.clock } : {}),
     }),
   );
+  // After the demo (its managers need digests): weekly digests for every sales manager, expired quotes.
   const housekeeping = async () => {
     // One replica at a time, so two starting together do not both create a manager's digest.
     await database.db.transaction(async (tx) => {
@@ -160,8 +160,8 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       ? `[${config.host}]`
       : config.host;
   const url = `http://${host}:${port}`;
-
   setWebBase(config.publicUrl ?? url);
+
   return {
     url,
     config,

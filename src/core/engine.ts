@@ -42,11 +42,11 @@ export type CoreDeps = {
 
 const CONFIRM_TTL_MS = 24 * 3600_000;
 
-export class Core {
-  private readonly clock: () => Date;
 /** Who acts: a platform user (found or created), or a person already known by id (the web workspace). */
 type Who = InboundUser | { personId: number };
 
+export class Core {
+  private readonly clock: () => Date;
 
   constructor(private readonly deps: CoreDeps) {
     this.clock = deps.clock ?? (() => new Date());
