@@ -65,6 +65,9 @@ export const VERBS = {
   role: ['role', '角色'],
   bind: ['bind', '绑定', '綁定'],
   unbind: ['unbind', '解绑'],
+  // One person across platforms (admin link, me link).
+  link: ['link', '关联', '關聯', '关联账号'],
+  unlink: ['unlink', '取消关联', '解除关联'],
   people: ['people', '人员', '成员'],
   person: ['person', '人员资料', '人員資料', '人员信息'],
   offboard: ['offboard', '离职', '離職'],

@@ -8,6 +8,7 @@ import { departments, identities, people } from '../db/schema.ts';
 import { isLocale, type Locale } from '../i18n/locale.ts';
 import type { Actor, Role } from './actor.ts';
 import type { InboundUser } from './inbound.ts';
+import { offerLinkByEmail } from './link-hint.ts';
 import type { Org } from './org.ts';
 
 export type PersonRow = typeof people.$inferSelect;
@@ -94,6 +95,7 @@ export async function resolvePerson(
     const theirs = await findPersonByIdentity(db, user);
     if (theirs) return theirs;
   }
+  await offerLinkByEmail(db, person!, user.platform);
   return { person: person!, department: null };
 }
 

@@ -6,6 +6,7 @@ import { ROLE_NAMES } from '../core/actor.ts';
 import { anyone } from '../core/permissions.ts';
 import { people } from '../db/schema.ts';
 import { command, DEPARTMENT_NAMES } from './common.ts';
+import { personLinkCommands } from './person-links.ts';
 
 const zone = z
   .string()
@@ -75,4 +76,5 @@ const me = command({
   },
 });
 
-export const meCommands = [me];
+// me link and the admin's link/unlink are one concept, kept together in person-links.ts.
+export const meCommands = [me, ...personLinkCommands];
