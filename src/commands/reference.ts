@@ -47,7 +47,8 @@ export function sectionOf<Ctx>(c: AnyCommand<Ctx>, headings: Heading[]): Heading
   const verb = c.verbs[0];
   const re = verb
     ? new RegExp(`(^|[^\\w])${noun}\\b[\\w\\s/]*?\\b${escapeRe(spell('verb', verb, 'en'))}(?![\\w])`)
-    : new RegExp(`(^|[^\\w])${noun}(?![\\w])`);
+    : // The noun alone: `me · 我`, not `me link · 我 关联`.
+      new RegExp(`(^|[^\\w])${noun}(?=\\s*(·|/|$))`);
   const candidates = headings.filter((h) => h.level >= 2 && re.test(h.text));
   // The most specific: a ### section before its noun's ## chapter.
   return candidates.find((h) => h.level === 3) ?? candidates[0];
