@@ -3,8 +3,9 @@
 // on only without a platform (or with CONSOLE=on).
 import { AdapterRegistry } from '../src/port/index.ts';
 import { dingtalk } from './dingtalk/index.ts';
+import { email } from './email/index.ts';
 import { feishu } from './feishu/index.ts';
 import { slack } from './slack/index.ts';
 import { wecom } from './wecom/index.ts';
 
-export const adapters = new AdapterRegistry([slack, dingtalk, wecom, feishu]);
+export const adapters = new AdapterRegistry([slack, dingtalk, wecom, feishu, email]);

@@ -71,6 +71,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     db: database.db,
     log,
     registry: adapters,
+    env,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const { queues, delivery, core } = runtime;

@@ -30,6 +30,8 @@ export type RuntimeOptions = {
   registry: AdapterRegistry;
   /** The time commands see (tests); default the system clock. */
   clock?: () => Date;
+  /** The environment, for the channels it configures that reach people by contact address. */
+  env?: Env;
 };
 
 /** The core's settings and every platform's, checked before anything is created (a ConfigError names the wrong one). */
@@ -76,6 +78,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     delivery,
     commands: commandTable(),
     privateReplies: opts.registry.privateReplyPlatforms(),
+    contactChannels: opts.env ? opts.registry.contactChannels(opts.env) : [],
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const servicesFor = (platform: string) =>

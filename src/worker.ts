@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const database = await openMigrated(config);
-  const runtime = buildRuntime({ config, db: database.db, log, registry: adapters });
+  const runtime = buildRuntime({ config, db: database.db, log, registry: adapters, env: process.env });
   const { queues } = runtime;
   // Adapters are built for sending only: connections and routes stay with the app process.
   await buildAdapters(runtime, adapters, process.env, {

@@ -28,6 +28,11 @@ export type Message = {
   card?: Card;
   /** Cards posted under the same key are re-rendered together when their subject changes. */
   cardKey?: string;
+  /**
+   * The key point in one line, leading with the record number (`SO-0012 approved: deliver 2027-01-15 to
+   * Shenzhen, ¥7,120.50`): for a channel that shows a subject line; else the card's title serves.
+   */
+  headline?: string;
   /** The language it was rendered in, so a re-render of the card keeps it. */
   locale?: 'en' | 'zh';
 };

@@ -15,6 +15,7 @@ import type {
   RenderMark,
   ReplyOptions,
 } from '../port/services.ts';
+import { contactServices } from './contact-services.ts';
 import type { Core, OutboxFlush } from './engine.ts';
 import { InboundJournal } from './inbound-journal.ts';
 import { loadOrg } from './org.ts';
@@ -106,6 +107,11 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
   const services: PortServices = {
     commands: core,
     journal: new InboundJournal({ db, core, log, platform }),
+    contacts: contactServices(platform, {
+      db,
+      press: (personId, chat, actionId, values) => core.handleWebAction(personId, chat, actionId, values),
+      org: () => loadOrg(db),
+    }),
 
     identities: {
       async displayNames(tenant, externalIds) {

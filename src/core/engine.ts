@@ -37,6 +37,8 @@ export type CoreDeps = {
   commands: CommandTable<FlowContext>;
   /** Platforms whose replies in a group chat only the asker sees (their adapters declare privateReplies). */
   privateReplies?: readonly string[];
+  /** Configured channels that reach people by contact address (their adapters declare contactAddress). */
+  contactChannels?: readonly string[];
   clock?: () => Date;
 };
 
@@ -60,10 +62,13 @@ export class Core {
   // The organisation's settings change only at start (from ORG_*), so one read serves every command.
   private orgRead: Promise<Org> | null = null;
   private org(tx: Tx): Promise<Org> {
-    this.orgRead ??= loadOrg(tx).catch((err) => {
-      this.orgRead = null;
-      throw err;
-    });
+    const contactChannels = this.deps.contactChannels ?? [];
+    this.orgRead ??= loadOrg(tx)
+      .then((org) => ({ ...org, contactChannels }))
+      .catch((err) => {
+        this.orgRead = null;
+        throw err;
+      });
     return this.orgRead;
   }
 

@@ -4,7 +4,14 @@ import type { Queryable } from '../db/client.ts';
 import { orgSettings } from '../db/schema.ts';
 import { isLocale, type Locale } from '../i18n/locale.ts';
 
-export type Org = { name: string; locale: Locale; timezone: string; currency: string };
+export type Org = {
+  name: string;
+  locale: Locale;
+  timezone: string;
+  currency: string;
+  /** Configured channels that reach people by contact address (set by the core from the registry; not stored). */
+  contactChannels?: readonly string[];
+};
 
 export async function loadOrg(db: Queryable): Promise<Org> {
   const [row] = await db.select().from(orgSettings).limit(1);

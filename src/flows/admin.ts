@@ -12,6 +12,7 @@ import { FIELDS, fieldNames, parseFields, RECORD_TYPES, typeOfKey } from '../kpi
 import { readKpiSettings, storeKpiSettings } from '../kpi/settings.ts';
 import { formatTarget, parseTarget, shortTarget } from '../kpi/targets.ts';
 import { rerouteApprovals } from './approval.ts';
+import { mailPolicy } from './mail-policy.ts';
 import { chatBindingCommands } from './chat-binding.ts';
 import { command, DEPARTMENT_NAMES, departmentId, deptChoice, label } from './common.ts';
 import { departmentForRole, offboard, reinstate } from './offboard.ts';
@@ -171,10 +172,15 @@ async function kpiPolicy(ctx: FlowContext, args: Partial<Record<TargetKey | Requ
 const policy = command({
   noun: 'admin',
   verbs: ['policy'],
-  keys: { threshold: k.money().optional(), joint: k.choices(deptChoice).optional(), ...kpiKeys },
+  keys: {
+    threshold: k.money().optional(),
+    joint: k.choices(deptChoice).optional(),
+    email: k.text(300).optional(),
+    ...kpiKeys,
+  },
   usage: {
-    en: 'admin policy [threshold=100000] [joint=finance,marketing] [target.order.ack=8h] [required.customer=contact,phone,address]',
-    zh: '管理 规则 [阈值=100000] [会签=财务,市场] [时限.订单.确认=8h] [必填.客户=联系人,电话,地址]',
+    en: 'admin policy [threshold=100000] [joint=finance,marketing] [target.order.ack=8h] [required.customer=contact,phone,address] [email=order.distribution,order.change,order.cancel,report.month,rectify]',
+    zh: '管理 规则 [阈值=100000] [会签=财务,市场] [时限.订单.确认=8h] [必填.客户=联系人,电话,地址] [邮件=order.distribution,order.change,order.cancel,report.month,rectify]',
   },
   summary: {
     en: 'show or change the approval policy, KPI targets and required fields',
@@ -198,7 +204,9 @@ const policy = command({
         after: storeSettings(after),
       });
     }
-    const kpiText = await kpiPolicy(ctx, args as Partial<Record<TargetKey | RequiredKey, string>>);
+    const kpiText =
+      (await kpiPolicy(ctx, args as Partial<Record<TargetKey | RequiredKey, string>>)) +
+      (await mailPolicy(ctx, args.email));
     const joint = after.quoteJoint
       .map((d) => DEPARTMENT_NAMES[d][ctx.locale])
       .join(ctx.locale === 'en' ? ' and ' : '和');

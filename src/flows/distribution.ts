@@ -11,15 +11,19 @@ import type { Audience } from '../core/outbox.ts';
 import { departments, distributions, outbox, people, postedCards } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { DEPARTMENT_NAMES, departmentId, label } from './common.ts';
+import { mailDistribution } from './distribution-mail.ts';
 
 export type DistributionKind = 'order' | 'change' | 'cancel';
 
-/** The card body per reader; `department` lets finance's chat see amounts that production's does not. */
+/**
+ * The card body per reader; `department` lets finance's chat see amounts that production's does not.
+ * `keyPoint`: what it says in one line, for a subject line (`deliver 2027-01-15 to Shenzhen, ¥7,120.50`).
+ */
 export type DistributionContent = (
   locale: Locale,
   audience: Audience,
   department: DepartmentCode,
-) => { title: string; fields: CardField[] };
+) => { title: string; fields: CardField[]; keyPoint?: string };
 
 const KIND_ACK: Record<DistributionKind, { en: string; zh: string }> = {
   order: { en: 'Acknowledge', zh: '确认收到' },
@@ -41,7 +45,8 @@ function ackAction(l: Locale, ref: string, kind: DistributionKind): CardAction {
   };
 }
 
-function render(
+/** A department's card (also what its heads are sent by contact address, distribution-mail.ts). */
+export function distributionCard(
   content: DistributionContent,
   department: DepartmentCode,
   ref: string,
@@ -100,7 +105,7 @@ export async function distribute(
     if (members.length === 1)
       await ctx.out.send(
         target,
-        render(content, codes[0]!, subject.ref, kind, null),
+        distributionCard(content, codes[0]!, subject.ref, kind, null),
         cardKey(members[0]!.id),
       );
     else
@@ -111,6 +116,16 @@ export async function distribute(
       );
     posted.add(boundChatKey(chat));
   }
+  // Also by contact address to each department's heads, when the policy names the item: beside the cards.
+  for (const [code, id] of ids)
+    await mailDistribution(ctx, {
+      ref: subject.ref,
+      kind,
+      department: code,
+      distributionId: id,
+      content,
+      card: distributionCard(content, code, subject.ref, kind, null),
+    });
   return posted;
 }
 
@@ -295,7 +310,7 @@ export async function acknowledge(
     .where(eq(distributions.id, open.id));
   await ctx.out.update(
     cardKey(open.id),
-    render(content, ctx.actor.department, subject.ref, kind, {
+    distributionCard(content, ctx.actor.department, subject.ref, kind, {
       by: ctx.actor.name,
       at: ctx.fmtDate(ctx.now, true),
       note,
@@ -333,7 +348,7 @@ export async function rerenderDistributions(
     if (!body) continue;
     await ctx.out.update(
       cardKey(row.id),
-      render(body, row.code as DepartmentCode, subject.ref, kind, row.acked),
+      distributionCard(body, row.code as DepartmentCode, subject.ref, kind, row.acked),
     );
     n++;
   }

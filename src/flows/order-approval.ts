@@ -90,7 +90,15 @@ export async function setOrderStatus(
 export type OrderView = (
   locale: Locale,
   viewer: Viewer,
-) => { title: string; fields: CardField[]; read: string[]; masked: boolean; prices: Show };
+) => {
+  title: string;
+  fields: CardField[];
+  read: string[];
+  masked: boolean;
+  prices: Show;
+  /** The delivery, place and (where shown) total in one line, for a subject line. */
+  keyPoint: string;
+};
 
 export async function orderView(
   ctx: FlowContext,
@@ -124,6 +132,12 @@ export async function orderView(
       read: r.fields,
       masked: r.masked,
       prices,
+      keyPoint: [
+        l === 'en'
+          ? `deliver ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` to ${o.deliveryPlace}` : ''}`
+          : `交期 ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` 送至${o.deliveryPlace}` : ''}`,
+        ...(total !== null ? [total] : []),
+      ].join(l === 'en' ? ', ' : '，'),
     };
   };
 }
@@ -133,7 +147,7 @@ const distributed =
   (view: OrderView): DistributionContent =>
   (l, audience, department) => {
     const v = view(l, { audience, department });
-    return { title: v.title, fields: v.fields };
+    return { title: v.title, fields: v.fields, keyPoint: v.keyPoint };
   };
 
 /** The order as a distribution card body (acknowledgements re-render it). */

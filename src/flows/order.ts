@@ -33,6 +33,7 @@ import {
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
 import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
+import { mailReceiptFields } from './distribution-mail.ts';
 import { collectionFields } from './order-collection.ts';
 import { canSeeQuote } from './quote.ts';
 import { ORDER_STATUS, orderStatus, quoteStatus } from './statuses.ts';
@@ -307,6 +308,7 @@ const show = command({
     ];
     fields.push(...(await collectionFields(ctx, o, r)));
     fields.push(...(await orderLinkFields(ctx, o)));
+    fields.push(...(await mailReceiptFields(ctx, { type: 'order', id: o.id })));
     // The newest events, newest last so they read as a timeline; the rest a page on (order history).
     const events = await loadHistory(ctx, ORDER_HISTORY, o.id);
     const recent = events.slice(-HISTORY_PAGE);

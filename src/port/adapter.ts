@@ -46,6 +46,12 @@ export type Capabilities = {
    * answer and our sent mark can show that message twice (docs/architecture.md, The outbox).
    */
   idempotentSends: boolean | 'some';
+  /**
+   * The channel reaches people by the contact address they gave (people's `email`), not by a chat
+   * identity: not a chat platform (the console stays as it is), and the core addresses its posts to
+   * people, in addition to the chat card, never instead (`services.contacts`).
+   */
+  contactAddress?: boolean;
 };
 
 /** What an adapter must do once built. */

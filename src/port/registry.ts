@@ -15,9 +15,21 @@ export class AdapterRegistry {
     return this.declarations.find((d) => d.name === name);
   }
 
-  /** The platforms whose settings are present (the console is on by default only without any). */
+  /**
+   * The chat platforms whose settings are present (the console is on by default only without any). A
+   * channel that reaches people by contact address is not one: see contactChannels.
+   */
   configured(env: Env): string[] {
-    return this.declarations.filter((d) => d.configured(env)).map((d) => d.name);
+    return this.declarations
+      .filter((d) => !d.capabilities.contactAddress && d.configured(env))
+      .map((d) => d.name);
+  }
+
+  /** The configured channels that reach people by their contact address (capabilities.contactAddress). */
+  contactChannels(env: Env): string[] {
+    return this.declarations
+      .filter((d) => d.capabilities.contactAddress && d.configured(env))
+      .map((d) => d.name);
   }
 
   /** Checks every platform's settings; throws a ConfigError naming the wrong setting. */

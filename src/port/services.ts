@@ -127,8 +127,53 @@ export interface Replies {
   send(replies: Message[], answer: AnswerLive, opts: ReplyOptions): Promise<void>;
 }
 
+/** A person as a channel that reaches people by contact address knows them (capabilities.contactAddress). */
+export type ContactPerson = {
+  personId: number;
+  name: string;
+  /** Their contact address (`me email=…`, `admin person @… email=…`). */
+  address: string;
+  locale: Locale;
+  active: boolean;
+};
+
+/** A message this channel sent to a person, as the core keeps it (for the links in it). */
+export type SentMessage = {
+  outboxId: number;
+  person: ContactPerson;
+  message: Message;
+  sentAt: Date | null;
+  openedAt: Date | null;
+  /** When a single-use link in it was used to press its button. */
+  actedAt: Date | null;
+};
+
+/**
+ * For a channel whose recipients are people addressed by contact address: a post's target id is the
+ * person's id. The channel proves who acts by a link only that person was sent (signed by the channel);
+ * the core checks the message was this channel's to them and that the button is one of its own.
+ */
+export interface Contacts {
+  /** The person a post to target `{ kind: 'user', id }` is for; undefined if unknown or without an address. */
+  person(id: string): Promise<ContactPerson | undefined>;
+  /** A message this channel posted (its outbox row id, from the post's idempotency key `outbox:<id>`). */
+  sent(outboxId: number): Promise<SentMessage | undefined>;
+  /** Records that its recipient opened it; the first time counts. */
+  opened(outboxId: number): Promise<void>;
+  /**
+   * Presses a button of that message as its recipient, once (the same as pressing it on the card: the
+   * cards are re-rendered, the records count it). `used`: the link was used before; nothing is done.
+   */
+  press(
+    outboxId: number,
+    actionId: string,
+    values?: Record<string, string>,
+  ): Promise<{ replies: Message[] } | { used: Date } | { refused: 'not-found' | 'not-a-button' }>;
+}
+
 /** Everything the core gives a channel. */
 export type PortServices = {
+  contacts: Contacts;
   commands: CommandPath;
   journal: Journal;
   identities: Identities;
