@@ -12,9 +12,9 @@ import { FIELDS, fieldNames, parseFields, RECORD_TYPES, typeOfKey } from '../kpi
 import { readKpiSettings, storeKpiSettings } from '../kpi/settings.ts';
 import { formatTarget, parseTarget, shortTarget } from '../kpi/targets.ts';
 import { rerouteApprovals } from './approval.ts';
-import { mailPolicy } from './mail-policy.ts';
 import { chatBindingCommands } from './chat-binding.ts';
 import { command, DEPARTMENT_NAMES, departmentId, deptChoice, label } from './common.ts';
+import { mailPolicy } from './mail-policy.ts';
 import { departmentForRole, offboard, reinstate } from './offboard.ts';
 import { ensureDigests } from './reminder-sources.ts';
 
