@@ -1,6 +1,6 @@
 // Customers (R-CUST-1/2/3/4): register at first contact, show with contacts masked by role and chat, update
 // with history, record needs, share with departments with a stated scope.
-import { and, asc, desc, eq, ilike } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { runButton } from '../cards/actions.ts';
 import type { Message } from '../cards/card.ts';
 import { type DepartmentCode, k } from '../commands/keys.ts';
@@ -60,7 +60,8 @@ import {
   unnamedField,
 } from './history.ts';
 import { CUSTOMER_STATUS, FIELD_NAMES, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from './labels.ts';
-import { cutNote, LIST_SIZE } from './list-lines.ts';
+import { LIST_KEYS, listFilters, pageFooter } from './list-filters.ts';
+import { customerList } from './list-queries.ts';
 import { orderStatus } from './order.ts';
 import { quoteStatus } from './quote.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -372,35 +373,24 @@ const show = command({
 const list = command({
   noun: 'customer',
   verbs: ['list'],
-  keys: { name: k.text(100).optional(), industry: k.text(100).optional() },
-  usage: { en: 'customer list [name=acme] [industry=…]', zh: '客户 列表 [名称=华星] [行业=…]' },
+  keys: { name: k.text(100).optional(), industry: k.text(100).optional(), ...LIST_KEYS },
+  usage: {
+    en: 'customer list [name=acme] [industry=…] [owner=me|@li|none] [since=2026-11-01] [until=…] [page=2]',
+    zh: '客户 列表 [名称=华星] [行业=…] [负责人=我|@li|无] [起始=2026-11-01] [截至=…] [页=2]',
+  },
   summary: { en: 'list customers', zh: '客户列表' },
   allow: isStaff,
   readOnly: true,
-  async run(ctx, { args }) {
-    const conds = [
-      args.name ? ilike(customers.name, `%${args.name.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
-      args.industry ? ilike(customers.industry, `%${args.industry.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
-    ].filter(Boolean);
-    const rows = await ctx.tx
-      .select({
-        number: customers.number,
-        name: customers.name,
-        industry: customers.industry,
-        status: customers.status,
-      })
-      .from(customers)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(desc(customers.id))
-      .limit(LIST_SIZE + 1);
-    const cut = cutNote(ctx, rows, { en: 'name=… or industry=…', zh: '名称=… 或 行业=…' });
+  async run(ctx, { args, text }) {
+    const f = await listFilters(ctx, args);
+    const { rows, total, pages } = await customerList(ctx.tx, args, f);
     if (rows.length === 0) return { text: ctx.t({ en: 'No customers found.', zh: '没有找到客户。' }) };
     const lines = rows.map(
       (r) =>
-        `${r.number}  ${r.name}${r.industry ? ` · ${r.industry}` : ''}${r.status === 'prospect' ? ctx.t({ en: ' · prospect', zh: ' · 潜在' }) : ''}`,
+        `${r.number}  ${r.name}${r.industry ? ` · ${r.industry}` : ''} · ${r.owner ?? ctx.t({ en: 'no owner', zh: '无负责人' })}${r.status === 'prospect' ? ctx.t({ en: ' · prospect', zh: ' · 潜在' }) : ''}`,
     );
     return {
-      text: `${ctx.t({ en: 'Customers (newest first):', zh: '客户（最新在前）：' })}\n${lines.join('\n')}${cut}`,
+      text: `${ctx.t({ en: `Customers (${total}, newest first):`, zh: `客户（${total}，最新在前）：` })}\n${lines.join('\n')}${pageFooter(ctx, text, f.page, pages)}`,
     };
   },
 });

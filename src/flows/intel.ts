@@ -15,6 +15,7 @@ import type { Locale } from '../i18n/locale.ts';
 import { clip, command, DEPARTMENT_NAMES, deptChoice, field, label, linesOf, personName } from './common.ts';
 import { type IntelKind, KINDS, structureFields, structureKeys, structureOf } from './intel-structure.ts';
 import { INTEL_KINDS, nameOf } from './labels.ts';
+import { filterWhere, LIST_KEYS, listFilters, pageFooter, pagesOf } from './list-filters.ts';
 
 const LEVELS = {
   public: ['公开'],
@@ -229,17 +230,37 @@ const add = command({
 const list = command({
   noun: 'intel',
   verbs: ['list'],
-  keys: { kind: k.choice(KINDS).optional() },
-  usage: { en: 'intel list [kind=competitor]', zh: '情报 列表 [类型=竞争对手]' },
+  keys: { kind: k.choice(KINDS).optional(), ...LIST_KEYS },
+  usage: {
+    en: 'intel list [kind=competitor] [owner=me|@li (who recorded it)] [since=2026-11-01] [until=…] [page=2]',
+    zh: '情报 列表 [类型=竞争对手] [负责人=我|@li（录入人）] [起始=2026-11-01] [截至=…] [页=2]',
+  },
   summary: { en: 'list market information you may read', zh: '可查看的市场信息' },
   allow: isStaff,
   readOnly: true,
-  async run(ctx, { args }) {
-    const rows = await ctx.tx.select().from(intel).orderBy(desc(intel.id)).limit(200);
-    const readable = rows
-      .filter((r) => !args.kind || r.kind === args.kind)
-      .filter((r) => mayRead(ctx, r))
-      .slice(0, 20);
+  async run(ctx, { args, text }) {
+    const f = await listFilters(ctx, args);
+    if (f.owner === null)
+      refuseInput(
+        'Market information always has who recorded it: owner=me or owner=@li.',
+        '市场信息都有录入人：负责人=我 或 负责人=@li。',
+      );
+    // Who may read an item is decided per row (level, shares): the kind, dates and recorder are asked of
+    // the database, the reading rule here, and the page is cut from what is left.
+    const rows = await ctx.tx
+      .select()
+      .from(intel)
+      .where(
+        and(
+          args.kind ? eq(intel.kind, args.kind) : undefined,
+          filterWhere(f, intel.createdAt, intel.createdBy),
+        ),
+      )
+      .orderBy(desc(intel.id))
+      .limit(2000);
+    const all = rows.filter((r) => mayRead(ctx, r));
+    const { pages, offset, limit } = pagesOf(all.length, f);
+    const readable = all.slice(offset, offset + limit);
     if (readable.length === 0)
       return { text: ctx.t({ en: 'No market information for you yet.', zh: '暂无可查看的市场信息。' }) };
     const lines: string[] = [];
@@ -263,7 +284,7 @@ const list = command({
       );
     }
     return {
-      text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}\n${ctx.t({ en: `Details: intel show ${readable[0]!.number}`, zh: `详情：情报 查看 ${readable[0]!.number}` })}`,
+      text: `${ctx.t({ en: 'Market information:', zh: '市场信息：' })}\n${lines.join('\n')}\n${ctx.t({ en: `Details: intel show ${readable[0]!.number}`, zh: `详情：情报 查看 ${readable[0]!.number}` })}${pageFooter(ctx, text, f.page, pages)}`,
     };
   },
 });

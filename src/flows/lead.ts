@@ -1,14 +1,12 @@
 // Leads (R-LEAD-1..5): register with source and a first plan, the manager assigns with a deadline (the rep
 // gets a card with Accept), reps record follow-ups, conversion makes a customer and closes the lead.
-import { and, count, desc, eq, inArray, isNull, not, or } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { runButton } from '../cards/actions.ts';
 import type { Card } from '../cards/card.ts';
 import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
-import { type Token, tokenize } from '../commands/lexer.ts';
-import type { Mention } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse, refuseInput } from '../core/errors.ts';
+import { refuse } from '../core/errors.ts';
 import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
 import { reveal } from '../core/visibility.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
@@ -28,7 +26,9 @@ import {
   unnamedField,
 } from './history.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
-import { cutNote, dueMark, LIST_SIZE } from './list-lines.ts';
+import { LIST_KEYS, listFilters, pageFooter } from './list-filters.ts';
+import { dueMark } from './list-lines.ts';
+import { leadList } from './list-queries.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
 
 const STATUS = LEAD_STATUS;
@@ -285,29 +285,6 @@ const history = historyCommand({
   },
 });
 
-const NOBODY = ['none', 'nobody', 'unassigned', '无', '無', '没有', '未分配'];
-const ME = ['me', 'mine', '我', '我的', '自己'];
-
-/** owner= of lead list: a person's id, null for unassigned leads. */
-async function ownerFilter(ctx: FlowContext, value: string): Promise<number | null> {
-  const v = value.trim().toLowerCase();
-  if (ME.includes(v)) return ctx.actor.personId;
-  if (NOBODY.includes(v)) return null;
-  let tokens: Token[] = [];
-  try {
-    tokens = tokenize(value);
-  } catch {
-    // Not a mention: answered below.
-  }
-  const [t] = tokens;
-  if (tokens.length !== 1 || t?.kind !== 'mention')
-    refuseInput(
-      `owner= is me, a person (owner=@li) or none (unassigned); "${value}" is none of these.`,
-      `负责人= 可以是 我、某人（负责人=@li）或 无（未分配）；“${value}”都不是。`,
-    );
-  return (await ctx.person(t as Mention)).person.id;
-}
-
 const list = command({
   noun: 'lead',
   verbs: ['list'],
@@ -319,11 +296,11 @@ const list = command({
         ...Object.fromEntries(Object.entries(STATUS).map(([s, n]) => [s, [n.zh]])),
       } as unknown as Record<'open' | 'all' | keyof typeof STATUS, readonly string[]>)
       .optional(),
-    owner: k.text(200).optional(),
+    ...LIST_KEYS,
   },
   usage: {
-    en: 'lead list [status=open|all|new|assigned|following|converted|closed] [owner=me|@li|none]',
-    zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭] [负责人=我|@li|无]',
+    en: 'lead list [status=open|all|new|assigned|following|converted|closed] [owner=me|@li|none] [since=2026-11-01] [until=…] [page=2]',
+    zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭] [负责人=我|@li|无] [起始=2026-11-01] [截至=…] [页=2]',
   },
   summary: {
     en: 'list leads (reps: their own and unassigned)',
@@ -331,42 +308,24 @@ const list = command({
   },
   allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
   readOnly: true,
-  async run(ctx, { args }) {
+  async run(ctx, { args, text }) {
     const status = args.status ?? 'open';
-    const statusCond =
-      status === 'all'
-        ? undefined
-        : status === 'open'
-          ? inArray(leads.status, OPEN)
-          : eq(leads.status, status);
     const rep = ctx.actor.role === 'sales_rep';
-    const owner = args.owner === undefined ? undefined : await ownerFilter(ctx, args.owner);
+    const f = await listFilters(ctx, args);
+    const owner = f.owner;
     if (rep && owner !== undefined && owner !== null && owner !== ctx.actor.personId)
       refuse(
         'You see your own leads and unassigned ones; the sales manager sees everyone’s.',
         '您可以查看自己的和未分配的线索；其他人的线索请找销售经理。',
       );
-    const scope = and(
-      rep ? or(eq(leads.ownerId, ctx.actor.personId), isNull(leads.ownerId)) : undefined,
-      owner === undefined ? undefined : owner === null ? isNull(leads.ownerId) : eq(leads.ownerId, owner),
+    // What the status left out is counted too, so an empty list after a conversion does not read as
+    // "no leads at all".
+    const { rows, pages, hidden } = await leadList(
+      ctx.tx,
+      ctx.actor,
+      status === 'all' ? null : status === 'open' ? OPEN : [status],
+      f,
     );
-    const rows = await ctx.tx
-      .select({ lead: leads, customer: customers.name, owner: people.name })
-      .from(leads)
-      .leftJoin(customers, eq(customers.id, leads.customerId))
-      .leftJoin(people, eq(people.id, leads.ownerId))
-      .where(and(statusCond, scope))
-      .orderBy(desc(leads.id))
-      .limit(LIST_SIZE + 1);
-    const cut = cutNote(ctx, rows, { en: 'status=…', zh: '状态=…' });
-    // What the filter left out, so an empty list after a conversion does not read as "no leads at all".
-    const [hidden] =
-      status === 'all'
-        ? [{ n: 0 }]
-        : await ctx.tx
-            .select({ n: count() })
-            .from(leads)
-            .where(and(statusCond ? not(statusCond) : undefined, scope));
     const whose =
       owner === undefined
         ? null
@@ -386,10 +345,10 @@ const list = command({
     const shown =
       parts.length === 0 ? '' : ctx.t({ en: ` (${parts.join(', ')})`, zh: `（${parts.join('，')}）` });
     const more =
-      hidden && hidden.n > 0
+      hidden > 0
         ? ctx.t({
-            en: `\n${hidden.n} more not shown by this filter; see them all: lead list status=all`,
-            zh: `\n另有 ${hidden.n} 条不在此筛选内；查看全部：线索 列表 状态=全部`,
+            en: `\n${hidden} more not shown by this filter; see them all: lead list status=all`,
+            zh: `\n另有 ${hidden} 条不在此筛选内；查看全部：线索 列表 状态=全部`,
           })
         : '';
     if (rows.length === 0)
@@ -399,7 +358,7 @@ const list = command({
         `${lead.number}  ${customer ?? lead.prospectName ?? '—'} · ${statusName(lead.status, ctx.locale)} · ${owner ?? ctx.t({ en: 'unassigned', zh: '未分配' })}${lead.important ? ' ❗' : ''}${OPEN.includes(lead.status) ? dueMark(ctx, lead.nextDueAt ?? lead.followDueAt) : ''}`,
     );
     return {
-      text: `${ctx.t({ en: `Leads${shown}:`, zh: `线索${shown}：` })}\n${lines.join('\n')}${cut}${more}`,
+      text: `${ctx.t({ en: `Leads${shown}:`, zh: `线索${shown}：` })}\n${lines.join('\n')}${pageFooter(ctx, text, f.page, pages)}${more}`,
     };
   },
 });

@@ -1,13 +1,12 @@
 // Orders (R-ORD-1): drafted by sales, optionally from a quote. Approval, distribution to departments and
 // execution (progress, delay, ship, paid) come with the approvals issue.
-import { and, asc, desc, eq, ne, notInArray } from 'drizzle-orm';
+import { and, asc, eq, ne } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
-import { isSales, isStaff, isSupervisor, seesPrices } from '../core/permissions.ts';
+import { isSales, isStaff, isSupervisor } from '../core/permissions.ts';
 import { privateNote, reveal } from '../core/visibility.ts';
 import { customers, orderItems, orders, quoteItems, type quotes } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
 import { orderLinkFields } from '../leads/links.ts';
 import {
   command,
@@ -20,6 +19,7 @@ import {
   personName,
 } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
+import { mailReceiptFields } from './distribution-mail.ts';
 import {
   type FieldSpec,
   HISTORY_PAGE,
@@ -32,8 +32,9 @@ import {
 } from './history.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { itemLine, type PricedItem, priceItems, replaceOrderItems } from './line-items.ts';
-import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
-import { mailReceiptFields } from './distribution-mail.ts';
+import { LIST_KEYS, listFilters, pageFooter, refuseOthers } from './list-filters.ts';
+import { dateMark } from './list-lines.ts';
+import { orderList } from './list-queries.ts';
 import { collectionFields } from './order-collection.ts';
 import { canSeeQuote } from './quote.ts';
 import { ORDER_STATUS, orderStatus, quoteStatus } from './statuses.ts';
@@ -345,33 +346,26 @@ const list = command({
         >,
       )
       .optional(),
+    ...LIST_KEYS,
   },
   usage: {
-    en: 'order list [customer=C-0001] [status=confirmed]',
-    zh: '订单 列表 [客户=C-0001] [状态=已确认]',
+    en: 'order list [customer=C-0001] [status=confirmed] [owner=me|@li] [since=2026-11-01] [until=…] [page=2]',
+    zh: '订单 列表 [客户=C-0001] [状态=已确认] [负责人=我|@li] [起始=2026-11-01] [截至=…] [页=2]',
   },
   summary: { en: 'list orders', zh: '订单列表' },
   allow: isStaff,
   readOnly: true,
-  async run(ctx, { args }) {
+  async run(ctx, { args, text }) {
     const customer = args.customer ? await resolveCustomer(ctx, args.customer) : null;
-    const prices = seesPrices(ctx.actor);
-    const rep = ctx.actor.role === 'sales_rep';
-    const rows = await ctx.tx
-      .select({ o: orders, name: customers.name })
-      .from(orders)
-      .innerJoin(customers, eq(customers.id, orders.customerId))
-      .where(
-        and(
-          customer ? eq(orders.customerId, customer.id) : undefined,
-          args.status ? eq(orders.status, args.status) : undefined,
-          rep ? eq(orders.ownerId, ctx.actor.personId) : undefined,
-          !rep && !isSales(ctx.actor) && !prices ? notInArray(orders.status, UNRELEASED) : undefined,
-        ),
-      )
-      .orderBy(desc(orders.id))
-      .limit(LIST_SIZE + 1);
-    const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
+    const f = await listFilters(ctx, args);
+    refuseOthers(ctx, f, { en: 'orders', zh: '订单' });
+    const { rows, pages } = await orderList(
+      ctx.tx,
+      ctx.actor,
+      { customerId: customer?.id, status: args.status },
+      f,
+    );
+    const cut = pageFooter(ctx, text, f.page, pages);
     if (rows.length === 0) return { text: ctx.t({ en: 'No orders found.', zh: '没有找到订单。' }) };
     // Every row under the same rule as order show; one audit row per order whose total was shown.
     const shown = rows.map(({ o }) => {

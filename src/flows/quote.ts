@@ -8,14 +8,15 @@ import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
 import { entitled, privateNote, Reveal, reveal } from '../core/visibility.ts';
 import type { Queryable } from '../db/client.ts';
 import { customers, people, quoteItems, quotes, recordHistory } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
 import { linkQuoteToLead, quoteLinkFields, quoteOrigin } from '../leads/links.ts';
 import { approvalSettings, submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, linesOf, loadQuote, personName } from './common.ts';
 import { customerKey, resolveCustomer } from './customer-names.ts';
 import { type FieldSpec, type HistorySpec, historyCommand, unnamedField } from './history.ts';
 import { itemLine, type PricedItem, priceItems } from './line-items.ts';
-import { cutNote, dateMark, LIST_SIZE } from './list-lines.ts';
+import { LIST_KEYS, listFilters, pageFooter, refuseOthers } from './list-filters.ts';
+import { dateMark } from './list-lines.ts';
+import { quoteList } from './list-queries.ts';
 import { cancelQuoteExpiry, scheduleQuoteExpiry } from './reminder-sources.ts';
 import { QUOTE_STATUS, quoteStatus } from './statuses.ts';
 import type { SubjectHandler } from './subjects.ts';
@@ -230,27 +231,26 @@ const list = command({
         >,
       )
       .optional(),
+    ...LIST_KEYS,
   },
-  usage: { en: 'quote list [customer=C-0001] [status=draft]', zh: '报价 列表 [客户=C-0001] [状态=草稿]' },
+  usage: {
+    en: 'quote list [customer=C-0001] [status=draft] [owner=me|@li] [since=2026-11-01] [until=…] [page=2]',
+    zh: '报价 列表 [客户=C-0001] [状态=草稿] [负责人=我|@li] [起始=2026-11-01] [截至=…] [页=2]',
+  },
   summary: { en: 'list quotes (reps: their own)', zh: '报价列表（销售代表：自己的）' },
   allow: seesPrices,
   readOnly: true,
-  async run(ctx, { args }) {
+  async run(ctx, { args, text }) {
     const customer = args.customer ? await resolveCustomer(ctx, args.customer) : null;
-    const rows = await ctx.tx
-      .select({ q: quotes, name: customers.name })
-      .from(quotes)
-      .innerJoin(customers, eq(customers.id, quotes.customerId))
-      .where(
-        and(
-          customer ? eq(quotes.customerId, customer.id) : undefined,
-          args.status ? eq(quotes.status, args.status) : undefined,
-          ctx.actor.role === 'sales_rep' ? eq(quotes.ownerId, ctx.actor.personId) : undefined,
-        ),
-      )
-      .orderBy(desc(quotes.id))
-      .limit(LIST_SIZE + 1);
-    const cut = cutNote(ctx, rows, { en: 'customer=… or status=…', zh: '客户=… 或 状态=…' });
+    const f = await listFilters(ctx, args);
+    refuseOthers(ctx, f, { en: 'quotes', zh: '报价' });
+    const { rows, pages } = await quoteList(
+      ctx.tx,
+      ctx.actor,
+      { customerId: customer?.id, status: args.status },
+      f,
+    );
+    const cut = pageFooter(ctx, text, f.page, pages);
     if (rows.length === 0) return { text: ctx.t({ en: 'No quotes found.', zh: '没有找到报价。' }) };
     // Every row under the same rule as quote show: one reveal per quote, one audit row per quote shown.
     const shown = rows.map(({ q }) => {
