@@ -82,11 +82,11 @@ function DueTable(p: { ctx: FlowContext; rows: Dashboard['dueThisWeek']; late?: 
         <tbody>
           {p.rows.map((r) => (
             <tr>
-              <td>
+              <td class="nowrap">
                 <a href={`/app/orders/${encodeURIComponent(r.number)}`}>{r.number}</a>
               </td>
               <td>{r.customer}</td>
-              <td class={p.late ? 'overdue' : ''}>{r.due}</td>
+              <td class={p.late ? 'overdue nowrap' : 'nowrap'}>{r.due}</td>
               <td class="hide-phone">{orderStatus(r.status, l)}</td>
             </tr>
           ))}

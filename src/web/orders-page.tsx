@@ -120,7 +120,7 @@ export function OrdersPage(p: {
         </a>
       </form>
       <section class="card">
-        <p class="muted" data-testid="order-count">
+        <p class="muted count" data-testid="order-count">
           {say(l, `${p.total} orders`, `共 ${p.total} 个订单`)}
         </p>
         <div class="scroll">
@@ -140,7 +140,7 @@ export function OrdersPage(p: {
             <tbody>
               {rows.map((r) => (
                 <tr data-testid="order-row">
-                  <td>
+                  <td class="nowrap">
                     <a href={`/app/orders/${encodeURIComponent(r.number)}`}>{r.number}</a>
                   </td>
                   <td>
@@ -149,8 +149,8 @@ export function OrdersPage(p: {
                   <td>
                     <span class="tag">{orderStatus(r.status, l)}</span>
                   </td>
-                  <td>{r.orderDate}</td>
-                  <td>{r.due ?? '—'}</td>
+                  <td class="nowrap">{r.orderDate}</td>
+                  <td class="nowrap">{r.due ?? '—'}</td>
                   <td class="hide-phone">{r.owner}</td>
                   {money && <td class="num">{r.total ?? '—'}</td>}
                   {money && <td class="num hide-phone">{r.paid ?? '—'}</td>}
