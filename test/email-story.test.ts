@@ -265,4 +265,25 @@ describe('delivery of email', () => {
       expect(m.text).toContain('<script>alert(1)</script> & Co');
     }
   });
+
+  it('admin policy email=… decides which items go by email; a wrong item is refused and changes nothing', async () => {
+    const shown = (await d.say('admin', 'admin policy')).text;
+    expect(shown).toMatch(/Also by email.*order\.distribution.*order\.change.*order\.cancel.*report\.month/);
+    const bad = await d.say('admin', 'admin policy email=order.distribution,faxes');
+    expect(bad.text).toMatch(/"faxes" is not an item/);
+    expect((await d.say('admin', 'admin policy')).text).toMatch(/Also by email.*order\.distribution/);
+    const none = await d.say('admin', '管理 规则 邮件=none');
+    expect(none.text).toMatch(/Also by email.*: none/);
+    const n = smtp.received.length;
+    const so = await approvedOrder('Gamma GmbH');
+    await until(async () => (await cardIn('finance', so)).card, 'the chat card');
+    await d.app.delivery.drain();
+    const rows = await d.query<{ n: number }>(
+      `select count(*)::int n from outbox o join distributions ds on o.card_key = 'mail:dist:' || ds.id
+        where ds.subject_ref = '${so}'`,
+    );
+    expect(rows[0]!.n).toBe(0);
+    expect(smtp.received.length).toBe(n);
+    await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
+  });
 });
