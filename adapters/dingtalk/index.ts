@@ -11,8 +11,10 @@ import {
   type InboundAction,
   type InboundUser,
   idempotencyToken,
+  inEveryLanguage,
   type Journal,
   type Message,
+  messages,
   PermanentDeliveryError,
   type PortServices,
   type PostedRef,
@@ -298,11 +300,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     };
     const raw = textOf(m);
     if (raw === null) {
-      this.track(
-        this.reply(m, chat, [
-          { text: 'I read text commands only; type help. / 我只能读取文字命令，请输入「帮助」。' },
-        ]),
-      );
+      this.track(this.reply(m, chat, [{ text: inEveryLanguage((m) => m.textOnly) }]));
       return null;
     }
     const text = normalizeMentions(
@@ -418,7 +416,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     const early = await Promise.race([work, timeout]);
     // Whatever the core says goes to the clicker's own chat; the card itself is re-rendered through the outbox.
     this.track(work.then((replies) => this.tellClicker(user, replies)));
-    if (!early) return privateHint(locale === 'en' ? 'Working on it…' : '处理中…');
+    if (!early) return privateHint(messages(locale).workingOnIt);
     return early.length ? privateHint(early[0]!.text) : null;
   }
 

@@ -1,19 +1,18 @@
 // Platform-neutral messages → what DingTalk shows: interactive card parameters (strings only, as the card
 // platform requires) for the template in card-template.json, or markdown with the equivalent text commands.
-import { type Card, type Message, messageText, typedCommand } from '../../src/port/index.ts';
+import {
+  type Card,
+  type Locale,
+  type Message,
+  messages,
+  messageText,
+  typedCommand,
+} from '../../src/port/index.ts';
 
 /** The template has this many button slots; a card with more actions lists the rest as text commands. */
 export const BUTTON_SLOTS = 4;
 /** DingTalk: cardParamMap values ≤ 1 KB (bytes), keys ≤ 100 B. */
 const MAX_VALUE_BYTES = 1000;
-
-type Locale = 'en' | 'zh';
-
-const words = {
-  type: { en: 'Type', zh: '请输入' },
-  orType: { en: 'or type', zh: '或输入' },
-  commands: { en: 'Reply with', zh: '回复以下命令' },
-} as const;
 
 function clip(value: string): string {
   if (Buffer.byteLength(value, 'utf8') <= MAX_VALUE_BYTES) return value;
@@ -31,7 +30,7 @@ export function cardParams(card: Card, locale: Locale): Record<string, string> {
   const shown = card.actions.slice(0, BUTTON_SLOTS);
   const extra = card.actions.slice(BUTTON_SLOTS);
   const extraLine = extra.length
-    ? `\n${words.orType[locale]}: ${extra
+    ? `\n${messages(locale).orType}: ${extra
         .map(typedCommand)
         .filter(Boolean)
         .map((c) => `\`${c}\``)
@@ -61,13 +60,13 @@ export function markdownOf(message: Message, group: boolean): { title: string; t
   const locale: Locale = message.locale ?? 'zh';
   const card = message.card;
   if (!card) return { title: firstLine(message.text), text: escapeLines(message.text) };
-  const at = group ? (locale === 'en' ? ' (@ the bot)' : '（请 @机器人）') : '';
+  const at = group ? messages(locale).mentionTheBot : '';
   const text = messageText(message, {
     title: (t) => `#### ${t}\n`,
     // DingTalk markdown joins single newlines: two trailing spaces break the line.
     field: (label, value) => `**${label}**: ${value}  `,
     note: (note) => `\n${note}`,
-    commands: { header: `\n${words.commands[locale]}${at}:`, line: (c) => `- \`${c}\`` },
+    commands: { header: `\n${messages(locale).replyWith}${at}:`, line: (c) => `- \`${c}\`` },
   });
   return { title: card.title, text };
 }
@@ -88,6 +87,6 @@ function escapeLines(text: string): string {
 /** The reply to a button that needs a typed value (DingTalk cards here have no form). */
 export function inputHint(action: { id: string; input: string }, locale: Locale, group: boolean): string {
   const cmd = typedCommand({ id: action.id, input: { name: action.input, label: '', required: true } });
-  const at = group ? (locale === 'en' ? '@ the bot and type' : '@机器人 并输入') : words.type[locale];
+  const at = group ? messages(locale).mentionTheBotAndType : messages(locale).typeCommand;
   return `${at}: ${cmd}`;
 }

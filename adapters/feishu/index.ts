@@ -17,7 +17,9 @@ import {
   type InboundAction,
   type InboundUser,
   idempotencyToken,
+  inEveryLanguage,
   type Message,
+  messages,
   type PortServices,
   type PostedRef,
   type PostOptions,
@@ -329,11 +331,7 @@ export class FeishuAdapter implements ChannelAdapter {
       : { tenant, kind: 'user', id: openId };
     const raw = textOf(m.message.message_type, m.message.content);
     if (raw === null) {
-      this.track(
-        this.reply(chat, target, [
-          { text: 'I read text commands only; type help. / 我只能读取文字命令，请输入「帮助」。' },
-        ]),
-      );
+      this.track(this.reply(chat, target, [{ text: inEveryLanguage((m) => m.textOnly) }]));
       return undefined;
     }
     const text = normalizeMentions(raw, m.message.mentions ?? [], this.botOpenId);
@@ -404,7 +402,7 @@ export class FeishuAdapter implements ChannelAdapter {
     // What the core says goes to the presser's own chat too; every copy of the card is patched by the outbox.
     this.track(work.then((replies) => this.tellPresser(user, replies)));
     if (!early)
-      return { toast: { type: 'info', content: where.locale === 'en' ? 'Working on it…' : '处理中…' } };
+      return { toast: { type: 'info', content: messages(where.locale === 'en' ? 'en' : 'zh').workingOnIt } };
     const answer: CardAnswer = {};
     if (early[0]) answer.toast = { type: 'info', content: cut(early[0].text.split('\n')[0] ?? '', 80) };
     // The card changes at once in the answer; the outbox's patch of the same card follows.

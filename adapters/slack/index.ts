@@ -12,6 +12,7 @@ import {
   type JournalEntry,
   type Locale,
   type Message,
+  messages,
   type PortServices,
   type PostedRef,
   type PostTarget,
@@ -249,7 +250,7 @@ export class SlackAdapter implements ChannelAdapter {
         const locale = await this.localeOf(meta.t, b.user.id);
         await ack({
           response_action: 'errors',
-          errors: { sr_value: locale === 'en' ? 'Please write something' : '请填写内容' },
+          errors: { sr_value: messages(locale).writeSomething },
         });
         return;
       }
@@ -471,7 +472,7 @@ export class SlackAdapter implements ChannelAdapter {
       } catch (err) {
         this.log.warn({ err: this.out.mapError(err, 'views.open') }, 'could not open the form');
         const typed = typedCommand({ id: pressed.i, input: pressed.in }) ?? '';
-        const text = locale === 'en' ? `Type it instead: ${typed}` : `请改为输入：${typed}`;
+        const text = messages(locale).typeInstead(typed);
         await this.answer({ ...where, replaceOriginal: false }, [{ text }]);
       }
       return;

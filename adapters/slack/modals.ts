@@ -1,7 +1,7 @@
 // Modals: a text asked before a button acts (e.g. a reject reason), and the forms for `quote new` and
 // `order new` typed without arguments, with line items added one at a time (views.update keeps what was typed
 // because every input keeps its block_id and action_id).
-import type { CardAction, Locale } from '../../src/port/index.ts';
+import { type CardAction, type Locale, messages } from '../../src/port/index.ts';
 import { type Block, clip } from './blocks.ts';
 
 export const INPUT_CALLBACK = 'sr_input';
@@ -35,7 +35,6 @@ const plain = (text: string, max = 2000) => ({
   text: clip(text, max) || ' ',
   emoji: true,
 });
-const tr = (l: Locale, en: string, zh: string) => (l === 'en' ? en : zh);
 
 export function packMeta(meta: ModalMeta): string {
   const s = JSON.stringify(meta);
@@ -64,8 +63,8 @@ export function inputModal(
     type: 'modal',
     callback_id: INPUT_CALLBACK,
     title: plain(action.label, 24),
-    submit: plain(tr(locale, 'Submit', '提交'), 24),
-    close: plain(tr(locale, 'Cancel', '取消'), 24),
+    submit: plain(messages(locale).form.submit, 24),
+    close: plain(messages(locale).form.cancel, 24),
     private_metadata: packMeta({ ...meta, q: action.input.name, o: !action.input.required }),
     blocks: [
       ...(context ? [{ type: 'section', text: { type: 'mrkdwn', text: clip(context, 3000) } }] : []),
@@ -112,24 +111,24 @@ function date(blockId: string, label: string): Block {
 
 /** The `quote new` / `order new` form with `lines` line items. */
 export function formModal(kind: 'quote' | 'order', lines: number, meta: ModalMeta, locale: Locale): Block {
-  const l = locale;
+  const f = messages(locale).form;
   const n = Math.max(1, Math.min(lines, MAX_LINES));
   const quote = kind === 'quote';
   const blocks: Block[] = [
-    text('customer', tr(l, 'Customer (e.g. C-0001)', '客户（如 C-0001）'), !quote, {
+    text('customer', f.customer, !quote, {
       placeholder: plain('C-0001', 150),
     }),
   ];
-  if (!quote) blocks.push(text('from', tr(l, 'From quote (e.g. Q-0001)', '基于报价（如 Q-0001）'), true));
+  if (!quote) blocks.push(text('from', f.fromQuote, true));
   for (let i = 1; i <= n; i++) {
     // The first line of a quote is required; further lines (and order lines) only when something is typed.
     const opt = !quote || i > 1;
     blocks.push(
-      { type: 'header', text: plain(tr(l, `Line ${i}`, `明细 ${i}`), 150) },
-      text(`line_${i}_name`, tr(l, 'Product', '品名'), opt, { max_length: 200 }),
-      text(`line_${i}_model`, tr(l, 'Model', '型号'), true, { max_length: 200 }),
-      number(`line_${i}_qty`, tr(l, 'Quantity', '数量'), opt),
-      number(`line_${i}_price`, tr(l, 'Unit price', '单价'), opt),
+      { type: 'header', text: plain(f.line(i), 150) },
+      text(`line_${i}_name`, f.product, opt, { max_length: 200 }),
+      text(`line_${i}_model`, f.model, true, { max_length: 200 }),
+      number(`line_${i}_qty`, f.quantity, opt),
+      number(`line_${i}_price`, f.unitPrice, opt),
     );
   }
   if (n < MAX_LINES)
@@ -140,39 +139,39 @@ export function formModal(kind: 'quote' | 'order', lines: number, meta: ModalMet
         {
           type: 'button',
           action_id: ADD_LINE,
-          text: plain(tr(l, 'Add a line', '添加明细'), 75),
+          text: plain(f.addLine, 75),
           value: kind,
         },
       ],
     });
   if (quote) {
-    blocks.push(date('valid', tr(l, 'Valid until', '有效期')), {
+    blocks.push(date('valid', f.validUntil), {
       type: 'input',
       block_id: 'tax',
       optional: true,
-      label: plain(tr(l, 'Tax', '含税')),
+      label: plain(f.tax),
       element: {
         type: 'static_select',
         action_id: 'v',
         options: [
-          { text: plain(tr(l, 'Tax included', '含税'), 75), value: 'included' },
-          { text: plain(tr(l, 'Tax excluded', '不含税'), 75), value: 'excluded' },
+          { text: plain(f.taxIncluded, 75), value: 'included' },
+          { text: plain(f.taxExcluded, 75), value: 'excluded' },
         ],
       },
     });
   }
   blocks.push(
-    date('delivery', tr(l, 'Delivery date', '交期')),
-    ...(quote ? [] : [text('place', tr(l, 'Place of delivery', '交货地点'), true, { max_length: 300 })]),
-    text('payment', tr(l, 'Payment terms', '付款方式'), true, { max_length: 300 }),
-    text('note', tr(l, 'Note', '备注'), true, { multiline: true, max_length: 1000 }),
+    date('delivery', f.deliveryDate),
+    ...(quote ? [] : [text('place', f.deliveryPlace, true, { max_length: 300 })]),
+    text('payment', f.paymentTerms, true, { max_length: 300 }),
+    text('note', f.note, true, { multiline: true, max_length: 1000 }),
   );
   return {
     type: 'modal',
     callback_id: FORM_CALLBACK[kind],
-    title: plain(quote ? tr(l, 'New quote', '新建报价') : tr(l, 'New order', '新建订单'), 24),
-    submit: plain(tr(l, 'Create', '创建'), 24),
-    close: plain(tr(l, 'Cancel', '取消'), 24),
+    title: plain(quote ? f.newQuote : f.newOrder, 24),
+    submit: plain(f.create, 24),
+    close: plain(f.cancel, 24),
     private_metadata: packMeta({ ...meta, f: kind, n }),
     blocks,
   };
@@ -208,23 +207,20 @@ export function formCommand(
   state: ViewState,
   locale: Locale,
 ): { ok: true; text: string } | { ok: false; errors: Record<string, string> } {
-  const l = locale;
+  const f = messages(locale).form;
   const errors: Record<string, string> = {};
   const parts: string[] = [`${kind} new`];
   const customer = read(state, 'customer');
   if (customer) {
-    if (!/^C-?\d{1,6}$/i.test(customer))
-      errors.customer = tr(l, 'A customer number such as C-0001', '客户编号，如 C-0001');
+    if (!/^C-?\d{1,6}$/i.test(customer)) errors.customer = f.errors.customerNumber;
     else parts.push(`customer=${customer}`);
   }
   const from = read(state, 'from');
   if (from) {
-    if (!/^Q-?\d{1,6}$/i.test(from))
-      errors.from = tr(l, 'A quote number such as Q-0001', '报价编号，如 Q-0001');
+    if (!/^Q-?\d{1,6}$/i.test(from)) errors.from = f.errors.quoteNumber;
     else parts.push(`from=${from}`);
   }
-  if (kind === 'order' && !customer && !from)
-    errors.customer = tr(l, 'Give a customer, or a quote to start from', '请填写客户，或填写所基于的报价');
+  if (kind === 'order' && !customer && !from) errors.customer = f.errors.customerOrQuote;
   let items = 0;
   for (let i = 1; i <= lines; i++) {
     const name = read(state, `line_${i}_name`).replaceAll('|', '/');
@@ -232,15 +228,13 @@ export function formCommand(
     const qty = read(state, `line_${i}_qty`);
     const price = read(state, `line_${i}_price`);
     if (!name && !model && !qty && !price) continue;
-    if (!name) errors[`line_${i}_name`] = tr(l, 'Name the product', '请填写品名');
-    if (!(Number(qty) > 0)) errors[`line_${i}_qty`] = tr(l, 'A quantity above 0', '数量须大于 0');
-    if (!price || !(Number(price) >= 0))
-      errors[`line_${i}_price`] = tr(l, 'A price such as 35.5', '单价，如 35.5');
+    if (!name) errors[`line_${i}_name`] = f.errors.productName;
+    if (!(Number(qty) > 0)) errors[`line_${i}_qty`] = f.errors.quantityAboveZero;
+    if (!price || !(Number(price) >= 0)) errors[`line_${i}_price`] = f.errors.price;
     parts.push(`item=${quoteValue(`${name} | ${model} | ${qty} | ${price}`)}`);
     items++;
   }
-  if (kind === 'quote' && items === 0)
-    errors.line_1_name = tr(l, 'A quote needs at least one line', '报价至少需要一行明细');
+  if (kind === 'quote' && items === 0) errors.line_1_name = f.errors.oneLine;
   for (const key of ['valid', 'tax', 'delivery'] as const) {
     const v = read(state, key);
     if (v) parts.push(`${key}=${v}`);

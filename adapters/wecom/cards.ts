@@ -7,6 +7,7 @@ import {
   type CardAction,
   idempotencyToken,
   type Message,
+  messages,
   messageText,
   type PostOptions,
   typedHint,
@@ -81,12 +82,11 @@ function fieldsOf(card: Card) {
 export function buttonCard(card: Card, taskId: string, locale: 'en' | 'zh'): TemplateCard {
   const { buttons, hints } = buttonsOf(card);
   const extra = hints.map((h) => typedHint(h, locale)).filter((h): h is string => Boolean(h));
-  if (card.fields.length > 6)
-    extra.push(locale === 'en' ? '(more in the text command)' : '（更多内容请用文字命令查看）');
+  if (card.fields.length > 6) extra.push(messages(locale).moreInText);
   const list =
     buttons.length > 0
       ? buttons.map((b) => ({ text: cut(b.label, 10), style: STYLE[b.style], key: b.id }))
-      : [{ text: locale === 'en' ? 'Done' : '已处理', style: 2, key: NOOP_KEY }];
+      : [{ text: messages(locale).done, style: 2, key: NOOP_KEY }];
   const sub = subtitle(card, extra);
   return {
     card_type: 'button_interaction',

@@ -11,6 +11,8 @@ export { settingsMessage } from '../config-issues.ts';
 // For adapters that serve web pages themselves (the console): the same origin and address checks as the core.
 export { isLoopbackHost, isWildcardHost } from '../http/addresses.ts';
 export { BrowserGuard } from '../http/same-origin.ts';
+// What people read around the core's messages, in each language (a missing translation is a compile error).
+export { type Catalogue, inEveryLanguage, messages } from '../i18n/catalogue.ts';
 export type { Locale } from '../i18n/locale.ts';
 export * from './adapter.ts';
 export type * from './inbound.ts';
