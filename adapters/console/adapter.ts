@@ -9,6 +9,7 @@ import type {
   ChannelAdapter,
   ChatRef,
   Config,
+  DirectoryEntry,
   InboundUser,
   Message,
   PortServices,
@@ -17,6 +18,7 @@ import type {
 } from '../../src/port/index.ts';
 import { BrowserGuard } from '../../src/port/index.ts';
 import { ConsoleAccess } from './access.ts';
+import { CONSOLE_DIRECTORY } from './directory.ts';
 import { PLATFORM } from './platform.ts';
 import { Transcript } from './transcript.ts';
 
@@ -243,6 +245,11 @@ export class ConsoleAdapter implements ChannelAdapter {
       }),
     );
     return app;
+  }
+
+  /** The console's sample directory (admin directory import); it has one tenant. */
+  async listDirectory(_tenant: string): Promise<DirectoryEntry[]> {
+    return [...CONSOLE_DIRECTORY];
   }
 
   private user(h: string): InboundUser {

@@ -68,6 +68,7 @@ export const VERBS = {
   // One person across platforms (admin link, me link).
   link: ['link', '关联', '關聯', '关联账号'],
   unlink: ['unlink', '取消关联', '解除关联'],
+  directory: ['directory', '通讯录', '通訊錄'],
   people: ['people', '人员', '成员'],
   person: ['person', '人员资料', '人員資料', '人员信息'],
   offboard: ['offboard', '离职', '離職'],

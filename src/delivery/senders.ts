@@ -4,6 +4,7 @@
 // each in the language and audience it was posted for.
 import { eq } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
+import { registerDirectory } from '../core/directories.ts';
 import type { OutboxRow } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { postedCards } from '../db/schema.ts';
@@ -14,6 +15,8 @@ export class Senders {
 
   register(sender: Sender): void {
     this.byPlatform.set(sender.platform, sender);
+    // Its directory too, for admin directory import.
+    registerDirectory(sender);
   }
 
   /** The adapter that posts the row; a row for a platform without one can never be sent. */

@@ -14,6 +14,7 @@ import { formatTarget, parseTarget, shortTarget } from '../kpi/targets.ts';
 import { rerouteApprovals } from './approval.ts';
 import { chatBindingCommands } from './chat-binding.ts';
 import { command, DEPARTMENT_NAMES, departmentId, deptChoice, label } from './common.ts';
+import { directoryCommands } from './directory.ts';
 import { mailPolicy } from './mail-policy.ts';
 import { departmentForRole, offboard, reinstate } from './offboard.ts';
 import { ensureDigests } from './reminder-sources.ts';
@@ -265,4 +266,5 @@ export const adminCommands = [
   policy,
   offboardCommand,
   reinstateCommand,
+  ...directoryCommands,
 ];

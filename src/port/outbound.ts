@@ -24,7 +24,21 @@ export interface Sender {
   readonly platform: string;
   post(target: PostTarget, message: Message, opts?: PostOptions): Promise<PostedRef>;
   update(ref: PostedRef, message: Message): Promise<void>;
+  /**
+   * The platform's directory of people, where its API lets the bot read it (`admin directory import`).
+   * Absent: the platform has none the bot may read. Active people only; departments by their name there.
+   */
+  listDirectory?(tenant: string): Promise<DirectoryEntry[]>;
 }
+
+/** A person in a platform's directory, as `listDirectory` gives them. */
+export type DirectoryEntry = {
+  externalId: string;
+  name: string;
+  email?: string;
+  /** The department's name in the platform's directory (matched to the bot's departments by name). */
+  department?: string;
+};
 
 // ---- what a failed send means. Anything else thrown is retried with growing pauses, up to a limit.
 
