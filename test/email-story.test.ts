@@ -163,6 +163,37 @@ describe('an approved order by email', () => {
     expect(show).toMatch(/Email · Finance: Zhao Yun 赵云: sent [\d-]+ [\d:]+ · not acknowledged/);
   });
 
+  it('not acknowledged within the target, the recipient is reminded in chat; an acknowledged one stands down', async () => {
+    const rems = await d.query<{ id: number; handle: string; due: string }>(
+      `select r.id::int, p.handle, o.due_at::text as due from reminders r
+         join people p on p.id = r.target_person_id join reminder_occurrences o on o.reminder_id = r.id
+         join distributions ds on ds.id::text = r.subject_ref
+       where r.kind = 'mail_ack' and ds.subject_ref = '${SO}' order by p.handle`,
+    );
+    expect(rems.map((r) => r.handle)).toEqual(['qian', 'sun', 'wu', 'zhao']);
+    // Due after the target (1 working day by default), not now; the test brings them forward.
+    for (const r of rems) expect(new Date(r.due).getTime()).toBeGreaterThan(Date.now());
+    await d.query(
+      `update reminder_occurrences set due_at = now() where reminder_id in (${rems.map((r) => r.id).join(',')})`,
+    );
+    await d.app.queues.reconciler.kick();
+    const reminded = await until(
+      async () => (await d.messages('dm:zhao')).find((m) => m.text.includes(`${SO} was emailed to you`)),
+      'zhao reminded',
+    );
+    expect(reminded.text).toMatch(/order ack/);
+    await until(
+      async () =>
+        (
+          await d.query<{ state: string }>(
+            `select state from reminders where id = ${rems.find((r) => r.handle === 'sun')!.id}`,
+          )
+        )[0]?.state === 'done',
+      'sun’s reminder stood down',
+    );
+    expect((await d.messages('dm:sun')).some((m) => m.text.includes(`${SO} was emailed to you`))).toBe(false);
+  });
+
   it('a tampered or expired link is refused with a page that says so, and records nothing', async () => {
     const url = ackUrl(smtp.to('qian@example.com')[0]!);
     const token = url.split('/').pop()!;

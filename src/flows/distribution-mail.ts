@@ -11,6 +11,7 @@ import { departments, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { DEPARTMENT_NAMES } from './common.ts';
 import { type MailItem, readMailItems } from './mail-policy.ts';
+import { remindIfUnacknowledged } from './mail-reminders.ts';
 
 // The distribution's own types, restated: distribution.ts calls this module, so it may not import that one.
 type DistributionKind = 'order' | 'change' | 'cancel';
@@ -61,7 +62,7 @@ export async function mailDistribution(
         isNotNull(people.email),
       ),
     );
-  return sendToContacts(
+  const sent = await sendToContacts(
     ctx.tx,
     ctx.org,
     heads.map((h) => h.id),
@@ -74,6 +75,15 @@ export async function mailDistribution(
     },
     mailKey(args.distributionId),
   );
+  // Not acknowledged within the policy's target: each recipient is reminded in chat.
+  if (sent > 0)
+    await remindIfUnacknowledged(ctx, {
+      kind: args.kind,
+      ref: args.ref,
+      distributionId: args.distributionId,
+      personIds: heads.map((h) => h.id),
+    });
+  return sent;
 }
 
 /**

@@ -18,6 +18,7 @@ import { customerFindCommands } from './customer-find.ts';
 import { helpCommands } from './help.ts';
 import { intelCommands } from './intel.ts';
 import { leadCommands } from './lead.ts';
+import { registerMailReminderHooks } from './mail-reminders.ts';
 import { meCommands } from './me.ts';
 import { orderCommands } from './order.ts';
 import {
@@ -43,6 +44,7 @@ registerSubject('order_change', orderChangeSubject);
 registerSubject('order_cancel', orderCancelSubject);
 registerSubject('customer_correction', measuredCorrection(correctionSubject));
 registerReminderHooks();
+registerMailReminderHooks();
 registerAssessmentHook();
 registerReportHooks();
 registerRectifyHooks();
