@@ -5,9 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Driver, type Msg, startDriver } from './helpers/console.ts';
 
-describe('customer merge', () => {
+describe.each([
+  ['PGlite', true],
+  ['PostgreSQL', false],
+])('customer merge on %s', (_db, pglite) => {
   let d: Driver;
-  const one = async (sql: string) => (await d.query<{ n: string }>(sql))[0]!.n;
+  const one = async (sql: string) => String((await d.query<{ n: unknown }>(sql))[0]!.n);
   const confirmOf = (m: Msg) => m.card!.actions.find((a) => a.id.startsWith('confirm:'))!;
   const snapshot = () =>
     d.query(
@@ -16,7 +19,7 @@ describe('customer merge', () => {
     );
 
   beforeAll(async () => {
-    d = await startDriver();
+    d = await startDriver({ pglite });
     for (const who of ['li', 'chen', 'wang']) await d.say(who, 'me lang=en');
     await d.say('admin', 'me lang=zh');
     await d.say('li', 'customer add name="ACME Holdings Ltd." contact="Bob" phone=13900001111');

@@ -21,10 +21,13 @@ describe('pinyin forms', () => {
   });
 });
 
-describe('customer find by pinyin', () => {
+describe.each([
+  ['PGlite', true],
+  ['PostgreSQL', false],
+])('customer find by pinyin on %s', (_db, pglite) => {
   let d: Driver;
   beforeAll(async () => {
-    d = await startDriver();
+    d = await startDriver({ pglite });
     await d.say('li', 'me lang=en');
     await d.say('chen', 'me lang=zh');
     await d.say('li', 'customer add name="华星科技有限公司" contact="王芳" phone=13900001111');
@@ -56,7 +59,8 @@ describe('customer find by pinyin', () => {
   });
 
   it('names written before the pinyin was stored are filled in once', async () => {
-    await d.query('update customers set name_pinyin = null; update contacts set name_pinyin = null');
+    await d.query('update customers set name_pinyin = null');
+    await d.query('update contacts set name_pinyin = null');
     expect((await d.say('chen', '客户 查找 lanhai')).text).toContain('没有');
     const filled = await fillMissingPinyin(d.app.database.db);
     expect(filled).toBeGreaterThanOrEqual(4);
