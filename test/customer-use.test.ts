@@ -32,6 +32,15 @@ describe('customer use', () => {
     expect(typedCommand(use)).toBe(use.id.slice('run:'.length));
   });
 
+  it('in zh the card reads [使用 C-0001] [仍然新增] [取消], and its text form says what to send', async () => {
+    await d.say('chen', 'me lang=zh');
+    const card = await d.say('chen', '客户 新增 名称="Acme Holdings" 联系人=X 电话=13700000002');
+    expect(card.card!.actions.map((a) => a.label)).toEqual(['使用 C-0001', '仍然新增', '取消']);
+    expect(card.text).toContain('可改用 C-0001');
+    await d.press('chen', card.id, action(card, 'cancel:').id);
+    await d.say('chen', 'me lang=en');
+  });
+
   it('Use answers with the customer as its reader may see it, closes the card, tells the owner; nothing is registered', async () => {
     const before = await writes();
     const card = await d.say('chen', 'customer add name="Acme Holdings" contact=X phone=13700000002');
