@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import {
   type ChannelAdapter,
   type ChatRef,
+  type DirectoryEntry,
   declareAdapter,
   type InboundUser,
   type Journal,
@@ -595,6 +596,25 @@ export class SlackAdapter implements ChannelAdapter {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The workspace's people for admin directory import: users.list (scope users:read, email with
+   * users:read.email), paged; bots, the Slackbot and deactivated people left out. Slack has no departments.
+   */
+  async listDirectory(_tenant: string): Promise<DirectoryEntry[]> {
+    const out: DirectoryEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await this.bolt.client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) });
+      for (const u of res.members ?? []) {
+        if (!u.id || u.deleted || u.is_bot || u.id === 'USLACKBOT') continue;
+        const name = u.real_name || u.profile?.real_name || u.profile?.display_name || u.name || u.id;
+        out.push({ externalId: u.id, name, ...(u.profile?.email ? { email: u.profile.email } : {}) });
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return out;
   }
 
   /** The person behind a Slack user id, with name and email from users.info (cached for an hour). */

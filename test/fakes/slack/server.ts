@@ -59,6 +59,8 @@ export class FakeSlack {
   retryAfterSeconds = 1;
 
   readonly users = new Map<string, FakeUser>();
+  /** Users deactivated in the workspace (users.list lists them as deleted). */
+  readonly deactivated = new Set<string>();
   readonly channels = new Map<string, FakeChannel>();
   readonly messages: FakeMessage[] = [];
   readonly views = new Map<string, FakeView>();
@@ -280,6 +282,47 @@ export class FakeSlack {
           profile: { real_name: u.realName, display_name: u.name, ...(u.email ? { email: u.email } : {}) },
         },
       };
+    },
+    // Every member of the workspace, paged (cursor + limit, as Slack does): people, and as on Slack the
+    // Slackbot (not flagged as a bot), the app's bot user and deactivated people too.
+    'users.list': (a) => {
+      const member = (u: FakeUser) => ({
+        id: u.id,
+        team_id: this.team,
+        name: u.name,
+        deleted: this.deactivated.has(u.id),
+        is_bot: false,
+        real_name: u.realName,
+        profile: { real_name: u.realName, display_name: u.name, ...(u.email ? { email: u.email } : {}) },
+      });
+      const all = [
+        {
+          id: 'USLACKBOT',
+          team_id: this.team,
+          name: 'slackbot',
+          deleted: false,
+          is_bot: false,
+          real_name: 'Slackbot',
+          profile: { real_name: 'Slackbot' },
+        },
+        {
+          id: this.botUserId,
+          team_id: this.team,
+          name: 'salesrelay',
+          deleted: false,
+          is_bot: true,
+          profile: { real_name: 'SalesRelay', bot_id: this.botId },
+        },
+        ...[...this.users.values()].map(member),
+      ];
+      const limit = Math.min(Number(a.limit ?? 0) || all.length, 1000);
+      const from = a.cursor
+        ? Number(Buffer.from(String(a.cursor), 'base64').toString().replace('users:', ''))
+        : 0;
+      if (!Number.isInteger(from) || from < 0 || from > all.length)
+        return { ok: false, error: 'invalid_cursor' };
+      const next = from + limit < all.length ? Buffer.from(`users:${from + limit}`).toString('base64') : '';
+      return { ok: true, members: all.slice(from, from + limit), response_metadata: { next_cursor: next } };
     },
     'conversations.open': (a) => {
       const ids = String(a.users ?? '')
