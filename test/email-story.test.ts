@@ -297,6 +297,38 @@ describe('delivery of email', () => {
     }
   });
 
+  it('a cancellation by email: the page asks how it was handled, and the note is recorded', async () => {
+    const so = await approvedOrder('Delta Ltd', 'Hefei');
+    await until(() => smtp.to('sun@example.com').some((m) => m.subject?.startsWith(so)), 'the order email');
+    const r = await d.say('li', `order cancel ${so} reason="customer withdrew"`);
+    const a = /A-\d{4}/.exec(r.text)![0];
+    const card = (await d.messages('dm:wang')).findLast((m) => m.card?.title.includes(a))!;
+    await d.press(
+      'wang',
+      card.id,
+      card.card!.actions.find((x) => x.id.startsWith('run:approval approve'))!.id,
+    );
+    const mail = await until(
+      () => smtp.to('sun@example.com').find((m) => m.subject?.startsWith(`${so} cancelled`)),
+      'the cancellation email',
+    );
+    const url = ackUrl(mail);
+    const page = await (await fetch(url)).text();
+    expect(page).toMatch(/<textarea name="note" required/);
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ note: 'stopped the line' }).toString(),
+    });
+    expect(post.status).toBe(200);
+    const [row] = await d.query<{ note: string; by: string }>(
+      `select ds.note, p.handle as by from distributions ds join departments dp on dp.id = ds.department_id
+         join people p on p.id = ds.acked_by
+       where ds.subject_ref = '${so}' and ds.kind = 'cancel' and dp.code = 'production'`,
+    );
+    expect(row).toEqual({ note: 'stopped the line', by: 'sun' });
+  });
+
   it('admin policy email=… decides which items go by email; a wrong item is refused and changes nothing', async () => {
     const shown = (await d.say('admin', 'admin policy')).text;
     expect(shown).toMatch(/Also by email.*order\.distribution.*order\.change.*order\.cancel.*report\.month/);

@@ -273,6 +273,7 @@ export async function changeContent(
         field(label(l, 'Reason', '原因'), a.reason),
         ...c.fields,
       ],
+      keyPoint: describeChange(p, ctx, l, c.prices),
     };
   };
 }
@@ -439,7 +440,11 @@ export const orderCancelSubject: SubjectHandler = {
     });
     const content: DistributionContent = (l, audience, dept) => {
       const c = base(l, audience, dept);
-      return { title: c.title, fields: [field(label(l, 'Reason', '原因'), a.reason), ...c.fields] };
+      return {
+        title: c.title,
+        fields: [field(label(l, 'Reason', '原因'), a.reason), ...c.fields],
+        keyPoint: `${label(l, 'reason', '原因')}${l === 'en' ? ': ' : '：'}${a.reason}`,
+      };
     };
     await tellEveryDepartment(ctx, o, 'cancel', content, {
       en: `Order ${o.number} cancelled (${a.number})`,
