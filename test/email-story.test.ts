@@ -329,6 +329,25 @@ describe('delivery of email', () => {
     expect(row).toEqual({ note: 'stopped the line', by: 'sun' });
   });
 
+  it('with rectify in the policy, a rectification notice reaches the person by email; its link accepts it', async () => {
+    await d.say('admin', 'admin policy email=order.distribution,rectify');
+    const r = await d.say('admin', 'rectify new @sun issue="<b>late</b> delivery record" due=+5d');
+    const number = /R-\d{4}|RN-\d{4}|[A-Z]+-\d{4}/.exec(r.text)![0];
+    const mail = await until(
+      () => smtp.to('sun@example.com').find((m) => m.subject?.startsWith(`${number} rectification by`)),
+      'the notice email',
+    );
+    expect(mail.subject).toContain('<b>late</b> delivery record');
+    expect(mail.html).toContain('&lt;b&gt;late&lt;/b&gt;');
+    const post = await fetch(ackUrl(mail), { method: 'POST', body: '' });
+    expect(post.status).toBe(200);
+    const [n] = await d.query<{ state: string }>(
+      `select state from rectify_notices where number = '${number}'`,
+    );
+    expect(n!.state).toBe('accepted');
+    await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
+  });
+
   it('admin policy email=… decides which items go by email; a wrong item is refused and changes nothing', async () => {
     const shown = (await d.say('admin', 'admin policy')).text;
     expect(shown).toMatch(/Also by email.*order\.distribution.*order\.change.*order\.cancel.*report\.month/);

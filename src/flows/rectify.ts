@@ -26,6 +26,7 @@ import {
 import { RECORD_TABLES, recordRef } from './audit.ts';
 import { command, DEPARTMENT_NAMES, departmentId, deptChoice } from './common.ts';
 import { LIST_SIZE } from './list-lines.ts';
+import { mailNotice } from './rectify-mail.ts';
 
 const REF = { kind: 'reminder', required: true } as const;
 
@@ -162,6 +163,7 @@ const newNotice = command({
     await ctx.audit('rectify.new', 'rectify', number, { record, to: responsibleId! });
     await scheduleNoticeReminders(ctx, n!);
     await sendCard(ctx, n!, [responsibleId!]);
+    await mailNotice(ctx, n!, responsibleId!);
     const v = await viewOf(ctx.tx, n!, ctx.zone, ctx.fmtDate);
     const card = renderNotice(v, ctx.locale, ctx.now);
     const who = v.names.get(responsibleId!) ?? '?';
