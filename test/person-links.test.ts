@@ -94,6 +94,8 @@ describe('admin link', () => {
       )
     )[0]!;
     expect(old).toEqual({ active: false, merged_into: li!.id });
+    // admin people lists li once, not the merged person as someone who left.
+    expect((await d.say('admin', 'admin people')).text).not.toMatch(/Zhang San/);
     // On the other platform they are li now, with li's role.
     expect(await sayAs(other('zhangsan'), 'me')).toMatch(/Li Lei 李雷: sales rep, Sales/);
     const audit = await d.query<{ detail: { identity: string; merged: boolean } }>(

@@ -1,5 +1,5 @@
 // Administration: give people roles and departments, bind chats to departments, list people.
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, isNull } from 'drizzle-orm';
 import { readSettings, storeSettings } from '../approvals/policy.ts';
 import { k } from '../commands/keys.ts';
 import { ROLE_NAMES, ROLES, type Role } from '../core/actor.ts';
@@ -110,6 +110,8 @@ const peopleList = command({
       })
       .from(people)
       .leftJoin(departments, eq(departments.id, people.departmentId))
+      // Someone merged into another person (admin link, me link) is that person now: listed once.
+      .where(isNull(people.mergedInto))
       .orderBy(asc(people.id))
       .limit(200);
     const lines = rows.map(
