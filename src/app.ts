@@ -24,6 +24,8 @@ import { ensureWeeklySummaries } from './flows/report-summary.ts';
 import { isWildcardHost } from './http/addresses.ts';
 import { ensureAssessments } from './kpi/assessment.ts';
 import { createLogger } from './log.ts';
+import { readiness } from './ops/readiness.ts';
+import { opsRoutes } from './ops/routes.ts';
 import type { ChannelAdapter } from './port/index.ts';
 import type { QueueRuntime } from './queue/runtime.ts';
 import { buildAdapters, buildRuntime, loadSettings, openMigrated } from './runtime.ts';
@@ -77,9 +79,6 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const { queues, delivery, core } = runtime;
 
   const http = new Hono();
-  http.get('/healthz', async (c) =>
-    c.json({ ok: true, database: database.kind, pendingDeliveries: await delivery.pending() }),
-  );
 
   // The console (when on) and the configured platforms, registered for delivery (src/runtime.ts).
   const { console: consoleAdapter, platforms } = await buildAdapters(runtime, adapters, env, {
@@ -95,6 +94,17 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     }
   }
   for (const adapter of platforms) if (adapter.routes) http.route('/', adapter.routes());
+  // /healthz, /readyz, /metrics (src/ops/): for probes, load balancers and Prometheus.
+  http.route(
+    '/',
+    opsRoutes({
+      metrics: runtime.metrics,
+      metricsToken: config.metricsToken,
+      alive: async () => ({ database: database.kind, pendingDeliveries: await delivery.pending() }),
+      ready: () =>
+        readiness({ db: database.db, databaseKind: database.kind, redis: queues.redis, platforms }),
+    }),
+  );
   // The web workspace (issue 17): on whenever the server is, whatever the console and platforms.
   http.route(
     '/',

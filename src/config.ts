@@ -74,6 +74,10 @@ export const configSchema = z.object({
     'the address people open in a browser, e.g. https://crm.example.com (no path)',
   ),
   WEB_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  METRICS_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.length >= 16,
+    'at least 16 characters, e.g. the output of `openssl rand -hex 16`',
+  ),
   ADMINS: z.string().default(''),
   ORG_NAME: z.string().default('My Company'),
   ORG_TIMEZONE: z
@@ -125,6 +129,8 @@ export type Config = {
   publicUrl: string | undefined;
   /** How long a web workspace sign-in lasts (issue 17). */
   webSessionHours: number;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); none: /metrics is open to whoever reaches the port. */
+  metricsToken: string | undefined;
   admins: PlatformIdentityRef[];
   org: { name: string; timezone: string; locale: 'zh' | 'en'; currency: string };
   logLevel: string;
@@ -193,6 +199,7 @@ export function loadConfig(
     consoleToken: e.CONSOLE_TOKEN,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     webSessionHours: e.WEB_SESSION_HOURS,
+    metricsToken: e.METRICS_TOKEN,
     admins: parseAdmins(e.ADMINS),
     org: { name: e.ORG_NAME, timezone: e.ORG_TIMEZONE, locale: e.ORG_LOCALE, currency: e.ORG_CURRENCY },
     logLevel: e.LOG_LEVEL,

@@ -12,6 +12,7 @@ import { type Database, type Db, openDatabase } from './db/client.ts';
 import { Delivery } from './delivery/index.ts';
 import { fillMissingPinyin } from './flows/customer-pinyin.ts';
 import { commandTable } from './flows/index.ts';
+import { Metrics } from './ops/metrics.ts';
 import type { AdapterRegistry, ChannelAdapter, Env, PortServices } from './port/index.ts';
 import { QueueRuntime } from './queue/runtime.ts';
 
@@ -19,6 +20,8 @@ export type Runtime = {
   queues: QueueRuntime;
   delivery: Delivery;
   core: Core;
+  /** Prometheus metrics of this process and the organisation's queues (src/ops/metrics.ts). */
+  metrics: Metrics;
   /** The services one platform's adapter gets (bound to that platform). */
   servicesFor(platform: string): PortServices;
 };
@@ -71,6 +74,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     sendConcurrency: config.queue.sendConcurrency,
   });
   queues.attach(delivery);
+  const metrics = new Metrics(db);
   const core = new Core({
     db,
     config,
@@ -80,10 +84,11 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     privateReplies: opts.registry.privateReplyPlatforms(),
     contactChannels: opts.env ? opts.registry.contactChannels(opts.env) : [],
     ...(opts.clock ? { clock: opts.clock } : {}),
+    observe: (o) => metrics.observeCommand(o),
   });
   const servicesFor = (platform: string) =>
     channelServices(platform, { db, core, delivery, log: log.child({ part: 'adapter', platform }) });
-  return { queues, delivery, core, servicesFor };
+  return { queues, delivery, core, metrics, servicesFor };
 }
 
 /**

@@ -19,6 +19,7 @@ import { createContext, type FlowContext } from './context.ts';
 import { UserError } from './errors.ts';
 import type { ChatRef, InboundAction, InboundMessage, InboundUser } from './inbound.ts';
 import { markDone, markFailed, recoveryScope } from './inbound-journal.ts';
+import { type CommandNote, type CommandObservation, newNote } from './observation.ts';
 import { loadOrg, type Org } from './org.ts';
 import { outboxTally } from './outbox.ts';
 import { findPersonById, resolvePerson, toActor } from './people.ts';
@@ -40,6 +41,8 @@ export type CoreDeps = {
   /** Configured channels that reach people by contact address (their adapters declare contactAddress). */
   contactChannels?: readonly string[];
   clock?: () => Date;
+  /** Told at the end of each command and press (the metrics, src/ops/metrics.ts). */
+  observe?: (o: CommandObservation) => void;
 };
 
 const CONFIRM_TTL_MS = 24 * 3600_000;
@@ -102,6 +105,8 @@ export class Core {
     // `confirm <id>` / `cancel <id>` typed where the card's buttons cannot be shown: the same as pressing them.
     const press = typedPress(inbound.text);
     if (press) return this.handleAction({ ...inbound, actionId: press });
+    const t0 = performance.now();
+    const note = newNote();
     const replies = await this.inTransaction(
       inbound.user,
       inbound.chat,
@@ -112,9 +117,11 @@ export class Core {
           const text = renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n));
           return [{ text }];
         }
-        return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
+        return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false, note);
       },
+      note,
     );
+    this.observe(note, t0);
     return replies;
   }
 
@@ -140,29 +147,50 @@ export class Core {
     who: Who,
     inbound: Pick<InboundAction, 'chat' | 'actionId' | 'values' | 'eventId'>,
   ): Promise<Message[]> {
-    const replies = await this.inTransaction(who, inbound.chat, inbound.eventId, async (tx, actor, org) => {
-      const action = decodeAction(inbound.actionId);
-      if (action?.kind === 'run') {
-        const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
-          currency: org.currency,
-        });
-        if (!parsed.ok)
-          return [
-            { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
-          ];
-        return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false);
-      }
-      if (action)
-        return this.decideConfirmation(tx, actor, org, inbound.chat, action.confirmation, action.kind);
-      return [
-        say(
-          actor,
-          'That button is not known (the card may be from an older version).',
-          '无法识别这个按钮（卡片可能已过期）。',
-        ),
-      ];
-    });
+    const t0 = performance.now();
+    const note = newNote();
+    const replies = await this.inTransaction(
+      who,
+      inbound.chat,
+      inbound.eventId,
+      async (tx, actor, org) => {
+        const action = decodeAction(inbound.actionId);
+        if (action?.kind === 'run') {
+          const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
+            currency: org.currency,
+          });
+          if (!parsed.ok)
+            return [
+              { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
+            ];
+          return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false, note);
+        }
+        if (action)
+          return this.decideConfirmation(
+            tx,
+            actor,
+            org,
+            inbound.chat,
+            action.confirmation,
+            action.kind,
+            note,
+          );
+        return [
+          say(
+            actor,
+            'That button is not known (the card may be from an older version).',
+            '无法识别这个按钮（卡片可能已过期）。',
+          ),
+        ];
+      },
+      note,
+    );
+    this.observe(note, t0);
     return replies;
+  }
+
+  private observe(note: CommandNote, t0: number): void {
+    this.deps.observe?.({ ...note, seconds: (performance.now() - t0) / 1000 });
   }
 
   private async inTransaction(
@@ -170,6 +198,7 @@ export class Core {
     chat: ChatRef,
     eventId: string | undefined,
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
+    note?: CommandNote,
   ): Promise<Message[]> {
     // Delivery is woken only when the work wrote something to deliver (most reads write nothing).
     const tally = { written: 0 };
@@ -178,6 +207,7 @@ export class Core {
       if (tally.written > 0) void this.deps.delivery.drain();
       return replies;
     } catch (err) {
+      if (note) note.outcome = 'error';
       this.deps.log.error(
         {
           err,
@@ -241,7 +271,10 @@ export class Core {
     command: AnyCommand<FlowContext>,
     intent: Parameters<AnyCommand<FlowContext>['run']>[1],
     confirmed: boolean,
+    note: CommandNote = newNote(),
   ): Promise<Message[]> {
+    note.noun = command.noun;
+    note.outcome = 'ok';
     const ctx = createContext({
       tx,
       actor,
@@ -255,6 +288,7 @@ export class Core {
       await ctx.audit('denied', command.noun, intent.ref ?? undefined, {
         command: `${command.noun} ${command.verbs[0] ?? ''}`,
       });
+      note.outcome = 'denied';
       return [denial(actor, command)];
     }
     try {
@@ -279,6 +313,7 @@ export class Core {
       });
     } catch (err) {
       if (err instanceof UserError) {
+        note.outcome = 'refused';
         if (err.audit) await ctx.audit(err.audit.action, err.audit.entity, err.audit.ref, err.audit.detail);
         const usage = err.withUsage
           ? `\n${actor.locale === 'en' ? 'Usage' : '用法'}: ${command.usage[actor.locale]}`
@@ -337,7 +372,11 @@ export class Core {
     chat: ChatRef,
     id: string,
     decision: 'confirm' | 'cancel',
+    note: CommandNote = newNote(),
   ): Promise<Message[]> {
+    // A press on a confirmation that is not run (cancelled, gone, another's) counts as the confirmation's.
+    note.noun = 'confirmation';
+    note.outcome = 'ok';
     if (!/^[0-9a-f-]{36}$/i.test(id))
       return [say(actor, 'That confirmation does not exist.', '该确认请求不存在。')];
     const [row] = await tx.select().from(confirmations).where(eq(confirmations.id, id)).for('update');
@@ -392,7 +431,7 @@ export class Core {
       return [say(actor, 'Cancelled; nothing was changed.', '已取消，未做任何修改。')];
     const parsed = this.deps.commands.parse(row.command.text, { currency: org.currency });
     if (!parsed.ok) return [say(actor, 'The command can no longer be run.', '该命令已无法执行。')];
-    const replies = await this.runCommand(tx, actor, org, chat, parsed.command, parsed.intent, true);
+    const replies = await this.runCommand(tx, actor, org, chat, parsed.command, parsed.intent, true, note);
     return replies;
   }
 

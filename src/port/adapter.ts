@@ -62,6 +62,11 @@ export interface ChannelAdapter extends Sender {
   start(): Promise<void>;
   /** Disconnects and stops retrying; delivery in flight may finish. */
   stop(): Promise<void>;
+  /**
+   * The state of its long connection, for /readyz (ok false: this replica cannot hear that platform now).
+   * Absent: it has none (events come over HTTP), or it cannot tell.
+   */
+  connection?(): { ok: boolean; detail?: string };
 }
 
 export type AdapterContext = {
