@@ -54,4 +54,24 @@ describe('contact addresses', () => {
     expect(bad.text).not.toContain('Saved');
     expect(await emailOf('sun')).toBe('sun@factory.test');
   });
+
+  it('the address a platform gives fills an empty one, never one a person or an admin set', async () => {
+    const chat = { platform: 'console', tenant: '', chatId: 'dm:newbie', kind: 'dm' as const };
+    const user = { platform: 'console', tenant: '', externalId: 'newbie', name: 'New Bie' };
+    await d.app.core.handleMessage({ user, chat, text: 'me' });
+    const email = async () =>
+      (
+        await d.query<{ email: string | null }>(
+          `select p.email from people p join identities i on i.person_id = p.id where i.external_id = 'newbie'`,
+        )
+      )[0]?.email;
+    expect(await email()).toBeNull();
+    await d.app.core.handleMessage({ user: { ...user, email: 'not an address' }, chat, text: 'me' });
+    expect(await email()).toBeNull();
+    await d.app.core.handleMessage({ user: { ...user, email: 'newbie@corp.test' }, chat, text: 'me' });
+    expect(await email()).toBe('newbie@corp.test');
+    await d.app.core.handleMessage({ user, chat, text: 'me email=own@corp.test' });
+    await d.app.core.handleMessage({ user: { ...user, email: 'platform@corp.test' }, chat, text: 'me' });
+    expect(await email()).toBe('own@corp.test');
+  });
 });

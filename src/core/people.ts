@@ -1,7 +1,8 @@
 // Platform identity → person. An unknown user becomes a person with no role (admins give roles);
 // identities listed in ADMINS become admins on first sight.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
+import { parseEmail } from '../commands/values.ts';
 import type { PlatformIdentityRef } from '../config.ts';
 import type { Queryable } from '../db/client.ts';
 import { departments, identities, people } from '../db/schema.ts';
@@ -72,7 +73,7 @@ export async function resolvePerson(
   admins: PlatformIdentityRef[],
 ): Promise<{ person: PersonRow; department: string | null }> {
   const found = await findPersonByIdentity(db, user);
-  if (found) return found;
+  if (found) return withPlatformEmail(db, found, user.email);
   const isAdmin = admins.some((a) => a.platform === user.platform && a.externalId === user.externalId);
   const [person] = await db
     .insert(people)
@@ -97,6 +98,24 @@ export async function resolvePerson(
   }
   await offerLinkByEmail(db, person!, user.platform);
   return { person: person!, department: null };
+}
+
+/**
+ * The address a platform gives (a profile's email) fills a person's empty one; one set by the person or
+ * an admin (me email=, admin person) is never overwritten.
+ */
+async function withPlatformEmail<T extends { person: PersonRow }>(
+  db: Queryable,
+  found: T,
+  email: string | undefined,
+): Promise<T> {
+  if (found.person.email || !email || !parseEmail(email).ok) return found;
+  const [row] = await db
+    .update(people)
+    .set({ email: email.trim() })
+    .where(and(eq(people.id, found.person.id), isNull(people.email)))
+    .returning();
+  return row ? { ...found, person: row } : found;
 }
 
 /** ADMINS are admins from the start, also when the bot met them before they were listed. */
