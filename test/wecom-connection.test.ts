@@ -56,6 +56,13 @@ describe('two replicas, one connection', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(fake.subscribes.filter((s) => s.ok)).toHaveLength(1);
     expect(fake.frames.some((f) => f.frame.body?.event?.eventtype === 'disconnected_event')).toBe(false);
+    // The standby is ready (it serves HTTP and stands by); /readyz says it does not hold the connection.
+    const ready = (await (await fetch(`${b!.url}/readyz`)).json()) as {
+      ready: boolean;
+      parts: Record<string, { ok: boolean; detail?: string }>;
+    };
+    expect(ready.ready).toBe(true);
+    expect(ready.parts.wecom?.detail).toMatch(/standby/);
   });
 
   it('when the holder dies (kill -9) the standby takes over within seconds', async () => {
@@ -66,6 +73,10 @@ describe('two replicas, one connection', () => {
     expect(took).toBeLessThan(5000);
     await waitFor(() => fake.isConnected(BOT), 5000, 'B connected');
     expect(await new People(fake).say('boss', 'help')).toBeTruthy();
+    const ready = (await (await fetch(`${b!.url}/readyz`)).json()) as {
+      parts: Record<string, { ok: boolean; detail?: string }>;
+    };
+    expect(ready.parts.wecom).toEqual({ ok: true, detail: 'long connection up' });
   });
 
   it('a kick by a connection from outside is not fought: the holder waits, and no replica races in', async () => {

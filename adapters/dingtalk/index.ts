@@ -142,6 +142,13 @@ export class DingTalkAdapter implements ChannelAdapter {
     await this.stream.start();
   }
 
+  /** Every replica keeps a Stream connection of its own (DingTalk hands each event to one of them). */
+  connection(): { ok: boolean; detail?: string } {
+    return this.stream.connected
+      ? { ok: true, detail: 'stream connected' }
+      : { ok: false, detail: 'stream not connected (reconnecting)' };
+  }
+
   async stop(): Promise<void> {
     await this.stream.stop();
     await Promise.allSettled([...this.pending]);

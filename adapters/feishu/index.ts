@@ -162,6 +162,15 @@ export class FeishuAdapter implements ChannelAdapter {
     await this.lock?.start();
   }
 
+  /** The long connection, owned by one replica at a time (the others stand by); over HTTP there is none. */
+  connection(): { ok: boolean; detail?: string } | undefined {
+    if (!this.lock) return undefined;
+    if (!this.lock.held) return { ok: true, detail: 'standby: another replica holds the long connection' };
+    return this.connected
+      ? { ok: true, detail: 'long connection up' }
+      : { ok: false, detail: 'holding the long connection, not connected (reconnecting)' };
+  }
+
   async stop(): Promise<void> {
     await this.lock?.stop();
     this.disconnect();

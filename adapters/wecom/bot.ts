@@ -123,6 +123,14 @@ export class BotTransport {
     return this.bot.botId;
   }
 
+  /** For /readyz: a replica standing by while another holds the connection is ready; one holding it must be up. */
+  connectionState(): { ok: boolean; detail: string } {
+    if (!this.lock.held) return { ok: true, detail: 'standby: another replica holds the long connection' };
+    return this.authenticated
+      ? { ok: true, detail: 'long connection up' }
+      : { ok: false, detail: 'holding the long connection, not connected (reconnecting)' };
+  }
+
   /** Whether this replica holds the connection and it is up. */
   get holding(): boolean {
     return this.lock.held && this.authenticated;

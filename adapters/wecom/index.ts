@@ -50,6 +50,11 @@ export class WeComAdapter implements ChannelAdapter {
     await this.bot?.start();
   }
 
+  /** The intelligent robot's long connection; app mode has none (its callbacks come over HTTP). */
+  connection(): { ok: boolean; detail?: string } | undefined {
+    return this.bot?.connectionState();
+  }
+
   async stop(): Promise<void> {
     await this.bot?.stop();
     await this.app?.settle();

@@ -66,7 +66,7 @@ export interface ChannelAdapter extends Sender {
    * The state of its long connection, for /readyz (ok false: this replica cannot hear that platform now).
    * Absent: it has none (events come over HTTP), or it cannot tell.
    */
-  connection?(): { ok: boolean; detail?: string };
+  connection?(): { ok: boolean; detail?: string } | undefined;
 }
 
 export type AdapterContext = {
