@@ -105,10 +105,7 @@ describe('/metrics', () => {
   it('reads the outbox, approvals and dead letters from the database', async () => {
     await d.query(`insert into outbox (platform, target_kind, target_id, payload, state, created_at)
       values ('console', 'user', 'nobody', '{"text":"x"}', 'failed', now() - interval '1 hour')`);
-    const quote = await d.say(
-      'li',
-      'quote new customer=C-0001 item="Sensor | X200 | 10 | 35.5" valid=+30d',
-    );
+    const quote = await d.say('li', 'quote new customer=C-0001 item="Sensor | X200 | 10 | 35.5" valid=+30d');
     const q = /Q-\d{4}/.exec(quote.text)?.[0];
     expect(q, quote.text).toBeDefined();
     await d.say('li', `quote submit ${q}`);
