@@ -90,7 +90,8 @@ export async function dashboard(ctx: FlowContext): Promise<Dashboard> {
   const first = now.startOf('month').minus({ months: 11 }).toISODate()!;
   const byMonth = await tx
     .select({
-      month: sql<string>`to_char(${orders.orderDate}, 'YYYY-MM')`,
+      // Year * 100 + month: integer arithmetic per row, cheaper than formatting every date.
+      ym: sql<number>`(extract(year from ${orders.orderDate}) * 100 + extract(month from ${orders.orderDate}))::int`,
       n,
       minor: sql<string>`coalesce(sum(${orders.totalMinor}), 0)::text`,
     })
@@ -98,7 +99,12 @@ export async function dashboard(ctx: FlowContext): Promise<Dashboard> {
     .where(and(orderScope(ctx), sql`${orders.orderDate} >= ${first}`, sql`${orders.status} <> 'cancelled'`))
     .groupBy(sql`1`)
     .orderBy(sql`1`);
-  const found = new Map(byMonth.map((r) => [r.month, r]));
+  const found = new Map(
+    byMonth.map((r) => [
+      `${Math.floor(Number(r.ym) / 100)}-${String(Number(r.ym) % 100).padStart(2, '0')}`,
+      r,
+    ]),
+  );
   const ordersByMonth: Month[] = [];
   for (let i = 11; i >= 0; i--) {
     const m = now.startOf('month').minus({ months: i }).toFormat('yyyy-MM');
