@@ -442,6 +442,10 @@ export const orders = pgTable(
     index('orders_owner_idx').on(t.ownerId, t.status),
     // The web workspace's order list, newest first, and its month figures (issue 17).
     index('orders_date_idx').on(t.orderDate, t.id),
+    // The web dashboard's deliveries due and overdue: undelivered orders by the date now expected.
+    index('orders_undelivered_due_idx')
+      .on(sql`coalesce(${t.expectedDate}, ${t.deliveryDate})`, t.id)
+      .where(sql`status in ('confirmed', 'in_production')`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "orders_undelivered_due_idx" ON "orders" USING btree (coalesce("expected_date", "delivery_date"),"id") WHERE status in ('confirmed', 'in_production');
