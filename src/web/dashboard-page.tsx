@@ -5,7 +5,6 @@ import { SUBJECT_NAMES } from '../approvals/policy.ts';
 import type { FlowContext } from '../core/context.ts';
 import { formatMoney } from '../core/money.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from '../flows/labels.ts';
-import { orderStatus } from '../flows/order.ts';
 import { quoteStatus } from '../flows/quote.ts';
 import type { Dashboard } from './dashboard-data.ts';
 import { Page } from './layout.tsx';
@@ -76,7 +75,6 @@ function DueTable(p: { ctx: FlowContext; rows: Dashboard['dueThisWeek']; late?: 
             <th>{say(l, 'Order', '订单')}</th>
             <th>{say(l, 'Customer', '客户')}</th>
             <th>{say(l, 'Due', '交期')}</th>
-            <th class="hide-phone">{say(l, 'Status', '状态')}</th>
           </tr>
         </thead>
         <tbody>
@@ -87,7 +85,6 @@ function DueTable(p: { ctx: FlowContext; rows: Dashboard['dueThisWeek']; late?: 
               </td>
               <td>{r.customer}</td>
               <td class={p.late ? 'overdue nowrap' : 'nowrap'}>{r.due}</td>
-              <td class="hide-phone">{orderStatus(r.status, l)}</td>
             </tr>
           ))}
         </tbody>
