@@ -2,6 +2,7 @@
 // finance and production gets an approved order once, on one card each department acknowledges, with only
 // what all of them may read; a change reaches it once too. Binding refuses bad input and writes nothing.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { kpiReport } from '../src/kpi/report.ts';
 import { type Driver, type Msg, startDriver } from './helpers/console.ts';
 
 let d: Driver;
@@ -121,6 +122,26 @@ describe('a message to several departments of one chat arrives once', () => {
       `select count(*)::int as n from distributions where acked_at is not null`,
     );
     expect(acks[0]!.n).toBe(2);
+
+    // The KPIs count the shared card as delivering each department it names: with finance's own card taken
+    // away (as for a department whose only chat is the project group), finance is still delivered.
+    const finance = await d.query<{ id: number }>(
+      `select d.id from distributions d join departments p on p.id = d.department_id
+        where p.code = 'finance' and d.subject_ref = 'SO-0001'`,
+    );
+    await d.query(`delete from outbox where card_key = 'dist:${finance[0]!.id}'`);
+    const report = await d.app.database.db.transaction((tx) =>
+      kpiReport(tx, {
+        month: new Date().toISOString().slice(0, 7),
+        zone: 'Asia/Shanghai',
+        now: new Date(),
+        scope: { kind: 'all' },
+        pageSize: 10,
+        page: 1,
+      }),
+    );
+    const row = report.current.timeliness.find((r) => r.level === 'department' && r.department === 'finance');
+    expect(row).toMatchObject({ n: 1, delivered: 1 });
   });
 
   it('a change: the project group (also the sales chat) gets one card, not the card and the sales notice', async () => {

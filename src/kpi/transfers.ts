@@ -149,12 +149,21 @@ export function transfersWith(q: TransferQuery): SQL {
   )} end)`;
   return sql`with ${axisCte({ zone, from, to: axisEnd(to) })},
     sales as (select id from departments where code = 'sales'),
+    -- One card for several departments in a chat bound to all of them (dist:<id>+<id>…, written in the
+    -- distribution's transaction, so no earlier than the period): it delivers each distribution it names.
+    shared_cards as (
+      select x.id::int as dist_id, min(o.sent_at) as sent_at
+      from outbox o cross join lateral unnest(string_to_array(substr(o.card_key, 6), '+')) as x(id)
+      where o.op = 'post' and o.card_key like 'dist:%+%' and o.created_at >= ${at(from)}
+      group by 1
+    ),
     raw as (
       select d.kind as flow, d.subject_ref, d.department_id, d.acked_by as person_id, d.sent_at as event_at,
-        (select min(o.sent_at) from outbox o where o.card_key = 'dist:' || d.id and o.op = 'post'
-          and o.card_key is not null) as delivered_at,
+        least((select min(o.sent_at) from outbox o where o.card_key = 'dist:' || d.id and o.op = 'post'
+          and o.card_key is not null), sc.sent_at) as delivered_at,
         d.acked_at, true as ack_asked, null::timestamptz as due_at
-      from distributions d where d.sent_at >= ${at(from)} and d.sent_at < ${at(to)}
+      from distributions d left join shared_cards sc on sc.dist_id = d.id
+      where d.sent_at >= ${at(from)} and d.sent_at < ${at(to)}
       union all
       select 'lead_assign', l.number, (select id from sales), l.owner_id, l.created_at, l.assigned_at,
         null, false, null
