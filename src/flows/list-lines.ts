@@ -31,14 +31,5 @@ function hasTime(ctx: FlowContext, at: Date): boolean {
   return !ctx.fmtDate(at, true).endsWith('00:00');
 }
 
-/** Lists read one more row than they show, so a cut list says it was cut and how to narrow it. */
+/** Rows a list shows per page (page=2 … for the rest, src/flows/list-filters.ts). */
 export const LIST_SIZE = 20;
-
-export function cutNote(ctx: FlowContext, rows: unknown[], hint: { en: string; zh: string }): string {
-  if (rows.length <= LIST_SIZE) return '';
-  rows.length = LIST_SIZE;
-  return ctx.t({
-    en: `\nOnly the newest ${LIST_SIZE} are shown; narrow the list with ${hint.en}`,
-    zh: `\n仅显示最新 ${LIST_SIZE} 条；可用 ${hint.zh} 缩小范围`,
-  });
-}
