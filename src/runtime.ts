@@ -67,6 +67,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     lockMs: config.queue.lockMs,
     reconcileMs: config.queue.reconcileMs,
     platformLimits: opts.registry.rateLimits(),
+    contactChannels: opts.env ? opts.registry.contactChannels(opts.env) : [],
   });
   const delivery = new Delivery(db, log.child({ part: 'delivery' }), {
     limits: queues.limits,

@@ -7,6 +7,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Links } from '../adapters/email/links.ts';
+import { fireOccurrences } from '../src/schedule/fire.ts';
 import { FakeSmtp, type Received } from './fakes/smtp.ts';
 import { type Driver, type Msg, startDriver } from './helpers/console.ts';
 
@@ -345,6 +346,51 @@ describe('delivery of email', () => {
       `select state from rectify_notices where number = '${number}'`,
     );
     expect(n!.state).toBe('accepted');
+    await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
+  });
+
+  it('the monthly assessment (report.month in the policy) reaches management by email as well as in chat', async () => {
+    // The worker and the app fire reminders with the configured contact channels.
+    expect(d.app.queues.settings.contactChannels).toEqual(['email']);
+    const [rem] = await d.query<{ id: number }>(
+      `select id from reminders where kind = 'kpi_assessment' and target_kind = 'department' and state = 'active'`,
+    );
+    // 1 December 2026, 09:00 in Shanghai: the first working day of the month.
+    const [occ] = await d.query<{ id: number }>(
+      `insert into reminder_occurrences (reminder_id, due_at) values (${rem!.id}, '2026-12-01T01:00:00Z')
+        on conflict do nothing returning id`,
+    );
+    const fired = await fireOccurrences(d.app.database.db, Number(occ!.id), {
+      now: new Date('2026-12-01T01:00:00Z'),
+      contactChannels: d.app.queues.settings.contactChannels ?? [],
+    });
+    expect(fired.self).toBe('fired');
+    const mail = await until(
+      () => smtp.to('admin@example.com').find((m) => (m.text ?? '').includes('2026-11')),
+      "the assessment's email to management",
+    );
+    expect(mail.text).toMatch(/2026-11/);
+    // Left out of the policy, the next one goes to chat only.
+    await d.say('admin', 'admin policy email=order.distribution');
+    const [occ2] = await d.query<{ id: number }>(
+      `insert into reminder_occurrences (reminder_id, due_at) values (${rem!.id}, '2026-11-02T01:00:00Z')
+        on conflict do nothing returning id`,
+    );
+    const before = smtp.to('admin@example.com').length;
+    await fireOccurrences(d.app.database.db, Number(occ2!.id), {
+      now: new Date('2026-11-02T01:00:00Z'),
+      contactChannels: ['email'],
+    });
+    await d.app.delivery.drain();
+    const rows = await d.query<{ n: number }>(
+      `select count(*)::int as n from outbox where card_key = 'mail:reminder:${occ2!.id}'`,
+    );
+    expect(rows[0]!.n).toBe(0);
+    const chat = await d.query<{ n: number }>(
+      `select count(*)::int as n from outbox where card_key = 'reminder:${occ2!.id}'`,
+    );
+    expect(chat[0]!.n).toBeGreaterThan(0);
+    expect(smtp.to('admin@example.com').length).toBe(before);
     await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
   });
 

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { people, reminders } from '../db/schema.ts';
+import { readMailItems } from '../flows/mail-policy.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import { rectifySummary } from '../rectify/summary.ts';
 import { calendarAround, isWorkingDay } from '../schedule/calendar.ts';
@@ -173,6 +174,8 @@ export function registerAssessmentHook(): void {
     const day = DateTime.fromJSDate(occ.dueAt, { zone: r.timezone });
     if (!(await isFirstWorkingDay(tx, day))) return { skip: true };
     const month = day.minus({ months: 1 }).toFormat('yyyy-MM');
-    return { text: await assessmentText(tx, month, r.timezone, now) };
+    // The monthly report goes by email too when the policy says so (admin policy email=…report.month…).
+    const byContact = (await readMailItems(tx)).includes('report.month');
+    return { text: await assessmentText(tx, month, r.timezone, now), byContact };
   });
 }

@@ -31,6 +31,8 @@ export type QueueSettings = {
   fireConcurrency?: number;
   /** Each platform's send rates, as its adapter declares them (src/port/adapter.ts). */
   platformLimits?: Record<string, PlatformLimit>;
+  /** Configured channels that reach people by contact address, for reminders that also go that way. */
+  contactChannels?: readonly string[];
 };
 
 /** What the runtime drives of the sending side; src/delivery's Delivery is the one. */
@@ -183,6 +185,7 @@ export class QueueRuntime {
         // Fired in an earlier batch of this process: nothing to do, not even a read.
         if (this.firedHere.delete(Number(id))) return;
         const options = {
+          contactChannels: this.settings.contactChannels ?? [],
           leaseMs: delivery.leaseMs,
           ownedHere: (outboxId: number) => delivery.ownedHere(outboxId),
         };
@@ -258,7 +261,12 @@ export class QueueRuntime {
       const first = rowsOf<{ id: string | number }>(res)[0];
       if (!first) break;
       try {
-        fired += (await fireOccurrences(this.db, Number(first.id), { batch: 200 })).fired;
+        fired += (
+          await fireOccurrences(this.db, Number(first.id), {
+            batch: 200,
+            contactChannels: this.settings.contactChannels ?? [],
+          })
+        ).fired;
       } catch (err) {
         this.log.warn({ err, occurrence: first.id }, 'catching up reminders failed; the queue retries them');
         break;

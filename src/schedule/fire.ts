@@ -2,11 +2,12 @@
 // fired, so a retry, a second worker or a re-added job finds it fired and does nothing twice.
 import { and, eq, sql } from 'drizzle-orm';
 import type { DepartmentCode } from '../commands/keys.ts';
-import { loadOrg } from '../core/org.ts';
+import { sendToContacts } from '../core/contact-posts.ts';
+import { loadOrg, type Org } from '../core/org.ts';
 import { OutboxBatch, type OutboxRow, type Target } from '../core/outbox.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { idArray, rowsOf } from '../db/rows.ts';
-import { reminderOccurrences, reminders } from '../db/schema.ts';
+import { departments, people, reminderOccurrences, reminders } from '../db/schema.ts';
 import { fireHook } from './hooks.ts';
 import { renderReminder } from './render.ts';
 import { nextOccurrence } from './repeat.ts';
@@ -43,6 +44,8 @@ export type FireOptions = {
   leaseMs?: number;
   /** With leaseMs: whether a waiting outbox row is the caller's own (see OutboxBatch). */
   ownedHere?: (outboxId: number) => boolean;
+  /** Configured channels that reach people by contact address (a hook may ask for its text to go there too). */
+  contactChannels?: readonly string[];
 };
 
 export type FireResult = {
@@ -122,13 +125,13 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
       .from(reminders)
       .where(sql`${reminders.id} = any(${idArray(claimed.map((o) => o.reminderId))}::int[])`);
     const byId = new Map(owners.map((r) => [r.id, r]));
-    const org = await loadOrg(tx);
+    const org = { ...(await loadOrg(tx)), contactChannels: opts.contactChannels ?? [] };
     const batch = new OutboxBatch(tx, org);
     await batch.preload(owners.flatMap((r) => targetOf(r) ?? []));
     const stood: number[] = [];
     for (const occ of claimed) {
       const r = byId.get(occ.reminderId);
-      const result = await fireOne(tx, r, occ, now, batch);
+      const result = await fireOne(tx, r, occ, now, batch, org);
       if (result === 'fired') {
         if (occ.id === id) self = 'fired';
       } else stood.push(occ.id);
@@ -153,6 +156,7 @@ async function fireOne(
   occ: Occurrence,
   now: Date,
   batch: OutboxBatch,
+  org: Org,
 ): Promise<'fired' | 'skip' | 'gone'> {
   if (r?.state !== 'active') return 'gone';
   const hook = fireHook(r.kind);
@@ -166,7 +170,31 @@ async function fireOne(
       (l, audience) => renderReminder(shown, occ, l, audience, now),
       `reminder:${occ.id}`,
     );
+  // Also by contact address (a monthly report the policy says goes by email too): to the person it is for,
+  // or to everyone of the department it is for; the same text, as their direct chat would show it.
+  if (outcome && 'text' in outcome && outcome.byContact && target) {
+    const ids = await recipientsOf(tx, r);
+    await sendToContacts(
+      tx,
+      org,
+      ids,
+      (l) => renderReminder(shown, occ, l, 'private', now),
+      `mail:reminder:${occ.id}`,
+    );
+  }
   return 'fired';
+}
+
+/** The people a reminder is for: its person, or the active people of its department (none for a chat). */
+async function recipientsOf(tx: Tx, r: Reminder): Promise<number[]> {
+  if (r.targetKind === 'person' && r.targetPersonId) return [r.targetPersonId];
+  if (r.targetKind !== 'department' || !r.targetDepartment) return [];
+  const rows = await tx
+    .select({ id: people.id })
+    .from(people)
+    .innerJoin(departments, eq(departments.id, people.departmentId))
+    .where(and(eq(departments.code, r.targetDepartment), eq(people.active, true)));
+  return rows.map((p) => p.id);
 }
 
 /** The next occurrence of a repeating reminder, written in the same transaction as this one's firing. */

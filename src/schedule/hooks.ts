@@ -5,7 +5,8 @@ import type { Tx } from '../db/client.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import type { Occurrence, Reminder } from './rows.ts';
 
-export type FireOutcome = { skip: true } | { text?: Bilingual } | undefined;
+/** byContact: the text also goes to the reminder's people by contact address (src/core/contact-posts.ts). */
+export type FireOutcome = { skip: true } | { text?: Bilingual; byContact?: boolean } | undefined;
 export type FireHook = (
   tx: Tx,
   reminder: Reminder,
