@@ -253,8 +253,11 @@ function resolveUnchecked(expr: DateExpr, zone: string, now: Date, defaultTime: 
       day = day.startOf('day');
       break;
     case 'phrase': {
-      const offset = DateTime.fromJSDate(now, { zone }).offset;
-      const r = chronoRead(expr.text, { instant: now, timezone: offset });
+      // chrono's Chinese parser reads 明天 from the process's local day, not the reference's zone: hand it
+      // an instant whose local wall clock is the zone's (at 00:30 in Shanghai, 明天 is the day after).
+      const wall = DateTime.fromJSDate(now, { zone });
+      const local = new Date(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+      const r = chronoRead(expr.text, { instant: local, timezone: -local.getTimezoneOffset() });
       if (!r)
         return refuseInput(`"${expr.text}" is not a date I understand.`, `无法理解日期“${expr.text}”。`);
       // chrono reads in the zone's offset at `now`; the wall-clock fields are placed in the zone itself,
