@@ -1,6 +1,6 @@
 // Approval commands and the path every submission takes: open the approval, post its card to each approver
 // and to management, and after every decision re-render every copy, open the next step, tell the requester.
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { approvalCardViewer, renderApproval, type SubjectSummary, viewOf } from '../approvals/card.ts';
 import {
   type Approval,
@@ -19,12 +19,13 @@ import {
   type SubjectType,
 } from '../approvals/policy.ts';
 import { rerouteSeats } from '../approvals/reroute.ts';
+import { approvalsWaitingFor } from '../approvals/waiting.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import type { Render } from '../core/outbox.ts';
 import { isStaff } from '../core/permissions.ts';
 import { auditCardRead, viewerOf } from '../core/visibility.ts';
-import { approvalSeats, approvals, orgSettings } from '../db/schema.ts';
+import { approvals, orgSettings } from '../db/schema.ts';
 import { cardKey } from './approval-card.ts';
 import { command, label } from './common.ts';
 
@@ -278,28 +279,7 @@ const list = command({
   allow: isStaff,
   readOnly: true,
   async run(ctx) {
-    const mine = await ctx.tx
-      .selectDistinct({
-        number: approvals.number,
-        ref: approvals.subjectRef,
-        type: approvals.subjectType,
-        step: approvals.currentStep,
-        since: approvals.updatedAt,
-        overdue: approvals.overdueAt,
-      })
-      .from(approvals)
-      .innerJoin(
-        approvalSeats,
-        and(eq(approvalSeats.approvalId, approvals.id), eq(approvalSeats.stepNo, approvals.currentStep)),
-      )
-      .where(
-        and(
-          eq(approvals.state, 'pending'),
-          eq(approvalSeats.state, 'open'),
-          sql`${ctx.actor.personId} = any(${approvalSeats.eligible})`,
-        ),
-      )
-      .limit(50);
+    const mine = await approvalsWaitingFor(ctx.tx, ctx.actor.personId, 50);
     const asked = await ctx.tx
       .select({
         number: approvals.number,

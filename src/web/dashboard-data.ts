@@ -2,9 +2,10 @@
 // managers, supervisors and admins everyone's, other departments released orders only (as order list).
 import { and, eq, notInArray, type SQL, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import { approvalsWaitingFor } from '../approvals/waiting.ts';
 import type { FlowContext } from '../core/context.ts';
 import { isSales, isSupervisor, seesPrices } from '../core/permissions.ts';
-import { approvalSeats, approvals, customers, leads, orders, quotes } from '../db/schema.ts';
+import { customers, leads, orders, quotes } from '../db/schema.ts';
 
 /** Orders before approval are the rep's drafts (as in chat: departments see confirmed orders). */
 export const UNRELEASED = ['draft', 'pending'];
@@ -154,27 +155,5 @@ export async function dashboard(ctx: FlowContext): Promise<Dashboard> {
 
 /** Approvals whose current step has an open seat this person may take (as approval list). */
 export async function waitingFor(ctx: FlowContext, limit: number): Promise<Waiting[]> {
-  return ctx.tx
-    .selectDistinct({
-      number: approvals.number,
-      type: approvals.subjectType,
-      ref: approvals.subjectRef,
-      since: approvals.updatedAt,
-      overdue: approvals.overdueAt,
-      id: approvals.id,
-    })
-    .from(approvals)
-    .innerJoin(
-      approvalSeats,
-      and(eq(approvalSeats.approvalId, approvals.id), eq(approvalSeats.stepNo, approvals.currentStep)),
-    )
-    .where(
-      and(
-        eq(approvals.state, 'pending'),
-        eq(approvalSeats.state, 'open'),
-        sql`${ctx.actor.personId} = any(${approvalSeats.eligible})`,
-      ),
-    )
-    .orderBy(approvals.id)
-    .limit(limit);
+  return approvalsWaitingFor(ctx.tx, ctx.actor.personId, limit);
 }
