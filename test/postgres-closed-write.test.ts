@@ -1,7 +1,7 @@
 // PostgreSQL going away under a transaction (a restart, a terminated backend) must fail that transaction
 // with a catchable error and leave the pool working. postgres.js 3.4.9 instead threw from a timer on a
 // null socket (the process exited), then wedged the connection or failed its next query with the old
-// error; scripts/patch-postgres.mjs mends the installed copy, and this test tells whether it still must.
+// error; patches/postgres+3.4.9.patch (patch-package) mends the installed copy, and this test tells whether it still must.
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
