@@ -134,3 +134,30 @@ export function hasData(m: MonthFigures): boolean {
     m.sharing.length > 0
   );
 }
+
+/**
+ * Several contiguous months' figures for one scope (oldest first), the transfers read and timed once: a
+ * trend (the web KPI page). With `late`, also a page of the last month's late items (as kpiReport's).
+ */
+export async function kpiMonths(
+  db: Queryable,
+  q: { months: string[]; zone: string; now: Date; scope: Scope; late?: { pageSize: number; page: number } },
+): Promise<{ months: MonthFigures[]; late: { items: LateItem[]; total: number } }> {
+  await db.execute(sql`set local jit = off`);
+  await db.execute(sql`set local work_mem = '64MB'`);
+  const settings = await readKpiSettings(db);
+  const last = q.months[q.months.length - 1]!;
+  const query: ReportQuery = {
+    month: last,
+    zone: q.zone,
+    now: q.now,
+    scope: q.scope,
+    pageSize: q.late?.pageSize ?? 0,
+    page: q.late?.page ?? 1,
+  };
+  const t = await transferFigures(db, query, settings, q.months);
+  const months: MonthFigures[] = [];
+  for (const [i, month] of q.months.entries())
+    months.push({ month, ...t.months[i]!, ...(await recordFigures(db, month, query, settings)) });
+  return { months, late: t.late };
+}
