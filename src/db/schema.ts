@@ -628,6 +628,22 @@ export const messageOpens = pgTable('message_opens', {
   actedAt: timestamp('acted_at', { withTimezone: true }),
 });
 
+/**
+ * A value a channel keeps for itself across restarts and replicas, one per platform and name: a key it
+ * generated once (the email links' signing key when EMAIL_LINK_SECRET is not set), so every process signs
+ * and checks with the same one (services.kept, src/port/services.ts).
+ */
+export const channelValues = pgTable(
+  'channel_values',
+  {
+    platform: text('platform').notNull(),
+    name: text('name').notNull(),
+    value: text('value').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.name] })],
+);
+
 /** Where each card was posted, so it can be re-rendered in place when its subject changes. */
 export const postedCards = pgTable(
   'posted_cards',
