@@ -11,7 +11,7 @@ import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { identities, people } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
-import type { DirectoryEntry } from '../port/outbound.ts';
+import { AdminActionError, type DirectoryEntry, RetryLaterError } from '../port/outbound.ts';
 import { command, DEPARTMENT_NAMES, departmentId } from './common.ts';
 
 const IMPORT_WORDS = ['import', '导入', '導入'];
@@ -46,7 +46,7 @@ async function plan(ctx: FlowContext): Promise<Plan> {
       "This platform's directory cannot be read by the bot: people join as they write to it (docs/commands.en.md, admin directory).",
       '机器人无法读取此平台的通讯录：人员在给机器人发消息时自动加入（见 docs/commands.zh.md，管理 通讯录）。',
     );
-  const entries = await read(ctx.chat.tenant);
+  const entries = await readDirectory(read, ctx.chat.tenant);
   const have = new Set(
     (
       await ctx.tx
@@ -75,11 +75,36 @@ async function plan(ctx: FlowContext): Promise<Plan> {
         continue;
       }
     }
-    const dept = departmentOfName(e.department);
+    const dept =
+      departmentOfName(e.department) ?? (e.otherDepartments ?? []).map(departmentOfName).find(Boolean);
     if (e.department && !dept && !out.unmatched.includes(e.department)) out.unmatched.push(e.department);
     out.create.push({ ...e, ...(dept ? { dept } : {}) });
   }
   return out;
+}
+
+/** The platform's directory; a refusal an admin must fix, or a request to wait, is the answer. */
+async function readDirectory(
+  read: (tenant: string) => Promise<DirectoryEntry[]>,
+  tenant: string,
+): Promise<DirectoryEntry[]> {
+  try {
+    return await read(tenant);
+  } catch (err) {
+    if (err instanceof AdminActionError)
+      refuse(
+        `The directory cannot be read: ${err.advice.en} Nothing was imported.`,
+        `无法读取通讯录：${err.advice.zh} 未导入任何人员。`,
+      );
+    if (err instanceof RetryLaterError) {
+      const s = Math.max(1, Math.ceil(err.afterMs / 1000));
+      refuse(
+        `The platform asks to wait before reading its directory again: try admin directory import in ${s} s. Nothing was imported.`,
+        `平台要求稍后再读取通讯录：请 ${s} 秒后再发 管理 通讯录 导入。未导入任何人员。`,
+      );
+    }
+    throw err;
+  }
 }
 
 function describe(p: Plan, platform: string): Bilingual {

@@ -27,6 +27,8 @@ export interface Sender {
   /**
    * The platform's directory of people, where its API lets the bot read it (`admin directory import`).
    * Absent: the platform has none the bot may read. Active people only; departments by their name there.
+   * A refusal an admin must fix (a missing permission or scope) is an AdminActionError whose advice names it:
+   * the admin is answered with it and nothing is written; RetryLaterError: the platform asked to wait.
    */
   listDirectory?(tenant: string): Promise<DirectoryEntry[]>;
 }
@@ -38,6 +40,11 @@ export type DirectoryEntry = {
   email?: string;
   /** The department's name in the platform's directory (matched to the bot's departments by name). */
   department?: string;
+  /**
+   * Further names to match when `department` matches none of the bot's: the departments above it, nearest
+   * first, then the person's other departments (a directory nests 华东销售组 under 销售部).
+   */
+  otherDepartments?: string[];
 };
 
 // ---- what a failed send means. Anything else thrown is retried with growing pauses, up to a limit.
