@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { lockDataDir } from './data-lock.ts';
+import { refuseNewerSchema } from './schema-version.ts';
 
 // No relational schema handed to drizzle: queries name their tables (src/db/schema.ts), and drizzle would
 // otherwise build a query builder per table for every transaction (a measurable cost per command).
@@ -17,7 +18,10 @@ export type Queryable = Db | Tx;
 export type Database = {
   db: Db;
   kind: 'postgres' | 'pglite';
-  /** Applies pending migrations (serialised across replicas on PostgreSQL). */
+  /**
+   * Applies pending migrations (serialised across replicas on PostgreSQL); refuses a database migrated by a
+   * newer version (SchemaTooNewError).
+   */
   migrate(): Promise<void>;
   close(): Promise<void>;
 };
@@ -60,6 +64,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       try {
         await lockClient`select pg_advisory_lock(727274)`;
         await migrate(drizzle(lockClient), { migrationsFolder });
+        await refuseNewerSchema(db, migrationsFolder);
       } finally {
         await lockClient`select pg_advisory_unlock(727274)`.catch(() => {});
         await lockClient.end();
@@ -123,6 +128,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     kind: 'pglite',
     migrate: async () => {
       await migrate(drizzle(client), { migrationsFolder });
+      await refuseNewerSchema(db, migrationsFolder);
     },
     close: async () => {
       try {
