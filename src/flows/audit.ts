@@ -15,7 +15,7 @@ import { command, label } from './common.ts';
 import { FIELD_NAMES, namesOf } from './labels.ts';
 import { LIST_SIZE } from './list-lines.ts';
 
-const KINDS = {
+export const KINDS = {
   read: ['读取', '查看记录', 'reads'],
   change: ['修改', '变更记录', 'changes'],
   denied: ['拒绝', 'refused', 'refusals'],
@@ -54,7 +54,7 @@ export function recordRef(raw: string): { kind: RecordKind; ref: string } {
 }
 
 /** The start of a calendar day in the reader's zone; `after` moves to the next day (for until=). */
-function dayStart(ctx: FlowContext, raw: string, key: string, after: boolean): Date {
+export function dayStart(ctx: FlowContext, raw: string, key: string, after: boolean): Date {
   const parsed = parseDateExpr(raw);
   if (!parsed.ok)
     return refuseInput(
@@ -65,9 +65,9 @@ function dayStart(ctx: FlowContext, raw: string, key: string, after: boolean): D
   return (after ? day.plus({ days: 1 }) : day).toJSDate();
 }
 
-type AuditRow = typeof auditLog.$inferSelect & { who: string | null };
+export type AuditRow = typeof auditLog.$inferSelect & { who: string | null };
 
-function describe(ctx: FlowContext, r: AuditRow): string {
+export function describe(ctx: FlowContext, r: AuditRow): string {
   const l = ctx.locale;
   const d = r.detail as {
     fields?: string[];
@@ -101,17 +101,17 @@ function describe(ctx: FlowContext, r: AuditRow): string {
 /** A trail reads this many audit rows and as many changes, oldest first. */
 const TRAIL_SIZE = 200;
 
-const KIND_FILTER: Record<keyof typeof KINDS, SQL> = {
+export const KIND_FILTER: Record<keyof typeof KINDS, SQL> = {
   read: like(auditLog.action, 'read.%'),
   denied: eq(auditLog.action, 'denied'),
   change: and(not(like(auditLog.action, 'read.%')), ne(auditLog.action, 'denied'))!,
 };
 
 /** Rows naming a record: its own, and older reads that listed several records in one row. */
-const namesRecord = (ref: string) =>
+export const namesRecord = (ref: string) =>
   or(eq(auditLog.entityRef, ref), sql`${ref} = any(string_to_array(${auditLog.entityRef}, ','))`)!;
 
-const selectRows = (ctx: FlowContext) =>
+export const selectRows = (ctx: FlowContext) =>
   ctx.tx
     .select({
       id: auditLog.id,

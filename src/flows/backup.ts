@@ -14,14 +14,14 @@ import { LIST_SIZE } from './list-lines.ts';
 registerBackupHooks();
 
 /** 3 h, 2 d: how long ago, roughly. */
-function age(ctx: FlowContext, at: Date): string {
+export function age(ctx: FlowContext, at: Date): string {
   const hours = Math.max(0, (ctx.now.getTime() - at.getTime()) / 3600_000);
   if (hours < 1) return ctx.t({ en: `${Math.round(hours * 60)} min`, zh: `${Math.round(hours * 60)} 分钟` });
   if (hours < 48) return ctx.t({ en: `${Math.round(hours)} h`, zh: `${Math.round(hours)} 小时` });
   return ctx.t({ en: `${Math.round(hours / 24)} days`, zh: `${Math.round(hours / 24)} 天` });
 }
 
-function size(bytes: number | null): string {
+export function size(bytes: number | null): string {
   if (bytes == null) return '';
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -29,10 +29,10 @@ function size(bytes: number | null): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }
 
-const fileName = (path: string | null) => (path ? path.split(/[\\/]/).at(-1)! : '');
+export const fileName = (path: string | null) => (path ? path.split(/[\\/]/).at(-1)! : '');
 
 /** What became of an entry; 'started' long ago is a process that stopped half-way. */
-function stateOf(ctx: FlowContext, r: LogRow): string {
+export function stateOf(ctx: FlowContext, r: LogRow): string {
   const l = ctx.locale;
   if (r.state === 'done') return l === 'en' ? 'done' : '成功';
   if (r.state === 'failed') return l === 'en' ? 'FAILED' : '失败';

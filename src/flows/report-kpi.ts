@@ -24,9 +24,9 @@ const deptName = (code: string | null, l: 'en' | 'zh') =>
   code ? (DEPARTMENT_NAMES[code as DepartmentCode]?.[l] ?? code) : '—';
 
 /** Everyone's figures: admins, the supervision group, management. */
-const seesAll = (ctx: FlowContext) => isSupervisor(ctx.actor) || ctx.actor.department === 'management';
+export const seesAll = (ctx: FlowContext) => isSupervisor(ctx.actor) || ctx.actor.department === 'management';
 /** A department's figures: its head (the sales manager heads sales). */
-const headOf = (ctx: FlowContext): DepartmentCode | null =>
+export const headOf = (ctx: FlowContext): DepartmentCode | null =>
   (ctx.actor.role === 'head' || ctx.actor.role === 'sales_manager') && ctx.actor.department
     ? ctx.actor.department
     : null;
@@ -82,8 +82,8 @@ const rowOf = (m: MonthFigures, level: TimelinessRow['level'], pick?: (r: Timeli
   m.timeliness.find((r) => r.level === level && (!pick || pick(r)));
 
 /** On time of those decided (delivered, or past their target). */
-const onTimeShare = (r: TimelinessRow | undefined) => (r ? pct(r.onTime, r.onTime + r.late) : null);
-const ackShare = (r: TimelinessRow | undefined) => (r ? pct(r.acked, r.asked) : null);
+export const onTimeShare = (r: TimelinessRow | undefined) => (r ? pct(r.onTime, r.onTime + r.late) : null);
+export const ackShare = (r: TimelinessRow | undefined) => (r ? pct(r.acked, r.asked) : null);
 
 function timelinessLine(ctx: FlowContext, r: TimelinessRow, l: 'en' | 'zh'): string {
   const parts = [
@@ -101,7 +101,7 @@ function timelinessLine(ctx: FlowContext, r: TimelinessRow, l: 'en' | 'zh'): str
   return parts.join(l === 'en' ? '; ' : '；');
 }
 
-function lateLine(ctx: FlowContext, i: LateItem): string {
+export function lateLine(ctx: FlowContext, i: LateItem): string {
   const l = ctx.locale;
   const dept = deptName(i.department, l);
   const flow = FLOW_NAMES[i.flow][l];
