@@ -26,6 +26,8 @@ export const dingTalkSchema = z.object({
   DINGTALK_GATEWAY_URL: url('https://api.dingtalk.com/v1.0/gateway/connections/open'),
   /** The OpenAPI base (token, robot messages, cards). */
   DINGTALK_API_URL: url('https://api.dingtalk.com'),
+  /** The server API base (oapi: the contact directory for admin directory import). */
+  DINGTALK_OAPI_URL: url('https://oapi.dingtalk.com'),
   /** Reconnect backoff: first wait and ceiling (jitter is added). */
   DINGTALK_RECONNECT_MIN_MS: ms(1000),
   DINGTALK_RECONNECT_MAX_MS: ms(60_000),
@@ -42,6 +44,7 @@ export type DingTalkSettings = {
   cardTemplateId: string | undefined;
   gatewayUrl: string;
   apiUrl: string;
+  oapiUrl: string;
   reconnectMinMs: number;
   reconnectMaxMs: number;
   apiQps: number;
@@ -72,6 +75,7 @@ export function loadDingTalkSettings(env: Record<string, string | undefined>): D
     cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID,
     gatewayUrl: e.DINGTALK_GATEWAY_URL,
     apiUrl: e.DINGTALK_API_URL,
+    oapiUrl: e.DINGTALK_OAPI_URL,
     reconnectMinMs: Math.max(1, e.DINGTALK_RECONNECT_MIN_MS),
     reconnectMaxMs: Math.max(e.DINGTALK_RECONNECT_MIN_MS, e.DINGTALK_RECONNECT_MAX_MS),
     apiQps: Math.max(1, e.DINGTALK_API_QPS),
