@@ -24,9 +24,10 @@ const deptName = (code: string | null, l: 'en' | 'zh') =>
   code ? (DEPARTMENT_NAMES[code as DepartmentCode]?.[l] ?? code) : '—';
 
 /** Everyone's figures: admins, the supervision group, management. */
-export const seesAll = (ctx: FlowContext) => isSupervisor(ctx.actor) || ctx.actor.department === 'management';
+export const seesAll = (ctx: Pick<FlowContext, 'actor'>) =>
+  isSupervisor(ctx.actor) || ctx.actor.department === 'management';
 /** A department's figures: its head (the sales manager heads sales). */
-export const headOf = (ctx: FlowContext): DepartmentCode | null =>
+export const headOf = (ctx: Pick<FlowContext, 'actor'>): DepartmentCode | null =>
   (ctx.actor.role === 'head' || ctx.actor.role === 'sales_manager') && ctx.actor.department
     ? ctx.actor.department
     : null;
