@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { Actor } from '../core/actor.ts';
 import { ROLE_NAMES } from '../core/actor.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { OVERSIGHT_NAV, type OversightSection, oversightFor } from './oversight.ts';
 import { NAV, type Section, say } from './text.ts';
 
 type Props = {
@@ -11,7 +12,7 @@ type Props = {
   locale?: Locale;
   actor?: Actor;
   csrf?: string;
-  section?: Section;
+  section?: Section | OversightSection;
   scripts?: string[];
   children?: Child;
 };
@@ -36,6 +37,11 @@ export function Page(p: Props) {
               {(Object.keys(NAV) as Section[]).map((s) => (
                 <a href={s === 'dashboard' ? '/app' : `/app/${s}`} class={s === p.section ? 'on' : ''}>
                   {NAV[s][l]}
+                </a>
+              ))}
+              {oversightFor(p.actor).map((s) => (
+                <a href={`/app/${s}`} class={s === p.section ? 'on' : ''}>
+                  {OVERSIGHT_NAV[s][l]}
                 </a>
               ))}
             </nav>

@@ -21,6 +21,7 @@ import { Notice, Page } from './layout.tsx';
 import { auditShown, listOrders, readFilter } from './order-list.ts';
 import { OrderPage, orderView } from './order-page.tsx';
 import { columns, OrdersPage } from './orders-page.tsx';
+import { oversightRoutes } from './oversight-routes.tsx';
 import { endSession, findSession, linkState, openSession, redeemLink, type Session } from './sessions.ts';
 import { say } from './text.ts';
 import { sameSecret } from './tokens.ts';
@@ -40,6 +41,8 @@ const ASSETS: Record<string, { type: string; path: string | URL }> = {
     type: 'text/javascript; charset=utf-8',
     path: require.resolve('echarts/dist/echarts.min.js'),
   },
+  'kpi.js': { type: 'text/javascript; charset=utf-8', path: new URL('kpi.js', assetDir) },
+  'oversight.css': { type: 'text/css; charset=utf-8', path: new URL('oversight.css', assetDir) },
 };
 
 type Env = { Variables: { session: Session } };
@@ -348,6 +351,9 @@ export function webRoutes(deps: WebDeps): Hono<Env> {
       return c.html(<ApprovalsPage ctx={ctx} cards={cards} csrf={csrf} flash={flash} />);
     });
   });
+
+  // KPIs, audit and admin (oversight-routes.tsx).
+  oversightRoutes(app, deps, as);
 
   app.post('/app/sign-out', async (c) => {
     const session = c.get('session');
