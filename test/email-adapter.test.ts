@@ -52,6 +52,11 @@ function services(addresses: Record<string, string>) {
   };
   const s = {
     contacts,
+    kept: {
+      async once() {
+        throw new Error('EMAIL_LINK_SECRET is set: nothing is kept');
+      },
+    },
     org: async () => ({ timezone: 'Asia/Shanghai', locale: 'en' as const }),
   } as unknown as PortServices;
   return { services: s, opened };
@@ -87,6 +92,9 @@ describe('settings', () => {
     expect(() => email.settings(noFrom)).toThrow(ConfigError);
     expect(() => email.settings(noFrom)).toThrow(/MAIL_FROM/);
     expect(() => email.settings(env({ EMAIL_LINK_SECRET: 'short' }))).toThrow(/EMAIL_LINK_SECRET/);
+    // Without EMAIL_LINK_SECRET the key is generated and kept in the database (test/email-secret.test.ts).
+    const { EMAIL_LINK_SECRET: __, ...noSecret } = env();
+    expect(email.settings(noSecret)).toMatchObject({ secret: undefined });
     expect(() => email.settings(env({ SMTP_URL: 'http://smtp.example.com' }))).toThrow(/SMTP_URL/);
     expect(() => email.settings(env({ EMAIL_TRACK_OPENS: 'yes' }))).toThrow(/EMAIL_TRACK_OPENS/);
     const s = email.settings(env())!;
@@ -165,11 +173,11 @@ describe('sending', () => {
     ).toBe('give-up');
   });
 
-  it('the same outbox row gives the same Message-ID; another row another', () => {
+  it('the same outbox row gives the same Message-ID; another row another', async () => {
     const { a } = adapter(env(), {});
-    expect(a.messageId(5)).toBe(a.messageId(5));
-    expect(a.messageId(5)).not.toBe(a.messageId(6));
-    expect(a.messageId(5)).toMatch(/^<sr\.5\.[0-9a-f]{16}@salesrelay\.test>$/);
+    expect(await a.messageId(5)).toBe(await a.messageId(5));
+    expect(await a.messageId(5)).not.toBe(await a.messageId(6));
+    expect(await a.messageId(5)).toMatch(/^<sr\.5\.[0-9a-f]{16}@salesrelay\.test>$/);
   });
 });
 

@@ -225,6 +225,33 @@ describe('an approved order by email', () => {
     expect(r.status).toBe(403);
     expect(await acked(SO)).toEqual([{ code: 'production', by: 'sun' }]);
   });
+
+  it('a link pressed while the engine fails is not used up: nothing is recorded, it may be pressed again', async () => {
+    const url = ackUrl(smtp.to('zhao@example.com')[0]!);
+    const outboxId = Number(url.split('/').pop()!.split('.')[0]);
+    // The database refuses the acknowledgement (a constraint the write breaks): an error on our side.
+    await d.query(`alter table distributions add constraint test_no_ack check (acked_at is null) not valid`);
+    try {
+      const failed = await fetch(url, { method: 'POST', body: '' });
+      expect(failed.status).toBe(503);
+      expect(await failed.text()).toMatch(/still works|仍然有效/);
+    } finally {
+      await d.query(`alter table distributions drop constraint test_no_ack`);
+    }
+    expect(await acked(SO)).toEqual([{ code: 'production', by: 'sun' }]);
+    const [open] = await d.query<{ acted_at: string | null }>(
+      `select acted_at from message_opens where outbox_id = ${outboxId}`,
+    );
+    expect(open?.acted_at ?? null).toBeNull();
+    expect((await fetch(url)).status).toBe(200);
+    const again = await fetch(url, { method: 'POST', body: '' });
+    expect(again.status).toBe(200);
+    expect(await acked(SO)).toEqual([
+      { code: 'finance', by: 'zhao' },
+      { code: 'production', by: 'sun' },
+    ]);
+    expect((await fetch(url, { method: 'POST', body: '' })).status).toBe(409);
+  });
 });
 
 describe('delivery of email', () => {

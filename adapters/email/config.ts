@@ -24,7 +24,10 @@ export const emailSchema = z.object({
   ),
   /** The sender: "SalesRelay <bot@example.com>" or bot@example.com. */
   MAIL_FROM: optional,
-  /** The key the acknowledge links are signed with (32 characters or more, kept across restarts). */
+  /**
+   * The key the acknowledge links are signed with (32 characters or more). Unset: one is generated once
+   * and kept in the database, the same for every replica and restart.
+   */
   EMAIL_LINK_SECRET: optional.pipe(
     z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
   ),
@@ -45,7 +48,8 @@ export type EmailSettings = {
   from: string;
   /** The domain of MAIL_FROM: the right-hand side of every Message-ID. */
   fromDomain: string;
-  secret: string;
+  /** EMAIL_LINK_SECRET; undefined: the key generated once and kept in the database (services.kept). */
+  secret: string | undefined;
   ackDays: number;
   trackOpens: boolean;
   perDomainPerMinute: number;
@@ -68,10 +72,6 @@ export function loadEmailSettings(env: Record<string, string | undefined>): Emai
   if (!address || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address))
     throw new EmailConfigError(
       `${TITLE}\n  MAIL_FROM ${from ? `"${from}" is not an address` : 'is missing'}: the sender, e.g. "SalesRelay <bot@example.com>"`,
-    );
-  if (!e.EMAIL_LINK_SECRET)
-    throw new EmailConfigError(
-      `${TITLE}\n  EMAIL_LINK_SECRET is missing: the acknowledge links are signed with it; make one with openssl rand -hex 32`,
     );
   const host = !e.HOST || e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   const baseUrl = (e.PUBLIC_URL ?? `http://${host}:${e.PORT ?? '3000'}`).replace(/\/+$/, '');

@@ -3,7 +3,7 @@
 // multipart text + HTML with a signed, single-use acknowledge link that presses the card's button as the
 // recipient; an open-tracking image only with EMAIL_TRACK_OPENS=on. The links are served on the shared
 // HTTP server (routes()).
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
@@ -60,9 +60,12 @@ const DAY_MS = 24 * 3600_000;
 
 export type EmailTransport = Pick<Transporter, 'sendMail' | 'close'>;
 
+/** The name the generated link key is kept under (services.kept), when EMAIL_LINK_SECRET is not set. */
+export const LINK_SECRET = 'link-secret';
+
 export class EmailAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
-  private readonly links: Links;
+  private keyRead: Promise<{ secret: string; links: Links }> | null = null;
   private readonly pace: DomainPace;
   private readonly transport: EmailTransport;
   private readonly guard: BrowserGuard;
@@ -74,7 +77,6 @@ export class EmailAdapter implements ChannelAdapter {
     env: Record<string, string | undefined>,
     opts: { transport?: EmailTransport; now?: () => Date } = {},
   ) {
-    this.links = new Links(settings.secret);
     this.pace = new DomainPace(settings.perDomainPerMinute);
     this.transport = opts.transport ?? nodemailer.createTransport(settings.smtpUrl);
     this.now = opts.now ?? (() => new Date());
@@ -83,15 +85,36 @@ export class EmailAdapter implements ChannelAdapter {
 
   private readonly now: () => Date;
 
-  async start(): Promise<void> {}
+  /**
+   * The key links and Message-IDs are signed with: EMAIL_LINK_SECRET, or else one generated once and kept
+   * in the database, so every replica and every restart signs and checks with the same key.
+   */
+  private key(): Promise<{ secret: string; links: Links }> {
+    this.keyRead ??= (
+      this.settings.secret
+        ? Promise.resolve(this.settings.secret)
+        : this.services.kept.once(LINK_SECRET, () => randomBytes(32).toString('hex'))
+    )
+      .then((secret) => ({ secret, links: new Links(secret) }))
+      .catch((err) => {
+        this.keyRead = null;
+        throw err;
+      });
+    return this.keyRead;
+  }
+
+  async start(): Promise<void> {
+    await this.key();
+  }
 
   async stop(): Promise<void> {
     this.transport.close();
   }
 
   /** The Message-ID of an outbox row: the same on every re-send, distinct between deployments (keyed). */
-  messageId(outboxId: number): string {
-    const tag = createHmac('sha256', this.settings.secret).update(`message-id:${outboxId}`).digest('hex');
+  async messageId(outboxId: number): Promise<string> {
+    const { secret } = await this.key();
+    const tag = createHmac('sha256', secret).update(`message-id:${outboxId}`).digest('hex');
     return `<sr.${outboxId}.${tag.slice(0, 16)}@${this.settings.fromDomain}>`;
   }
 
@@ -105,6 +128,7 @@ export class EmailAdapter implements ChannelAdapter {
     const domain = person.address.split('@')[1]!.toLowerCase();
     const slot = this.pace.take(domain);
     if (!slot.ok) throw new RetryLaterError(`pacing mail to ${domain}`, slot.afterMs);
+    const { links } = await this.key();
     const locale: Locale = message.locale ?? person.locale;
     const action = message.card?.actions[0];
     const expires = new Date(this.now().getTime() + this.settings.ackDays * DAY_MS);
@@ -113,17 +137,17 @@ export class EmailAdapter implements ChannelAdapter {
       ...(action
         ? {
             ack: {
-              url: `${this.settings.baseUrl}/email/ack/${this.links.sign('ack', outboxId, expires)}`,
+              url: `${this.settings.baseUrl}/email/ack/${links.sign('ack', outboxId, expires)}`,
               label: action.label,
               expires: when(expires, timezone),
             },
           }
         : {}),
       ...(this.settings.trackOpens
-        ? { pixel: `${this.settings.baseUrl}/email/open/${this.links.sign('open', outboxId, expires)}.gif` }
+        ? { pixel: `${this.settings.baseUrl}/email/open/${links.sign('open', outboxId, expires)}.gif` }
         : {}),
     });
-    const messageId = this.messageId(outboxId);
+    const messageId = await this.messageId(outboxId);
     try {
       await this.transport.sendMail({
         from: this.settings.from,
@@ -164,7 +188,8 @@ export class EmailAdapter implements ChannelAdapter {
     });
     app.get('/email/open/:file', async (c) => {
       const token = c.req.param('file').replace(/\.gif$/, '');
-      const link = this.links.check('open', token, this.now());
+      const { links } = await this.key();
+      const link = links.check('open', token, this.now());
       if (link.ok) await this.services.contacts.opened(link.outboxId).catch(() => undefined);
       c.header('cache-control', 'no-store');
       return c.body(GIF, 200, { 'content-type': 'image/gif' });
@@ -173,7 +198,7 @@ export class EmailAdapter implements ChannelAdapter {
   }
 
   private async ackPage(token: string, acceptLanguage: string | undefined) {
-    const link = this.links.check('ack', token, this.now());
+    const link = (await this.key()).links.check('ack', token, this.now());
     if (!link.ok) return page(guess(acceptLanguage), { kind: link.reason });
     const sent = await this.services.contacts.sent(link.outboxId);
     if (!sent?.message.card?.actions[0]) return page(guess(acceptLanguage), { kind: 'gone' });
@@ -198,7 +223,7 @@ export class EmailAdapter implements ChannelAdapter {
     values: Record<string, string>,
     acceptLanguage: string | undefined,
   ) {
-    const link = this.links.check('ack', token, this.now());
+    const link = (await this.key()).links.check('ack', token, this.now());
     if (!link.ok) return page(guess(acceptLanguage), { kind: link.reason });
     const sent = await this.services.contacts.sent(link.outboxId);
     const action = sent?.message.card?.actions[0];
@@ -212,6 +237,13 @@ export class EmailAdapter implements ChannelAdapter {
     if ('used' in pressed)
       return page(locale, { kind: 'used', at: when(pressed.used, (await this.services.org()).timezone) });
     if ('refused' in pressed) return page(locale, { kind: 'gone' });
+    if ('failed' in pressed) {
+      this.log.warn(
+        { outboxId: link.outboxId },
+        'an acknowledge link met an error: nothing recorded, usable again',
+      );
+      return page(locale, { kind: 'failed' });
+    }
     this.log.info({ outboxId: link.outboxId }, 'acknowledged by email link');
     return page(locale, { kind: 'done', lines: pressed.replies.map((r) => r.text) });
   }

@@ -15,7 +15,8 @@ export type PageState =
   | { kind: 'used'; at: string }
   | { kind: 'expired' }
   | { kind: 'tampered' }
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  | { kind: 'failed' };
 
 const TEXT = {
   heading: { en: 'Acknowledge receipt', zh: '确认收到' },
@@ -34,14 +35,19 @@ const TEXT = {
   },
   gone: { en: 'Nothing to acknowledge here', zh: '这里没有需要确认的内容' },
   goneHelp: { en: 'Nothing was recorded.', zh: '未记录任何内容。' },
+  failed: { en: 'Something went wrong on our side', zh: '系统出错' },
+  failedHelp: {
+    en: 'Nothing was recorded and the link still works: please press it again in a moment.',
+    zh: '未记录任何内容，链接仍然有效：请稍后再按一次。',
+  },
 } as const;
 
 export function page(
   locale: Locale,
   state: PageState,
-): { status: 200 | 400 | 404 | 409 | 410; body: string } {
+): { status: 200 | 400 | 404 | 409 | 410 | 503; body: string } {
   const t = (k: keyof typeof TEXT) => TEXT[k][locale];
-  const [status, heading, content] = ((): [200 | 400 | 404 | 409 | 410, string, unknown] => {
+  const [status, heading, content] = ((): [200 | 400 | 404 | 409 | 410 | 503, string, unknown] => {
     switch (state.kind) {
       case 'confirm':
         return [
@@ -64,6 +70,8 @@ ${state.note ? html`<label>${state.note.label}<br><textarea name="${state.note.n
         return [400, t('tampered'), html`<p>${t('tamperedHelp')}</p>`];
       case 'gone':
         return [404, t('gone'), html`<p>${t('goneHelp')}</p>`];
+      case 'failed':
+        return [503, t('failed'), html`<p>${t('failedHelp')}</p>`];
     }
   })();
   const body = html`<!doctype html>

@@ -4,7 +4,15 @@ import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
-import { chatBindings, departments, identities, outbox, people, postedCards } from '../db/schema.ts';
+import {
+  channelValues,
+  chatBindings,
+  departments,
+  identities,
+  outbox,
+  people,
+  postedCards,
+} from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Audience, PostedRef, PostTarget } from '../port/outbound.ts';
 import type {
@@ -17,17 +25,26 @@ import type {
 } from '../port/services.ts';
 import { contactServices } from './contact-services.ts';
 import type { Core, OutboxFlush } from './engine.ts';
+import { InFlight } from './in-flight.ts';
 import { InboundJournal } from './inbound-journal.ts';
 import { loadOrg } from './org.ts';
 import { findPersonByIdentity, localeOf } from './people.ts';
 
-export type ChannelServiceDeps = { db: Db; core: Core; delivery: OutboxFlush; log: Logger };
+export type ChannelServiceDeps = {
+  db: Db;
+  core: Core;
+  delivery: OutboxFlush;
+  log: Logger;
+  /** The process's commands in flight, shared by its channels: a stopping process waits for them. */
+  inFlight?: InFlight;
+};
 
 const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
 
 /** The services for `platform`; its journal logs through `log`. */
 export function channelServices(platform: string, deps: ChannelServiceDeps): PortServices {
   const { db, core, delivery, log } = deps;
+  const inFlight = deps.inFlight ?? new InFlight();
 
   const postedCard = async (messageId: string, where?: { tenant: string; chatId: string }) => {
     const [row] = await db
@@ -105,13 +122,31 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
   };
 
   const services: PortServices = {
-    commands: core,
-    journal: new InboundJournal({ db, core, log, platform }),
+    commands: {
+      handleMessage: (inbound) => inFlight.run(() => core.handleMessage(inbound)),
+      handleAction: (inbound) => inFlight.run(() => core.handleAction(inbound)),
+      understand: (text) => core.understand(text),
+    },
+    journal: new InboundJournal({ db, core, log, platform, inFlight }),
     contacts: contactServices(platform, {
       db,
-      press: (personId, chat, actionId, values) => core.handleWebAction(personId, chat, actionId, values),
+      press: (personId, chat, actionId, values, once) =>
+        core.pressOnce(personId, chat, actionId, values, once),
       org: () => loadOrg(db),
     }),
+
+    kept: {
+      async once(name, make) {
+        // The first process to ask keeps its value; any other, at the same moment or later, reads that one.
+        await db.insert(channelValues).values({ platform, name, value: make() }).onConflictDoNothing();
+        const [row] = await db
+          .select({ value: channelValues.value })
+          .from(channelValues)
+          .where(and(eq(channelValues.platform, platform), eq(channelValues.name, name)));
+        if (!row) throw new Error(`no kept value ${platform}/${name}`);
+        return row.value;
+      },
+    },
 
     identities: {
       async displayNames(tenant, externalIds) {

@@ -6,17 +6,22 @@ import type { Message } from '../cards/card.ts';
 import type { Db } from '../db/client.ts';
 import { messageOpens, outbox, people } from '../db/schema.ts';
 import type { ContactPerson, Contacts } from '../port/services.ts';
+import type { OncePress } from './engine.ts';
 import type { ChatRef } from './inbound.ts';
 import type { Org } from './org.ts';
 import { localeOf } from './people.ts';
 
-/** Presses a button as a person known by id (the engine's path for a person without a chat identity). */
+/**
+ * Presses a button as a person known by id, once (the engine's path for a person without a chat identity,
+ * Core.pressOnce): the claim is made in the press's own transaction.
+ */
 export type PressAs = (
   personId: number,
   chat: ChatRef,
   actionId: string,
-  values?: Record<string, string>,
-) => Promise<Message[]>;
+  values: Record<string, string> | undefined,
+  once: OncePress,
+) => Promise<{ outcome: 'done' | 'used' | 'failed'; replies: Message[] }>;
 
 export function contactServices(
   platform: string,
@@ -93,31 +98,34 @@ export function contactServices(
       const message = r.payload as Message;
       // Only a button the message itself carried: a link for one item acts on that item alone.
       if (!message.card?.actions.some((a) => a.id === actionId)) return { refused: 'not-a-button' };
-      // Claimed first, so two presses of the same link (a double click, a second tab) act once.
-      const [claimed] = await db
-        .insert(messageOpens)
-        .values({ outboxId, actedAt: sql`now()` })
-        .onConflictDoUpdate({
-          target: messageOpens.outboxId,
-          set: { actedAt: sql`now()` },
-          setWhere: isNull(messageOpens.actedAt),
-        })
-        .returning({ outboxId: messageOpens.outboxId });
-      if (!claimed) {
-        const [used] = await db
-          .select({ at: messageOpens.actedAt })
-          .from(messageOpens)
-          .where(eq(messageOpens.outboxId, outboxId));
-        return { used: used?.at ?? new Date() };
-      }
+      // Claimed in the press's own transaction, so two presses of the same link (a double click, a second
+      // tab) act once, and a press that fails, or did nothing, leaves the link as it was: usable again.
+      const once: OncePress = {
+        async claim(tx) {
+          const [claimed] = await tx
+            .insert(messageOpens)
+            .values({ outboxId, actedAt: sql`now()` })
+            .onConflictDoUpdate({
+              target: messageOpens.outboxId,
+              set: { actedAt: sql`now()` },
+              setWhere: isNull(messageOpens.actedAt),
+            })
+            .returning({ outboxId: messageOpens.outboxId });
+          return Boolean(claimed);
+        },
+        async release(tx) {
+          await tx.update(messageOpens).set({ actedAt: null }).where(eq(messageOpens.outboxId, outboxId));
+        },
+      };
       const chat: ChatRef = { platform, tenant: '', chatId: `person:${r.targetId}`, kind: 'dm' };
-      try {
-        return { replies: await deps.press(Number(r.targetId), chat, actionId, values) };
-      } catch (err) {
-        // Nothing was recorded: the link may be used again.
-        await db.update(messageOpens).set({ actedAt: null }).where(eq(messageOpens.outboxId, outboxId));
-        throw err;
-      }
+      const pressed = await deps.press(Number(r.targetId), chat, actionId, values, once);
+      if (pressed.outcome === 'failed') return { failed: pressed.replies };
+      if (pressed.outcome === 'done') return { replies: pressed.replies };
+      const [used] = await db
+        .select({ at: messageOpens.actedAt })
+        .from(messageOpens)
+        .where(eq(messageOpens.outboxId, outboxId));
+      return { used: used?.at ?? new Date() };
     },
   };
 }

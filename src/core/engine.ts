@@ -47,6 +47,9 @@ export type CoreDeps = {
 
 const CONFIRM_TTL_MS = 24 * 3600_000;
 
+/** A single-use link's claim, made in the transaction of the press it allows (Core.pressOnce). */
+export type OncePress = { claim(tx: Tx): Promise<boolean>; release(tx: Tx): Promise<void> };
+
 /** Who acts: a platform user (found or created), or a person already known by id (the web workspace). */
 type Who = InboundUser | { personId: number };
 
@@ -127,7 +130,7 @@ export class Core {
 
   /** A card button pressed; its id is a ButtonAction (src/cards/actions.ts). */
   async handleAction(inbound: InboundAction): Promise<Message[]> {
-    return this.press(inbound.user, inbound);
+    return (await this.press(inbound.user, inbound)).replies;
   }
 
   /**
@@ -140,53 +143,84 @@ export class Core {
     actionId: string,
     values?: Record<string, string>,
   ): Promise<Message[]> {
-    return this.press({ personId }, { chat, actionId, ...(values ? { values } : {}) });
+    return (await this.press({ personId }, { chat, actionId, ...(values ? { values } : {}) })).replies;
+  }
+
+  /**
+   * A button pressed through a single-use link only its recipient was sent (a channel that reaches
+   * people by address): `once.claim` runs first in the press's own transaction (false: the link was used,
+   * nothing is done); a press that did nothing (refused, denied, not understood) calls `once.release`, so
+   * the link may be used again; a failure on our side rolls the claim back with everything else.
+   */
+  async pressOnce(
+    personId: number,
+    chat: ChatRef,
+    actionId: string,
+    values: Record<string, string> | undefined,
+    once: OncePress,
+  ): Promise<{ outcome: 'done' | 'used' | 'failed'; replies: Message[] }> {
+    const { replies, note, used } = await this.press(
+      { personId },
+      { chat, actionId, ...(values ? { values } : {}) },
+      once,
+    );
+    return { outcome: used ? 'used' : note.outcome === 'error' ? 'failed' : 'done', replies };
   }
 
   private async press(
     who: Who,
     inbound: Pick<InboundAction, 'chat' | 'actionId' | 'values' | 'eventId'>,
-  ): Promise<Message[]> {
+    once?: OncePress,
+  ): Promise<{ replies: Message[]; note: CommandNote; used: boolean }> {
     const t0 = performance.now();
     const note = newNote();
+    let used = false;
     const replies = await this.inTransaction(
       who,
       inbound.chat,
       inbound.eventId,
       async (tx, actor, org) => {
-        const action = decodeAction(inbound.actionId);
-        if (action?.kind === 'run') {
-          const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
-            currency: org.currency,
-          });
-          if (!parsed.ok)
-            return [
-              { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
-            ];
-          return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false, note);
+        if (once && !(await once.claim(tx))) {
+          used = true;
+          return [];
         }
-        if (action)
-          return this.decideConfirmation(
-            tx,
-            actor,
-            org,
-            inbound.chat,
-            action.confirmation,
-            action.kind,
-            note,
-          );
-        return [
-          say(
-            actor,
-            'That button is not known (the card may be from an older version).',
-            '无法识别这个按钮（卡片可能已过期）。',
-          ),
-        ];
+        const replies = await this.pressed(tx, actor, org, inbound, note);
+        if (once && note.outcome !== 'ok') await once.release(tx);
+        return replies;
       },
       note,
     );
     this.observe(note, t0);
-    return replies;
+    return { replies, note, used };
+  }
+
+  private async pressed(
+    tx: Tx,
+    actor: Actor,
+    org: Org,
+    inbound: Pick<InboundAction, 'chat' | 'actionId' | 'values'>,
+    note: CommandNote,
+  ): Promise<Message[]> {
+    const action = decodeAction(inbound.actionId);
+    if (action?.kind === 'run') {
+      const parsed = this.deps.commands.parse(withValues(action.command, inbound.values), {
+        currency: org.currency,
+      });
+      if (!parsed.ok)
+        return [
+          { text: renderCommandError(parsed.error, actor.locale, (n) => this.deps.commands.forNoun(n)) },
+        ];
+      return this.runCommand(tx, actor, org, inbound.chat, parsed.command, parsed.intent, false, note);
+    }
+    if (action)
+      return this.decideConfirmation(tx, actor, org, inbound.chat, action.confirmation, action.kind, note);
+    return [
+      say(
+        actor,
+        'That button is not known (the card may be from an older version).',
+        '无法识别这个按钮（卡片可能已过期）。',
+      ),
+    ];
   }
 
   private observe(note: CommandNote, t0: number): void {

@@ -168,12 +168,28 @@ export interface Contacts {
     outboxId: number,
     actionId: string,
     values?: Record<string, string>,
-  ): Promise<{ replies: Message[] } | { used: Date } | { refused: 'not-found' | 'not-a-button' }>;
+  ): Promise<
+    | { replies: Message[] }
+    | { used: Date }
+    | { refused: 'not-found' | 'not-a-button' }
+    /** The press failed on our side (logged): nothing was recorded and the link is not used up. */
+    | { failed: Message[] }
+  >;
+}
+
+/** Values a channel keeps in the database: the same for every replica and after every restart. */
+export interface Kept {
+  /**
+   * The value kept under `name` for this platform; when there is none yet, `make()` is kept (the first
+   * process to ask wins, every other one gets that value).
+   */
+  once(name: string, make: () => string): Promise<string>;
 }
 
 /** Everything the core gives a channel. */
 export type PortServices = {
   contacts: Contacts;
+  kept: Kept;
   commands: CommandPath;
   journal: Journal;
   identities: Identities;
