@@ -7,6 +7,7 @@ import {
   type AdapterContext,
   type ChannelAdapter,
   type ChatRef,
+  type DirectoryEntry,
   declareAdapter,
   type InboundAction,
   type InboundUser,
@@ -25,6 +26,7 @@ import {
 } from '../../src/port/index.ts';
 import { DingTalkApi, WindowLimiter } from './api.ts';
 import { type DingTalkSettings, dingTalkSchema, loadDingTalkSettings } from './config.ts';
+import { DingTalkDirectory } from './directory.ts';
 import { BUTTON_SLOTS, cardParams, inputHint, markdownOf } from './render.ts';
 import { StreamConnection } from './stream.ts';
 
@@ -109,6 +111,8 @@ export class DingTalkAdapter implements ChannelAdapter {
   private readonly log: Logger;
   private readonly groups: WindowLimiter;
   private readonly pending = new Set<Promise<unknown>>();
+  /** The contact directory reader (its own per-API call limiter), made on the first import. */
+  private directory: DingTalkDirectory | undefined;
   /** A callback is recorded before it is acked; a sweep runs what a crashed process left. */
   readonly journal: Journal;
 
@@ -160,6 +164,15 @@ export class DingTalkAdapter implements ChannelAdapter {
     const q = p.catch((err) => this.log.error({ err }, 'dingtalk background work failed'));
     this.pending.add(q);
     void q.finally(() => this.pending.delete(q));
+  }
+
+  /**
+   * The organisation's people for admin directory import: the contact directory through the server API
+   * (adapters/dingtalk/directory.ts; permissions qyapi_get_department_list and qyapi_get_member).
+   */
+  listDirectory(_tenant: string): Promise<DirectoryEntry[]> {
+    this.directory ??= new DingTalkDirectory(this.api, this.settings.oapiUrl, this.log, this.settings.apiQps);
+    return this.directory.list();
   }
 
   // ---------------------------------------------------------------- outbound (the outbox calls these)

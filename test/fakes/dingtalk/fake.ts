@@ -4,7 +4,10 @@
 // callbacks; acks checked, unacked callbacks sent again), and the OpenAPIs the bot uses (token,
 // groupMessages/send, oToMessages/batchSend, card createAndDeliver and update, sessionWebhook), refusing
 // what DingTalk refuses: missing or expired tokens, non-string cardParamMap values, a reused outTrackId,
-// unknown templates, bad msgParam, and more than 20 calls/s per API.
+// unknown templates, bad msgParam, and more than 20 calls/s per API. Also the server API's contact
+// directory (oapi, `?access_token=`, HTTP 200 with errcode): topapi/v2/department/listsub (one level of
+// sub-departments) and topapi/v2/user/list (cursor paging, size ≤ 100), refusing an app without the contact
+// permissions as DingTalk does (errcode 88, sub_code 60011) and throttling with errcode 90018.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,6 +66,22 @@ export type CardState = {
 
 export type Refusal = { path: string; status: number; code: string };
 
+/** A member of the organisation's contact directory (通讯录), as topapi/v2/user/list gives them. */
+export type DirectoryUser = {
+  userid: string;
+  name: string;
+  email?: string;
+  org_email?: string;
+  mobile?: string;
+  title?: string;
+  dept_id_list: number[];
+  /** false: invited but DingTalk not activated yet. */
+  active?: boolean;
+};
+
+/** The contact permissions of the app (权限管理); both are granted unless a test takes one away. */
+export const CONTACT_PERMISSIONS = ['qyapi_get_department_list', 'qyapi_get_member'] as const;
+
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -113,6 +132,13 @@ export class FakeDingTalk {
   readonly groups = new Map<string, string>();
   /** Staff ids of the organisation. */
   readonly staff = new Map<string, string>();
+  /** The contact directory: departments below the root (1, the organisation) and the members. */
+  readonly departments = new Map<number, { name: string; parentId: number }>();
+  readonly members = new Map<string, DirectoryUser>();
+  /** The contact permissions the app was granted. */
+  readonly contactPermissions = new Set<string>(CONTACT_PERMISSIONS);
+  /** Every server API (oapi) call: path, body and the token it carried. */
+  readonly oapiCalls: { path: string; body: Record<string, unknown>; token: string; at: number }[] = [];
 
   // What happened, for the tests.
   readonly gatewayCalls: { at: number; subscriptions: Conn['subscriptions'] }[] = [];
@@ -156,6 +182,7 @@ export class FakeDingTalk {
       DINGTALK_CLIENT_SECRET: this.clientSecret,
       DINGTALK_GATEWAY_URL: this.gatewayUrl,
       DINGTALK_API_URL: this.url,
+      DINGTALK_OAPI_URL: this.url,
       ...(templateId ? { DINGTALK_CARD_TEMPLATE_ID: templateId } : {}),
     };
   }
@@ -450,6 +477,7 @@ export class FakeDingTalk {
     if (req.method === 'POST' && path === '/v1.0/gateway/connections/open') return this.open(req, res, body);
     if (req.method === 'POST' && path === '/v1.0/oauth2/accessToken') return this.token(res, body);
     if (req.method === 'POST' && path === '/robot/sendBySession') return this.webhook(res, u, body);
+    if (path.startsWith('/topapi/')) return this.oapi(req, res, u, body);
     const routes: Record<string, (b: Record<string, unknown>) => [number, unknown] | Refusal> = {
       'POST /v1.0/robot/groupMessages/send': (b) => this.groupSend(b),
       'POST /v1.0/robot/oToMessages/batchSend': (b) => this.otoSend(b),
@@ -670,6 +698,110 @@ export class FakeDingTalk {
     card.params = byKey ? { ...card.params, ...params } : { ...params };
     card.history.push({ ...card.params });
     return [200, { success: true, result: true }];
+  }
+
+  // ------------------------------------------------------------------ the contact directory (oapi)
+
+  addDepartment(id: number, name: string, parentId = 1): number {
+    this.departments.set(id, { name, parentId });
+    return id;
+  }
+
+  addMember(u: DirectoryUser): DirectoryUser {
+    this.members.set(u.userid, u);
+    return u;
+  }
+
+  /**
+   * The server API: HTTP 200 and errcode, `access_token` in the query. errcode 88 is 鉴权异常 with the
+   * real code in sub_code (60011: the app lacks the API's permission).
+   */
+  private oapi(req: IncomingMessage, res: ServerResponse, u: URL, b: Record<string, unknown>) {
+    const path = u.pathname;
+    const token = u.searchParams.get('access_token') ?? '';
+    this.oapiCalls.push({ path, body: b, token, at: Date.now() });
+    const answer = (body: Record<string, unknown>) => json(res, 200, { ...body, request_id: randomId() });
+    const refuse = (errcode: number, errmsg: string, sub?: { code: string; msg: string }) => {
+      this.refusals.push({ path, status: 200, code: sub?.code ?? String(errcode) });
+      answer(
+        sub
+          ? {
+              errcode,
+              sub_code: sub.code,
+              sub_msg: sub.msg,
+              errmsg: `ding talk error[subcode=${sub.code},submsg=${sub.msg}]`,
+            }
+          : { errcode, errmsg },
+      );
+    };
+    const routes: Record<string, [permission: string, (b: Record<string, unknown>) => unknown]> = {
+      '/topapi/v2/department/listsub': ['qyapi_get_department_list', (x) => this.listsub(x)],
+      '/topapi/v2/user/list': ['qyapi_get_member', (x) => this.userList(x)],
+    };
+    const route = routes[path];
+    if (req.method !== 'POST' || !route) return refuse(404, '请求的URI地址不存在');
+    const exp = this.tokens.get(token);
+    if (!token || exp === undefined || exp < Date.now()) return refuse(40014, '不合法的access_token');
+    if ((this.throttled.get(path) ?? 0) > 0) {
+      this.throttled.set(path, this.throttled.get(path)! - 1);
+      return refuse(90018, '禁止调用，当前应用调用该接口的频率超过限制');
+    }
+    const now = Date.now();
+    const window = (this.calls.get(path) ?? []).filter((t) => t > now - 1000);
+    window.push(now);
+    this.calls.set(path, window);
+    if (window.length > this.qps) return refuse(90018, '禁止调用，当前应用调用该接口的频率超过限制');
+    if (!this.contactPermissions.has(route[0]))
+      return refuse(88, '鉴权异常', { code: '60011', msg: `没有调用该接口的权限：${route[0]}` });
+    const out = route[1](b);
+    if (typeof out === 'string')
+      return refuse(out === '60003' ? 60003 : 400002, out === '60003' ? '部门不存在' : `无效的参数：${out}`);
+    answer({ errcode: 0, errmsg: 'ok', result: out });
+  }
+
+  private dept(b: Record<string, unknown>): number | string {
+    const id = b.dept_id;
+    if (typeof id !== 'number' || !Number.isInteger(id)) return 'dept_id';
+    return id === 1 || this.departments.has(id) ? id : '60003';
+  }
+
+  private listsub(b: Record<string, unknown>): unknown {
+    const id = this.dept(b);
+    if (typeof id === 'string') return id;
+    return [...this.departments.entries()]
+      .filter(([, d]) => d.parentId === id)
+      .map(([dept_id, d]) => ({
+        dept_id,
+        name: d.name,
+        parent_id: d.parentId,
+        create_dept_group: false,
+        auto_add_user: false,
+      }));
+  }
+
+  private userList(b: Record<string, unknown>): unknown {
+    const id = this.dept(b);
+    if (typeof id === 'string') return id;
+    const { cursor, size } = b;
+    if (typeof cursor !== 'number' || !Number.isInteger(cursor) || cursor < 0) return 'cursor';
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 100) return 'size';
+    const all = [...this.members.values()].filter((m) => m.dept_id_list.includes(id));
+    const list = all.slice(cursor, cursor + size).map((m) => ({
+      userid: m.userid,
+      unionid: `union_${m.userid}`,
+      name: m.name,
+      ...(m.email ? { email: m.email } : {}),
+      ...(m.org_email ? { org_email: m.org_email } : {}),
+      ...(m.mobile ? { mobile: m.mobile } : {}),
+      ...(m.title ? { title: m.title } : {}),
+      dept_id_list: m.dept_id_list,
+      active: m.active ?? true,
+      admin: false,
+      boss: false,
+      leader: false,
+    }));
+    const more = cursor + size < all.length;
+    return { has_more: more, ...(more ? { next_cursor: cursor + size } : {}), list };
   }
 
   // ------------------------------------------------------------------ views for tests
