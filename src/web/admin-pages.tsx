@@ -29,8 +29,10 @@ const TAB_NAMES: Record<AdminTab, { en: string; zh: string }> = {
 
 const deptName = (code: string | null, l: L) =>
   code ? (DEPARTMENT_NAMES[code as DepartmentCode]?.[l] ?? code) : '—';
-const roleName = (r: string | null, l: L) =>
-  r ? (ROLE_NAMES[r as Role]?.[l] ?? r) : say(l, 'no role', '无角色');
+const roleName = (r: string | null, l: L) => {
+  const name = r ? (ROLE_NAMES[r as Role]?.[l] ?? r) : say(l, 'no role', '无角色');
+  return l === 'en' ? name.charAt(0).toUpperCase() + name.slice(1) : name;
+};
 
 function Cmd(p: { children?: Child }) {
   return <code class="cmd">{p.children}</code>;
@@ -93,7 +95,7 @@ export function PeoplePage(p: { ctx: FlowContext; csrf: string; rows: PersonRow[
             </thead>
             <tbody>
               {p.rows.map((r) => (
-                <tr data-testid="person" data-handle={r.handle ?? ''} class={r.active ? '' : 'muted'}>
+                <tr data-testid="person" data-person={String(r.id)} class={r.active ? '' : 'muted'}>
                   <td>
                     {r.name}
                     {r.handle && <small class="muted"> @{r.handle}</small>}
