@@ -2,7 +2,9 @@
 // callbacks. Settings in config.ts; setup in docs/setup-wecom.md.
 import { Hono } from 'hono';
 import {
+  AdminActionError,
   type ChannelAdapter,
+  type DirectoryEntry,
   declareAdapter,
   type Message,
   type PostedRef,
@@ -13,6 +15,7 @@ import { AppTransport } from './app.ts';
 import { BotTransport } from './bot.ts';
 import { MAX_BUTTONS } from './cards.ts';
 import { loadWeComSettings, type WeComSettings, wecomSchema } from './config.ts';
+import { BOT_ONLY_ADVICE, WeComDirectory } from './directory.ts';
 import { PLATFORM } from './platform.ts';
 import { Shared } from './shared.ts';
 
@@ -40,6 +43,22 @@ export class WeComAdapter implements ChannelAdapter {
   update(ref: PostedRef, message: Message) {
     return this.transport(ref.tenant).update(ref, message);
   }
+
+  /**
+   * The corporation's people for admin directory import, through the self-built app's contact API
+   * (adapters/wecom/directory.ts); the intelligent robot has none, so without the app the admin is told so.
+   * The robot's and the app's user ids are the same corp userids, so either chat may import.
+   */
+  listDirectory(_tenant: string): Promise<DirectoryEntry[]> {
+    const app = this.shared.settings.app;
+    if (!app)
+      return Promise.reject(
+        new AdminActionError('wecom: no self-built app for the directory', BOT_ONLY_ADVICE),
+      );
+    this.directory ??= new WeComDirectory(this.shared.settings.apiUrl, app, this.shared.log);
+    return this.directory.list();
+  }
+  private directory: WeComDirectory | undefined;
 
   routes(): Hono {
     return this.app?.routes() ?? new Hono();

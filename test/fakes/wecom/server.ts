@@ -2,7 +2,9 @@
 // @wecom/aibot-node-sdk 1.0.7 and the official docs speak them, see ../shared/platforms/wecom.md), the
 // qyapi endpoints the app and group robots use, and a callback client that signs and encrypts like WeCom.
 // It refuses what WeCom refuses: wrong credentials, replies on the wrong or an expired req_id, card
-// updates after the 5 s window, pushes beyond the per-conversation quota (45009), bad cards.
+// updates after the 5 s window, pushes beyond the per-conversation quota (45009), bad cards. The contact
+// directory as the self-built app reads it (GET department/list, GET user/list?department_id=): only within
+// the app's visible range (可见范围), else 60011; from an untrusted IP 60020; errmsg with WeCom's hint tail.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,6 +45,19 @@ type Callback = {
   answered?: string;
   streamDone?: boolean;
   taskId?: string;
+};
+
+/** A member of the corporation's directory, as GET user/list gives them. */
+export type DirectoryMember = {
+  userid: string;
+  name: string;
+  department: number[];
+  main_department?: number;
+  email?: string;
+  biz_mail?: string;
+  position?: string;
+  /** 1 activated (default), 2 disabled, 4 not activated, 5 left. */
+  status?: number;
 };
 
 export type Sent = {
@@ -100,6 +115,18 @@ export class FakeWeCom {
   private readonly responseCodes = new Map<string, { taskId: string; used: boolean }>();
   readonly webhookKeys: Set<string>;
   tokenCalls = 0;
+  /** The contact directory: departments (1 is the company, parentid 0) and members. */
+  readonly departments = new Map<number, { name: string; parentid: number }>([
+    [1, { name: 'SalesRelay Corp', parentid: 0 }],
+  ]);
+  readonly members = new Map<string, DirectoryMember>();
+  /** The self-built app's visible range (可见范围): the departments whose subtrees it may read. */
+  readonly visible = new Set<number>([1]);
+  /** Whether the server's IP is in the app's 企业可信IP (otherwise every API answers 60020). */
+  trustedIp = true;
+  /** Every contact API call: path and query (the token left out). */
+  readonly contactCalls: { path: string; query: Record<string, string>; at: number }[] = [];
+  private readonly busy = new Map<string, number>();
   private n = 0;
   private wss!: WebSocketServer;
   private http!: Server;
@@ -442,6 +469,25 @@ export class FakeWeCom {
     if (until === undefined) return err(ERR.invalidToken, 'invalid access_token');
     if (until < now) return err(ERR.expiredToken, 'access_token expired');
     const corp = this.opts.corp!;
+    if (url.pathname === '/cgi-bin/department/list' || url.pathname === '/cgi-bin/user/list') {
+      if (req.method !== 'GET') return err(ERR.invalidParam, 'http method must be GET');
+      const query = Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'access_token'));
+      this.contactCalls.push({ path: url.pathname, query, at: now });
+      const hinted = (code: number, msg: string) =>
+        err(
+          code,
+          `${msg}, hint: [${Math.floor(now / 1000)}_${randomBytes(4).toString('hex')}], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=${code}`,
+        );
+      if (!this.trustedIp) return hinted(60020, 'not allow to access from your ip');
+      const busy = this.busy.get(url.pathname) ?? 0;
+      if (busy > 0) {
+        this.busy.set(url.pathname, busy - 1);
+        return hinted(ERR.quota, 'api freq out of limit');
+      }
+      return url.pathname === '/cgi-bin/department/list'
+        ? this.departmentList(url, reply, hinted)
+        : this.userList(url, reply, hinted);
+    }
     if (url.pathname === '/cgi-bin/message/send') {
       if (body.agentid !== corp.agentId) return err(ERR.invalidAgent, 'invalid agentid');
       if (typeof body.touser !== 'string' || !body.touser) return err(40031, 'invalid user list');
@@ -484,6 +530,70 @@ export class FakeWeCom {
       return reply({ errcode: 0, errmsg: 'ok', invaliduser: [] });
     }
     return err(404, 'not found');
+  }
+
+  // ---- the contact directory (self-built app) ----
+
+  /** The next `n` calls to `path` (e.g. /cgi-bin/user/list) answer 45009. */
+  throttleNext(path: string, n: number): void {
+    this.busy.set(path, (this.busy.get(path) ?? 0) + n);
+  }
+
+  addDepartment(id: number, name: string, parentid = 1): number {
+    this.departments.set(id, { name, parentid });
+    return id;
+  }
+
+  addMember(m: DirectoryMember): DirectoryMember {
+    this.members.set(m.userid, m);
+    return m;
+  }
+
+  /** Whether the app's visible range covers the department (it or one above it is in range). */
+  private sees(id: number): boolean {
+    for (let d: number | undefined = id; d; d = this.departments.get(d)?.parentid)
+      if (this.visible.has(d)) return true;
+    return false;
+  }
+
+  private departmentList(url: URL, reply: (j: Json) => void, hinted: (c: number, m: string) => void) {
+    const raw = url.searchParams.get('id');
+    const id = raw === null || raw === '' ? undefined : Number(raw);
+    if (id !== undefined && !this.departments.has(id)) return hinted(60123, 'invalid party id');
+    if (id !== undefined && !this.sees(id))
+      return hinted(60011, 'no privilege to access/modify contact/party/agent ');
+    if (this.visible.size === 0) return hinted(60011, 'no privilege to access/modify contact/party/agent ');
+    const under = (d: number): boolean => {
+      for (let x: number | undefined = d; x; x = this.departments.get(x)?.parentid) if (x === id) return true;
+      return false;
+    };
+    const department = [...this.departments.entries()]
+      .filter(([d]) => this.sees(d) && (id === undefined || under(d)))
+      .map(([d, v], order) => ({ id: d, name: v.name, parentid: v.parentid, order: 100_000_000 - order }));
+    reply({ errcode: 0, errmsg: 'ok', department });
+  }
+
+  private userList(url: URL, reply: (j: Json) => void, hinted: (c: number, m: string) => void) {
+    const raw = url.searchParams.get('department_id') ?? '';
+    if (!/^\d+$/.test(raw)) return hinted(40066, 'invalid party list');
+    const id = Number(raw);
+    if (!this.departments.has(id)) return hinted(60123, 'invalid party id');
+    if (!this.sees(id)) return hinted(60011, 'no privilege to access/modify contact/party/agent ');
+    const userlist = [...this.members.values()]
+      .filter((m) => m.department.includes(id))
+      .map((m) => ({
+        userid: m.userid,
+        name: m.name,
+        department: m.department,
+        order: m.department.map(() => 0),
+        position: m.position ?? '',
+        ...(m.email ? { email: m.email } : {}),
+        ...(m.biz_mail ? { biz_mail: m.biz_mail } : {}),
+        is_leader_in_dept: m.department.map(() => 0),
+        status: m.status ?? 1,
+        main_department: m.main_department ?? m.department[0],
+      }));
+    reply({ errcode: 0, errmsg: 'ok', userlist });
   }
 }
 
