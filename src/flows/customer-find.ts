@@ -1,8 +1,9 @@
 // Finding a customer from what one remembers (issue 21, search): part of the name, a contact's name, a
 // phone number however it is written, or an email, paged. Contacts are searched only where the reader may
 // see them (src/core/visibility.ts), so a search cannot tell anyone whose phone number a customer has.
-import { and, count, desc, eq, exists, ilike, isNull, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, exists, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
+import type { FlowContext } from '../core/context.ts';
 import { refuseInput } from '../core/errors.ts';
 import { isStaff } from '../core/permissions.ts';
 import { entitled } from '../core/visibility.ts';
@@ -12,6 +13,42 @@ import { pinyinQuery } from './customer-pinyin.ts';
 import { LIST_SIZE } from './list-lines.ts';
 
 const like = (text: string) => `%${text.replace(/[%_\\]/g, '\\$&')}%`;
+
+/**
+ * The customers `text` finds (customer find, and the web workspace's lists): part of the name, its pinyin
+ * (huaxing, hxkj, 華星 for 华星科技), and a contact's name, pinyin, email or phone number however it is
+ * written, the contacts looked in only where this reader may see them.
+ */
+export function customerMatch(ctx: FlowContext, text: string): SQL | undefined {
+  const digits = text.replace(/\D/g, '');
+  // huaxing, hxkj, 華星 (its pinyin) all find 华星科技: the stored pinyin of names (customer-pinyin.ts).
+  const spelled = pinyinQuery(text);
+  // Contacts are looked in only for customers whose contacts this reader may see.
+  const seesAllContacts = entitled({ actor: ctx.actor, audience: 'private' }, 'contacts', {
+    kind: 'customer',
+    ownerId: -1,
+    shared: [],
+  });
+  const contactMatch = or(
+    ilike(contacts.name, like(text)),
+    spelled ? sql`${contacts.namePinyin} like ${like(spelled)}` : undefined,
+    ilike(contacts.email, like(text)),
+    digits.length >= 4
+      ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '\\D', '', 'g') like ${`%${digits}%`}`
+      : undefined,
+  );
+  const inContacts = exists(
+    ctx.tx
+      .select({ one: sql`1` })
+      .from(contacts)
+      .where(and(eq(contacts.customerId, customers.id), contactMatch)),
+  );
+  return or(
+    ilike(customers.name, like(text)),
+    spelled ? sql`${customers.namePinyin} like ${like(spelled)}` : undefined,
+    seesAllContacts ? inContacts : and(eq(customers.ownerId, ctx.actor.personId), inContacts),
+  );
+}
 
 const find = command({
   noun: 'customer',
@@ -44,38 +81,8 @@ const find = command({
         `page=${args.page} is not a page number; pages start at 1.`,
         `页=${args.page} 不是页码；页码从 1 开始。`,
       );
-    const digits = text.replace(/\D/g, '');
-    // huaxing, hxkj, 華星 (its pinyin) all find 华星科技: the stored pinyin of names (customer-pinyin.ts).
-    const spelled = pinyinQuery(text);
-    // Contacts are looked in only for customers whose contacts this reader may see.
-    const seesAllContacts = entitled({ actor: ctx.actor, audience: 'private' }, 'contacts', {
-      kind: 'customer',
-      ownerId: -1,
-      shared: [],
-    });
-    const contactMatch = or(
-      ilike(contacts.name, like(text)),
-      spelled ? sql`${contacts.namePinyin} like ${like(spelled)}` : undefined,
-      ilike(contacts.email, like(text)),
-      digits.length >= 4
-        ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '\\D', '', 'g') like ${`%${digits}%`}`
-        : undefined,
-    );
-    const inContacts = exists(
-      ctx.tx
-        .select({ one: sql`1` })
-        .from(contacts)
-        .where(and(eq(contacts.customerId, customers.id), contactMatch)),
-    );
-    const where = and(
-      // A merged customer is found as the one it was merged into.
-      isNull(customers.mergedIntoId),
-      or(
-        ilike(customers.name, like(text)),
-        spelled ? sql`${customers.namePinyin} like ${like(spelled)}` : undefined,
-        seesAllContacts ? inContacts : and(eq(customers.ownerId, ctx.actor.personId), inContacts),
-      ),
-    );
+    // A merged customer is found as the one it was merged into.
+    const where = and(isNull(customers.mergedIntoId), customerMatch(ctx, text));
     const [total] = await ctx.tx.select({ n: count() }).from(customers).where(where);
     const pages = Math.max(1, Math.ceil(total!.n / LIST_SIZE));
     if (page > pages)

@@ -864,7 +864,7 @@ const HISTORY_FIELDS: Record<string, FieldSpec> = {
 };
 
 /** A customer's history (R-REC-1): contacts, intent and needs follow customer show's rule exactly. */
-const CUSTOMER_HISTORY: HistorySpec = {
+export const CUSTOMER_HISTORY: HistorySpec = {
   entity: 'customer',
   approvals: ['customer_correction'],
   // A correction filed changes nothing until it is upheld: its request is a line of its own.

@@ -375,11 +375,7 @@ const show = command({
       .orderBy(desc(recordHistory.id))
       .limit(10);
     for (const h of history.reverse()) {
-      const name = HISTORY_FIELDS[h.field]?.[l] ?? h.field;
-      const value =
-        h.field === 'created'
-          ? name
-          : `${name}: ${historyValue(h.field, h.from, l)} → ${historyValue(h.field, h.to, l)}`;
+      const value = intelHistoryLine(h.field, h.from, h.to, l);
       fields.push(field(`${ctx.fmtDate(h.at, true)} ${h.by ?? '—'}`, value));
     }
     if (r.masked) fields.push(field(label(l, 'Note', '说明'), privateNote(l)));
@@ -573,3 +569,22 @@ const share = command({
 });
 
 export const intelCommands = [add, list, show, verify, reject, share];
+
+/** For the web workspace's market information pages: the same reading rules and words as intel show. */
+export {
+  content as intelContent,
+  decisionOf as intelDecision,
+  loadIntel,
+  mayRead as mayReadIntel,
+  stateOf as intelStateOf,
+  subjectOf as intelSubject,
+};
+export const intelStateName = (s: string, l: Locale) => STATE_NAMES[s as State]?.[l] ?? s;
+export const intelLevelName = levelName;
+/** One line of an item's history: "recorded", "state: unverified → verified". */
+export function intelHistoryLine(field: string, from: string | null, to: string | null, l: Locale): string {
+  const name = HISTORY_FIELDS[field]?.[l] ?? field;
+  return field === 'created'
+    ? name
+    : `${name}: ${historyValue(field, from, l)} → ${historyValue(field, to, l)}`;
+}

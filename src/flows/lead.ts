@@ -267,7 +267,7 @@ const LEAD_FIELDS: Record<string, FieldSpec> = {
 };
 
 /** A lead's history: assignment, follow-ups, escalations, conversion (R-REC-1). Nothing in it is secret. */
-const LEAD_HISTORY: HistorySpec = {
+export const LEAD_HISTORY: HistorySpec = {
   entity: 'lead',
   approvals: [],
   field: (name) => LEAD_FIELDS[name] ?? unnamedField(name, { cls: 'prices', audit: 'prices' }),

@@ -36,6 +36,7 @@ import { LIST_KEYS, listFilters, pageFooter, refuseOthers } from './list-filters
 import { dateMark } from './list-lines.ts';
 import { orderList } from './list-queries.ts';
 import { collectionFields } from './order-collection.ts';
+import { orderDetails } from './order-details.ts';
 import { canSeeQuote } from './quote.ts';
 import { ORDER_STATUS, orderStatus, quoteStatus } from './statuses.ts';
 
@@ -280,17 +281,10 @@ const show = command({
   async run(ctx, { ref }) {
     const o = await loadOrder(ctx, ref!);
     if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
-    const r = reveal(ctx, { kind: 'deal', ownerId: o.ownerId });
-    const prices = r.use('prices', 'prices');
-    const [c] = await ctx.tx.select().from(customers).where(eq(customers.id, o.customerId));
-    const items = await ctx.tx
-      .select()
-      .from(orderItems)
-      .where(eq(orderItems.orderId, o.id))
-      .orderBy(asc(orderItems.lineNo));
+    const { customer: c, items, r, prices } = await orderDetails(ctx, o);
     const l = ctx.locale;
     const fields = [
-      field(label(l, 'Customer', '客户'), `${c!.number} ${c!.name}`),
+      field(label(l, 'Customer', '客户'), `${c.number} ${c.name}`),
       field(label(l, 'Status', '状态'), orderStatus(o.status, l)),
       field(label(l, 'Order date', '下单日期'), o.orderDate),
       ...items.map((it) => field(`#${it.lineNo}`, itemLine(ctx, it, prices))),

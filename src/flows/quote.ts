@@ -516,7 +516,7 @@ const HISTORY_FIELDS: Record<string, FieldSpec> = {
 };
 
 /** A quote's history (R-REC-1) with its approval decisions; amounts only for those who may see them. */
-const QUOTE_HISTORY: HistorySpec = {
+export const QUOTE_HISTORY: HistorySpec = {
   entity: 'quote',
   approvals: ['quote'],
   field: (name) => HISTORY_FIELDS[name] ?? unnamedField(name, { cls: 'prices', audit: 'prices' }),
