@@ -4,7 +4,7 @@ import type { Actor } from '../core/actor.ts';
 import { ROLE_NAMES } from '../core/actor.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { OVERSIGHT_NAV, type OversightSection, oversightFor } from './oversight.ts';
-import { NAV, type Section, say } from './text.ts';
+import { inNav, NAV, type Section, say } from './text.ts';
 
 type Props = {
   title: string;
@@ -34,11 +34,13 @@ export function Page(p: Props) {
           </a>
           {p.actor && (
             <nav>
-              {(Object.keys(NAV) as Section[]).map((s) => (
-                <a href={s === 'dashboard' ? '/app' : `/app/${s}`} class={s === p.section ? 'on' : ''}>
-                  {NAV[s][l]}
-                </a>
-              ))}
+              {(Object.keys(NAV) as Section[])
+                .filter((s) => inNav(s, p.actor!))
+                .map((s) => (
+                  <a href={s === 'dashboard' ? '/app' : `/app/${s}`} class={s === p.section ? 'on' : ''}>
+                    {NAV[s][l]}
+                  </a>
+                ))}
               {oversightFor(p.actor).map((s) => (
                 <a href={`/app/${s}`} class={s === p.section ? 'on' : ''}>
                   {OVERSIGHT_NAV[s][l]}

@@ -13,7 +13,6 @@ import { BrowserGuard } from '../http/same-origin.ts';
 import { isLocale, type Locale } from '../i18n/locale.ts';
 import { ApprovalsPage, waitingCards } from './approvals-page.tsx';
 import { asPerson, type WebDeps, webChat } from './context.ts';
-import { CustomerPage, customerView } from './customer-page.tsx';
 import { dashboard } from './dashboard-data.ts';
 import { DashboardPage } from './dashboard-page.tsx';
 import { type Table, toCsv, toXlsx } from './export.ts';
@@ -22,6 +21,7 @@ import { auditShown, listOrders, readFilter } from './order-list.ts';
 import { OrderPage, orderView } from './order-page.tsx';
 import { columns, OrdersPage } from './orders-page.tsx';
 import { oversightRoutes } from './oversight-routes.tsx';
+import { recordRoutes } from './record-routes.tsx';
 import { endSession, findSession, linkState, openSession, redeemLink, type Session } from './sessions.ts';
 import { say } from './text.ts';
 import { sameSecret } from './tokens.ts';
@@ -304,14 +304,8 @@ export function webRoutes(deps: WebDeps): Hono<Env> {
     }),
   );
 
-  app.get('/app/customers/:number', (c) =>
-    as(c, async (ctx, csrf) => {
-      const number = c.req.param('number');
-      const v = await customerView(ctx, number);
-      if (typeof v === 'string') return refused(c, ctx, csrf, v, number);
-      return c.html(<CustomerPage ctx={ctx} v={v} csrf={csrf} />);
-    }),
-  );
+  // Customers, leads, quotes, market information: lists, exports, pages (record-routes.tsx).
+  recordRoutes(app, as, refused);
 
   app.get('/app/approvals', (c) =>
     as(c, async (ctx, csrf) =>
