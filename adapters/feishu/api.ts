@@ -102,7 +102,7 @@ export class FeishuApi {
   }
 
   /** One call; a token Feishu no longer takes is dropped and the call made once more with a new one. */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

@@ -13,6 +13,7 @@ import {
   type AdapterContext,
   type ChannelAdapter,
   type ChatRef,
+  type DirectoryEntry,
   declareAdapter,
   type InboundAction,
   type InboundUser,
@@ -29,6 +30,7 @@ import {
 import { FeishuApi, sdkLogger } from './api.ts';
 import { cardJson, cut, MAX_BUTTONS, render } from './cards.ts';
 import { type FeishuSettings, feishuSchema, loadFeishuSettings } from './config.ts';
+import { FeishuDirectory } from './directory.ts';
 import { ConnectionLock } from './lock.ts';
 import { ReceiverPace } from './pace.ts';
 
@@ -170,6 +172,17 @@ export class FeishuAdapter implements ChannelAdapter {
       ? { ok: true, detail: 'long connection up' }
       : { ok: false, detail: 'holding the long connection, not connected (reconnecting)' };
   }
+
+  /**
+   * The tenant's people for admin directory import: the contact directory through the SDK's Client
+   * (adapters/feishu/directory.ts; scopes contact:contact.base:readonly and friends, and the contact range).
+   */
+  listDirectory(_tenant: string): Promise<DirectoryEntry[]> {
+    this.directory ??= new FeishuDirectory(this.api, this.log);
+    return this.directory.list();
+  }
+  /** The contact directory reader (its own call pacing), made on the first import. */
+  private directory: FeishuDirectory | undefined;
 
   async stop(): Promise<void> {
     await this.lock?.stop();

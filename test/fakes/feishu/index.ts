@@ -42,6 +42,13 @@
 //   (operator, action{value, tag, name?, form_value?}, context{open_message_id, open_chat_id}, token). Its
 //   answer, within 3 s, may carry {toast:{type, content, i18n?}, card:{type:"raw", data:<card>}} to update the
 //   card in place (feishu-cards/handle-card-callbacks); a callback is not sent again.
+// - Contact directory (admin directory import): GET contact/v3/departments/:department_id/children
+//   (department_id_type, fetch_child, page_size ≤ 50, page_token/has_more) and GET contact/v3/users/
+//   find_by_department (department_id required, page_size ≤ 50; a department's direct members only). The app
+//   needs a contact scope (else HTTP 400 {code:99991672, "Access denied. One of the following scopes is
+//   required: [...]"} with the scopes listed; larksuite issues and m1heng/clawdbot-feishu issue 149 show it),
+//   and sees only its contact range (通讯录权限范围; a department outside it: 40004 "no dept authority error").
+//   `email` comes only with contact:user.email:readonly. The SDK's *WithIterator helpers swallow errors.
 // - HTTP delivery (optional): see ./http-push.ts (Encrypt Key: AES-256-CBC with sha256(key); X-Lark-Signature).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -87,7 +94,38 @@ export type FakeFeishuOptions = {
   maxConnections?: number;
 };
 
-export type FeishuUser = { openId: string; userId: string; unionId: string; name: string; enName?: string };
+export type FeishuUser = {
+  openId: string;
+  userId: string;
+  unionId: string;
+  name: string;
+  enName?: string;
+  email?: string;
+  enterpriseEmail?: string;
+  /** open_department_ids the person is a direct member of ('0': the root); none: not in the directory. */
+  departments?: string[];
+  status?: { is_activated?: boolean; is_frozen?: boolean; is_resigned?: boolean; is_exited?: boolean };
+};
+
+export type Department = { openId: string; departmentId: string; name: string; parent: string };
+
+/** Contact scopes of a fresh app in this fake: everything the directory import needs. */
+export const CONTACT_SCOPES = [
+  'contact:contact.base:readonly',
+  'contact:department.base:readonly',
+  'contact:user.base:readonly',
+  'contact:user.email:readonly',
+] as const;
+const DEPARTMENT_SCOPES = [
+  'contact:contact.base:readonly',
+  'contact:department.base:readonly',
+  'contact:contact:readonly_as_app',
+];
+const USER_SCOPES = [
+  'contact:contact.base:readonly',
+  'contact:user.base:readonly',
+  'contact:contact:readonly_as_app',
+];
 export type Chat = {
   chatId: string;
   name: string;
@@ -176,6 +214,11 @@ export class FakeFeishu {
   private rr = 0;
 
   readonly users = new Map<string, FeishuUser>();
+  /** The contact directory's departments by open_department_id (the root '0' is the company). */
+  readonly departments = new Map<string, Department>();
+  /** The app's granted scopes (权限管理) and its contact range (通讯录权限范围; '0': everyone). */
+  readonly scopes = new Set<string>(CONTACT_SCOPES);
+  readonly contactRange = new Set<string>(['0']);
   readonly chats = new Map<string, Chat>();
   readonly messages = new Map<string, Msg>();
   private readonly uuids = new Map<string, { messageId: string; at: number }>();
@@ -194,7 +237,14 @@ export class FakeFeishu {
   readonly endpointCalls: { at: number; ok: boolean }[] = [];
   readonly connectionsOpened: { at: number; id: string }[] = [];
   readonly strayUpstream: string[] = [];
-  readonly apiCalls: { method: string; path: string; token: string; at: number; body: unknown }[] = [];
+  readonly apiCalls: {
+    method: string;
+    path: string;
+    token: string;
+    at: number;
+    body: unknown;
+    query: Record<string, string>;
+  }[] = [];
   /** Refuse this many WebSocket handshakes, as a gateway having trouble would. */
   rejectHandshakes = 0;
 
@@ -277,6 +327,22 @@ export class FakeFeishu {
       ...(enName ? { enName } : {}),
     };
     this.users.set(openId, u);
+    return u;
+  }
+
+  addDepartment(name: string, parent = '0', openId = `od-${hex(16)}`): string {
+    this.departments.set(openId, { openId, departmentId: `D${this.departments.size + 1}`, name, parent });
+    return openId;
+  }
+
+  /** A person in the contact directory, a direct member of `departments` ('0': the root). */
+  addMember(
+    name: string,
+    departments: string[],
+    extra: Partial<Omit<FeishuUser, 'name' | 'departments'>> = {},
+  ): FeishuUser {
+    const u = { ...this.addUser(name, extra.openId), ...extra, departments };
+    this.users.set(u.openId, u);
     return u;
   }
 
@@ -805,24 +871,43 @@ export class FakeFeishu {
       ],
       [
         'GET',
-        /^\/open-apis\/contact\/v3\/users\/([^/]+)$/,
-        '/open-apis/contact/v3/users/:user_id',
-        (_b, p, q) => this.contact(p[0]!, q),
-      ],
-      [
-        'GET',
         /^\/open-apis\/im\/v1\/chats\/([^/]+)$/,
         '/open-apis/im/v1/chats/:chat_id',
         (_b, p) => this.chat(p[0]!),
       ],
       ['GET', /^\/open-apis\/bot\/v3\/info$/, '/open-apis/bot/v3/info', () => this.botInfo()],
+      [
+        'GET',
+        /^\/open-apis\/contact\/v3\/departments\/([^/]+)\/children$/,
+        '/open-apis/contact/v3/departments/:department_id/children',
+        (_b, p, q) => this.children(p[0]!, q),
+      ],
+      [
+        'GET',
+        /^\/open-apis\/contact\/v3\/users\/find_by_department$/,
+        '/open-apis/contact/v3/users/find_by_department',
+        (_b, _p, q) => this.findByDepartment(q),
+      ],
+      [
+        'GET',
+        /^\/open-apis\/contact\/v3\/users\/([^/]+)$/,
+        '/open-apis/contact/v3/users/:user_id',
+        (_b, p, q) => this.contact(p[0]!, q),
+      ],
     ];
     for (const [method, re, api, route] of routes) {
       const m = re.exec(path);
       if (!m || req.method !== method) continue;
       const auth = req.headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      this.apiCalls.push({ method, path, token, at: Date.now(), body });
+      this.apiCalls.push({
+        method,
+        path,
+        token,
+        at: Date.now(),
+        body,
+        query: Object.fromEntries(u.searchParams),
+      });
       if (!token)
         return this.refuse(
           res,
@@ -1132,6 +1217,141 @@ export class FakeFeishu {
         },
       },
     ];
+  }
+
+  // ------------------------------------------------------------------ the contact directory
+
+  private lacksScope(any: string[]): Fail | null {
+    if (any.some((x) => this.scopes.has(x))) return null;
+    const list = any.join(', ');
+    return fail(
+      99991672,
+      `Access denied. One of the following scopes is required: [${list}].应用尚未开通所需的应用身份权限：[${list}]，` +
+        `点击链接申请并开通任一权限即可：https://open.feishu.cn/app/${this.appId}/auth?q=${any.join(',')}&op_from=openapi&token_type=tenant`,
+    );
+  }
+
+  /** A department by the id type asked for ('0' is the root either way). */
+  private department(id: string, type: string): Department | '0' | undefined {
+    if (id === '0') return '0';
+    return [...this.departments.values()].find((d) =>
+      type === 'department_id' ? d.departmentId === id : d.openId === id,
+    );
+  }
+
+  /** Whether the contact range covers the department (it or one above it is in range). */
+  private inRange(openId: string): boolean {
+    for (
+      let d: string | undefined = openId;
+      d !== undefined;
+      d = d === '0' ? undefined : this.departments.get(d)?.parent
+    )
+      if (this.contactRange.has(d)) return true;
+    return false;
+  }
+
+  /** page_size (1..50, default `fallback`) and the offset in page_token; Fail as Feishu refuses them. */
+  private page(q: URLSearchParams, fallback: number): { size: number; offset: number } | Fail {
+    const raw = q.get('page_size');
+    const size = raw === null ? fallback : Number(raw);
+    if (!Number.isInteger(size) || size < 1 || size > 50)
+      return fail(99992402, 'field validation failed: page_size must be between 1 and 50');
+    const token = q.get('page_token');
+    const offset = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return fail(99992402, 'field validation failed: page_token');
+    return { size, offset };
+  }
+
+  private paged<T>(all: T[], p: { size: number; offset: number }, items: (t: T) => unknown) {
+    const more = p.offset + p.size < all.length;
+    return {
+      has_more: more,
+      ...(more ? { page_token: Buffer.from(String(p.offset + p.size)).toString('base64url') } : {}),
+      items: all.slice(p.offset, p.offset + p.size).map(items),
+    };
+  }
+
+  private idType(q: URLSearchParams): string | Fail {
+    const type = q.get('department_id_type') ?? 'open_department_id';
+    return type === 'open_department_id' || type === 'department_id'
+      ? type
+      : fail(99992402, 'field validation failed: department_id_type');
+  }
+
+  private children(id: string, q: URLSearchParams): Fail | [number, unknown] {
+    const lacks = this.lacksScope(DEPARTMENT_SCOPES);
+    if (lacks) return lacks;
+    const type = this.idType(q);
+    if (typeof type !== 'string') return type;
+    const page = this.page(q, 10);
+    if ('status' in page) return page;
+    const dept = this.department(id, type);
+    const openId = dept === '0' ? '0' : dept?.openId;
+    if (openId === undefined || !this.inRange(openId)) return fail(40004, 'no dept authority error');
+    const below = (d: Department): boolean => {
+      for (
+        let p: string | undefined = d.parent;
+        p !== undefined;
+        p = p === '0' ? undefined : this.departments.get(p)?.parent
+      ) {
+        if (p === openId) return true;
+        if (q.get('fetch_child') !== 'true') return false;
+      }
+      return false;
+    };
+    const all = [...this.departments.values()].filter(below);
+    const data = this.paged(all, page, (d) => ({
+      name: d.name,
+      department_id: d.departmentId,
+      open_department_id: d.openId,
+      parent_department_id:
+        d.parent === '0'
+          ? '0'
+          : type === 'department_id'
+            ? this.departments.get(d.parent)!.departmentId
+            : d.parent,
+      status: { is_deleted: false },
+    }));
+    return [200, { code: 0, msg: 'success', data }];
+  }
+
+  private findByDepartment(q: URLSearchParams): Fail | [number, unknown] {
+    const lacks = this.lacksScope(USER_SCOPES);
+    if (lacks) return lacks;
+    const id = q.get('department_id');
+    if (!id) return fail(99992402, 'field validation failed: department_id is required');
+    const type = this.idType(q);
+    if (typeof type !== 'string') return type;
+    const page = this.page(q, 10);
+    if ('status' in page) return page;
+    const dept = this.department(id, type);
+    const openId = dept === '0' ? '0' : dept?.openId;
+    if (openId === undefined || !this.inRange(openId)) return fail(40004, 'no dept authority error');
+    const idOf = q.get('user_id_type') ?? 'open_id';
+    const email = this.scopes.has('contact:user.email:readonly');
+    const all = [...this.users.values()].filter((u) => u.departments?.includes(openId));
+    const data = this.paged(all, page, (u) => ({
+      open_id: u.openId,
+      union_id: u.unionId,
+      ...(idOf === 'user_id' ? { user_id: u.userId } : {}),
+      name: u.name,
+      ...(u.enName ? { en_name: u.enName } : {}),
+      ...(email && u.email ? { email: u.email } : {}),
+      ...(email && u.enterpriseEmail ? { enterprise_email: u.enterpriseEmail } : {}),
+      mobile: '',
+      department_ids: (u.departments ?? []).map((d) =>
+        d === '0' || type === 'open_department_id' ? d : (this.departments.get(d)?.departmentId ?? d),
+      ),
+      status: {
+        is_activated: true,
+        is_frozen: false,
+        is_resigned: false,
+        is_exited: false,
+        is_unjoin: false,
+        ...u.status,
+      },
+    }));
+    return [200, { code: 0, msg: 'success', data }];
   }
 
   private botInfo(): Fail | [number, unknown] {
