@@ -1,6 +1,7 @@
 // `npm run bench:web`: the web workspace's server time at 100,000 orders on PostgreSQL (issue 17, target
-// p99 ≤ 200 ms): the dashboard and filtered order lists, requested over loopback HTTP as a signed-in sales
-// manager and a sales rep would (the time includes rendering the page and the read audit it writes).
+// p99 ≤ 200 ms): the dashboard, filtered order lists and the customer, lead and quote lists, requested over
+// loopback HTTP as a signed-in sales manager and a sales rep would (the time includes rendering the page
+// and the read audit it writes).
 //
 //   --orders 100000   orders over the 12 months before today
 //   --people 200      people in all (the demo's 9 and sales reps)
@@ -117,6 +118,15 @@ try {
     ],
     ['orders, page 200 (manager)', 'manager', '/app/orders?page=200'],
     ['orders, own (rep)', 'rep', '/app/orders?sort=delivery&dir=asc'],
+    ['customers, newest first (manager)', 'manager', '/app/customers'],
+    [
+      'customers, search "科技" by name (manager)',
+      'manager',
+      `/app/customers?q=${encodeURIComponent('科技')}&sort=name&dir=asc`,
+    ],
+    ['customers, own (rep)', 'rep', '/app/customers'],
+    ['leads, open (manager)', 'manager', '/app/leads?state=open'],
+    ['quotes, by total (manager)', 'manager', '/app/quotes?sort=total'],
   ];
   say(`${RUNS} timed requests each (loopback HTTP, page rendered and read audit written):`);
   for (const [name, who, path] of pages) {

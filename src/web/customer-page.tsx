@@ -11,7 +11,15 @@ import { CUSTOMER_CLASSES, entitled, Reveal, reveal, viewerOf } from '../core/vi
 import { contacts, customerNeeds, customers, leads, orders, people, quotes } from '../db/schema.ts';
 import { personName } from '../flows/common.ts';
 import { CUSTOMER_HISTORY, sharedFields } from '../flows/customer.ts';
-import { CUSTOMER_STATUS, LEAD_STATUS, LEVEL3, nameOf, namesOf, SHARE_FIELD_NAMES } from '../flows/labels.ts';
+import {
+  CUSTOMER_STATUS,
+  formatQuantity,
+  LEAD_STATUS,
+  LEVEL3,
+  nameOf,
+  namesOf,
+  SHARE_FIELD_NAMES,
+} from '../flows/labels.ts';
 import { leadScope, readsLeads } from '../flows/list-queries.ts';
 import { canSeeOrder, orderStatus } from '../flows/order.ts';
 import { canSeeQuote, quoteStatus } from '../flows/quote.ts';
@@ -84,12 +92,16 @@ export async function customerView(
   }
   const r = reveal(ctx, { kind: 'customer', ownerId: c.ownerId, shared });
   const f = (label: string, value: string | null | undefined): CardField => ({ label, value: value || '—' });
+  // The profile's parts that are filled in (an empty one says nothing on a page).
+  const profile: [string, string | null][] = [
+    [say(l, 'Industry', '行业'), c.industry],
+    [say(l, 'Region', '地区'), c.region],
+    [say(l, 'Address', '地址'), c.address],
+    [say(l, 'Size', '规模'), c.size],
+    [say(l, 'Scope', '经营范围'), c.scope],
+  ];
   const fields: CardField[] = [
-    f(say(l, 'Industry', '行业'), c.industry),
-    f(say(l, 'Region', '地区'), c.region),
-    f(say(l, 'Address', '地址'), c.address),
-    f(say(l, 'Size', '规模'), c.size),
-    f(say(l, 'Scope', '经营范围'), c.scope),
+    ...profile.filter(([, v]) => v).map(([label, v]) => f(label, v)),
     f(say(l, 'Owner', '负责人'), await personName(ctx, c.ownerId)),
     f(
       say(l, 'Status', '状态'),
@@ -124,7 +136,7 @@ export async function customerView(
             [
               n.spec,
               n.model,
-              n.quantity,
+              n.quantity && formatQuantity(n.quantity),
               n.quality,
               n.deliveryDate,
               n.priceSensitivity &&
@@ -262,27 +274,23 @@ async function relatedOf(
   return out;
 }
 
-function RelatedTable(p: { l: 'en' | 'zh'; rows: Related[]; money: boolean; testid: string }) {
-  const l = p.l;
-  if (p.rows.length === 0) return <p class="muted">{say(l, 'None.', '无。')}</p>;
+function RelatedList(p: { l: 'en' | 'zh'; rows: Related[]; testid: string }) {
+  if (p.rows.length === 0) return <p class="muted">{say(p.l, 'None.', '无。')}</p>;
   return (
-    <div class="scroll">
-      <table data-testid={p.testid}>
-        <tbody>
-          {p.rows.map((x) => (
-            <tr>
-              <td class="nowrap">{x.href ? <a href={x.href}>{x.number}</a> : x.number}</td>
-              <td>
-                <span class="tag">{x.state}</span>
-              </td>
-              <td class="nowrap">{x.date}</td>
-              {p.money && <td class="num">{x.amount ?? '—'}</td>}
-              <td class="hide-phone">{x.owner ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ul class="related" data-testid={p.testid}>
+      {p.rows.map((x) => (
+        <li>
+          <span class="what">
+            {x.href ? <a href={x.href}>{x.number}</a> : x.number} <span class="tag">{x.state}</span>
+          </span>
+          {x.amount !== undefined && <span class="num">{x.amount ?? '—'}</span>}
+          <span class="muted small">
+            {x.date}
+            {x.owner ? ` · ${x.owner}` : ''}
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -360,13 +368,13 @@ export function CustomerPage(p: { ctx: FlowContext; v: CustomerView; csrf: strin
           {v.related.leads && (
             <section class="card">
               <h2>{say(l, 'Leads', '线索')}</h2>
-              <RelatedTable l={l} rows={v.related.leads} money={false} testid="customer-leads" />
+              <RelatedList l={l} rows={v.related.leads} testid="customer-leads" />
             </section>
           )}
           {v.related.quotes && (
             <section class="card">
               <h2>{say(l, 'Quotes', '报价')}</h2>
-              <RelatedTable l={l} rows={v.related.quotes} money testid="customer-quotes" />
+              <RelatedList l={l} rows={v.related.quotes} testid="customer-quotes" />
             </section>
           )}
           <section class="card">
@@ -376,7 +384,7 @@ export function CustomerPage(p: { ctx: FlowContext; v: CustomerView; csrf: strin
                 {say(l, 'in the order list', '在订单列表中查看')}
               </a>
             </h2>
-            <RelatedTable l={l} rows={v.related.orders} money testid="customer-orders" />
+            <RelatedList l={l} rows={v.related.orders} testid="customer-orders" />
           </section>
         </div>
       ) : null}

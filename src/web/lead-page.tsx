@@ -103,6 +103,8 @@ export async function leadView(ctx: FlowContext, number: string): Promise<LeadVi
       `${ctx.fmtDate(lead.createdAt, true)} · ${await personName(ctx, lead.createdBy)}`,
     ),
   ];
+  // What is not filled in says nothing on a page.
+  const filled = fields.filter((x) => x.value !== '—');
   // R-LEAD-5: lead → quotes → orders, each linked where the reader may open it.
   const qs = await ctx.tx.select().from(quotes).where(eq(quotes.leadId, lead.id)).orderBy(asc(quotes.id));
   const os = qs.length
@@ -143,7 +145,7 @@ export async function leadView(ctx: FlowContext, number: string): Promise<LeadVi
     who: c ? `${c.number} ${c.name}` : (lead.prospectName ?? '—'),
     customer: c ?? null,
     status: lead.status,
-    fields,
+    fields: filled,
     chain,
     timeline,
   };

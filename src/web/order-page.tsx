@@ -159,6 +159,8 @@ export async function orderView(
 export function OrderPage(p: { ctx: FlowContext; v: OrderView; csrf: string }) {
   const { ctx, v } = p;
   const l = ctx.locale;
+  // "What" is worth a column once a change or a cancellation went out too.
+  const kinds = v.distributions.some((d) => d.kind !== KIND.order![l]);
   return (
     <Page title={`${say(l, 'Order', '订单')} ${v.number}`} actor={ctx.actor} csrf={p.csrf} section="orders">
       <p class="crumbs">
@@ -221,7 +223,7 @@ export function OrderPage(p: { ctx: FlowContext; v: OrderView; csrf: string }) {
                 <thead>
                   <tr>
                     <th>{say(l, 'Department', '部门')}</th>
-                    <th>{say(l, 'What', '内容')}</th>
+                    {kinds && <th>{say(l, 'What', '内容')}</th>}
                     <th>{say(l, 'Sent', '发送时间')}</th>
                     <th>{say(l, 'Acknowledged', '确认收到')}</th>
                   </tr>
@@ -229,8 +231,8 @@ export function OrderPage(p: { ctx: FlowContext; v: OrderView; csrf: string }) {
                 <tbody>
                   {v.distributions.map((d) => (
                     <tr>
-                      <td>{d.department}</td>
-                      <td>{d.kind}</td>
+                      <td class="nowrap">{d.department}</td>
+                      {kinds && <td>{d.kind}</td>}
                       <td class="nowrap">{d.sent}</td>
                       <td>
                         {d.acked ? (

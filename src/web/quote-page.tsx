@@ -104,7 +104,7 @@ export async function quoteView(
     number: q.number,
     status: q.status,
     customer: { number: c!.number, name: c!.name },
-    fields,
+    fields: fields.filter((x) => x.value !== '—'),
     items: items.map((it) => ({
       no: it.lineNo,
       name: it.name,

@@ -273,7 +273,7 @@ export function leadSpec(l: Locale, owners: Choice[]): ListSpec<LeadRow> {
         cell: (r) => r.who + (r.important ? ' ❗' : ''),
         href: (r) => (r.customerNumber ? `/app/customers/${encodeURIComponent(r.customerNumber)}` : null),
       },
-      { key: 'contact', label: say(l, 'Contact', '联系人'), cell: (r) => r.contact },
+      { key: 'contact', label: say(l, 'Contact', '联系人'), wide: true, cell: (r) => r.contact },
       {
         key: 'source',
         label: say(l, 'Source', '来源'),
@@ -292,7 +292,13 @@ export function leadSpec(l: Locale, owners: Choice[]): ListSpec<LeadRow> {
         cell: (r) => r.owner ?? say(l, 'unassigned', '未分配'),
       },
       { key: 'due', label: say(l, 'Follow up by', '跟进期限'), sort: true, wide: true, cell: (r) => r.due },
-      { key: 'created', label: say(l, 'Created', '创建日期'), sort: true, cell: (r) => r.created },
+      {
+        key: 'created',
+        label: say(l, 'Created', '创建日期'),
+        sort: true,
+        wide: true,
+        cell: (r) => r.created,
+      },
     ],
   };
 }
@@ -570,7 +576,7 @@ export function intelSpec(l: Locale, owners: Choice[]): ListSpec<IntelRow> {
         href: (r) => `/app/intel/${encodeURIComponent(r.number)}`,
       },
       { key: 'title', label: say(l, 'Title', '标题'), cell: (r) => r.title },
-      { key: 'kind', label: say(l, 'Kind', '类型'), cell: (r) => nameOf(INTEL_KINDS, r.kind, l) },
+      { key: 'kind', label: say(l, 'Kind', '类型'), wide: true, cell: (r) => nameOf(INTEL_KINDS, r.kind, l) },
       { key: 'level', label: say(l, 'Level', '密级'), tag: true, cell: (r) => intelLevelName(r.level, l) },
       { key: 'state', label: say(l, 'State', '状态'), cell: (r) => intelStateName(r.state, l) },
       { key: 'by', label: say(l, 'Recorded by', '录入人'), wide: true, cell: (r) => r.by },
