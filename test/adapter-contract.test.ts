@@ -17,7 +17,8 @@ import {
 } from '../src/port/index.ts';
 import { consoleDriver } from './contract/console.ts';
 import { dingtalkDriver } from './contract/dingtalk.ts';
-import { type PlatformDriver, until, type Where } from './contract/driver.ts';
+import { type CaseId, type Letter, type PlatformDriver, until, type Where } from './contract/driver.ts';
+import { emailDriver } from './contract/email.ts';
 import { feishuDriver } from './contract/feishu.ts';
 import { slackDriver } from './contract/slack.ts';
 import { wecomDriver } from './contract/wecom.ts';
@@ -28,6 +29,7 @@ const drivers: PlatformDriver[] = [
   feishuDriver(),
   slackDriver(),
   wecomDriver(),
+  emailDriver(),
 ];
 
 const numberIn = (text: string, prefix: string): string => {
@@ -91,21 +93,36 @@ describe.each(drivers)('adapter contract: $name', (d) => {
   beforeAll(() => d.start(), 120_000);
   afterAll(() => d.close());
 
+  /**
+   * A case, or skipped with the reason when the channel cannot do it (PlatformDriver.cannot); `skip`: the
+   * channel lacks what the case needs (the reason is beside the case).
+   */
+  const contract = (
+    id: CaseId,
+    name: string,
+    fn: () => Promise<void>,
+    opts: { skip?: boolean; timeout?: number } = {},
+  ) => {
+    const why = d.cannot?.[id];
+    if (why) return it.skip(`${name} — cannot: ${why}`, fn);
+    return it.skipIf(opts.skip ?? false)(name, fn, opts.timeout);
+  };
+
   describe('1. a command and its reply', () => {
-    it('privately', async () => {
+    contract('1', 'privately', async () => {
       const reply = await d.say('li', 'customer add name="Contract Ltd" contact="Li Lei" phone=13800000000');
       customer = numberIn(reply, 'C');
       expect(reply).toContain(customer);
     });
 
-    it('in a group', async () => {
+    contract('1', 'in a group', async () => {
       const reply = await d.say('li', `customer show ${customer}`, { group: 'management' });
       expect(reply).toContain('Contract Ltd');
     });
   });
 
   describe('2–4. cards, buttons and updates in place', () => {
-    it('2a. an approval card is posted to the manager and to the management group', async () => {
+    contract('2a', '2a. an approval card is posted to the manager and to the management group', async () => {
       quote = numberIn(
         await d.say(
           'li',
@@ -120,7 +137,7 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       expect(await group.actions()).toContainEqual(expect.stringMatching(/^run:approval approve/));
     });
 
-    it('3a. the wrong person pressing Approve is refused and nothing changes', async () => {
+    contract('3a', '3a. the wrong person pressing Approve is refused and nothing changes', async () => {
       const group = await d.card(MGMT, approval);
       const versions = await group.versions();
       const answer = await d.press('zhao', group, 'run:approval approve');
@@ -132,14 +149,14 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       );
     });
 
-    it('3b. the right person pressing Approve decides', async () => {
+    contract('3b', '3b. the right person pressing Approve decides', async () => {
       const mine = await d.card(MANAGER, approval);
       groupShownBefore = await d.shown(MGMT, approval);
       await d.press('wang', mine, 'run:approval approve');
       await until(async () => (await status('quotes', quote)) === 'approved', 'the quote approved');
     });
 
-    it('4. the card is updated in place everywhere it was posted, its buttons gone', async () => {
+    contract('4', '4. the card is updated in place everywhere it was posted, its buttons gone', async () => {
       // Where the platform lets a card change only while its press is answered (WeCom's 5 s window), the
       // pressed card changes in place and every other copy is followed by a message saying what happened.
       const onPress = caps?.updateInPlace === 'on-press';
@@ -159,40 +176,49 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       }
     });
 
-    it('2b. the confirmed order’s distribution card reaches the department group; its head acknowledges', async () => {
-      await d.say('li', `quote send ${quote}`);
-      await d.say('li', `quote feedback ${quote} result=accepted note="signs next week"`);
-      const order = numberIn(await d.say('li', `order new from=${quote} place=Shenzhen`), 'SO');
-      const second = numberIn(await d.say('li', `order submit ${order}`), 'A');
-      await d.press('wang', await d.card(MANAGER, second), 'run:approval approve');
-      await until(async () => (await status('orders', order)) === 'confirmed', 'the order confirmed');
-      const fin = await d.card(FINANCE, order);
-      expect(await fin.actions()).toContainEqual(expect.stringMatching(/^run:order ack/));
-      expect(await d.press('zhao', fin, 'run:order ack')).toMatch(/Acknowledged|确认收到/);
-      await until(
-        async () => !(await fin.actions()).some((a) => a.startsWith('run:order ack')),
-        'the ack button gone',
-      );
-    });
+    contract(
+      '2b',
+      '2b. the confirmed order’s distribution card reaches the department group; its head acknowledges',
+      async () => {
+        await d.say('li', `quote send ${quote}`);
+        await d.say('li', `quote feedback ${quote} result=accepted note="signs next week"`);
+        const order = numberIn(await d.say('li', `order new from=${quote} place=Shenzhen`), 'SO');
+        const second = numberIn(await d.say('li', `order submit ${order}`), 'A');
+        await d.press('wang', await d.card(MANAGER, second), 'run:approval approve');
+        await until(async () => (await status('orders', order)) === 'confirmed', 'the order confirmed');
+        const fin = await d.card(FINANCE, order);
+        expect(await fin.actions()).toContainEqual(expect.stringMatching(/^run:order ack/));
+        expect(await d.press('zhao', fin, 'run:order ack')).toMatch(/Acknowledged|确认收到/);
+        await until(
+          async () => !(await fin.actions()).some((a) => a.startsWith('run:order ack')),
+          'the ack button gone',
+        );
+      },
+    );
   });
 
   // The console's messages carry no platform event id: there is no redelivery to deduplicate.
-  it.skipIf(!d.sayTwice)('5. a redelivered event (the same platform event id) is done once', async () => {
-    const name = `Twice ${randomBytes(3).toString('hex')}`;
-    await d.sayTwice!('li', `customer add name="${name}"`);
-    await until(async () => (await d.shown({ person: 'li' }, name)) > 0, 'the answer');
-    await until(
-      async () =>
-        (
-          await d.query<{ n: number }>(
-            `select count(*)::int n from inbound_events where outcome is null and platform = '${d.name}'`,
-          )
-        )[0]!.n === 0,
-      'both deliveries handled',
-    );
-    expect(await d.query(`select id from customers where name = '${name}'`)).toHaveLength(1);
-    expect(await d.shown({ person: 'li' }, name)).toBe(1);
-  });
+  contract(
+    '5',
+    '5. a redelivered event (the same platform event id) is done once',
+    async () => {
+      const name = `Twice ${randomBytes(3).toString('hex')}`;
+      await d.sayTwice!('li', `customer add name="${name}"`);
+      await until(async () => (await d.shown({ person: 'li' }, name)) > 0, 'the answer');
+      await until(
+        async () =>
+          (
+            await d.query<{ n: number }>(
+              `select count(*)::int n from inbound_events where outcome is null and platform = '${d.name}'`,
+            )
+          )[0]!.n === 0,
+        'both deliveries handled',
+      );
+      expect(await d.query(`select id from customers where name = '${name}'`)).toHaveLength(1);
+      expect(await d.shown({ person: 'li' }, name)).toBe(1);
+    },
+    { skip: !d.sayTwice },
+  );
 
   describe('6. a platform that fails', () => {
     /** wang assigns a new lead to li: the notice to li leaves through the outbox. */
@@ -234,7 +260,7 @@ describe.each(drivers)('adapter contract: $name', (d) => {
     // arrives later: Slack and WeCom once dropped it (`fallback: null`), found by this case.
     const failing = (kind: 'outage' | 'limit', name: string) =>
       // The console is in the app's own process: it has no network to fail.
-      it.skipIf(!d.fail)(name, () => assignThrough(kind), 150_000);
+      contract('6', name, () => assignThrough(kind), { skip: !d.fail, timeout: 150_000 });
     failing('outage', 'an outage (5xx, connection reset, no answer) is retried without loss');
     failing('limit', 'a rate limit (429 / QPS) is waited out: the message arrives once, later');
   });
@@ -294,7 +320,10 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       const max = d.declaration!.limits.text.maxButtons;
       const title = `Many buttons ${randomBytes(3).toString('hex')}`;
       const message = probeCard(title, max + 2);
-      await postAsOutbox(d.sender(), d.target({ person: 'li' }), message);
+      // As the outbox posts it: with its row's key (a channel that sends from the outbox only needs it).
+      await postAsOutbox(d.sender(), d.target({ person: 'li' }), message, {
+        idempotencyKey: `outbox:${900_000 + Math.floor(Math.random() * 99_999)}`,
+      });
       const card = await d.card({ person: 'li' }, title);
       const text = await card.text();
       const shown = await card.actions();
@@ -304,4 +333,167 @@ describe.each(drivers)('adapter contract: $name', (d) => {
       }
     },
   );
+
+  // A channel that reaches people by contact address (email, capabilities.contactAddress): an item goes to
+  // the person by address as well as to the chat, never instead; its one button is a signed single-use link
+  // that presses the chat card's button as its recipient. The people speak in the chat (ByAddress.chat).
+  describe.skipIf(!d.byAddress)('9. a channel that reaches people by address', () => {
+    const mail = () => d.byAddress!;
+    const acked = (order: string) =>
+      d.query<{ code: string; by: string }>(
+        `select dp.code, p.handle as by from distributions ds join departments dp on dp.id = ds.department_id
+           join people p on p.id = ds.acked_by
+         where ds.subject_ref = '${order}' and ds.acked_at is not null order by dp.code`,
+      );
+    /** The outbox rows of the letters an order's distribution sent by address. */
+    const lettersOf = (order: string) =>
+      d.query<{ id: number; state: string; attempts: number; last_error: string | null }>(
+        `select o.id::int, o.state, o.attempts, o.last_error from outbox o
+           join distributions ds on o.card_key = 'mail:dist:' || ds.id
+         where o.platform = '${d.name}' and ds.subject_ref = '${order}' order by o.id`,
+      );
+    /** An order approved in the chat: its distribution goes to the departments' chats, and by address. */
+    async function approvedOrder(): Promise<string> {
+      const chat = mail().chat;
+      const tag = randomBytes(3).toString('hex');
+      const c = numberIn(
+        await d.say(
+          'li',
+          `customer add name="Letter ${tag} Ltd" contact="Li Lei" phone=139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
+        ),
+        'C',
+      );
+      const o = numberIn(
+        await d.say(
+          'li',
+          `order new customer=${c} item="Sensor | S1 | 5 | 1424.10" delivery=2027-01-15 place=Shenzhen payment="30 days"`,
+        ),
+        'SO',
+      );
+      const a = numberIn(await d.say('li', `order submit ${o}`), 'A');
+      await chat.press('wang', await chat.card(MANAGER, a), 'run:approval approve');
+      await until(async () => (await status('orders', o)) === 'confirmed', 'the order confirmed');
+      return o;
+    }
+    let order = '';
+    let letter: Letter;
+
+    it('9a. a card reaches a person by address as well as the chat: the distribution to the finance head', async () => {
+      order = await approvedOrder();
+      const fin = await mail().chat.card(FINANCE, order);
+      expect(await fin.actions()).toContainEqual(expect.stringMatching(/^run:order ack/));
+      const card = await d.card({ person: 'zhao' }, order);
+      letter = (await mail().letters('zhao', order))[0]!;
+      expect(letter!.subject).toMatch(new RegExp(`^${order} approved: deliver 2027-01-15 to Shenzhen`));
+      expect(letter!.text).toMatch(/Customer: C-\d{4}/);
+      expect(letter!.html).toMatch(/<table/);
+      expect(letter!.link).toBeDefined();
+      expect(await card.actions()).toEqual([expect.stringMatching(/^run:order ack/)]);
+      // Through the outbox like every message.
+      expect((await lettersOf(order)).find((r) => r.id === letter.outboxId)?.state).toBe('sent');
+    });
+
+    it('9b. a link altered (another letter’s row with this signature), cut, or posted from another site is refused and records nothing', async () => {
+      const url = letter.link!;
+      const token = url.split('/').pop()!;
+      const [id, exp, mac] = token.split('.');
+      const forged = await mail().follow(url.replace(token, `${Number(id) + 1}.${exp}.${mac}`), {});
+      expect(forged.status).toBe(400);
+      expect(forged.text).toMatch(/not valid/);
+      expect((await mail().follow(url.slice(0, -4), {})).status).toBe(400);
+      const crossSite = await fetch(url, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        body: '',
+      });
+      expect(crossSite.status).toBe(403);
+      expect(await acked(order)).toEqual([]);
+      expect(await (await mail().chat.card(FINANCE, order)).actions()).toContainEqual(
+        expect.stringMatching(/^run:order ack/),
+      );
+      expect(await (await d.card({ person: 'zhao' }, order)).actions()).toHaveLength(1);
+    });
+
+    it('9c. its recipient’s link acknowledges as the card’s button does: recorded, the chat card re-rendered; once', async () => {
+      const card = await d.card({ person: 'zhao' }, order);
+      const fin = await mail().chat.card(FINANCE, order);
+      const before = await fin.versions();
+      expect(await d.press('zhao', card, 'run:order ack')).toMatch(/Acknowledged/);
+      expect(await acked(order)).toEqual([{ code: 'finance', by: 'zhao' }]);
+      await until(
+        async () => !(await fin.actions()).some((a) => a.startsWith('run:order ack')),
+        'the chat card’s button gone',
+      );
+      expect(await fin.versions()).toBeGreaterThan(before);
+      expect(await card.actions()).toEqual([]);
+      const again = await mail().follow(letter.link!, {});
+      expect(again.status).toBe(409);
+      expect(again.text).toMatch(/already used/);
+      expect(await acked(order)).toEqual([{ code: 'finance', by: 'zhao' }]);
+    });
+
+    it('9d. the idempotency declared: the letter sent again after a crash (its sent mark lost) carries the same Message-ID', async () => {
+      // No key the server checks (idempotentSends: false); a Message-ID from the outbox row instead.
+      expect(caps?.idempotentSends).toBe(false);
+      await d.query(
+        `update outbox set state = 'pending', sent_at = null, next_attempt_at = now() where id = ${letter.outboxId}`,
+      );
+      await d.app.delivery.drain();
+      const copies: Letter[] = await until(async () => {
+        const same = (await mail().letters('zhao', order)).filter((l) => l.outboxId === letter.outboxId);
+        return same.length === 2 ? same : null;
+      }, 'the letter sent again');
+      expect(copies[1]!.messageId).toBe(copies[0]!.messageId);
+      expect(copies[0]!.messageId).toMatch(new RegExp(`^<sr\\.${letter.outboxId}\\.`));
+    });
+
+    it('9e. the mail server down (connection refused), then busy (421), is retried: every letter arrives, once', async () => {
+      const m = mail();
+      const busyBefore = m.refused(421);
+      let so = '';
+      await m.down();
+      try {
+        so = await approvedOrder();
+        await until(
+          async () => (await lettersOf(so)).some((r) => /ECONNREFUSED/.test(r.last_error ?? '')),
+          'a letter whose connection was refused',
+        );
+        m.busy(1);
+      } finally {
+        await m.up();
+      }
+      await until(
+        async () => (await lettersOf(so)).every((r) => r.state === 'sent'),
+        'every letter sent',
+        90_000,
+      );
+      expect(m.refused(421) - busyBefore).toBe(1);
+      const rows = await lettersOf(so);
+      expect(rows).toHaveLength(4);
+      expect(rows.some((r) => r.attempts > 1)).toBe(true);
+      const [mine] = await m.letters('zhao', so);
+      expect(await m.letters('zhao', so)).toHaveLength(1);
+      expect(rows.map((r) => r.id)).toContain(mine!.outboxId);
+    }, 150_000);
+
+    it('9f. a letter the server refuses for good (550) is a dead letter, and the admin is told', async () => {
+      const m = mail();
+      const toldBefore = await m.chat.shown(MGMT, '550');
+      m.reject('zhao', 1);
+      const so = await approvedOrder();
+      const dead = await until(
+        async () => (await lettersOf(so)).find((r) => r.state === 'failed'),
+        'the dead letter',
+      );
+      expect(dead.last_error).toMatch(/550/);
+      expect(dead.attempts).toBe(1);
+      await until(async () => (await m.chat.shown(MGMT, '550')) > toldBefore, 'the admin told');
+      expect(await m.letters('zhao', so)).toEqual([]);
+      // The other heads' letters went.
+      await until(
+        async () => (await lettersOf(so)).filter((r) => r.state === 'sent').length === 3,
+        'the other letters sent',
+      );
+    });
+  });
 });

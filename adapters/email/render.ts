@@ -2,7 +2,7 @@
 // and an HTML part with the card's fields as a table, in the recipient's language. Every value is escaped
 // (hono/html): a customer named <script> arrives as text.
 import { html } from 'hono/html';
-import type { Locale, Message } from '../../src/port/index.ts';
+import { type Locale, type Message, typedHint } from '../../src/port/index.ts';
 
 export type Rendered = { subject: string; text: string; html: string };
 
@@ -14,6 +14,10 @@ const T = {
     zh: '请点击下面的按钮确认收到（也可以在群聊卡片上确认）。',
   },
   validUntil: { en: 'The link is yours alone and valid until', zh: '此链接仅供您本人使用，有效期至' },
+  typed: {
+    en: 'In your chat with SalesRelay you can also type:',
+    zh: '也可以在与 SalesRelay 的聊天中发送：',
+  },
   footer: {
     en: 'Sent by SalesRelay. The same item is in your department’s chat.',
     zh: '由 SalesRelay 发送。本事项同时已发到您部门的群聊。',
@@ -28,6 +32,12 @@ export function renderEmail(message: Message, locale: Locale, links: MailLinks):
   const title = card?.title ?? message.text.split('\n')[0] ?? '';
   const subject = oneLine(message.headline ?? title).slice(0, 200);
   const fields = card?.fields ?? [];
+  // An email shows one button at most (the link); every button of the card is also offered as the command
+  // to type in the chat, so a button the email cannot carry is never lost (the text-only fallback).
+  const typed = (card?.actions ?? []).flatMap((a) => {
+    const hint = typedHint(a, locale);
+    return hint ? [hint] : [];
+  });
   const textParts = [
     title,
     '',
@@ -41,6 +51,7 @@ export function renderEmail(message: Message, locale: Locale, links: MailLinks):
           `${T.validUntil[locale]} ${links.ack.expires}.`,
         ]
       : []),
+    ...(typed.length ? ['', T.typed[locale], ...typed.map((t) => `  ${t}`)] : []),
     '',
     '—',
     T.footer[locale],
@@ -59,6 +70,10 @@ export function renderEmail(message: Message, locale: Locale, links: MailLinks):
     : card?.note
       ? html`<p style="color:#555">${card.note}</p>`
       : '';
+  const commands = typed.length
+    ? html`<p style="color:#555;font-size:13px;margin:16px 0 4px">${T.typed[locale]}</p>
+<ul style="color:#555;font-size:13px;margin:0;padding-left:20px">${typed.map((t) => html`<li>${t}</li>`)}</ul>`
+    : '';
   const pixel = links.pixel
     ? html`<img src="${links.pixel}" width="1" height="1" alt="" style="display:block">`
     : '';
@@ -68,6 +83,7 @@ export function renderEmail(message: Message, locale: Locale, links: MailLinks):
 <h2 style="font-size:18px;margin:0 0 12px">${title}</h2>
 ${body}
 ${ack}
+${commands}
 <hr style="border:none;border-top:1px solid #ddd;margin:24px 0 8px"><p style="color:#888;font-size:12px">${T.footer[locale]}</p>
 ${pixel}
 </body></html>`;

@@ -8,7 +8,8 @@ import { until } from './driver.ts';
 
 const chatOf = (w: Where) => ('person' in w ? `dm:${w.person}` : w.group);
 
-export function consoleDriver(): PlatformDriver {
+/** `env`: more settings for the app (a channel beside the console: test/contract/email.ts). */
+export function consoleDriver(opts: { env?: Record<string, string> } = {}): PlatformDriver {
   let d: Driver;
   const read = async (where: Where, id: string) => (await d.messages(chatOf(where))).find((m) => m.id === id);
   // The console keeps no history of a message: a version is a change of what it shows, as read here.
@@ -43,7 +44,7 @@ export function consoleDriver(): PlatformDriver {
       return d.app;
     },
     async start() {
-      d = await startDriver();
+      d = await startDriver(opts.env ? { env: opts.env } : {});
       for (const p of ['admin', 'li', 'wang', 'zhao'] as Person[]) await d.say(p, 'me lang=en');
     },
     async close() {

@@ -24,6 +24,46 @@ export type SeenCard = {
   versions(): Promise<number>;
 };
 
+/** The suite's cases, by their number (test/adapter-contract.test.ts). */
+export type CaseId = '1' | '2a' | '2b' | '3a' | '3b' | '4' | '5' | '6' | '7' | '8a' | '8b';
+
+/** A letter as it arrived at the mail server (a channel that reaches people by address: email). */
+export type Letter = {
+  /** Its Message-ID header. */
+  readonly messageId: string;
+  /** The outbox row it was sent for. */
+  readonly outboxId: number;
+  readonly subject: string;
+  /** The text part. */
+  readonly text: string;
+  readonly html: string;
+  /** The single-use link in it that presses its button, if it has one. */
+  readonly link: string | undefined;
+};
+
+/**
+ * What the cases of a channel that reaches people by contact address (capabilities.contactAddress) need:
+ * the chat its people speak in (where the cards are that a letter's link re-renders), the letters that
+ * arrived for each person, a browser for the links, and a mail server that fails.
+ */
+export interface ByAddress {
+  /** The chat platform the people speak through, running in the same app (the console). */
+  readonly chat: PlatformDriver;
+  /** The letters that arrived for `who` mentioning `needle` (subject or text), oldest first. */
+  letters(who: Person, needle: string): Promise<Letter[]>;
+  /** Opens `url` in a browser: GET, or POST its page's form (from that page), with the page's text. */
+  follow(url: string, post?: Record<string, string>): Promise<{ status: number; text: string }>;
+  /** The mail server answers 421 at the greeting to the next `n` connections. */
+  busy(n: number): void;
+  /** The mail server is down (connections refused) until up(). */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  /** The mail server refuses `who`'s address for good (550 at RCPT TO) for the next `n` letters. */
+  reject(who: Person, n: number): void;
+  /** How many connections and recipients the mail server refused so far, by code. */
+  refused(code: number): number;
+}
+
 export type Failure =
   /** The platform answers 5xx, or the connection is reset, for the next `n` sends. */
   | { kind: 'outage'; n: number }
@@ -34,6 +74,10 @@ export interface PlatformDriver {
   readonly name: string;
   /** The declaration in adapters/index.ts; undefined for the console (wired apart, declares nothing). */
   readonly declaration: AnyAdapterDeclaration | undefined;
+  /** Cases that cannot apply to this channel, each with the reason (shown in the skipped case's name). */
+  readonly cannot?: Partial<Record<CaseId, string>>;
+  /** A channel that reaches people by contact address: its own cases (9.) run through this. */
+  readonly byAddress?: ByAddress;
   /** Starts the fake and the app; people set their language, the admin binds groups and gives roles. */
   start(): Promise<void>;
   close(): Promise<void>;
