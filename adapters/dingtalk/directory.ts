@@ -47,6 +47,14 @@ export const DIRECTORY_ADVICE = {
     ' 设为要导入的全部人员；见 docs/setup-dingtalk.md。',
 };
 
+/** errcode 60020: the server's address is not one the app allows. */
+export const IP_ADVICE = {
+  en:
+    'DingTalk refused the server’s IP address (60020): add it to the app’s 服务器出口IP (developer console › the app › ' +
+    '开发管理); see docs/setup-dingtalk.md.',
+  zh: '钉钉拒绝了服务器的 IP（60020）：请在开发者后台 › 该应用 › 开发管理 的 服务器出口IP 中添加它；见 docs/setup-dingtalk.md。',
+};
+
 /** The code that says what went wrong: sub_code when errcode is 88 (鉴权异常), else errcode. */
 function codeOf(r: OapiResult<unknown>): string {
   return r.errcode === 88 && r.sub_code ? String(r.sub_code) : String(r.errcode ?? '');
@@ -147,7 +155,7 @@ export class DingTalkDirectory {
       }
       if (isPermission(code)) {
         this.log.warn({ api, code, errmsg: json.errmsg }, 'dingtalk directory: permission refused');
-        throw new AdminActionError(message, DIRECTORY_ADVICE);
+        throw new AdminActionError(message, code === '60020' ? IP_ADVICE : DIRECTORY_ADVICE);
       }
       throw new Error(message);
     }
