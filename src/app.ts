@@ -79,6 +79,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
   const { queues, delivery, core } = runtime;
 
   const http = new Hono();
+  let stopping = false;
 
   // The console (when on) and the configured platforms, registered for delivery (src/runtime.ts).
   const { console: consoleAdapter, platforms } = await buildAdapters(runtime, adapters, env, {
@@ -101,8 +102,11 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       metrics: runtime.metrics,
       metricsToken: config.metricsToken,
       alive: async () => ({ database: database.kind, pendingDeliveries: await delivery.pending() }),
-      ready: () =>
-        readiness({ db: database.db, databaseKind: database.kind, redis: queues.redis, platforms }),
+      // A stopping replica says so at once: the load balancer stops sending it requests.
+      ready: async () =>
+        stopping
+          ? { ready: false, parts: { process: { ok: false, detail: 'stopping' } } }
+          : readiness({ db: database.db, databaseKind: database.kind, redis: queues.redis, platforms }),
     }),
   );
   // The web workspace (issue 17): on whenever the server is, whatever the console and platforms.
@@ -172,6 +176,7 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
       : config.host;
   const url = `http://${host}:${port}`;
   setWebBase(config.publicUrl ?? url);
+  let closing: Promise<void> | undefined;
 
   return {
     url,
@@ -184,16 +189,39 @@ export async function startApp(opts: StartOptions = {}): Promise<App> {
     ...(consoleAdapter ? { console: consoleAdapter } : {}),
     platforms,
     log,
-    async close() {
-      clearInterval(housekeepingTimer);
-      clearInterval(sealTimer);
-      await backups.stop();
-      for (const p of platforms)
-        await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
-      await queues.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await delivery.drain();
-      await database.close();
+    /**
+     * A graceful stop (SIGTERM): no new work is taken, what is in flight is answered or handed back, leases
+     * and connections are released. Anything still running at SHUTDOWN_TIMEOUT_MS is safe to abandon (the
+     * journal's and the outbox's leases hand it to another process); src/main.ts exits then.
+     */
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        clearInterval(housekeepingTimer);
+        clearInterval(sealTimer);
+        // 1. No new connections; requests in flight (a console command, a webhook's ack) finish.
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await backups.stop();
+        // 2. Long connections closed; each channel's journal waits for its commands in flight, then hands
+        //    back what it recorded and did not do, so another replica runs it now rather than after the lease.
+        for (const p of platforms)
+          await p.stop().catch((err) => log.warn({ err, platform: p.platform }, 'stop failed'));
+        await runtime.inFlight.settle(Math.max(0, deadline - Date.now() - 1000));
+        // 3. Queue workers finish the jobs in hand; messages waiting for a rate limit go back to the queue.
+        await queues.close();
+        const closedInTime = await Promise.race([
+          serverClosed.then(() => true),
+          new Promise<boolean>((r) =>
+            setTimeout(() => r(false), Math.max(0, deadline - Date.now() - 500)).unref(),
+          ),
+        ]);
+        if (!closedInTime && 'closeAllConnections' in server) server.closeAllConnections();
+        // Alone (no Redis, no workers elsewhere) this process sends what is due before it goes.
+        if (!config.redisUrl) await delivery.drain();
+        await database.close();
+      })();
+      return closing;
     },
   };
 }

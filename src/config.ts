@@ -74,6 +74,8 @@ export const configSchema = z.object({
     'the address people open in a browser, e.g. https://crm.example.com (no path)',
   ),
   WEB_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  // Below Kubernetes' default grace period (30 s) and systemd's TimeoutStopSec (90 s).
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
   METRICS_TOKEN: optionalString.refine(
     (v) => v === undefined || v.length >= 16,
     'at least 16 characters, e.g. the output of `openssl rand -hex 16`',
@@ -129,6 +131,8 @@ export type Config = {
   publicUrl: string | undefined;
   /** How long a web workspace sign-in lasts (issue 17). */
   webSessionHours: number;
+  /** How long a SIGTERM may take: in-flight work finishes or is handed back within it (docs/operations.md). */
+  shutdownTimeoutMs: number;
   /** The bearer token /metrics asks for (METRICS_TOKEN); none: /metrics is open to whoever reaches the port. */
   metricsToken: string | undefined;
   admins: PlatformIdentityRef[];
@@ -199,6 +203,7 @@ export function loadConfig(
     consoleToken: e.CONSOLE_TOKEN,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     webSessionHours: e.WEB_SESSION_HOURS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     admins: parseAdmins(e.ADMINS),
     org: { name: e.ORG_NAME, timezone: e.ORG_TIMEZONE, locale: e.ORG_LOCALE, currency: e.ORG_CURRENCY },

@@ -22,8 +22,16 @@ try {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'stopping');
+    const limit = app.config.shutdownTimeoutMs;
+    app.log.info({ signal, timeoutMs: limit }, 'stopping');
+    // Past the limit the process goes anyway: what it still held is handed on by its leases.
+    const late = setTimeout(() => {
+      app.log.error({ timeoutMs: limit }, 'stopping took longer than SHUTDOWN_TIMEOUT_MS: exiting now');
+      process.exit(1);
+    }, limit);
+    late.unref();
     await app.close();
+    app.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

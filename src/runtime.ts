@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type Config, loadConfig } from './config.ts';
 import { channelServices } from './core/channel-services.ts';
 import { Core } from './core/engine.ts';
+import { InFlight } from './core/in-flight.ts';
 import { type Database, type Db, openDatabase } from './db/client.ts';
 import { Delivery } from './delivery/index.ts';
 import { fillMissingPinyin } from './flows/customer-pinyin.ts';
@@ -22,6 +23,8 @@ export type Runtime = {
   core: Core;
   /** Prometheus metrics of this process and the organisation's queues (src/ops/metrics.ts). */
   metrics: Metrics;
+  /** Commands and presses this process is working on (every channel's): a stopping process waits for them. */
+  inFlight: InFlight;
   /** The services one platform's adapter gets (bound to that platform). */
   servicesFor(platform: string): PortServices;
 };
@@ -87,9 +90,16 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     ...(opts.clock ? { clock: opts.clock } : {}),
     observe: (o) => metrics.observeCommand(o),
   });
+  const inFlight = new InFlight();
   const servicesFor = (platform: string) =>
-    channelServices(platform, { db, core, delivery, log: log.child({ part: 'adapter', platform }) });
-  return { queues, delivery, core, metrics, servicesFor };
+    channelServices(platform, {
+      db,
+      core,
+      delivery,
+      inFlight,
+      log: log.child({ part: 'adapter', platform }),
+    });
+  return { queues, delivery, core, metrics, inFlight, servicesFor };
 }
 
 /**

@@ -28,10 +28,19 @@ async function main(): Promise<void> {
   });
   await queues.start({ workers: true });
   log.info('worker ready');
+  let stopping = false;
   const stop = async () => {
-    log.info('worker stopping: finishing the jobs in hand');
+    if (stopping) return;
+    stopping = true;
+    log.info({ timeoutMs: config.shutdownTimeoutMs }, 'worker stopping: finishing the jobs in hand');
+    const late = setTimeout(() => {
+      log.error('stopping took longer than SHUTDOWN_TIMEOUT_MS: exiting now (leases hand the rest on)');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    late.unref();
     await queues.close();
     await database.close();
+    log.info('worker stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

@@ -25,17 +25,26 @@ import type {
 } from '../port/services.ts';
 import { contactServices } from './contact-services.ts';
 import type { Core, OutboxFlush } from './engine.ts';
+import { InFlight } from './in-flight.ts';
 import { InboundJournal } from './inbound-journal.ts';
 import { loadOrg } from './org.ts';
 import { findPersonByIdentity, localeOf } from './people.ts';
 
-export type ChannelServiceDeps = { db: Db; core: Core; delivery: OutboxFlush; log: Logger };
+export type ChannelServiceDeps = {
+  db: Db;
+  core: Core;
+  delivery: OutboxFlush;
+  log: Logger;
+  /** The process's commands in flight, shared by its channels: a stopping process waits for them. */
+  inFlight?: InFlight;
+};
 
 const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
 
 /** The services for `platform`; its journal logs through `log`. */
 export function channelServices(platform: string, deps: ChannelServiceDeps): PortServices {
   const { db, core, delivery, log } = deps;
+  const inFlight = deps.inFlight ?? new InFlight();
 
   const postedCard = async (messageId: string, where?: { tenant: string; chatId: string }) => {
     const [row] = await db
@@ -113,8 +122,12 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
   };
 
   const services: PortServices = {
-    commands: core,
-    journal: new InboundJournal({ db, core, log, platform }),
+    commands: {
+      handleMessage: (inbound) => inFlight.run(() => core.handleMessage(inbound)),
+      handleAction: (inbound) => inFlight.run(() => core.handleAction(inbound)),
+      understand: (text) => core.understand(text),
+    },
+    journal: new InboundJournal({ db, core, log, platform, inFlight }),
     contacts: contactServices(platform, {
       db,
       press: (personId, chat, actionId, values, once) =>

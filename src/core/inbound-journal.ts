@@ -11,6 +11,7 @@ import { redactSecrets } from '../commands/secrets.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { inboundEvents, outbox } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
+import type { InFlight } from './in-flight.ts';
 import type { InboundAction, InboundMessage } from './inbound.ts';
 import { outboxTally } from './outbox.ts';
 
@@ -37,6 +38,12 @@ export type JournalOptions = {
   leaseMs?: number;
   /** How often to look for events recorded and not done. */
   sweepMs?: number;
+  /**
+   * The process's commands in flight: stop() waits for them (up to settleMs), then hands back the events
+   * this process recorded and did not finish, so another replica runs them at once instead of after the lease.
+   */
+  inFlight?: InFlight;
+  settleMs?: number;
 };
 
 /** Longer than a live command takes from its ack to its transaction (a user lookup or two on the way). */
@@ -86,6 +93,8 @@ export class InboundJournal {
   private readonly sweepMs: number;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<number> | null = null;
+  /** Events recorded here within their lease (event id → when), for stop() to hand back the unfinished. */
+  private readonly recent = new Map<string, number>();
 
   constructor(private readonly opts: JournalOptions) {
     this.leaseMs = opts.leaseMs ?? LEASE_MS;
@@ -112,6 +121,13 @@ export class InboundJournal {
         claimedUntil: sql`now() + ${`${this.leaseMs} milliseconds`}::interval`,
       })
       .onConflictDoNothing();
+    const now = Date.now();
+    this.recent.set(entry.inbound.eventId, now);
+    // Past its lease an event is any process's to sweep: no need to remember it.
+    for (const [id, at] of this.recent) {
+      if (at > now - this.leaseMs) break;
+      this.recent.delete(id);
+    }
   }
 
   /** Sweeps at once (what a previous process left), then every sweepMs. */
@@ -126,6 +142,42 @@ export class InboundJournal {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.sweeping;
+    if (this.opts.inFlight) await this.opts.inFlight.settle(this.opts.settleMs ?? 10_000);
+    await this.handBack();
+  }
+
+  /**
+   * Ends the lease of the events this process recorded and has not done, so another replica's sweep runs
+   * them now. One still running here past the settle time is then done at most once all the same
+   * (markDone takes the event's row in the command's own transaction).
+   */
+  private async handBack(): Promise<void> {
+    const ids = [...this.recent.keys()];
+    this.recent.clear();
+    if (ids.length === 0) return;
+    try {
+      const back = await this.opts.db
+        .update(inboundEvents)
+        .set({ claimedUntil: sql`now()` })
+        .where(
+          and(
+            eq(inboundEvents.platform, this.opts.platform),
+            inArray(inboundEvents.eventId, ids),
+            isNull(inboundEvents.doneAt),
+          ),
+        )
+        .returning({ eventId: inboundEvents.eventId });
+      if (back.length)
+        this.opts.log.info(
+          { platform: this.opts.platform, events: back.length },
+          'handed back unfinished inbound events',
+        );
+    } catch (err) {
+      this.opts.log.warn(
+        { err },
+        'handing back inbound events failed; another process takes them after their lease',
+      );
+    }
   }
 
   /** Runs every recorded event that is not done and not held by a live process; returns how many. */
