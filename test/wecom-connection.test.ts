@@ -2,9 +2,11 @@
 // fight for it and takes over within seconds when the holder dies; a kick from outside is not fought;
 // a dropped connection reconnects with growing backoff.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { App } from '../src/app.ts';
+import { outbox } from '../src/db/schema.ts';
 import { BOT, People, SECRET, startWeComApp, stopWeComApp } from './fakes/wecom/app.ts';
 import { FakeWeCom, waitFor } from './fakes/wecom/server.ts';
 import { dropDatabase, freshDatabaseUrl } from './helpers/pg.ts';
@@ -63,6 +65,38 @@ describe('two replicas, one connection', () => {
     };
     expect(ready.ready).toBe(true);
     expect(ready.parts.wecom?.detail).toMatch(/standby/);
+  });
+
+  it('the standby claims none of the robot’s messages: the holder sends them', async () => {
+    // The robot may write to a person who has written to it (WeCom's rule, and the fake's).
+    expect(await new People(fake).say('boss', 'help')).toBeTruthy();
+    const db = b!.database.db;
+    const [row] = await db
+      .insert(outbox)
+      .values({
+        platform: 'wecom',
+        tenant: BOT,
+        targetKind: 'user',
+        targetId: 'boss',
+        op: 'post',
+        payload: { text: 'from the outbox, sent by the holder' },
+        locale: 'zh',
+        audience: 'private',
+      })
+      .returning({ id: outbox.id });
+    await b!.delivery.drain(); // the standby's own pass: leaves the row alone
+    const [mid] = await db.select().from(outbox).where(eq(outbox.id, row!.id));
+    expect(mid!.lastError).toBeNull(); // never claimed here, not even to be told "retry later"
+    await waitFor(
+      async () => (await db.select().from(outbox).where(eq(outbox.id, row!.id)))[0]!.state === 'sent',
+      15_000,
+      'the holder to send it',
+    );
+    const [done] = await db.select().from(outbox).where(eq(outbox.id, row!.id));
+    expect({ attempts: done!.attempts, lastError: done!.lastError }).toEqual({
+      attempts: 1,
+      lastError: null,
+    });
   });
 
   it('when the holder dies (kill -9) the standby takes over within seconds', async () => {

@@ -45,6 +45,15 @@ export class WeComAdapter implements ChannelAdapter {
   }
 
   /**
+   * The robot sends over its long connection, which one replica holds: the others leave its messages to
+   * that one instead of claiming them and answering "retry later". With the self-built app too (HTTP, any
+   * replica), the robot's messages are still refused here one by one (RetryLaterError in bot.ts).
+   */
+  canDeliver(): boolean {
+    return !this.bot || this.app !== null || this.bot.holding;
+  }
+
+  /**
    * The corporation's people for admin directory import, through the self-built app's contact API
    * (adapters/wecom/directory.ts); the intelligent robot has none, so without the app the admin is told so.
    * The robot's and the app's user ids are the same corp userids, so either chat may import.

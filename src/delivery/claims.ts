@@ -14,18 +14,25 @@ import { RunAgainAt } from '../queue/types.ts';
 export const BATCH = 50;
 /** A row due but behind an earlier message is woken by that one; this only guards a lost wake-up. */
 const SUCCESSOR_FALLBACK_MS = 2000;
+/** A job for a platform another replica sends for goes back to the queue for another worker this soon. */
+const HELD_ELSEWHERE_MS = 500;
 
 /**
  * Claims row `id` when it is due and, for a post, no earlier message to its chat is still waiting
  * (messages to one chat keep their order; the partial index outbox_chat_waiting_idx answers that).
  * One statement; null when nothing was claimed (whyNot says why).
  */
-export async function claimOne(db: Db, id: number, leaseMs: number): Promise<OutboxRow | null> {
+export async function claimOne(
+  db: Db,
+  id: number,
+  leaseMs: number,
+  skip: string[] = [],
+): Promise<OutboxRow | null> {
   const claimed = rowsOf<RawOutboxRow>(
     await db.execute(sql`
         update outbox o set state = 'sending', attempts = o.attempts + 1,
           next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
-        where o.id = ${id} and o.state in ('pending', 'sending') and o.next_attempt_at <= now()
+        where o.id = ${id} and o.state in ('pending', 'sending') and o.next_attempt_at <= now()${notFor(skip)}
           and (o.op <> 'post' or not exists (
             select 1 from outbox e
             where e.platform = o.platform and e.tenant = o.tenant and e.target_id = o.target_id
@@ -35,13 +42,26 @@ export async function claimOne(db: Db, id: number, leaseMs: number): Promise<Out
   return claimed[0] ? fromRaw(claimed[0]) : null;
 }
 
-/** A row that could not be claimed: not due yet, behind an earlier message, leased, or done. */
-export async function whyNot(db: Db, id: number): Promise<void> {
+/** `and the row's platform is none of these` (platforms this process cannot send for now). */
+function notFor(skip: string[]) {
+  if (skip.length === 0) return sql``;
+  return sql` and o.platform not in (${sql.join(
+    skip.map((p) => sql`${p}`),
+    sql`, `,
+  )})`;
+}
+
+/**
+ * A row that could not be claimed: not due yet, behind an earlier message, leased, done, or of a platform
+ * whose connection another replica holds (`skip`: then another worker's turn, soon).
+ */
+export async function whyNot(db: Db, id: number, skip: string[] = []): Promise<void> {
   const [cur] = await db
-    .select({ state: outbox.state, at: outbox.nextAttemptAt })
+    .select({ state: outbox.state, at: outbox.nextAttemptAt, platform: outbox.platform })
     .from(outbox)
     .where(eq(outbox.id, id));
   if (!cur || (cur.state !== 'pending' && cur.state !== 'sending')) return; // sent, failed or gone
+  if (skip.includes(cur.platform)) throw new RunAgainAt(new Date(Date.now() + HELD_ELSEWHERE_MS));
   if (cur.at.getTime() > Date.now()) throw new RunAgainAt(new Date(cur.at.getTime() + 5));
   // Due but an earlier message to the chat waits: that one wakes this one when it is sent; the fallback
   // only guards a lost wake-up.
@@ -53,13 +73,17 @@ export async function whyNot(db: Db, id: number): Promise<void> {
  * earlier message to its chat that is not due (leased to someone sending it, or waiting for its time);
  * earlier ones due now are claimed in this same batch, which the caller sends in id order.
  */
-export async function claimDue(db: Db, leaseMs: number): Promise<{ claimed: number; rows: OutboxRow[] }> {
+export async function claimDue(
+  db: Db,
+  leaseMs: number,
+  skip: string[] = [],
+): Promise<{ claimed: number; rows: OutboxRow[] }> {
   const claimed = await db.execute(sql`
       update outbox set state = 'sending', attempts = attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
       where id in (
         select o.id from outbox o
-        where o.state in ('pending', 'sending') and o.next_attempt_at <= now()
+        where o.state in ('pending', 'sending') and o.next_attempt_at <= now()${notFor(skip)}
           and (o.op <> 'post' or not exists (
             select 1 from outbox e
             where e.platform = o.platform and e.tenant = o.tenant and e.target_id = o.target_id

@@ -190,8 +190,9 @@ export class Delivery {
   /** The queue's handler: delivers one row if it is due; RunAgainAt when it must wait. */
   async deliverOne(id: number): Promise<void> {
     // Only when nothing was claimed do we look at why.
-    const row = await claimOne(this.db, id, this.leaseMs);
-    if (!row) return whyNot(this.db, id);
+    const skip = this.senders.heldElsewhere();
+    const row = await claimOne(this.db, id, this.leaseMs, skip);
+    if (!row) return whyNot(this.db, id, skip);
     const outcome = await this.deliver(row);
     if (!outcome.sent && outcome.retryAt) throw new RunAgainAt(outcome.retryAt);
   }
@@ -322,7 +323,7 @@ export class Delivery {
   }
 
   private async pass(): Promise<number> {
-    const { claimed, rows } = await claimDue(this.db, this.leaseMs);
+    const { claimed, rows } = await claimDue(this.db, this.leaseMs, this.senders.heldElsewhere());
     if (claimed === 0) return 0;
     const later: DueJob[] = [];
     // A post that has to wait stops the rest of its chat in this pass: they go back behind it.

@@ -26,6 +26,13 @@ export class Senders {
     return sender;
   }
 
+  /** Platforms whose messages this process cannot send now (their connection is held elsewhere). */
+  heldElsewhere(): string[] {
+    const out: string[] = [];
+    for (const [platform, sender] of this.byPlatform) if (sender.canDeliver?.() === false) out.push(platform);
+    return out;
+  }
+
   /** Re-renders every copy of the row's card where it was posted (platforms not served here are left). */
   async updateEverywhere(db: Db, row: OutboxRow): Promise<void> {
     const payload = row.payload as Record<string, Message>;

@@ -31,6 +31,12 @@ export interface Sender {
    * the admin is answered with it and nothing is written; RetryLaterError: the platform asked to wait.
    */
   listDirectory?(tenant: string): Promise<DirectoryEntry[]>;
+  /**
+   * Whether this process can send for the platform now. False where sending needs a long connection that
+   * another replica holds (then this process claims none of the platform's messages: they stay for the
+   * holder). Absent: always.
+   */
+  canDeliver?(): boolean;
 }
 
 /** A person in a platform's directory, as `listDirectory` gives them. */
