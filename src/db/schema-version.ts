@@ -3,9 +3,8 @@
 // that stops here with a clear message instead of failing on some later query.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { ConfigError } from '../config.ts';
-import type { Db } from './client.ts';
 import { rowsOf } from './rows.ts';
 
 type Journal = { entries: { tag: string; when: number }[] };
@@ -21,7 +20,10 @@ export function shippedMigrations(migrationsFolder: string): Journal['entries'] 
 export class SchemaTooNewError extends ConfigError {}
 
 /** Throws SchemaTooNewError when the database holds migrations this code does not ship. */
-export async function refuseNewerSchema(db: Db, migrationsFolder: string): Promise<void> {
+/** Any drizzle database handle (PostgreSQL or PGlite): this module is used by client.ts, which opens them. */
+type Executes = { execute(query: SQL): Promise<unknown> };
+
+export async function refuseNewerSchema(db: Executes, migrationsFolder: string): Promise<void> {
   const shipped = shippedMigrations(migrationsFolder);
   const newest = Math.max(...shipped.map((e) => e.when));
   // drizzle's migrators record each applied migration's folder time in drizzle.__drizzle_migrations.
