@@ -1,7 +1,7 @@
 // Finding a customer from what one remembers (issue 21, search): part of the name, a contact's name, a
 // phone number however it is written, or an email, paged. Contacts are searched only where the reader may
 // see them (src/core/visibility.ts), so a search cannot tell anyone whose phone number a customer has.
-import { and, count, desc, eq, exists, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuseInput } from '../core/errors.ts';
@@ -37,11 +37,10 @@ export function customerMatch(ctx: FlowContext, text: string): SQL | undefined {
       ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '\\D', '', 'g') like ${`%${digits}%`}`
       : undefined,
   );
-  const inContacts = exists(
-    ctx.tx
-      .select({ one: sql`1` })
-      .from(contacts)
-      .where(and(eq(contacts.customerId, customers.id), contactMatch)),
+  // Not correlated: the matching contacts are found once (a hashed subplan), not probed per customer.
+  const inContacts = inArray(
+    customers.id,
+    ctx.tx.select({ id: contacts.customerId }).from(contacts).where(contactMatch),
   );
   return or(
     ilike(customers.name, like(text)),

@@ -8,7 +8,6 @@ import {
   count,
   desc,
   eq,
-  exists,
   ilike,
   inArray,
   isNull,
@@ -115,10 +114,12 @@ async function paged<T>(
 export function customerScope(viewer: Actor): SQL | undefined {
   const live = isNull(customers.mergedIntoId);
   if (viewer.role !== 'sales_rep') return live;
+  // The customers shared with the rep's department, found once (not probed per customer).
   const shared = viewer.department
-    ? exists(
-        sql`(select 1 from ${customerShares} join ${departments} on ${departments.id} = ${customerShares.departmentId}
-             where ${customerShares.customerId} = ${customers.id} and ${departments.code} = ${viewer.department})`,
+    ? inArray(
+        customers.id,
+        sql`(select ${customerShares.customerId} from ${customerShares} join ${departments} on ${departments.id} = ${customerShares.departmentId}
+             where ${departments.code} = ${viewer.department})`,
       )
     : undefined;
   return and(live, or(eq(customers.ownerId, viewer.personId), shared));
