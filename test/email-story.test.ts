@@ -10,6 +10,7 @@ import { Links } from '../adapters/email/links.ts';
 import { fireOccurrences } from '../src/schedule/fire.ts';
 import { FakeSmtp, type Received } from './fakes/smtp.ts';
 import { type Driver, type Msg, startDriver } from './helpers/console.ts';
+import { signIn } from './helpers/web.ts';
 
 const SECRET = 'test-secret-for-email-links-0123456789abcdef';
 let d: Driver;
@@ -159,9 +160,31 @@ describe('an approved order by email', () => {
     // order show: per recipient, sent / opened / acknowledged and when.
     const show = (await d.say('li', `order show ${SO}`)).text;
     expect(show).toMatch(
-      /Email · Production: Sun Li 孙立: sent [\d-]+ [\d:]+ · opened [\d-]+ [\d:]+ · acknowledged [\d-]+ [\d:]+ by Sun Li 孙立/,
+      /Email · Production: Sun Li 孙立: sent [\d-]+ [\d:]+ · opened [\d-]+ [\d:]+ · acknowledged [\d-]+ [\d:]+ by Sun Li 孙立 \(by email\)/,
     );
     expect(show).toMatch(/Email · Finance: Zhao Yun 赵云: sent [\d-]+ [\d:]+ · not acknowledged/);
+  });
+
+  it('the order’s history and its web timeline show each email: emailed to whom, opened, acknowledged by email', async () => {
+    const history = (await d.say('li', `order history ${SO}`)).text;
+    expect(history).toMatch(/— · emailed to Sun Li 孙立 \(Production\)/);
+    expect(history).toMatch(/Sun Li 孙立 · opened the email \(Production\)/);
+    expect(history).toMatch(/Sun Li 孙立 · acknowledged by email \(Production\)/);
+    expect(history).toMatch(/— · emailed to Zhao Yun 赵云 \(Finance\)/);
+    expect(history).not.toMatch(/Zhao Yun 赵云 · (opened|acknowledged by email)/);
+    // order show has the newest events too.
+    expect((await d.say('li', `order show ${SO}`)).text).toMatch(/acknowledged by email \(Production\)/);
+    // In Chinese for whoever reads Chinese.
+    const zh = (await d.say('wu', `order history ${SO}`)).text;
+    expect(zh).toMatch(/Sun Li 孙立 · 通过邮件确认收到（生产部）/);
+    // The web workspace's order page: the same events in its timeline.
+    const li = await signIn(d, 'li');
+    const page = await (await li.get(`/app/orders/${SO}`)).text();
+    const timeline = /data-testid="timeline">([\s\S]*?)<\/ol>/.exec(page)![1]!;
+    expect(timeline).toMatch(/emailed to Sun Li 孙立 \(Production\)/);
+    expect(timeline).toMatch(/opened the email \(Production\)/);
+    expect(timeline).toMatch(/acknowledged by email \(Production\)/);
+    expect(timeline).toMatch(/emailed to Zhao Yun 赵云 \(Finance\)/);
   });
 
   it('not acknowledged within the target, the recipient is reminded in chat; an acknowledged one stands down', async () => {

@@ -6,9 +6,10 @@ import type { Message } from '../cards/card.ts';
 import type { DepartmentCode } from '../commands/keys.ts';
 import { sendToContacts } from '../core/contact-posts.ts';
 import type { FlowContext } from '../core/context.ts';
+import type { Queryable } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { departments, people } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import type { Bilingual, Locale } from '../i18n/locale.ts';
 import { DEPARTMENT_NAMES } from './common.ts';
 import { type MailItem, readMailItems } from './mail-policy.ts';
 import { remindIfUnacknowledged } from './mail-reminders.ts';
@@ -95,7 +96,7 @@ export async function mailReceiptFields(
   subject: { type: string; id: number },
 ): Promise<{ label: string; value: string }[]> {
   const res = await ctx.tx.execute(sql`
-    select d.kind, dp.code, p.name, o.state, o.sent_at, mo.opened_at, d.acked_at, ap.name as acked_by
+    select d.kind, dp.code, p.name, o.state, o.sent_at, mo.opened_at, mo.acted_at, d.acked_at, ap.name as acked_by
     from distributions d
     join departments dp on dp.id = d.department_id
     join outbox o on o.card_key = 'mail:dist:' || d.id and o.op = 'post'
@@ -111,6 +112,7 @@ export async function mailReceiptFields(
     state: string;
     sent_at: string | Date | null;
     opened_at: string | Date | null;
+    acted_at: string | Date | null;
     acked_at: string | Date | null;
     acked_by: string | null;
   };
@@ -132,8 +134,8 @@ export async function mailReceiptFields(
       ...(r.opened_at ? [l === 'en' ? `opened ${at(r.opened_at)}` : `已打开 ${at(r.opened_at)}`] : []),
       r.acked_at
         ? l === 'en'
-          ? `acknowledged ${at(r.acked_at)}${r.acked_by ? ` by ${r.acked_by}` : ''}`
-          : `${r.acked_by ? `${r.acked_by} ` : ''}已于 ${at(r.acked_at)} 确认收到`
+          ? `acknowledged ${at(r.acked_at)}${r.acked_by ? ` by ${r.acked_by}` : ''}${r.acted_at ? ' (by email)' : ''}`
+          : `${r.acked_by ? `${r.acked_by} ` : ''}已于 ${at(r.acked_at)} ${r.acted_at ? '通过邮件' : ''}确认收到`
         : l === 'en'
           ? 'not acknowledged'
           : '未确认',
@@ -142,5 +144,73 @@ export async function mailReceiptFields(
       label: `${l === 'en' ? 'Email' : '邮件'} · ${DEPARTMENT_NAMES[r.code][l]}${r.kind === 'order' ? '' : ` (${WHAT[r.kind][l]})`}`,
       value: `${r.name}: ${parts.join(l === 'en' ? ' · ' : ' · ')}`,
     };
+  });
+}
+
+/** What an email copy of a record's distribution did: sent to its recipient, opened, acknowledged by its link. */
+export type MailEvent = {
+  at: Date;
+  step: 'sent' | 'opened' | 'acked';
+  /** The recipient. */
+  person: string;
+  /** What it says, in each language ("emailed to Zhao Yun (Finance)", "opened the email", …). */
+  text: Bilingual;
+};
+
+/**
+ * The history of the email copies of a record's distributions (sent, opened, acknowledged by email), for
+ * `order history` and the web order page's timeline: the outbox rows, their openings and link presses.
+ */
+export async function mailEvents(db: Queryable, subject: { type: string; id: number }): Promise<MailEvent[]> {
+  const res = await db.execute(sql`
+    select d.kind, dp.code, p.name, o.sent_at, mo.opened_at, mo.acted_at
+    from distributions d
+    join departments dp on dp.id = d.department_id
+    join outbox o on o.card_key = 'mail:dist:' || d.id and o.op = 'post'
+    join people p on p.id::text = o.target_id
+    left join message_opens mo on mo.outbox_id = o.id
+    where d.subject_type = ${subject.type} and d.subject_id = ${subject.id}
+    order by o.id`);
+  type Row = {
+    kind: DistributionKind;
+    code: DepartmentCode;
+    name: string;
+    sent_at: string | Date | null;
+    opened_at: string | Date | null;
+    acted_at: string | Date | null;
+  };
+  const WHAT_SENT: Record<DistributionKind, Bilingual> = {
+    order: { en: 'emailed', zh: '已发邮件' },
+    change: { en: 'emailed the change', zh: '已发邮件（变更）' },
+    cancel: { en: 'emailed the cancellation', zh: '已发邮件（取消）' },
+  };
+  return rowsOf<Row>(res).flatMap((r) => {
+    const dept = DEPARTMENT_NAMES[r.code];
+    const events: MailEvent[] = [];
+    if (r.sent_at)
+      events.push({
+        at: new Date(r.sent_at),
+        step: 'sent',
+        person: r.name,
+        text: {
+          en: `${WHAT_SENT[r.kind].en} to ${r.name} (${dept.en})`,
+          zh: `${WHAT_SENT[r.kind].zh}给 ${r.name}（${dept.zh}）`,
+        },
+      });
+    if (r.opened_at)
+      events.push({
+        at: new Date(r.opened_at),
+        step: 'opened',
+        person: r.name,
+        text: { en: `opened the email (${dept.en})`, zh: `打开了邮件（${dept.zh}）` },
+      });
+    if (r.acted_at)
+      events.push({
+        at: new Date(r.acted_at),
+        step: 'acked',
+        person: r.name,
+        text: { en: `acknowledged by email (${dept.en})`, zh: `通过邮件确认收到（${dept.zh}）` },
+      });
+    return events;
   });
 }

@@ -17,6 +17,7 @@ import { type ConfidentialClass, MASK, maskMoney, privateNote, type Reveal } fro
 import { approvalSeats, approvals, people, recordHistory } from '../db/schema.ts';
 import type { Bilingual, Locale } from '../i18n/locale.ts';
 import { command, field, label } from './common.ts';
+import { type MailEvent, mailEvents } from './distribution-mail.ts';
 
 /** Lines on a page of `… history`, and the newest lines `order show` carries (so page=2 goes on from it). */
 export const HISTORY_PAGE = 20;
@@ -48,6 +49,11 @@ export type HistorySpec = {
   requests?: readonly string[];
   /** The field as written to record_history (camelCase is read as snake_case). */
   field(name: string, l: Locale): FieldSpec;
+  /**
+   * Distributions about this record (distributions.subject_type) whose email copies belong in its history:
+   * emailed to whom, opened, acknowledged by email.
+   */
+  mail?: string;
 };
 
 export type HistoryEvent =
@@ -70,6 +76,15 @@ export type HistoryEvent =
       step: 'asked' | 'approved' | 'rejected' | 'withdrawn';
       seat: string | null;
       note: string | null;
+    }
+  | {
+      kind: 'mail';
+      at: Date;
+      seq: number;
+      /** Who acted (the recipient opening or acknowledging); null for the sending. */
+      by: string | null;
+      step: MailEvent['step'];
+      text: Bilingual;
     };
 
 /** deliveryDate → delivery_date: the rows of some flows name their columns, others their keys. */
@@ -165,6 +180,16 @@ export async function loadHistory(ctx: FlowContext, spec: HistorySpec, id: numbe
       });
     }
   }
+  if (spec.mail)
+    for (const m of await mailEvents(ctx.tx, { type: spec.mail, id }))
+      events.push({
+        kind: 'mail',
+        at: m.at,
+        seq: 3,
+        by: m.step === 'sent' ? null : m.person,
+        step: m.step,
+        text: m.text,
+      });
   // Stable: rows of one kind keep their order; at one instant the request, then decisions, then changes.
   return events
     .map((e, i) => ({ e, i }))
@@ -228,7 +253,12 @@ export function describeApproval(ctx: FlowContext, e: Extract<HistoryEvent, { ki
 
 /** One event as a card field: when (the reader's zone, the org's unless they set theirs) → who · what. */
 export function historyField(ctx: FlowContext, spec: HistorySpec, e: HistoryEvent, r: Reveal): CardField {
-  const what = e.kind === 'change' ? describeChange(ctx, spec, e, r) : describeApproval(ctx, e);
+  const what =
+    e.kind === 'change'
+      ? describeChange(ctx, spec, e, r)
+      : e.kind === 'approval'
+        ? describeApproval(ctx, e)
+        : ctx.t(e.text);
   return field(ctx.fmtDate(e.at, true), `${e.by ?? '—'} · ${what}`);
 }
 

@@ -90,6 +90,8 @@ export const ORDER_HISTORY: HistorySpec = {
   approvals: ['order', 'order_change', 'order_cancel'],
   // The order's own submission is its status change to pending; a change or cancellation has none.
   requests: ['order_change', 'order_cancel'],
+  // Its distributions' email copies: emailed to whom, opened, acknowledged by email.
+  mail: 'order',
   field(name, l) {
     const ack = /^ack\.(\w+)\.(\w+)$/.exec(name);
     if (ack) {

@@ -23,6 +23,8 @@ export async function historyItems(
 ): Promise<TimelineItem[]> {
   const events = await loadHistory(ctx, spec, id);
   return events.map((e) => {
+    if (e.kind === 'mail')
+      return { at: e.at, who: e.by, what: ctx.t(e.text), kind: e.step === 'acked' ? 'ack' : 'mail' };
     if (e.kind === 'approval')
       return {
         at: e.at,
