@@ -35,6 +35,8 @@ export type Column<R> = {
   /** Left out on a phone's width (still in the export). */
   wide?: boolean;
   tag?: boolean;
+  /** A tag's own look (e.g. a confidential level in red). */
+  tagClass?: (r: R) => string;
   cell: (r: R) => string | null;
   href?: (r: R) => string | null;
 };
@@ -238,26 +240,30 @@ export function ListPage<R>(p: {
         <a class="button plain" href={spec.path}>
           {say(l, 'Clear', '清除')}
         </a>
-        <span class="spacer" />
-        <a
-          class="button plain"
-          href={`${spec.path}/export.csv${listQuery(spec, f, { page: 1 })}`}
-          data-testid="export-csv"
-        >
-          CSV
-        </a>
-        <a
-          class="button plain"
-          href={`${spec.path}/export.xlsx${listQuery(spec, f, { page: 1 })}`}
-          data-testid="export-xlsx"
-        >
-          XLSX
-        </a>
       </form>
       <section class="card">
-        <p class="muted count" data-testid="list-count">
-          {spec.count(p.total)}
-        </p>
+        <div class="list-head">
+          <p class="muted count" data-testid="list-count">
+            {spec.count(p.total)}
+          </p>
+          <span class="exports">
+            <span class="muted">{say(l, 'Export', '导出')}</span>
+            <a
+              class="button plain small"
+              href={`${spec.path}/export.csv${listQuery(spec, f, { page: 1 })}`}
+              data-testid="export-csv"
+            >
+              CSV
+            </a>
+            <a
+              class="button plain small"
+              href={`${spec.path}/export.xlsx${listQuery(spec, f, { page: 1 })}`}
+              data-testid="export-xlsx"
+            >
+              XLSX
+            </a>
+          </span>
+        </div>
         <div class="scroll">
           <table data-testid="list">
             <thead>
@@ -270,7 +276,8 @@ export function ListPage<R>(p: {
                     const v = c.cell(r);
                     const href = c.href?.(r);
                     const text = v ?? '—';
-                    const inner = c.tag && v ? <span class="tag">{v}</span> : text;
+                    const inner =
+                      c.tag && v ? <span class={`tag ${c.tagClass?.(r) ?? ''}`.trim()}>{v}</span> : text;
                     return (
                       <td class={[cls(c), i === 0 ? 'nowrap' : ''].filter(Boolean).join(' ')}>
                         {href ? <a href={href}>{inner}</a> : inner}
