@@ -343,6 +343,22 @@ describe('market information', () => {
   });
 });
 
+describe('order list search', () => {
+  it('finds an order by its customer in pinyin or by a contact, as customer find does', async () => {
+    const wang = await signIn(d, 'wang');
+    const found = async (q: string) =>
+      [
+        ...(await (await wang.get(`/app/orders?q=${encodeURIComponent(q)}`)).text()).matchAll(
+          /data-testid="order-row"><td[^>]*><a [^>]*>([^<]+)/g,
+        ),
+      ].map((m) => m[1]);
+    expect(await found('szxny')).toEqual(['SO-0001']);
+    expect(await found('shenzhen')).toEqual(['SO-0001']);
+    expect(await found('刘先生')).toEqual(['SO-0001']);
+    expect(await found('SO-0001')).toEqual(['SO-0001']);
+  });
+});
+
 describe('order page timeline', () => {
   it('shows distribution and acknowledgements per department, progress, delay, shipment, payments', async () => {
     const li = await signIn(d, 'li');

@@ -1,4 +1,5 @@
-// The order list of the web workspace: search, filters, sorting and paging in SQL (orders_date_idx for the
+// The order list of the web workspace: search (the order number, or the customer as customer find finds
+// it: name, pinyin, a contact), filters, sorting and paging in SQL (orders_date_idx for the
 // default newest-first order; LIMIT/OFFSET pages), under the same scope as order list in chat. Amounts go
 // through the core's Reveal per row, and every amount shown is an audited read (R-SEC-2).
 import { and, asc, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
@@ -6,6 +7,7 @@ import type { FlowContext } from '../core/context.ts';
 import { seesPrices } from '../core/permissions.ts';
 import { Reveal, viewerOf } from '../core/visibility.ts';
 import { customers, orders, people } from '../db/schema.ts';
+import { customerMatch } from '../flows/customer-find.ts';
 import { orderScope } from './dashboard-data.ts';
 
 export const ORDER_STATUSES = [
@@ -76,11 +78,12 @@ export type OrderRow = {
 function where(ctx: FlowContext, f: OrderFilter): SQL | undefined {
   const like = f.q ? `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   // The customers matching are found first (a tenth of the rows), their orders then by orders_customer_idx.
+  // As customer find finds them: name, pinyin, contacts where the reader may see them; or the number.
   const matching = like
     ? ctx.tx
         .select({ id: customers.id })
         .from(customers)
-        .where(or(ilike(customers.name, like), ilike(customers.number, like)))
+        .where(or(ilike(customers.number, like), customerMatch(ctx, f.q)))
     : null;
   return and(
     orderScope(ctx),

@@ -69,13 +69,13 @@ export function OrdersPage(p: {
         </p>
       )}
       <form class="filters card" method="get" action="/app/orders">
-        <label>
+        <label class="grow">
           {say(l, 'Search', '搜索')}
           <input
             type="search"
             name="q"
             value={f.q}
-            placeholder={say(l, 'number or customer', '订单号或客户')}
+            placeholder={say(l, 'number, customer, contact, pinyin', '订单号、客户、联系人、拼音')}
           />
         </label>
         <label>
@@ -103,26 +103,30 @@ export function OrdersPage(p: {
         <a class="button plain" href="/app/orders">
           {say(l, 'Clear', '清除')}
         </a>
-        <span class="spacer" />
-        <a
-          class="button plain"
-          href={`/app/orders/export.csv${query(f, { page: 1 })}`}
-          data-testid="export-csv"
-        >
-          CSV
-        </a>
-        <a
-          class="button plain"
-          href={`/app/orders/export.xlsx${query(f, { page: 1 })}`}
-          data-testid="export-xlsx"
-        >
-          XLSX
-        </a>
       </form>
       <section class="card">
-        <p class="muted count" data-testid="order-count">
-          {say(l, `${p.total} orders`, `共 ${p.total} 个订单`)}
-        </p>
+        <div class="list-head">
+          <p class="muted count" data-testid="order-count">
+            {say(l, `${p.total} orders`, `共 ${p.total} 个订单`)}
+          </p>
+          <span class="exports">
+            <span class="muted">{say(l, 'Export', '导出')}</span>
+            <a
+              class="button plain small"
+              href={`/app/orders/export.csv${query(f, { page: 1 })}`}
+              data-testid="export-csv"
+            >
+              CSV
+            </a>
+            <a
+              class="button plain small"
+              href={`/app/orders/export.xlsx${query(f, { page: 1 })}`}
+              data-testid="export-xlsx"
+            >
+              XLSX
+            </a>
+          </span>
+        </div>
         <div class="scroll">
           <table data-testid="orders">
             <thead>
