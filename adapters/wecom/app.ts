@@ -39,6 +39,8 @@ export function xmlField(xml: string, name: string): string | undefined {
 export const MAX_SKEW_S = 300;
 /** One encrypted message in a small XML envelope; a user's text is at most a few KB. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** A response_code changes its card once, within 72 hours of the send or click that brought it. */
+const CODE_VALID_MS = 72 * 3600_000;
 
 /** A callback, understood and ready to record: a typed text or a card click. */
 type Prepared =
@@ -56,8 +58,6 @@ type ApiResult = {
 export class AppTransport {
   private token: { value: string; until: number } | null = null;
   private tokenFetch: Promise<string> | null = null;
-  /** task_id → the response_code that may update that card once (from message/send or a click). */
-  private readonly codes = new Map<string, string>();
   /** Callback work in flight, so stop() and tests can wait for it. */
   readonly inflight = new Set<Promise<void>>();
 
@@ -184,7 +184,7 @@ export class AppTransport {
         this.s.log.warn('wecom callback: malformed card event dropped');
         return null;
       }
-      if (code) this.codes.set(taskId, code);
+      if (code) await this.keepCode(taskId, code);
       if (key === NOOP_KEY) return null;
       const eventId = `app:evt:${code || `sha256:${createHash('sha256').update(xml).digest('hex')}`}`;
       return { kind: 'click', userId, chat, key, taskId, eventId };
@@ -293,7 +293,7 @@ export class AppTransport {
         }
         throw err;
       }
-      if (json.response_code) this.codes.set(taskId, json.response_code);
+      if (json.response_code) await this.keepCode(taskId, json.response_code);
       return ref;
     }
     await this.call('message/send', {
@@ -308,11 +308,18 @@ export class AppTransport {
     };
   }
 
+  /**
+   * A card's response_code, kept in the database: the click or the send that brought it may have reached
+   * another replica than the one that changes the card.
+   */
+  private keepCode(taskId: string, code: string): Promise<void> {
+    return this.s.services.kept.put(`code:${taskId}`, code, CODE_VALID_MS);
+  }
+
   /** Replaces a card through its response_code (once each; a click brings a new one). */
   private async updateCard(ref: PostedRef, m: Message, locale: 'en' | 'zh'): Promise<boolean> {
-    const code = this.codes.get(ref.messageId);
+    const code = await this.s.services.kept.take(`code:${ref.messageId}`, CODE_VALID_MS);
     if (!code) return false;
-    this.codes.delete(ref.messageId);
     const card: Card = m.card ?? { title: m.text, fields: [], actions: [] };
     await this.call('message/update_template_card', {
       userids: [ref.chatId.slice(3)],

@@ -23,6 +23,7 @@ import type {
   RenderMark,
   ReplyOptions,
 } from '../port/services.ts';
+import { Limits } from '../queue/limits.ts';
 import { contactServices } from './contact-services.ts';
 import type { Core, OutboxFlush } from './engine.ts';
 import { InFlight } from './in-flight.ts';
@@ -37,6 +38,8 @@ export type ChannelServiceDeps = {
   log: Logger;
   /** The process's commands in flight, shared by its channels: a stopping process waits for them. */
   inFlight?: InFlight;
+  /** The rate limits delivery keeps (shared through Redis with REDIS_URL); default: this process's own. */
+  limits?: Limits;
 };
 
 const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
@@ -45,6 +48,7 @@ const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 
 export function channelServices(platform: string, deps: ChannelServiceDeps): PortServices {
   const { db, core, delivery, log } = deps;
   const inFlight = deps.inFlight ?? new InFlight();
+  const limits = deps.limits ?? new Limits();
 
   const postedCard = async (messageId: string, where?: { tenant: string; chatId: string }) => {
     const [row] = await db
@@ -135,6 +139,10 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
       org: () => loadOrg(db),
     }),
 
+    pacing: {
+      take: (key, rate) => limits.takeOwn(platform, key, rate),
+    },
+
     kept: {
       async once(name, make) {
         // The first process to ask keeps its value; any other, at the same moment or later, reads that one.
@@ -144,6 +152,35 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
           .from(channelValues)
           .where(and(eq(channelValues.platform, platform), eq(channelValues.name, name)));
         if (!row) throw new Error(`no kept value ${platform}/${name}`);
+        return row.value;
+      },
+      async put(name, value, maxAgeMs) {
+        const age = `${maxAgeMs} milliseconds`;
+        await db
+          .insert(channelValues)
+          .values({ platform, name, value })
+          .onConflictDoUpdate({
+            target: [channelValues.platform, channelValues.name],
+            set: { value, createdAt: sql`now()` },
+          });
+        // Values never taken (a card nobody changed again) go once they could no longer be used.
+        const kind = `${name.split(':')[0]}:%`;
+        await db
+          .delete(channelValues)
+          .where(
+            and(
+              eq(channelValues.platform, platform),
+              sql`${channelValues.name} like ${kind}`,
+              sql`${channelValues.createdAt} < now() - ${age}::interval`,
+            ),
+          );
+      },
+      async take(name, maxAgeMs) {
+        const [row] = await db
+          .delete(channelValues)
+          .where(and(eq(channelValues.platform, platform), eq(channelValues.name, name)))
+          .returning({ value: channelValues.value, createdAt: channelValues.createdAt });
+        if (!row || row.createdAt.getTime() < Date.now() - maxAgeMs) return null;
         return row.value;
       },
     },

@@ -177,6 +177,16 @@ export interface Contacts {
   >;
 }
 
+/**
+ * Limits a channel keeps beside the ones it declares (email: per recipient domain), shared by every
+ * process like those (Redis with REDIS_URL, else this process's memory), kept as pacing: a message waits,
+ * never drops.
+ */
+export interface Pacing {
+  /** Takes a slot of `rate` for `key`: 0 to send now, else the milliseconds to wait (nothing was taken). */
+  take(key: string, rate: { count: number; perMs: number }): Promise<number>;
+}
+
 /** Values a channel keeps in the database: the same for every replica and after every restart. */
 export interface Kept {
   /**
@@ -184,12 +194,21 @@ export interface Kept {
    * process to ask wins, every other one gets that value).
    */
   once(name: string, make: () => string): Promise<string>;
+  /**
+   * Keeps `value` under `name` (replacing one kept before), for whichever replica needs it next: what a
+   * platform hands one process and another may have to use (a code that lets a card be changed once).
+   * Values kept this way are forgotten after `maxAgeMs`.
+   */
+  put(name: string, value: string, maxAgeMs: number): Promise<void>;
+  /** The value put under `name`, removed as it is read (null when none, or older than it may be). */
+  take(name: string, maxAgeMs: number): Promise<string | null>;
 }
 
 /** Everything the core gives a channel. */
 export type PortServices = {
   contacts: Contacts;
   kept: Kept;
+  pacing: Pacing;
   commands: CommandPath;
   journal: Journal;
   identities: Identities;
