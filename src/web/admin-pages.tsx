@@ -68,6 +68,24 @@ function Frame(p: { ctx: FlowContext; csrf: string; tab: AdminTab; children?: Ch
 
 export type Flash = { text: string; bad: boolean };
 
+/** What each KPI target times, in words. */
+export const TARGET_NAMES: Record<TargetKey, { en: string; zh: string }> = {
+  'target.order.deliver': { en: 'Approved order reaches the departments', zh: '已批准订单送达各部门' },
+  'target.order.ack': { en: 'Departments acknowledge the order', zh: '各部门确认订单' },
+  'target.change.deliver': { en: 'Order change reaches the departments', zh: '订单变更送达各部门' },
+  'target.change.ack': { en: 'Departments acknowledge the change', zh: '各部门确认变更' },
+  'target.cancel.deliver': { en: 'Cancellation reaches the departments', zh: '订单取消送达各部门' },
+  'target.cancel.ack': { en: 'Departments acknowledge the cancellation', zh: '各部门确认取消' },
+  'target.lead.assign': { en: 'New lead assigned', zh: '新线索分配' },
+  'target.lead.follow': { en: 'First follow-up (without a deadline)', zh: '首次跟进（无截止时间时）' },
+  'target.shipment.deliver': { en: 'Shipment reaches sales and service', zh: '发货通知送达销售和客服' },
+  'target.quote.deliver': { en: 'Quote decision reaches the requester', zh: '报价审批结果送达申请人' },
+  'target.correction.deliver': {
+    en: 'Customer correction reaches its receivers',
+    zh: '客户信息更正送达已接收方',
+  },
+};
+
 export function PeoplePage(p: { ctx: FlowContext; csrf: string; rows: PersonRow[] }) {
   const l = p.ctx.locale;
   const active = p.rows.filter((r) => r.active).length;
@@ -272,7 +290,9 @@ export function PolicyPage(p: { ctx: FlowContext; csrf: string; policy: Policy; 
               {keys.map((k) => (
                 <tr data-key={k}>
                   <td>
-                    <code class="cmd">{l === 'en' ? k : TARGET_KEYS[k][1]}</code>
+                    {TARGET_NAMES[k][l]}
+                    <br />
+                    <small class="muted key">{l === 'en' ? k : TARGET_KEYS[k][1]}</small>
                   </td>
                   <td class="num nowrap">{formatTarget(policy.kpi.targets[k], l)}</td>
                 </tr>
@@ -285,7 +305,7 @@ export function PolicyPage(p: { ctx: FlowContext; csrf: string; policy: Policy; 
               {say(l, 'Target', '时限')}
               <select name="key">
                 {keys.map((k) => (
-                  <option value={k}>{l === 'en' ? k : TARGET_KEYS[k][1]}</option>
+                  <option value={k}>{TARGET_NAMES[k][l]}</option>
                 ))}
               </select>
             </label>
@@ -390,7 +410,15 @@ export function CalendarPage(p: { ctx: FlowContext; csrf: string; cal: CalendarV
                       <ul>
                         {x.days.map((d) => (
                           <li data-date={d.date}>
-                            <span class="nowrap">{d.date.slice(5)}</span>{' '}
+                            <span class="nowrap">
+                              {d.date.slice(5)}{' '}
+                              <small class="muted">
+                                {new Date(`${d.date}T00:00:00Z`).toLocaleString(l === 'en' ? 'en' : 'zh-CN', {
+                                  weekday: 'short',
+                                  timeZone: 'UTC',
+                                })}
+                              </small>
+                            </span>{' '}
                             <span class={d.working ? 'state-wait' : 'state-ok'}>
                               {d.working
                                 ? say(l, 'working (make-up)', '调休上班')

@@ -106,6 +106,24 @@ export async function auditPeople(ctx: FlowContext): Promise<{ id: number; name:
   return ctx.tx.select({ id: people.id, name: people.name }).from(people).orderBy(people.name).limit(1000);
 }
 
+/** Where a row was written: the platform and the kind of chat (kept apart from its details). */
+export function channelOf(detail: Record<string, unknown>, l: 'en' | 'zh'): string {
+  const kind = detail?.chatKind;
+  const chat =
+    kind === 'dm'
+      ? l === 'en'
+        ? 'private'
+        : '私聊'
+      : kind === 'group'
+        ? l === 'en'
+          ? 'group'
+          : '群聊'
+        : '';
+  return [detail?.platform, chat].filter(Boolean).join(' · ');
+}
+
+const WHERE_KEYS = new Set(['chat', 'chatKind', 'platform']);
+
 /** A row's detail as short "key: value" pairs (nested values one level deep), never raw JSON. */
 export function detailPairs(detail: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
@@ -119,6 +137,7 @@ export function detailPairs(detail: Record<string, unknown>): [string, string][]
     return String(v);
   };
   for (const [k, v] of Object.entries(detail ?? {})) {
+    if (WHERE_KEYS.has(k)) continue;
     const s = show(v);
     out.push([k, s.length > 80 ? `${s.slice(0, 79)}…` : s]);
   }

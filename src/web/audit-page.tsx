@@ -2,7 +2,14 @@
 // XLSX (each export audited), and `audit verify` run through the core, its answer shown as a verdict.
 import type { FlowContext } from '../core/context.ts';
 import type { AuditRow } from '../flows/audit.ts';
-import { AUDIT_KINDS, AUDIT_PAGE, type AuditKind, type AuditQuery, detailPairs } from './audit-data.ts';
+import {
+  AUDIT_KINDS,
+  AUDIT_PAGE,
+  type AuditKind,
+  type AuditQuery,
+  channelOf,
+  detailPairs,
+} from './audit-data.ts';
 import type { Table } from './export.ts';
 import { Page } from './layout.tsx';
 import { say } from './text.ts';
@@ -38,20 +45,31 @@ const columns = (l: L) => ({
   who: say(l, 'Person', '操作人'),
   action: say(l, 'Action', '操作'),
   record: say(l, 'Record', '记录'),
+  channel: say(l, 'Channel', '渠道'),
   detail: say(l, 'Details', '详情'),
 });
 
+type Names = Map<number, string>;
+
+/** The record a row names; a person by their name. */
+function recordOf(r: AuditRow, names: Names): string {
+  if (r.entity === 'person' && r.entityRef && /^\d+$/.test(r.entityRef))
+    return names.get(Number(r.entityRef)) ?? `#${r.entityRef}`;
+  return r.entityRef ?? r.entity ?? '';
+}
+
 /** The rows as exported: the columns of the page. */
-export function auditTable(ctx: FlowContext, rows: AuditRow[]): Table {
+export function auditTable(ctx: FlowContext, rows: AuditRow[], names: Names): Table {
   const c = columns(ctx.locale);
   return {
-    header: [c.id, c.at, c.who, c.action, c.record, c.detail],
+    header: [c.id, c.at, c.who, c.action, c.record, c.channel, c.detail],
     rows: rows.map((r) => [
       String(r.id),
       ctx.fmtDate(r.at, true),
       r.who ?? '—',
       r.action,
-      [r.entity, r.entityRef].filter(Boolean).join(' '),
+      recordOf(r, names),
+      channelOf(r.detail, ctx.locale),
       detailPairs(r.detail)
         .map(([k, v]) => `${k}: ${v}`)
         .join('; '),
@@ -76,6 +94,10 @@ export function AuditPage(p: {
   const c = columns(l);
   const pages = Math.max(1, Math.ceil(p.total / AUDIT_PAGE));
   const filtered = { ...q, page: 1 };
+  const names: Names = new Map(p.people.map((x) => [x.id, x.name]));
+  const [summary, hash] = (p.verdict?.text ?? '')
+    .replace(/^⚠️\s*/, '')
+    .split(/(?:Last hash|最新哈希)[:：]\s*/);
   return (
     <Page title={say(l, 'Audit log', '审计日志')} actor={ctx.actor} csrf={p.csrf} section="audit">
       <link rel="stylesheet" href="/app/assets/oversight.css" />
@@ -87,11 +109,17 @@ export function AuditPage(p: {
             <p>
               <b>
                 {p.verdict.ok
-                  ? say(l, 'The audit log is intact', '审计日志完好')
-                  : say(l, 'The audit log was tampered with', '审计日志被篡改')}
+                  ? say(l, 'Verified: nothing changed or removed', '校验通过：没有记录被修改或删除')
+                  : say(l, 'Tampering found', '发现篡改')}
               </b>
             </p>
-            <p class={p.verdict.ok ? 'hash' : ''}>{p.verdict.text.replace(/^⚠️\s*/, '')}</p>
+            <p class="summary">{summary}</p>
+            {hash && (
+              <p class="hash">
+                {say(l, 'Last hash: ', '最新哈希：')}
+                {hash}
+              </p>
+            )}
           </div>
           <VerifyForm l={l} csrf={p.csrf} again />
         </div>
@@ -196,6 +224,7 @@ export function AuditPage(p: {
                   <th>{c.who}</th>
                   <th>{c.action}</th>
                   <th>{c.record}</th>
+                  <th class="hide-phone">{c.channel}</th>
                   <th class="hide-phone">{c.detail}</th>
                 </tr>
               </thead>
@@ -208,15 +237,17 @@ export function AuditPage(p: {
                       <td class="nowrap">{ctx.fmtDate(r.at, true)}</td>
                       <td>{r.who ?? '—'}</td>
                       <td>
-                        <span class={`tag kind-${k}`}>{KIND_NAMES[k][l]}</span> <span>{r.action}</span>
+                        {k !== 'change' && <span class={`tag kind-${k}`}>{KIND_NAMES[k][l]}</span>}{' '}
+                        <span>{r.action}</span>
                       </td>
                       <td class="nowrap">
-                        {r.entityRef ? (
+                        {r.entityRef && r.entity !== 'person' && /^[A-Z]{1,4}-\d+/.test(r.entityRef) ? (
                           <a href={auditHref({ record: r.entityRef.split(',')[0]! })}>{r.entityRef}</a>
                         ) : (
-                          <span class="muted">{r.entity ?? ''}</span>
+                          <span class={r.entityRef ? '' : 'muted'}>{recordOf(r, names)}</span>
                         )}
                       </td>
+                      <td class="hide-phone nowrap muted">{channelOf(r.detail, l)}</td>
                       <td class="hide-phone">
                         <div class="chips detail">
                           {detailPairs(r.detail).map(([key, v]) => (

@@ -71,9 +71,17 @@ function Versus(p: {
 type Chart = {
   kind: 'line' | 'bar';
   labels: string[];
-  series: { name: string; values: (number | null)[] }[];
+  series: { name: string; values: (number | null)[]; color?: string }[];
   percent: boolean;
+  /** Category labels wrap instead of being left out (department names). */
+  wrap?: boolean;
 };
+
+const GOOD = '#059669';
+const BAD = '#dc2626';
+const WAIT = '#f59e0b';
+const BLUE = '#2563eb';
+const VIOLET = '#7c3aed';
 
 const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
@@ -87,10 +95,18 @@ function chartsOf(v: KpiView, l: L): Record<string, Chart> {
       percent: true,
       labels: ms.map((m) => m.month),
       series: [
-        { name: say(l, 'Delivered on time', '按时送达'), values: ms.map((m) => onTimeShare(allRow(m))) },
-        { name: say(l, 'Acknowledged', '已确认'), values: ms.map((m) => ackShare(allRow(m))) },
-        { name: say(l, 'Required fields filled', '必填项填写率'), values: ms.map(filledShare) },
-        { name: say(l, 'Error rate', '错误率'), values: ms.map(errorRate) },
+        {
+          name: say(l, 'Delivered on time', '按时送达'),
+          values: ms.map((m) => onTimeShare(allRow(m))),
+          color: BLUE,
+        },
+        { name: say(l, 'Acknowledged', '已确认'), values: ms.map((m) => ackShare(allRow(m))), color: GOOD },
+        {
+          name: say(l, 'Required fields filled', '必填项填写率'),
+          values: ms.map(filledShare),
+          color: VIOLET,
+        },
+        { name: say(l, 'Error rate', '错误率'), values: ms.map(errorRate), color: BAD },
       ],
     },
     volume: {
@@ -98,9 +114,9 @@ function chartsOf(v: KpiView, l: L): Record<string, Chart> {
       percent: false,
       labels: ms.map((m) => m.month),
       series: [
-        { name: say(l, 'On time', '按时'), values: ms.map((m) => allRow(m)?.onTime ?? 0) },
-        { name: say(l, 'Late', '超时'), values: ms.map((m) => allRow(m)?.late ?? 0) },
-        { name: say(l, 'Waiting', '未到时限'), values: ms.map((m) => allRow(m)?.waiting ?? 0) },
+        { name: say(l, 'On time', '按时'), values: ms.map((m) => allRow(m)?.onTime ?? 0), color: GOOD },
+        { name: say(l, 'Late', '超时'), values: ms.map((m) => allRow(m)?.late ?? 0), color: BAD },
+        { name: say(l, 'Waiting', '未到时限'), values: ms.map((m) => allRow(m)?.waiting ?? 0), color: WAIT },
       ],
     },
   };
@@ -111,10 +127,19 @@ function chartsOf(v: KpiView, l: L): Record<string, Chart> {
     out.departments = {
       kind: 'bar',
       percent: true,
+      wrap: true,
       labels: depts.map((r) => deptName(r.department, l)),
       series: [
-        { name: cur.month, values: depts.map((r) => onTimeShare(r)) },
-        ...(prev ? [{ name: prev.month, values: depts.map((r) => onTimeShare(before(r.department))) }] : []),
+        { name: cur.month, values: depts.map((r) => onTimeShare(r)), color: BLUE },
+        ...(prev
+          ? [
+              {
+                name: prev.month,
+                values: depts.map((r) => onTimeShare(before(r.department))),
+                color: '#93c5fd',
+              },
+            ]
+          : []),
       ],
     };
   }
@@ -214,9 +239,9 @@ function TimelinessTable(p: {
       <table data-testid={p.id}>
         <thead>
           <tr>
-            <th>{p.first}</th>
-            <th class="num">{say(l, 'Transfers', '信息数')}</th>
-            <th class="num">{say(l, 'On time', '按时')}</th>
+            <th class="name">{p.first}</th>
+            <th class="num hide-phone">{say(l, 'Transfers', '信息数')}</th>
+            <th class="num hide-phone">{say(l, 'On time', '按时')}</th>
             <th class="num">{say(l, 'Late', '超时')}</th>
             <th class="num">{say(l, 'On-time rate', '按时率')}</th>
             <th class="num hide-phone">{say(l, 'Median delay', '中位用时')}</th>
@@ -232,9 +257,9 @@ function TimelinessTable(p: {
               n > 0 && scope ? <a href={kpiHref({ ...scope, month: p.month }, kind)}>{n}</a> : String(n);
             return (
               <tr>
-                <td>{p.name(r)}</td>
-                <td class="num">{r.n}</td>
-                <td class="num">{r.onTime}</td>
+                <td class="name">{p.name(r)}</td>
+                <td class="num hide-phone">{r.n}</td>
+                <td class="num hide-phone">{r.onTime}</td>
                 <td class={`num ${r.late ? 'overdue' : ''}`}>{link(r.late, 'late')}</td>
                 <td class="num">{pctText(onTimeShare(r))}</td>
                 <td class="num hide-phone">{delay(r.deliverP50, l)}</td>
@@ -404,7 +429,7 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
             <thead>
               <tr>
                 <th>{say(l, 'Month', '月份')}</th>
-                <th class="num">{say(l, 'Transfers', '信息数')}</th>
+                <th class="num hide-phone">{say(l, 'Transfers', '信息数')}</th>
                 <th class="num">{say(l, 'On time', '按时率')}</th>
                 <th class="num">{say(l, 'Acknowledged', '确认率')}</th>
                 <th class="num hide-phone">{say(l, 'Median delay', '中位用时')}</th>
@@ -417,10 +442,10 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
                 const r = allRow(m);
                 return (
                   <tr data-month={m.month} class={m.month === cur.month ? 'current' : ''}>
-                    <td>
+                    <td class="nowrap">
                       <a href={kpiHref({ ...scope, month: m.month })}>{m.month}</a>
                     </td>
-                    <td class="num">{r?.n ?? 0}</td>
+                    <td class="num hide-phone">{r?.n ?? 0}</td>
                     <td class="num" data-testid="m-ontime">
                       {pctText(onTimeShare(r))}
                     </td>
@@ -544,7 +569,9 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
                     <th>{say(l, 'Department', '部门')}</th>
                     <th class="num">{say(l, 'Acknowledged', '已确认')}</th>
                     <th class="num">{say(l, 'Median', '中位')}</th>
-                    <th class="num">{say(l, 'Info shared', '共享信息')}</th>
+                    {cur.sharing.some((x) => x.intelShared) && (
+                      <th class="num">{say(l, 'Info shared', '共享信息')}</th>
+                    )}
                   </tr>
                 </thead>
                 <tbody>
@@ -553,7 +580,7 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
                       <td>{deptName(s.department, l)}</td>
                       <td class="num">{`${s.acked}/${s.asked}`}</td>
                       <td class="num">{delay(s.ackP50, l)}</td>
-                      <td class="num">{s.intelShared}</td>
+                      {cur.sharing.some((x) => x.intelShared) && <td class="num">{s.intelShared}</td>}
                     </tr>
                   ))}
                 </tbody>

@@ -7,7 +7,15 @@ import { TARGET_KEYS, type TargetKey } from '../kpi/policy-keys.ts';
 import { readKpiSettings } from '../kpi/settings.ts';
 import { formatTarget, parseTarget } from '../kpi/targets.ts';
 import { ADMIN_TABS, backupsOf, bindingRows, calendarOf, peopleRows, policyOf } from './admin-data.ts';
-import { BackupsPage, CalendarPage, ChatsPage, type Flash, PeoplePage, PolicyPage } from './admin-pages.tsx';
+import {
+  BackupsPage,
+  CalendarPage,
+  ChatsPage,
+  type Flash,
+  PeoplePage,
+  PolicyPage,
+  TARGET_NAMES,
+} from './admin-pages.tsx';
 import { auditPeople, auditRows, EXPORT_MAX, readAuditQuery } from './audit-data.ts';
 import { AuditPage, auditTable, type Verdict } from './audit-page.tsx';
 import { type WebDeps, webChat } from './context.ts';
@@ -133,7 +141,8 @@ export function oversightRoutes(app: Hono<Env>, deps: WebDeps, as: AsPerson): vo
           Object.entries(f.query).filter(([k, v]) => v !== undefined && k !== 'page'),
         ),
       });
-      const table = auditTable(ctx, rows);
+      const names = new Map((await auditPeople(ctx)).map((x) => [x.id, x.name]));
+      const table = auditTable(ctx, rows, names);
       const name = `audit-${ctx.now.toISOString().slice(0, 10)}.${format}`;
       c.header('content-disposition', `attachment; filename="${name}"`);
       if (format === 'csv') {
@@ -211,7 +220,7 @@ export function oversightRoutes(app: Hono<Env>, deps: WebDeps, as: AsPerson): vo
             text: say(
               l,
               `Saved: ${key} = ${formatTarget(now!, 'en')}.`,
-              `已保存：${TARGET_KEYS[key!][1]} = ${formatTarget(now!, 'zh')}。`,
+              `已保存：${TARGET_NAMES[key!].zh} = ${formatTarget(now!, 'zh')}。`,
             ),
             bad: false,
           }

@@ -18,23 +18,31 @@
         trigger: 'axis',
         valueFormatter: c.percent ? pct : undefined,
       },
-      legend: { top: 0, type: 'scroll' },
-      grid: { left: 44, right: 16, top: 36, bottom: 28 },
-      xAxis: { type: 'category', data: c.labels, axisLabel: { hideOverlap: true } },
+      legend: { bottom: 0, itemGap: 14, itemWidth: 16, itemHeight: 10 },
+      grid: { left: 44, right: 16, top: 12, bottom: (c.series.length > 2 ? 66 : 48) + (c.wrap ? 18 : 0) },
+      xAxis: {
+        type: 'category',
+        data: c.labels,
+        axisLabel: c.wrap
+          ? { interval: 0, width: 80, overflow: 'break', lineHeight: 14 }
+          : { hideOverlap: true },
+      },
       yAxis: c.percent
         ? { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }
         : { type: 'value', minInterval: 1 },
-      series: c.series.map((s) =>
-        c.kind === 'line'
-          ? { name: s.name, type: 'line', data: s.values, connectNulls: true, symbolSize: 7 }
+      series: c.series.map((s) => {
+        const style = s.color ? { itemStyle: { color: s.color }, lineStyle: { color: s.color } } : {};
+        return c.kind === 'line'
+          ? { name: s.name, type: 'line', data: s.values, connectNulls: true, symbolSize: 7, ...style }
           : {
               name: s.name,
               type: 'bar',
               data: s.values,
               barMaxWidth: 28,
               stack: c.percent ? undefined : 'n',
-            },
-      ),
+              ...style,
+            };
+      }),
     });
     el.dataset.rendered = 'true';
     window.addEventListener('resize', () => chart.resize());
