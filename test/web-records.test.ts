@@ -392,3 +392,36 @@ describe('order page timeline', () => {
     await d.say('sun', 'me lang=en');
   });
 });
+
+describe('paging', () => {
+  it('50 a page; the next page goes on; an export has every matching row, not one page', async () => {
+    await d.query(
+      `insert into customers (number, name, created_by, owner_id)
+       select 'C-9' || lpad(g::text, 3, '0'), 'Bulk ' || g || ' 有限公司', p.id, p.id
+       from generate_series(1, 60) g, (select id from people where handle = 'wang') p`,
+    );
+    await d.query(
+      `insert into leads (number, prospect_name, source, status, owner_id, created_by)
+       select 'L-9' || lpad(g::text, 3, '0'), 'Bulk prospect ' || g, 'online', 'following', p.id, p.id
+       from generate_series(1, 55) g, (select id from people where handle = 'wang') p`,
+    );
+    const wang = await signIn(d, 'wang');
+    const first = await (await wang.get('/app/customers?q=bulk&sort=number&dir=asc')).text();
+    expect(count(first)).toBe('60 customers');
+    expect(rowsOf(first)).toHaveLength(50);
+    expect(rowsOf(first)[0]).toBe('C-9001');
+    expect(first).toContain('href="/app/customers?q=bulk&amp;sort=number&amp;dir=asc&amp;page=2"');
+    const second = rowsOf(await (await wang.get('/app/customers?q=bulk&sort=number&dir=asc&page=2')).text());
+    expect(second).toHaveLength(10);
+    expect(second[0]).toBe('C-9051');
+    const csv = await csvLines(await wang.get('/app/customers/export.csv?q=bulk&sort=number&dir=asc&page=2'));
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual([...rowsOf(first), ...second]);
+    const leads = await (await wang.get('/app/leads?q=bulk&page=2')).text();
+    expect(count(leads)).toBe('55 leads');
+    expect(rowsOf(leads)).toHaveLength(5);
+    expect(leads).toContain('Page 2 of 2');
+    // The bulk leads are wang's: li does not see them.
+    const li = await signIn(d, 'li');
+    expect(count(await (await li.get('/app/leads?q=bulk')).text())).toBe('0 leads');
+  });
+});
