@@ -97,6 +97,7 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
       core,
       delivery,
       inFlight,
+      limits: queues.limits,
       log: log.child({ part: 'adapter', platform }),
     });
   return { queues, delivery, core, metrics, inFlight, servicesFor };

@@ -1,7 +1,9 @@
 // The email adapter on its own, against a real SMTP server in the test process: its settings (off without
 // SMTP_URL, a clear error naming a missing or wrong one, not a chat platform), the open-tracking image only
-// with EMAIL_TRACK_OPENS=on, per-domain pacing (waits, never drops), what a 4xx and a 5xx mean, and links
-// that serve one purpose each.
+// with EMAIL_TRACK_OPENS=on, per-domain pacing (waits, never drops; shared by processes through Redis),
+// what a 4xx and a 5xx mean, and links that serve one purpose each.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailAdapter, email } from '../adapters/email/index.ts';
@@ -15,7 +17,10 @@ import {
   RetryLaterError,
   type SentMessage,
 } from '../src/port/index.ts';
+import { Limits } from '../src/queue/limits.ts';
 import { FakeSmtp } from './fakes/smtp.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
 
 const SECRET = 'x'.repeat(40);
 const smtp = new FakeSmtp();
@@ -30,8 +35,11 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-/** The contact services as the core gives them, over an in-memory directory of people and sent rows. */
-function services(addresses: Record<string, string>) {
+/**
+ * The contact services as the core gives them, over an in-memory directory of people and sent rows; the
+ * pacing is the core's limits (this process's memory, or Redis as the core keeps them with REDIS_URL).
+ */
+function services(addresses: Record<string, string>, limits = new Limits()) {
   const opened: number[] = [];
   const contacts: PortServices['contacts'] = {
     async person(id) {
@@ -52,6 +60,9 @@ function services(addresses: Record<string, string>) {
   };
   const s = {
     contacts,
+    pacing: {
+      take: (key: string, rate: { count: number; perMs: number }) => limits.takeOwn('email', key, rate),
+    },
     kept: {
       async once() {
         throw new Error('EMAIL_LINK_SECRET is set: nothing is kept');
@@ -73,9 +84,9 @@ const card = (title: string): Message => ({
   },
 });
 
-function adapter(e: Record<string, string>, addresses: Record<string, string>) {
+function adapter(e: Record<string, string>, addresses: Record<string, string>, limits?: Limits) {
   const settings = email.settings(e)!;
-  const s = services(addresses);
+  const s = services(addresses, limits);
   return { a: new EmailAdapter(settings, s.services, pino({ level: 'silent' }), e), opened: s.opened };
 }
 
@@ -138,18 +149,57 @@ describe('sending', () => {
       '5': 'z@other.test',
     });
     await a.post({ tenant: '', kind: 'user', id: '3' }, card('p1'), { idempotencyKey: 'outbox:201' });
-    await a.post({ tenant: '', kind: 'user', id: '4' }, card('p2'), { idempotencyKey: 'outbox:202' });
-    const third = a.post({ tenant: '', kind: 'user', id: '3' }, card('p3'), { idempotencyKey: 'outbox:203' });
-    await expect(third).rejects.toBeInstanceOf(RetryLaterError);
-    expect(failureKind(await third.catch((e) => e))).toBe('retry-later');
+    // Two a minute: one each half minute (a little more), to any address of the domain.
+    const second = a.post({ tenant: '', kind: 'user', id: '4' }, card('p2'), {
+      idempotencyKey: 'outbox:202',
+    });
+    const waited = await second.catch((e) => e);
+    expect(waited).toBeInstanceOf(RetryLaterError);
+    expect(failureKind(waited)).toBe('retry-later');
+    expect(waited.afterMs).toBeGreaterThan(25_000);
+    expect(waited.afterMs).toBeLessThanOrEqual(31_000);
     // Another domain is not held up.
     await a.post({ tenant: '', kind: 'user', id: '5' }, card('p4'), { idempotencyKey: 'outbox:204' });
     expect(smtp.to('x@paced.test')).toHaveLength(1);
+    expect(smtp.to('y@paced.test')).toHaveLength(0);
     expect(smtp.to('z@other.test')).toHaveLength(1);
   });
 
+  it('the pacing per domain is shared by every process through Redis (REDIS_URL), as the chat platforms’ limits', async () => {
+    const prefix = `sr-test-${randomBytes(4).toString('hex')}`;
+    const r1 = new Redis(REDIS_URL);
+    const r2 = new Redis(REDIS_URL);
+    try {
+      // Two processes: each its own adapter and its own limits, one Redis.
+      const e = env({ EMAIL_PER_DOMAIN_PER_MINUTE: '6' });
+      const addresses = { '8': 'one@shared.test', '9': 'two@shared.test' };
+      const { a: first } = adapter(e, addresses, new Limits({ redis: r1, prefix }));
+      const { a: second } = adapter(e, addresses, new Limits({ redis: r2, prefix }));
+      await first.post({ tenant: '', kind: 'user', id: '8' }, card('s1'), { idempotencyKey: 'outbox:401' });
+      const waited = await second
+        .post({ tenant: '', kind: 'user', id: '9' }, card('s2'), { idempotencyKey: 'outbox:402' })
+        .catch((x) => x);
+      expect(waited).toBeInstanceOf(RetryLaterError);
+      expect(waited.afterMs).toBeGreaterThan(5_000);
+      expect(smtp.to('two@shared.test')).toHaveLength(0);
+      // Another process with memory limits only would have sent it: the wait came from Redis.
+      const { a: alone } = adapter(e, addresses);
+      await alone.post({ tenant: '', kind: 'user', id: '9' }, card('s3'), { idempotencyKey: 'outbox:403' });
+      expect(smtp.to('two@shared.test')).toHaveLength(1);
+    } finally {
+      const keys = await r1.keys(`${prefix}:*`);
+      if (keys.length) await r1.del(...keys);
+      r1.disconnect();
+      r2.disconnect();
+    }
+  });
+
   it('a 4xx is retried, a 5xx tells the admin; a post without an outbox key or an address is given up', async () => {
-    const { a } = adapter(env(), { '6': 'later@a.test', '7': 'never@a.test' });
+    // Pacing per domain out of the way (a send that fails takes its slot too).
+    const { a } = adapter(env({ EMAIL_PER_DOMAIN_PER_MINUTE: '60000' }), {
+      '6': 'later@a.test',
+      '7': 'never@a.test',
+    });
     smtp.refuse('later@a.test', 451, 'Greylisted, try again', 1);
     smtp.refuse('never@a.test', 550, 'Mailbox unavailable');
     const t6 = { tenant: '', kind: 'user' as const, id: '6' };

@@ -23,7 +23,6 @@ import {
 import { type EmailSettings, emailSchema, loadEmailSettings } from './config.ts';
 import { deliveryError } from './errors.ts';
 import { Links } from './links.ts';
-import { DomainPace } from './pace.ts';
 import { page } from './pages.ts';
 import { renderEmail } from './render.ts';
 
@@ -47,7 +46,7 @@ export const email = declareAdapter<EmailSettings>({
   },
   limits: {
     // One recipient: one a second at most; the server as a whole: most providers allow ~10 a second.
-    // Per recipient domain: EMAIL_PER_DOMAIN_PER_MINUTE (pace.ts).
+    // Per recipient domain: EMAIL_PER_DOMAIN_PER_MINUTE (services.pacing, shared like these).
     rate: { perChat: { count: 1, perMs: 1000 }, perApp: { count: 10, perMs: 1000 } },
     text: { maxText: 200_000, unit: 'chars', maxButtons: 1 },
   },
@@ -66,7 +65,6 @@ export const LINK_SECRET = 'link-secret';
 export class EmailAdapter implements ChannelAdapter {
   readonly platform = PLATFORM;
   private keyRead: Promise<{ secret: string; links: Links }> | null = null;
-  private readonly pace: DomainPace;
   private readonly transport: EmailTransport;
   private readonly guard: BrowserGuard;
 
@@ -77,7 +75,6 @@ export class EmailAdapter implements ChannelAdapter {
     env: Record<string, string | undefined>,
     opts: { transport?: EmailTransport; now?: () => Date } = {},
   ) {
-    this.pace = new DomainPace(settings.perDomainPerMinute);
     this.transport = opts.transport ?? nodemailer.createTransport(settings.smtpUrl);
     this.now = opts.now ?? (() => new Date());
     this.guard = new BrowserGuard({ listenHost: env.HOST ?? '127.0.0.1', publicUrl: env.PUBLIC_URL });
@@ -126,8 +123,12 @@ export class EmailAdapter implements ChannelAdapter {
     if (!person) throw new PermanentDeliveryError(`person ${target.id} has no email address`);
     if (!person.active) throw new PermanentDeliveryError(`person ${target.id} has left`);
     const domain = person.address.split('@')[1]!.toLowerCase();
-    const slot = this.pace.take(domain);
-    if (!slot.ok) throw new RetryLaterError(`pacing mail to ${domain}`, slot.afterMs);
+    // Per recipient domain, shared by every process (the core's limits, through Redis with REDIS_URL).
+    const wait = await this.services.pacing.take(`domain:${domain}`, {
+      count: this.settings.perDomainPerMinute,
+      perMs: 60_000,
+    });
+    if (wait > 0) throw new RetryLaterError(`pacing mail to ${domain}`, wait);
     const { links } = await this.key();
     const locale: Locale = message.locale ?? person.locale;
     const action = message.card?.actions[0];

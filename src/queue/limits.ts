@@ -87,7 +87,15 @@ export class Limits {
     return 0;
   }
 
-  private limiter(platform: string, scope: 'chat' | 'app', rate: Rate) {
+  /**
+   * Takes one slot of `rate` for `key` in a limit of the platform's own, beside its declared ones (email's
+   * per recipient domain), shared the same way: 0 means send now, otherwise the milliseconds to wait.
+   */
+  async takeOwn(platform: string, key: string, rate: Rate): Promise<number> {
+    return this.consume(this.limiter(platform, `own/${rate.count}per${rate.perMs}`, rate), key);
+  }
+
+  private limiter(platform: string, scope: string, rate: Rate) {
     const key = `${platform}/${scope}`;
     let l = this.limiters.get(key);
     if (!l) {
