@@ -9,6 +9,7 @@ import { isStaff, seesPrices } from '../core/permissions.ts';
 import { readsLeads } from '../flows/list-queries.ts';
 import { CustomerPage, customerView } from './customer-page.tsx';
 import { IntelPage, intelView } from './intel-page.tsx';
+import { Notice } from './layout.tsx';
 import { LeadPage, leadView } from './lead-page.tsx';
 import { QuotePage, quoteView } from './quote-page.tsx';
 import {
@@ -35,6 +36,7 @@ import {
   quoteSpec,
 } from './record-lists.tsx';
 import type { Session } from './sessions.ts';
+import { say } from './text.ts';
 
 type Env = { Variables: { session: Session } };
 type As = (c: Context<Env>, work: (ctx: FlowContext, csrf: string) => Promise<Response>) => Promise<Response>;
@@ -104,6 +106,25 @@ const PAGES = {
   intel: { view: intelView, Page: IntelPage },
 } as const;
 
+/** A list the person's role does not open (as its chat command would not). */
+function notForYou(c: Context, ctx: FlowContext, csrf: string, title: string) {
+  const l = ctx.locale;
+  return c.html(
+    <Notice
+      actor={ctx.actor}
+      csrf={csrf}
+      title={say(l, 'Not open to you', '无权查看')}
+      text={say(
+        l,
+        `${title} are not among what your role reads (as in chat); ask the sales manager or an admin.`,
+        `您的角色无权查看${title}（与聊天中相同）；如需查看请联系销售经理或管理员。`,
+      )}
+      link="/app"
+    />,
+    403,
+  );
+}
+
 export function recordRoutes(app: Hono<Env>, as: As, refused: Refused): void {
   for (const [name, list] of Object.entries(LISTS)) {
     const read = async (c: Context<Env>, ctx: FlowContext) => {
@@ -119,7 +140,7 @@ export function recordRoutes(app: Hono<Env>, as: As, refused: Refused): void {
     };
     app.get(`/app/${name}`, (c) =>
       as(c, async (ctx, csrf) => {
-        if (!list.may(ctx.actor)) return refused(c, ctx, csrf, 'refused', `/app/${name}`);
+        if (!list.may(ctx.actor)) return notForYou(c, ctx, csrf, (await list.spec(ctx)).title);
         const { spec, filter, problems } = await read(c, ctx);
         const { rows, total, shown } = await list.rows(ctx, filter, false);
         if (list.read) await ctx.auditRead(list.entity, shown ?? [], list.read, { via: 'web' });
@@ -139,7 +160,7 @@ export function recordRoutes(app: Hono<Env>, as: As, refused: Refused): void {
     for (const format of ['csv', 'xlsx'] as const)
       app.get(`/app/${name}/export.${format}`, (c) =>
         as(c, async (ctx, csrf) => {
-          if (!list.may(ctx.actor)) return refused(c, ctx, csrf, 'refused', `/app/${name}`);
+          if (!list.may(ctx.actor)) return notForYou(c, ctx, csrf, (await list.spec(ctx)).title);
           const { spec, filter } = await read(c, ctx);
           const { rows, total, shown } = await list.rows(ctx, filter, true);
           // Each export is in the audit log: what was asked for and how much left; confidential cells as reads.
