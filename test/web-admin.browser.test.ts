@@ -278,6 +278,26 @@ describe.skipIf(!hasChromium)('KPI, audit and admin pages in Chromium', () => {
     await ctx.close();
   });
 
+  it('the audit and admin pages fit a phone', async () => {
+    for (const [user, paths] of [
+      ['xu', ['/app/audit', '/app/kpi/items?kind=late&month=2026-11']],
+      [
+        'admin',
+        ['/app/admin', '/app/admin/chats', '/app/admin/policy', '/app/admin/calendar', '/app/admin/backups'],
+      ],
+    ] as const) {
+      const { ctx, page } = await signedIn(user, true);
+      for (const path of paths) {
+        await page.goto(`${d.app.url}${path}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, path).toBeLessThanOrEqual(390);
+      }
+      if (user === 'xu') await page.goto(`${d.app.url}/app/audit`);
+      if (user === 'xu') await page.screenshot({ path: `${shots}audit.zh.phone.png` });
+      await ctx.close();
+    }
+  });
+
   it('the admin pages; a KPI target changed through the form, a forged token refused', async () => {
     const en = await signedIn('admin');
     await en.page.goto(`${d.app.url}/app/admin`);

@@ -227,6 +227,8 @@ function TimelinessTable(p: {
   first: string;
   name: (r: TimelinessRow) => unknown;
   items: (r: TimelinessRow) => Partial<KpiQuery> | null;
+  /** The same row of the month before, for its on-time rate. */
+  before: (r: TimelinessRow) => TimelinessRow | undefined;
   month: string;
   l: L;
   id: string;
@@ -244,6 +246,7 @@ function TimelinessTable(p: {
             <th class="num hide-phone">{say(l, 'On time', '按时')}</th>
             <th class="num">{say(l, 'Late', '超时')}</th>
             <th class="num">{say(l, 'On-time rate', '按时率')}</th>
+            <th class="num hide-phone">{say(l, 'Last month', '上月')}</th>
             <th class="num hide-phone">{say(l, 'Median delay', '中位用时')}</th>
             <th class="num">{say(l, 'Acknowledged', '已确认')}</th>
             <th class="num">{say(l, 'Ack late', '确认超时')}</th>
@@ -262,6 +265,7 @@ function TimelinessTable(p: {
                 <td class="num hide-phone">{r.onTime}</td>
                 <td class={`num ${r.late ? 'overdue' : ''}`}>{link(r.late, 'late')}</td>
                 <td class="num">{pctText(onTimeShare(r))}</td>
+                <td class="num muted hide-phone">{pctText(onTimeShare(p.before(r)))}</td>
                 <td class="num hide-phone">{delay(r.deliverP50, l)}</td>
                 <td class="num">{r.asked ? `${r.acked}/${r.asked}` : '—'}</td>
                 <td class={`num ${r.ackLate ? 'overdue' : ''}`}>
@@ -470,6 +474,9 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
             l={l}
             month={cur.month}
             first={say(l, 'Department', '部门')}
+            before={(r) =>
+              prev?.timeliness.find((x) => x.level === 'department' && x.department === r.department)
+            }
             rows={cur.timeliness.filter((r) => r.level === 'department' && r.department)}
             name={(r) =>
               v.choices.departments.includes(r.department as DepartmentCode) ? (
@@ -495,6 +502,7 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
           l={l}
           month={cur.month}
           first={say(l, 'Person', '人员')}
+          before={(r) => prev?.timeliness.find((x) => x.level === 'person' && x.personId === r.personId)}
           rows={cur.timeliness.filter((r) => r.level === 'person' && r.person)}
           name={(r) =>
             r.personId && v.choices.people.some((x) => x.id === r.personId) ? (
@@ -515,6 +523,7 @@ export function KpiPage(p: { ctx: FlowContext; v: KpiView; csrf: string }) {
           l={l}
           month={cur.month}
           first={say(l, 'Flow', '流程')}
+          before={(r) => prev?.timeliness.find((x) => x.level === 'flow' && x.flow === r.flow)}
           rows={cur.timeliness.filter((r) => r.level === 'flow' && r.flow)}
           name={(r) => FLOW_NAMES[r.flow!][l]}
           items={() => scope}
