@@ -41,6 +41,10 @@ export function backupKeyBytes(value: string): Buffer | null {
 export const configSchema = z.object({
   DATABASE_URL: optionalString,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Behind a pooler in transaction mode (PgBouncer): a direct connection for what needs a session (advisory
+  // locks of migrations and long connections, pg_dump), and prepared statements off where it has none.
+  DATABASE_SESSION_URL: optionalString,
+  DATABASE_PREPARE: z.enum(['on', 'off']).default('on'),
   DATA_DIR: z.string().default('./data'),
   BACKUP_DIR: z.string().trim().min(1).default('./backups'),
   BACKUP_SCHEDULE: backupSchedule('daily@02:00'),
@@ -98,6 +102,10 @@ export type Config = {
   databaseUrl: string | undefined;
   /** PostgreSQL connections this process may open (PostgreSQL allows 100 in all by default). */
   databasePoolMax: number;
+  /** A connection with session semantics (locks, pg_dump): DATABASE_SESSION_URL, else DATABASE_URL. */
+  databaseSessionUrl: string | undefined;
+  /** Named prepared statements (off behind a pooler in transaction mode that has none, PgBouncer < 1.21). */
+  databasePrepare: boolean;
   dataDir: string;
   /** Where `npm run backup` writes (BACKUP_DIR): meant to be another disk or a mounted share. */
   backupDir: string;
@@ -180,6 +188,8 @@ export function loadConfig(
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseSessionUrl: e.DATABASE_SESSION_URL ?? e.DATABASE_URL,
+    databasePrepare: e.DATABASE_PREPARE === 'on',
     dataDir: e.DATA_DIR,
     backupDir: e.BACKUP_DIR,
     backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,

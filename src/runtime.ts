@@ -53,6 +53,8 @@ export async function openMigrated(config: Config): Promise<Database> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     maxConnections: config.databasePoolMax,
+    sessionUrl: config.databaseSessionUrl,
+    prepare: config.databasePrepare,
   });
   await database.migrate();
   // Names written before their pinyin was stored (migration 0019) become searchable by pinyin.
@@ -120,7 +122,8 @@ export async function buildAdapters<C extends ChannelAdapter>(
     env,
     services: runtime.servicesFor(name),
     log: opts.log.child({ part: 'adapter' }),
-    databaseUrl: opts.config.databaseUrl,
+    // Adapters use it for their connection locks, which need a session.
+    databaseUrl: opts.config.databaseSessionUrl,
   }));
   for (const adapter of platforms) runtime.delivery.register(adapter);
   return { console: consoleAdapter, platforms };

@@ -113,6 +113,8 @@ export const wecom = declareAdapter<WeComSettings>({
   },
   create: (settings, ctx) => {
     const log = ctx.log.child({ platform: PLATFORM });
-    return new WeComAdapter(new Shared(ctx.services, log, settings));
+    // The connection lock needs a session: the URL the core gives for it (DATABASE_SESSION_URL behind PgBouncer).
+    const lockUrl = ctx.databaseUrl ?? settings.databaseUrl;
+    return new WeComAdapter(new Shared(ctx.services, log, { ...settings, databaseUrl: lockUrl }));
   },
 });

@@ -36,7 +36,11 @@ async function withDatabase(
   try {
     const config = settings();
     if (config.databaseUrl) {
-      database = await openDatabase({ databaseUrl: config.databaseUrl, maxConnections: 2 });
+      database = await openDatabase({
+        databaseUrl: config.databaseUrl,
+        maxConnections: 2,
+        prepare: config.databasePrepare,
+      });
     } else if (what === 'Drill') {
       // The drill restores into a temporary folder: it works while SalesRelay runs, only unlogged then.
       database = await openEmbedded(config.dataDir).catch((err) => {

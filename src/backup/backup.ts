@@ -63,7 +63,7 @@ export async function makeBackup(
   const partialManifest = join(dir, `.${name}.manifest.json.${tag}.partial`);
   try {
     const dumped = config.databaseUrl
-      ? await dumpPostgres(config.databaseUrl, partial, key)
+      ? await dumpPostgres(config.databaseSessionUrl ?? config.databaseUrl, partial, key)
       : opts.pglite
         ? await dumpClient(opts.pglite, partial, key)
         : await dumpPglite(config.dataDir, partial, key);

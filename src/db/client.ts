@@ -28,10 +28,22 @@ export type Database = {
 
 const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-export type OpenOptions = { databaseUrl?: string | undefined; dataDir?: string; maxConnections?: number };
+export type OpenOptions = {
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  maxConnections?: number;
+  /** For the migration lock, which needs a session (behind PgBouncer in transaction mode: a direct URL). */
+  sessionUrl?: string | undefined;
+  /** Named prepared statements (default on; off behind a pooler that has none). */
+  prepare?: boolean;
+};
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
+  if (opts.databaseUrl)
+    return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, {
+      sessionUrl: opts.sessionUrl ?? opts.databaseUrl,
+      prepare: opts.prepare ?? true,
+    });
   return openPglite(opts.dataDir);
 }
 
@@ -44,7 +56,11 @@ export function reconnectBackoff(failures: number): number {
   return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** failures, 1);
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+async function openPostgres(
+  url: string,
+  max: number,
+  opts: { sessionUrl: string; prepare: boolean },
+): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
@@ -53,14 +69,15 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     onnotice: () => {},
     connection: { application_name: 'salesrelay' },
     backoff: reconnectBackoff,
+    prepare: opts.prepare,
   });
-  const db = drizzle(preparing(client)) as unknown as Db;
+  const db = drizzle(opts.prepare ? preparing(client) : client) as unknown as Db;
   return {
     db,
     kind: 'postgres',
     async migrate() {
       // One connection holds an advisory lock so replicas starting together migrate once.
-      const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+      const lockClient = postgres(opts.sessionUrl, { max: 1, onnotice: () => {} });
       try {
         await lockClient`select pg_advisory_lock(727274)`;
         await migrate(drizzle(lockClient), { migrationsFolder });

@@ -5,7 +5,12 @@ import { openDatabase } from './client.ts';
 
 try {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sessionUrl: config.databaseSessionUrl,
+    prepare: config.databasePrepare,
+  });
   try {
     await database.migrate();
   } finally {

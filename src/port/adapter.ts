@@ -74,7 +74,7 @@ export type AdapterContext = {
   env: Record<string, string | undefined>;
   services: PortServices;
   log: Logger;
-  /** The app's PostgreSQL URL, for an adapter that needs a session of its own (a connection lock). */
+  /** A PostgreSQL URL with session semantics (DATABASE_SESSION_URL, else DATABASE_URL), for an adapter that needs a session of its own (a connection lock). */
   databaseUrl?: string | undefined;
 };
 

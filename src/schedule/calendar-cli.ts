@@ -57,7 +57,11 @@ async function open(config: Config): Promise<Database | { message: string; code:
       throw err;
     }
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, maxConnections: 2 });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    maxConnections: 2,
+    prepare: config.databasePrepare,
+  });
   return database;
 }
 
