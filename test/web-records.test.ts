@@ -259,11 +259,18 @@ describe('lead list and page', () => {
     expect(page).toContain('13600000000');
     expect(page).toMatch(/quote made: Q-0001/);
     const qian = await signIn(d, 'qian');
-    const hers = await (await qian.get('/app/leads/L-0002')).text();
-    expect(hers).toContain('🔒 confidential');
-    expect(hers).not.toContain('13500000000');
-    const list = await (await qian.get('/app/leads?q=beta')).text();
-    expect(list).not.toContain('13500000000');
+    const chens = await (await qian.get('/app/leads/L-0003')).text();
+    expect(chens).toContain('🔒 confidential');
+    expect(chens).not.toContain('13400000000');
+    const found = await (await qian.get(`/app/leads?q=${encodeURIComponent('蓝海')}`)).text();
+    expect(rowsOf(found)).toEqual(['L-0003']);
+    expect(found).not.toContain('13400000000');
+    // The lead she recorded herself: she typed the number, she sees it.
+    expect(await (await qian.get('/app/leads/L-0002')).text()).toContain('13500000000');
+    // A rep sees an unassigned lead's contact withheld until it is theirs.
+    const unassigned = await (await li.get('/app/leads/L-0002')).text();
+    expect(unassigned).toContain('🔒 confidential');
+    expect(unassigned).not.toContain('13500000000');
   });
 });
 

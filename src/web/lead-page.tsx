@@ -56,7 +56,12 @@ export async function leadView(ctx: FlowContext, number: string): Promise<LeadVi
         .where(eq(customers.id, lead.customerId))
     : [];
   // A lead's contact is contact data (policy 5.1): shown as a customer's contacts are, to the owner and managers.
-  const r = reveal(ctx, { kind: 'customer', ownerId: lead.ownerId, shared: [] });
+  // Whoever recorded it typed it: they see it too.
+  const r = reveal(
+    ctx,
+    { kind: 'customer', ownerId: lead.ownerId, shared: [] },
+    lead.createdBy === ctx.actor.personId ? { owner: true } : {},
+  );
   const f = (label: string, value: string | null | undefined): CardField => ({ label, value: value || '—' });
   const contact =
     lead.contactName || lead.phone

@@ -371,6 +371,7 @@ export async function listLeads(
       status: leads.status,
       important: leads.important,
       ownerId: leads.ownerId,
+      createdBy: leads.createdBy,
       owner: people.name,
       due: sql<string | null>`to_char(${due} at time zone ${zone}, 'YYYY-MM-DD HH24:MI')`,
       created: sql<string>`to_char(${leads.createdAt} at time zone ${zone}, 'YYYY-MM-DD')`,
@@ -387,8 +388,12 @@ export async function listLeads(
   const l = ctx.locale;
   const shown: string[] = [];
   const out = rows.map((r) => {
-    // A lead's contact is contact data (policy 5.1): the owner and the managers see it, as a customer's.
-    const reveal = new Reveal(viewer, { kind: 'customer', ownerId: r.ownerId, shared: [] }, ctx.org.currency);
+    // The owner and the managers see it, as a customer's; and whoever recorded it (they typed it).
+    const reveal = new Reveal(
+      r.createdBy === ctx.actor.personId ? { ...viewer, owner: true } : viewer,
+      { kind: 'customer', ownerId: r.ownerId, shared: [] },
+      ctx.org.currency,
+    );
     let contact: string | null = null;
     if (r.contactName || r.phone) {
       contact =
