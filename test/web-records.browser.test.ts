@@ -165,6 +165,10 @@ describe.skipIf(!hasChromium)('record lists and pages in Chromium', () => {
     expect(await row.textContent()).toContain('🔒 保密');
     expect(await row.textContent()).not.toContain('13500000000');
     await shot(page, 'leads.zh.phone');
+    await go(page, '/app/orders/SO-0001');
+    await page.waitForSelector('[data-testid="distributions"]');
+    expect(await page.textContent('[data-testid="timeline"]')).toContain('生产部已确认收到');
+    await shot(page, 'order-timeline.zh.phone');
     await ctx.close();
   });
 
