@@ -603,6 +603,8 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** The request (the inbound event) whose command wrote it: logs follow a command to its messages. */
+    requestId: text('request_id'),
   },
   (t) => [
     index('outbox_pending_idx').on(t.state, t.nextAttemptAt),

@@ -151,6 +151,7 @@ type RawOutboxRow = {
   last_error: string | null;
   created_at: string | Date;
   sent_at: string | Date | null;
+  request_id: string | null;
 };
 
 function fromRaw(r: RawOutboxRow): OutboxRow {
@@ -171,5 +172,6 @@ function fromRaw(r: RawOutboxRow): OutboxRow {
     lastError: r.last_error,
     createdAt: new Date(r.created_at),
     sentAt: r.sent_at === null ? null : new Date(r.sent_at),
+    requestId: r.request_id ?? null,
   };
 }
