@@ -435,3 +435,42 @@ describe('the admin pages', () => {
     expect(await stored()).toEqual({ minutes: 480 });
   });
 });
+
+describe('on the embedded database (PGlite)', () => {
+  it('every oversight page opens, and the KPI figures are there', async () => {
+    const e = await startDriver({ pglite: true });
+    try {
+      await e.say('admin', 'me lang=en');
+      await e.say('li', 'customer add name="Acme Ltd" contact="Zhang Wei" phone=13800000000');
+      await e.say(
+        'li',
+        'order new customer=C-0001 item="Gateway | G1 | 2 | 1200" delivery=+30d place=Shanghai payment=cash',
+      );
+      await e.say('li', 'order submit SO-0001');
+      await e.say('wang', 'approval approve A-0001');
+      const admin = await signIn(e, 'admin');
+      for (const path of [
+        '/app/kpi',
+        '/app/kpi/items?kind=unacked',
+        '/app/kpi/items?kind=incomplete',
+        '/app/audit?record=SO-0001',
+        '/app/admin',
+        '/app/admin/chats',
+        '/app/admin/policy',
+        '/app/admin/calendar',
+        '/app/admin/backups',
+      ]) {
+        const r = await admin.get(path);
+        expect(r.status, path).toBe(200);
+      }
+      const page = await (await admin.get('/app/kpi')).text();
+      const [asked] = await e.query<{ n: number }>(`select count(*)::int as n from distributions`);
+      expect(testid(page, 'fig-acked')).toContain(`0 of ${asked!.n}`);
+      const csrf = await admin.csrf('/app/audit');
+      const verified = await (await admin.post('/app/audit/verify', { _csrf: csrf })).text();
+      expect(testid(verified, 'verdict')).toMatch(/The audit log is intact/);
+    } finally {
+      await e.close();
+    }
+  });
+});
