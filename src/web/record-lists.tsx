@@ -564,7 +564,7 @@ export function intelSpec(l: Locale, owners: Choice[]): ListSpec<IntelRow> {
     title: say(l, 'Market information', '市场信息'),
     count: (n) => say(l, `${n} items`, `共 ${n} 条`),
     empty: say(l, 'No market information for you matches.', '没有符合条件、您可查看的市场信息。'),
-    searchHint: say(l, 'number or title', '编号或标题'),
+    searchHint: say(l, 'number, title, text, competitor…', '编号、标题、内容、竞争对手等'),
     states: INTEL_STATES.map((s) => ({ value: s, label: intelStateName(s, l) })),
     kinds: choices(INTEL_KINDS, l),
     kindLabel: say(l, 'Kind', '类型'),
@@ -612,7 +612,16 @@ export async function listIntel(ctx: FlowContext, f: ListFilter, all = false): P
     listWhere(INTEL_TABLE, intelScope(ctx.actor), {}, sharedFilters(ctx, f)),
     f.kind ? eq(intel.kind, f.kind) : undefined,
     state,
-    text ? or(ilike(intel.number, like(text)), ilike(intel.title, like(text))) : undefined,
+    // Every row here is one the reader may read in full (the scope is intel show's rule): its text and
+    // structured fields are searched too.
+    text
+      ? or(
+          ilike(intel.number, like(text)),
+          ilike(intel.title, like(text)),
+          ilike(intel.body, like(text)),
+          sql`${intel.details}::text ilike ${like(text)}`,
+        )
+      : undefined,
   );
   const d = order(f);
   const sort = { created: [d(intel.id)], number: [d(intel.number)] }[f.sort] ?? [d(intel.id)];
