@@ -612,14 +612,16 @@ export async function listIntel(ctx: FlowContext, f: ListFilter, all = false): P
     listWhere(INTEL_TABLE, intelScope(ctx.actor), {}, sharedFilters(ctx, f)),
     f.kind ? eq(intel.kind, f.kind) : undefined,
     state,
-    // Every row here is one the reader may read in full (the scope is intel show's rule): its text and
-    // structured fields are searched too.
+    // The text and structured fields are searched too, but not a confidential item's: a hit would tell
+    // something of its text without the audited read that showing it is (its number and title find it).
     text
       ? or(
           ilike(intel.number, like(text)),
           ilike(intel.title, like(text)),
-          ilike(intel.body, like(text)),
-          sql`${intel.details}::text ilike ${like(text)}`,
+          and(
+            sql`${intel.level} <> 'confidential'`,
+            or(ilike(intel.body, like(text)), sql`${intel.details}::text ilike ${like(text)}`),
+          ),
         )
       : undefined,
   );
