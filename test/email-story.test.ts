@@ -404,6 +404,31 @@ describe('delivery of email', () => {
     await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
   });
 
+  it('a link whose press the core refuses (the notice accepted in chat already) records nothing and stays usable', async () => {
+    await d.say('admin', 'admin policy email=order.distribution,rectify');
+    const r = await d.say('admin', 'rectify new @sun issue="accepted twice" due=+5d');
+    const number = /R-\d{4}|RN-\d{4}|[A-Z]+-\d{4}/.exec(r.text)![0];
+    const mail = await until(
+      () => smtp.to('sun@example.com').find((m) => m.subject?.startsWith(`${number} rectification by`)),
+      'the notice email',
+    );
+    await d.say('sun', `rectify accept ${number}`);
+    const url = ackUrl(mail);
+    const post = await fetch(url, { method: 'POST', body: '' });
+    expect(post.status).toBe(409);
+    const page = await post.text();
+    expect(page).toMatch(/Nothing was recorded/);
+    expect(page).toMatch(/nothing to accept/);
+    const outboxId = Number(url.split('/').pop()!.split('.')[0]);
+    const [open] = await d.query<{ acted_at: string | null }>(
+      `select acted_at from message_opens where outbox_id = ${outboxId}`,
+    );
+    expect(open?.acted_at ?? null).toBeNull();
+    // Not used up: its page still offers the button.
+    expect((await fetch(url)).status).toBe(200);
+    await d.say('admin', 'admin policy email=order.distribution,order.change,order.cancel,report.month');
+  });
+
   it('the monthly assessment (report.month in the policy) reaches management by email as well as in chat', async () => {
     // The worker and the app fire reminders with the configured contact channels.
     expect(d.app.queues.settings.contactChannels).toEqual(['email']);

@@ -238,6 +238,8 @@ export class EmailAdapter implements ChannelAdapter {
     if ('used' in pressed)
       return page(locale, { kind: 'used', at: when(pressed.used, (await this.services.org()).timezone) });
     if ('refused' in pressed) return page(locale, { kind: 'gone' });
+    if ('declined' in pressed)
+      return page(locale, { kind: 'declined', lines: pressed.declined.map((r) => r.text) });
     if ('failed' in pressed) {
       this.log.warn(
         { outboxId: link.outboxId },

@@ -16,7 +16,8 @@ export type PageState =
   | { kind: 'expired' }
   | { kind: 'tampered' }
   | { kind: 'gone' }
-  | { kind: 'failed' };
+  | { kind: 'failed' }
+  | { kind: 'declined'; lines: string[] };
 
 const TEXT = {
   heading: { en: 'Acknowledge receipt', zh: '确认收到' },
@@ -36,6 +37,8 @@ const TEXT = {
   gone: { en: 'Nothing to acknowledge here', zh: '这里没有需要确认的内容' },
   goneHelp: { en: 'Nothing was recorded.', zh: '未记录任何内容。' },
   failed: { en: 'Something went wrong on our side', zh: '系统出错' },
+  declined: { en: 'Nothing was recorded', zh: '未记录任何内容' },
+  declinedHelp: { en: 'The link still works once this is sorted out.', zh: '问题解决后，此链接仍可使用。' },
   failedHelp: {
     en: 'Nothing was recorded and the link still works: please press it again in a moment.',
     zh: '未记录任何内容，链接仍然有效：请稍后再按一次。',
@@ -70,6 +73,12 @@ ${state.note ? html`<label>${state.note.label}<br><textarea name="${state.note.n
         return [400, t('tampered'), html`<p>${t('tamperedHelp')}</p>`];
       case 'gone':
         return [404, t('gone'), html`<p>${t('goneHelp')}</p>`];
+      case 'declined':
+        return [
+          409,
+          t('declined'),
+          html`${state.lines.map((l) => html`<p>${l}</p>`)}<p>${t('declinedHelp')}</p>`,
+        ];
       case 'failed':
         return [503, t('failed'), html`<p>${t('failedHelp')}</p>`];
     }

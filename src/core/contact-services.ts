@@ -21,7 +21,7 @@ export type PressAs = (
   actionId: string,
   values: Record<string, string> | undefined,
   once: OncePress,
-) => Promise<{ outcome: 'done' | 'used' | 'failed'; replies: Message[] }>;
+) => Promise<{ outcome: 'done' | 'declined' | 'used' | 'failed'; replies: Message[] }>;
 
 export function contactServices(
   platform: string,
@@ -120,6 +120,7 @@ export function contactServices(
       const chat: ChatRef = { platform, tenant: '', chatId: `person:${r.targetId}`, kind: 'dm' };
       const pressed = await deps.press(Number(r.targetId), chat, actionId, values, once);
       if (pressed.outcome === 'failed') return { failed: pressed.replies };
+      if (pressed.outcome === 'declined') return { declined: pressed.replies };
       if (pressed.outcome === 'done') return { replies: pressed.replies };
       const [used] = await db
         .select({ at: messageOpens.actedAt })

@@ -149,8 +149,9 @@ export class Core {
   /**
    * A button pressed through a single-use link only its recipient was sent (a channel that reaches
    * people by address): `once.claim` runs first in the press's own transaction (false: the link was used,
-   * nothing is done); a press that did nothing (refused, denied, not understood) calls `once.release`, so
-   * the link may be used again; a failure on our side rolls the claim back with everything else.
+   * nothing is done); a press that did nothing (refused, denied, not understood: `declined`) calls
+   * `once.release`, so the link may be used again; a failure on our side rolls the claim back with
+   * everything else.
    */
   async pressOnce(
     personId: number,
@@ -158,13 +159,21 @@ export class Core {
     actionId: string,
     values: Record<string, string> | undefined,
     once: OncePress,
-  ): Promise<{ outcome: 'done' | 'used' | 'failed'; replies: Message[] }> {
+  ): Promise<{ outcome: 'done' | 'declined' | 'used' | 'failed'; replies: Message[] }> {
     const { replies, note, used } = await this.press(
       { personId },
       { chat, actionId, ...(values ? { values } : {}) },
       once,
     );
-    return { outcome: used ? 'used' : note.outcome === 'error' ? 'failed' : 'done', replies };
+    const outcome = used
+      ? 'used'
+      : note.outcome === 'error'
+        ? 'failed'
+        : note.outcome === 'ok'
+          ? 'done'
+          : // Refused by its flow, not allowed, not understood: answered, nothing done.
+            'declined';
+    return { outcome, replies };
   }
 
   private async press(

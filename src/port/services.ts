@@ -172,6 +172,8 @@ export interface Contacts {
     | { replies: Message[] }
     | { used: Date }
     | { refused: 'not-found' | 'not-a-button' }
+    /** The core answered without doing anything (refused, not allowed): the link is not used up. */
+    | { declined: Message[] }
     /** The press failed on our side (logged): nothing was recorded and the link is not used up. */
     | { failed: Message[] }
   >;
