@@ -74,13 +74,14 @@ export function buildRuntime(opts: RuntimeOptions): Runtime {
     platformLimits: opts.registry.rateLimits(),
     contactChannels: opts.env ? opts.registry.contactChannels(opts.env) : [],
   });
+  const metrics = new Metrics(db);
   const delivery = new Delivery(db, log.child({ part: 'delivery' }), {
     limits: queues.limits,
     leaseMs: config.queue.leaseMs,
     sendConcurrency: config.queue.sendConcurrency,
+    observe: (o) => metrics.observeDelivery(o),
   });
   queues.attach(delivery);
-  const metrics = new Metrics(db);
   const core = new Core({
     db,
     config,

@@ -44,6 +44,7 @@ export async function sendToContacts(
   if (values.length === 0) return 0;
   const tally = outboxTally.getStore();
   if (tally) tally.written += values.length;
-  await db.insert(outbox).values(values);
+  const requestId = tally?.request ?? null;
+  await db.insert(outbox).values(values.map((v) => ({ ...v, requestId })));
   return values.length;
 }

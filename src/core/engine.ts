@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // The path of one command: dedupe → person → parse → permission → flow in one transaction → reply.
 // Adapters call handleMessage / handleAction; everything for other people leaves through the outbox.
 import { and, eq } from 'drizzle-orm';
@@ -233,7 +234,14 @@ export class Core {
   }
 
   private observe(note: CommandNote, t0: number): void {
-    this.deps.observe?.({ ...note, seconds: (performance.now() - t0) / 1000 });
+    const seconds = (performance.now() - t0) / 1000;
+    this.deps.observe?.({ ...note, seconds });
+    // One line per command: its request id is on every message it wrote (outbox.request_id) and in the
+    // delivery's lines for them.
+    this.deps.log.info(
+      { req: note.request, noun: note.noun, outcome: note.outcome, ms: Math.round(seconds * 1000) },
+      'command',
+    );
   }
 
   private async inTransaction(
@@ -243,8 +251,10 @@ export class Core {
     work: (tx: Tx, actor: Actor, org: Org) => Promise<Message[]>,
     note?: CommandNote,
   ): Promise<Message[]> {
-    // Delivery is woken only when the work wrote something to deliver (most reads write nothing).
-    const tally = { written: 0 };
+    // Delivery is woken only when the work wrote something to deliver (most reads write nothing). The
+    // request id (the platform's event, else one made here) goes on every row written and in the logs.
+    const tally = { written: 0, request: eventId ?? `req:${randomUUID()}` };
+    if (note) note.request = tally.request;
     try {
       const replies = await outboxTally.run(tally, () => this.transact(user, chat, eventId, work));
       if (tally.written > 0) void this.deps.delivery.drain();
@@ -254,6 +264,7 @@ export class Core {
       this.deps.log.error(
         {
           err,
+          req: tally.request,
           ...('personId' in user
             ? { person: user.personId }
             : { platform: user.platform, user: user.externalId }),

@@ -283,6 +283,7 @@ async function postToPerson(
   if (tally) tally.written += messages.length;
   await tx.insert(outbox).values(
     messages.map((m) => ({
+      requestId: tally?.request ?? null,
       platform,
       tenant: user.tenant,
       targetKind: 'user',

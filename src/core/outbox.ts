@@ -41,8 +41,14 @@ export type OutboxWriter = {
   update(cardKey: string, render: Render): Promise<void>;
 };
 
-/** Counts outbox rows written within a unit of work, so the caller knows whether to wake delivery. */
-export const outboxTally = new AsyncLocalStorage<{ written: number }>();
+/**
+ * Counts outbox rows written within a unit of work, so the caller knows whether to wake delivery, and
+ * carries the request it serves (the inbound event), written on each row so logs follow it to its messages.
+ */
+export const outboxTally = new AsyncLocalStorage<{ written: number; request?: string }>();
+
+/** The request the current unit of work serves, for the rows it writes. */
+export const currentRequest = (): string | null => outboxTally.getStore()?.request ?? null;
 
 export type OutboxRow = typeof outbox.$inferSelect;
 type OutboxValues = typeof outbox.$inferInsert;
@@ -63,13 +69,15 @@ export function outboxWriter(db: Queryable, org: Org, preferPlatform: string): O
       if (values.length === 0) return 0;
       const tally = outboxTally.getStore();
       if (tally) tally.written += values.length;
-      await db.insert(outbox).values(values);
+      const requestId = tally?.request ?? null;
+      await db.insert(outbox).values(values.map((v) => ({ ...v, requestId })));
       return values.length;
     },
     async update(cardKey, render) {
       const tally = outboxTally.getStore();
       if (tally) tally.written += 1;
       await db.insert(outbox).values({
+        requestId: tally?.request ?? null,
         platform: '*',
         targetKind: 'card',
         targetId: cardKey,
@@ -196,6 +204,7 @@ export class OutboxBatch {
         lastError: null,
         createdAt: new Date(r.created_at),
         sentAt: null,
+        requestId: null,
       };
     });
   }

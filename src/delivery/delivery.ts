@@ -57,7 +57,25 @@ export type DeliveryOptions = {
    * worker can leave half-done (posted but not yet marked sent, so sent again after the lease).
    */
   sendConcurrency?: number;
+  /** Told each outcome of a send (metrics). */
+  observe?: (e: DeliveryObservation) => void;
 };
+
+/** What became of one try to send a message: sent, put off (a platform's limit), to be tried again, given up. */
+export type DeliveryObservation = {
+  platform: string;
+  result: 'sent' | 'waited' | 'retry' | 'failed';
+  /** For 'waited': why (a platform's or chat's rate limit, a connection held elsewhere, …). */
+  reason?: string;
+};
+
+/** A short, bounded label for a wait's reason (metrics labels must not carry ids). */
+function waitReason(message: string): string {
+  if (/rate limit|quota|429|throttl|qps|too many/i.test(message)) return 'rate_limit';
+  if (/hold|not connected|connection/i.test(message)) return 'connection';
+  if (/waits for outbox/.test(message)) return 'order';
+  return 'other';
+}
 
 /** The platform took the message but the database did not take its sent mark (see recordSent). */
 class NotRecordedError extends Error {}
@@ -261,9 +279,10 @@ export class Delivery {
       while (!outcome) {
         const wait = await this.pacing.slotFor(row, PACE_EARLY_MS);
         if (wait <= 0) outcome = await this.deliver(row, { slotTaken: true });
-        else if (!this.started || Date.now() + wait - began > HOLD_MS)
+        else if (!this.started || Date.now() + wait - began > HOLD_MS) {
+          this.opts.observe?.({ platform: row.platform, result: 'waited', reason: 'rate_limit' });
           outcome = await putOff(this.db, row, wait, 'rate limit');
-        else {
+        } else {
           if (Date.now() + wait > row.nextAttemptAt.getTime() - this.leaseMs / 3)
             await this.leases.extend(chain.slice(i));
           await new Promise((r) => setTimeout(r, wait));
@@ -386,12 +405,20 @@ export class Delivery {
           this.letFiringOn();
         }
       }
+      this.opts.observe?.({ platform: row.platform, result: 'sent' });
+      this.log.info(
+        { req: row.requestId, outboxId: row.id, platform: row.platform, op: row.op, attempts: row.attempts },
+        'delivered',
+      );
       return { sent: true };
     } catch (err) {
-      if (err instanceof RetryLaterError) return putOff(this.db, row, err.afterMs, err.message);
+      if (err instanceof RetryLaterError) {
+        this.opts.observe?.({ platform: row.platform, result: 'waited', reason: waitReason(err.message) });
+        return putOff(this.db, row, err.afterMs, err.message);
+      }
       if (err instanceof NotRecordedError) {
         this.log.warn(
-          { err: err.cause, outboxId: row.id, platform: row.platform },
+          { err: err.cause, req: row.requestId, outboxId: row.id, platform: row.platform },
           'sent, but the database did not record it; it goes out again after its lease, with the same idempotency key',
         );
         return { sent: false, retryAt: row.nextAttemptAt };
@@ -399,9 +426,17 @@ export class Delivery {
       const permanent = err instanceof PermanentDeliveryError || row.attempts >= this.maxAttempts;
       const lastError = String((err as Error).message ?? err).slice(0, 500);
       this.log.warn(
-        { err, outboxId: row.id, platform: row.platform, attempts: row.attempts, permanent },
+        {
+          err,
+          req: row.requestId,
+          outboxId: row.id,
+          platform: row.platform,
+          attempts: row.attempts,
+          permanent,
+        },
         'delivery failed',
       );
+      this.opts.observe?.({ platform: row.platform, result: permanent ? 'failed' : 'retry' });
       if (permanent) {
         if (await deadLetter(this.db, row, lastError)) this.onWritten?.();
         // The next message to its chat need not wait for this one.

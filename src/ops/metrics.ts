@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { CommandObservation } from '../core/observation.ts';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
+import type { DeliveryObservation } from '../delivery/delivery.ts';
 
 /** Figures read in one statement per scrape. */
 type Snapshot = {
@@ -20,6 +21,8 @@ type Snapshot = {
 export class Metrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'noun' | 'outcome'>;
+  private readonly deliveries: Counter<'platform' | 'result'>;
+  private readonly waits: Counter<'platform' | 'reason'>;
   private readonly latency: Histogram<'noun'>;
   private snapshot: Promise<Snapshot> | null = null;
 
@@ -30,6 +33,18 @@ export class Metrics {
       name: 'salesrelay_commands_total',
       help: 'Commands and button presses handled by this process, by noun and outcome',
       labelNames: ['noun', 'outcome'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'salesrelay_deliveries_total',
+      help: 'Tries to send a message by this process, by platform and result (sent, waited, retry, failed)',
+      labelNames: ['platform', 'result'],
+      registers,
+    });
+    this.waits = new Counter({
+      name: 'salesrelay_delivery_waits_total',
+      help: 'Messages put off by this process, by platform and reason (rate_limit, connection, order, other)',
+      labelNames: ['platform', 'reason'],
       registers,
     });
     this.latency = new Histogram({
@@ -117,6 +132,11 @@ export class Metrics {
   }
 
   /** A command's end, from the core (CoreDeps.observe). */
+  observeDelivery(o: DeliveryObservation): void {
+    this.deliveries.inc({ platform: o.platform, result: o.result });
+    if (o.result === 'waited') this.waits.inc({ platform: o.platform, reason: o.reason ?? 'other' });
+  }
+
   observeCommand(o: CommandObservation): void {
     this.commands.inc({ noun: o.noun, outcome: o.outcome });
     this.latency.observe({ noun: o.noun }, o.seconds);

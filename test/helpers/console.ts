@@ -1,5 +1,6 @@
 // Drives a running app through the console HTTP API, as a person in the page would.
 import { sql as drizzleSql } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { type App, startApp } from '../../src/app.ts';
 import { dropDatabase, freshDatabaseUrl } from './pg.ts';
 
@@ -39,7 +40,7 @@ export type Driver = {
 
 /** Starts the app on a fresh database. `pglite: true` uses the embedded driver instead. */
 export async function startDriver(
-  opts: { pglite?: boolean; env?: Record<string, string>; clock?: () => Date } = {},
+  opts: { pglite?: boolean; env?: Record<string, string>; clock?: () => Date; log?: Logger } = {},
 ): Promise<Driver> {
   const url = opts.pglite ? undefined : await freshDatabaseUrl();
   const app = await startApp({
@@ -54,6 +55,7 @@ export async function startDriver(
     },
     demo: true,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const headers = await consoleHeaders(app.url, opts.env?.CONSOLE_TOKEN);
   const post = async (path: string, body: unknown) => {
