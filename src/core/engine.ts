@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 // The path of one command: dedupe → person → parse → permission → flow in one transaction → reply.
 // Adapters call handleMessage / handleAction; everything for other people leaves through the outbox.
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { decodeAction, encodeAction, typedPress } from '../cards/actions.ts';
