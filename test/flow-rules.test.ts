@@ -263,7 +263,8 @@ describe('words: one meaning each, in both languages', () => {
     const shown = await d.say('chen', `审批 查看 ${approval}`);
     expect(shown.card!.fields.find((f) => f.label === '更正为')?.value).toMatch(/^电话 → /);
     await d.say('chen', 'me lang=en');
-    const en = await d.say('li', `lead show ${lead}`);
+    // Read in English by the manager (chen's lead is not li's to read).
+    const en = await d.say('wang', `lead show ${lead}`);
     expect(en.card!.fields.find((f) => f.label === 'Source')?.value).toBe('trade show');
     // 确认收到 is the acknowledgement; the order's approval is 已批准.
     const posted = await d.query<{ title: string }>(

@@ -6,8 +6,8 @@ import type { Card } from '../cards/card.ts';
 import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse } from '../core/errors.ts';
-import { isMarketing, isSales, isSalesManager, isSupervisor } from '../core/permissions.ts';
+import { refuse, refuseAudited } from '../core/errors.ts';
+import { isMarketing, isSales, isSalesManager } from '../core/permissions.ts';
 import { reveal } from '../core/visibility.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -29,6 +29,7 @@ import { LEAD_STATUS, nameOf, SOURCE_NAMES } from './labels.ts';
 import { LIST_KEYS, listFilters, pageFooter } from './list-filters.ts';
 import { dueMark } from './list-lines.ts';
 import { leadList } from './list-queries.ts';
+import { mayReadLead, readsLeads } from './read-scopes.ts';
 import { cancelFollowups, scheduleFollowup } from './reminder-sources.ts';
 
 const STATUS = LEAD_STATUS;
@@ -49,6 +50,21 @@ async function leadTitle(ctx: FlowContext, lead: Lead): Promise<string> {
     if (c) return `${c.number} ${c.name}`;
   }
   return lead.prospectName ?? '—';
+}
+
+/**
+ * A lead to read (lead show, lead history): refused, as a denial in the audit log and nothing else written,
+ * when it is not the reader's to open (read-scopes.ts, the web lead page's rule too).
+ */
+async function readableLead(ctx: FlowContext, ref: string, verb: string): Promise<Lead> {
+  const lead = await loadLead(ctx, ref);
+  if (!mayReadLead(ctx.actor, lead))
+    refuseAudited(
+      { action: 'denied', entity: 'lead', ref: lead.number, detail: { verb } },
+      `${lead.number} is assigned to someone else: you see your own leads, the unassigned ones and those you recorded; ask the sales manager.`,
+      `${lead.number} 已分配给其他人：您可以查看自己负责的、未分配的和自己登记的线索；如需查看请联系销售经理。`,
+    );
+  return lead;
 }
 
 async function salesManagers(ctx: FlowContext): Promise<number[]> {
@@ -194,10 +210,10 @@ const show = command({
   keys: {},
   usage: { en: 'lead show L-0001', zh: '线索 查看 L-0001' },
   summary: { en: 'show a lead and its follow-ups', zh: '查看线索及跟进记录' },
-  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  allow: readsLeads,
   readOnly: true,
   async run(ctx, { ref }) {
-    const lead = await loadLead(ctx, ref!);
+    const lead = await readableLead(ctx, ref!, 'show');
     const l = ctx.locale;
     const fields = [
       field(label(l, 'Who', '对象'), await leadTitle(ctx, lead)),
@@ -278,9 +294,9 @@ const history = historyCommand({
   ref: { kind: 'lead', required: true },
   spec: LEAD_HISTORY,
   example: 'L-0001',
-  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  allow: readsLeads,
   async open(ctx, { ref }) {
-    const lead = await loadLead(ctx, ref!);
+    const lead = await readableLead(ctx, ref!, 'history');
     return { id: lead.id, number: lead.number, reveal: reveal(ctx, { kind: 'deal', ownerId: lead.ownerId }) };
   },
 });
@@ -306,7 +322,7 @@ const list = command({
     en: 'list leads (reps: their own and unassigned)',
     zh: '线索列表（销售代表：自己的和未分配的）',
   },
-  allow: (a) => isSales(a) || isMarketing(a) || isSupervisor(a),
+  allow: readsLeads,
   readOnly: true,
   async run(ctx, { args, text }) {
     const status = args.status ?? 'open';

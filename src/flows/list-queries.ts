@@ -12,14 +12,13 @@ import {
   inArray,
   isNull,
   not,
-  notInArray,
   or,
   type SQL,
   sql,
 } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Actor } from '../core/actor.ts';
-import { isMarketing, isSales, isSupervisor, seesPrices } from '../core/permissions.ts';
+import { isMarketing, isSupervisor, seesPrices } from '../core/permissions.ts';
 import type { Queryable } from '../db/client.ts';
 import {
   customerShares,
@@ -32,6 +31,7 @@ import {
   quotes,
 } from '../db/schema.ts';
 import { filterWhere, type ListFilters, pagesOf } from './list-filters.ts';
+import { leadScope, orderScope } from './read-scopes.ts';
 
 const contains = (text: string) => `%${text.replace(/[%_\\]/g, '\\$&')}%`;
 
@@ -157,15 +157,9 @@ export function customerList(
   );
 }
 
-/** Who reads leads at all (lead list, lead show): sales, marketing, supervisors. */
-export const readsLeads = (a: Actor) => isSales(a) || isMarketing(a) || isSupervisor(a);
-
-/** What a lead list may show its reader: a rep their own leads and unassigned ones, others all. */
-export function leadScope(viewer: Actor): SQL | undefined {
-  return viewer.role === 'sales_rep'
-    ? or(eq(leads.ownerId, viewer.personId), isNull(leads.ownerId))
-    : undefined;
-}
+// Who may open which lead and which order is read-scopes.ts: the lists here use its conditions, so a list
+// shows exactly what its show opens.
+export { leadScope, readsLeads } from './read-scopes.ts';
 
 /** Leads, newest first, of a status set (null: all), in the reader's scope. `hidden`: what the status left out. */
 export async function leadList(db: Queryable, viewer: Actor, statuses: string[] | null, f: ListFilters) {
@@ -224,22 +218,14 @@ export function quoteList(
   );
 }
 
-/** Orders not yet released (draft, pending approval) are sales' and price-seers' only. */
-const UNRELEASED = ['draft', 'pending'];
-
-/** Orders, newest first; a rep sees their own, other departments only released ones. */
+/** Orders, newest first: those the reader may open (order show's rule, read-scopes.ts). */
 export function orderList(
   db: Queryable,
   viewer: Actor,
   q: { customerId?: number | undefined; status?: string | undefined },
   f: ListFilters,
 ) {
-  const rep = viewer.role === 'sales_rep';
-  const scope = rep
-    ? eq(orders.ownerId, viewer.personId)
-    : !isSales(viewer) && !seesPrices(viewer)
-      ? notInArray(orders.status, UNRELEASED)
-      : undefined;
+  const scope = orderScope(viewer);
   const where = listWhere(ORDER_TABLE, scope, q, f);
   return paged(
     f,

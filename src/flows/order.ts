@@ -3,8 +3,8 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
-import { refuse } from '../core/errors.ts';
-import { isSales, isStaff, isSupervisor } from '../core/permissions.ts';
+import { refuse, refuseAudited } from '../core/errors.ts';
+import { isSales, isStaff } from '../core/permissions.ts';
 import { privateNote, reveal } from '../core/visibility.ts';
 import { customers, orderItems, orders, quoteItems, type quotes } from '../db/schema.ts';
 import { orderLinkFields } from '../leads/links.ts';
@@ -38,21 +38,37 @@ import { orderList } from './list-queries.ts';
 import { collectionFields } from './order-collection.ts';
 import { orderDetails } from './order-details.ts';
 import { canSeeQuote } from './quote.ts';
+import { mayOpenOrder } from './read-scopes.ts';
 import { ORDER_STATUS, orderStatus, quoteStatus } from './statuses.ts';
 
 export { orderStatus };
 
-/** Before approval an order is the rep's working draft; departments see it once it is confirmed. */
-const UNRELEASED = ['draft', 'pending'];
 /** Orders still to be delivered: their delivery date can be overdue. */
 const OPEN_ORDER = ['draft', 'pending', 'confirmed', 'in_production'];
 
 type Order = typeof orders.$inferSelect;
 
+/** May this reader open this order: order show's, order list's and the web's one rule (read-scopes.ts). */
 export function canSeeOrder(ctx: FlowContext, o: Pick<Order, 'ownerId' | 'status'>): boolean {
-  if (ctx.actor.role === 'sales_rep') return o.ownerId === ctx.actor.personId;
-  if (isSales(ctx.actor) || isSupervisor(ctx.actor)) return true;
-  return !UNRELEASED.includes(o.status);
+  return mayOpenOrder(ctx.actor, o);
+}
+
+/** An order to read (order show, order history): refused, as a denial in the audit log, when not the reader's. */
+async function readableOrder(ctx: FlowContext, ref: string, verb: string): Promise<Order> {
+  const o = await loadOrder(ctx, ref);
+  if (!canSeeOrder(ctx, o)) {
+    const rep = ctx.actor.role === 'sales_rep';
+    refuseAudited(
+      { action: 'denied', entity: 'order', ref: o.number, detail: { verb } },
+      rep
+        ? `You cannot see ${o.number}: it is another rep's order.`
+        : `You cannot see ${o.number} yet: departments receive an order once it is approved.`,
+      rep
+        ? `您无权查看 ${o.number}：这是其他销售的订单。`
+        : `您暂时无权查看 ${o.number}：订单审批通过并分发后，各部门才会收到。`,
+    );
+  }
+  return o;
 }
 
 const ORDER_FIELDS: Record<string, FieldSpec> = {
@@ -281,8 +297,7 @@ const show = command({
   allow: isStaff,
   readOnly: true,
   async run(ctx, { ref }) {
-    const o = await loadOrder(ctx, ref!);
-    if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
+    const o = await readableOrder(ctx, ref!, 'show');
     const { customer: c, items, r, prices } = await orderDetails(ctx, o);
     const l = ctx.locale;
     const fields = [
@@ -450,8 +465,7 @@ const history = historyCommand({
   example: 'SO-0001',
   allow: isStaff,
   async open(ctx, { ref }) {
-    const o = await loadOrder(ctx, ref!);
-    if (!canSeeOrder(ctx, o)) refuse(`You cannot see ${o.number} yet.`, `您暂时无权查看 ${o.number}。`);
+    const o = await readableOrder(ctx, ref!, 'history');
     return { id: o.id, number: o.number, reveal: reveal(ctx, { kind: 'deal', ownerId: o.ownerId }) };
   },
 });

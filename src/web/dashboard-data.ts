@@ -1,14 +1,13 @@
 // The dashboard's figures, each one SQL aggregate over what the reader may see: a rep their own records,
 // managers, supervisors and admins everyone's, other departments released orders only (as order list).
-import { and, eq, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { approvalsWaitingFor } from '../approvals/waiting.ts';
 import type { FlowContext } from '../core/context.ts';
 import { isSales, isSupervisor, seesPrices } from '../core/permissions.ts';
 import { customers, leads, orders, quotes } from '../db/schema.ts';
+import { orderScope as ordersOpen } from '../flows/read-scopes.ts';
 
-/** Orders before approval are the rep's drafts (as in chat: departments see confirmed orders). */
-export const UNRELEASED = ['draft', 'pending'];
 /** Orders whose goods are still to be delivered. */
 export const UNDELIVERED = ['confirmed', 'in_production'];
 
@@ -34,12 +33,8 @@ export type Dashboard = {
 
 const rep = (ctx: FlowContext) => ctx.actor.role === 'sales_rep';
 
-/** Which orders the reader sees: the same rule as order list and order show. */
-export function orderScope(ctx: FlowContext): SQL | undefined {
-  if (rep(ctx)) return eq(orders.ownerId, ctx.actor.personId);
-  if (isSales(ctx.actor) || isSupervisor(ctx.actor)) return undefined;
-  return notInArray(orders.status, UNRELEASED);
-}
+/** Which orders the reader sees: the same rule as order list and order show (read-scopes.ts). */
+export const orderScope = (ctx: FlowContext): SQL | undefined => ordersOpen(ctx.actor);
 
 const counts = (rows: { key: string | null; n: number; minor?: string | null }[]): Count[] =>
   rows.map((r) => ({

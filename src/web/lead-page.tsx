@@ -1,8 +1,9 @@
 // A lead's page: what lead show gives (who, stage, source, description, owner, deadlines, next step), its
 // contact where the reader may see contact data, the quotes made from it and the orders made from those
-// (R-LEAD-5), and its timeline (lead history: assignment, follow-ups, escalations, conversion). Sales, marketing and supervisors read leads,
-// as in chat; a rep opens their own and unassigned ones (lead list's scope), whatever the URL.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+// (R-LEAD-5), and its timeline (lead history: assignment, follow-ups, escalations, conversion). Who opens it is
+// lead show's rule (read-scopes.ts): sales, marketing and supervisors; a rep their own, the unassigned ones and
+// those they recorded, whatever the URL.
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { CardField } from '../cards/card.ts';
 import type { FlowContext } from '../core/context.ts';
 import { reveal } from '../core/visibility.ts';
@@ -10,9 +11,9 @@ import { customers, leads, orders, quotes } from '../db/schema.ts';
 import { personName } from '../flows/common.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from '../flows/labels.ts';
 import { LEAD_HISTORY } from '../flows/lead.ts';
-import { leadScope, readsLeads } from '../flows/list-queries.ts';
 import { canSeeOrder, orderStatus } from '../flows/order.ts';
 import { canSeeQuote, quoteStatus } from '../flows/quote.ts';
+import { mayReadLead } from '../flows/read-scopes.ts';
 import { withheld } from './customer-page.tsx';
 import { Page } from './layout.tsx';
 import { say } from './text.ts';
@@ -34,17 +35,7 @@ export type LeadView = {
 export async function leadView(ctx: FlowContext, number: string): Promise<LeadView | 'missing' | 'refused'> {
   const [lead] = await ctx.tx.select().from(leads).where(eq(leads.number, number.toUpperCase()));
   if (!lead) return 'missing';
-  const scope = leadScope(ctx.actor);
-  const inScope =
-    readsLeads(ctx.actor) &&
-    (!scope ||
-      (
-        await ctx.tx
-          .select({ id: leads.id })
-          .from(leads)
-          .where(and(eq(leads.id, lead.id), scope))
-      ).length > 0);
-  if (!inScope) {
+  if (!mayReadLead(ctx.actor, lead)) {
     await ctx.audit('denied', 'lead', lead.number, { via: 'web' });
     return 'refused';
   }

@@ -8,7 +8,7 @@ import { seesPrices } from '../core/permissions.ts';
 import { Reveal, viewerOf } from '../core/visibility.ts';
 import { customers, orders, people } from '../db/schema.ts';
 import { customerMatch } from '../flows/customer-find.ts';
-import { orderScope } from './dashboard-data.ts';
+import { orderScope } from '../flows/read-scopes.ts';
 
 export const ORDER_STATUSES = [
   'draft',
@@ -86,7 +86,7 @@ function where(ctx: FlowContext, f: OrderFilter): SQL | undefined {
         .where(or(ilike(customers.number, like), customerMatch(ctx, f.q)))
     : null;
   return and(
-    orderScope(ctx),
+    orderScope(ctx.actor),
     f.status ? eq(orders.status, f.status) : undefined,
     f.from ? sql`${orders.orderDate} >= ${f.from}` : undefined,
     f.to ? sql`${orders.orderDate} <= ${f.to}` : undefined,
