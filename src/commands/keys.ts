@@ -18,6 +18,24 @@ import {
   type RecordKind,
 } from './values.ts';
 
+/**
+ * What a key builder makes, kept beside its schema for the command metadata (src/commands/metadata.ts): a
+ * channel's form field for the key, its line in the reference. A schema made otherwise has none (plain text).
+ */
+export type KeyKind =
+  | { type: 'text'; max: number }
+  | { type: 'phone' | 'email' | 'money' | 'quantity' | 'bool' | 'month' | 'date' | 'day' | 'item' }
+  | { type: 'ref'; record: RecordKind; names?: boolean }
+  | { type: 'choice'; options: Record<string, readonly string[]>; many: boolean };
+
+export const keyKinds = z.registry<KeyKind>();
+
+/** Marks a key's schema with what it takes (for schemas made outside `k`, e.g. a customer by number or name). */
+export function kind<T extends z.ZodType>(schema: T, meta: KeyKind): T {
+  keyKinds.add(schema as z.ZodType, meta);
+  return schema;
+}
+
 /** Params of a value problem, read back by errors.ts. */
 export type ProblemParams = {
   problem: string;
@@ -63,7 +81,7 @@ function fromParser<T>(parser: (raw: string) => Parsed<T>) {
 }
 
 function text(max = 500) {
-  return z.string().trim().min(1).max(max);
+  return kind(z.string().trim().min(1).max(max), { type: 'text', max });
 }
 
 /** A fixed set of values, each with aliases (English and Chinese). */
@@ -78,7 +96,7 @@ function choice<const T extends string>(options: Record<T, readonly string[]>) {
   const namesZh = (Object.entries(options) as [T, readonly string[]][]).map(
     ([value, aliases]) => aliases.find((a) => /[\u4e00-\u9fff]/.test(a)) ?? value,
   );
-  return z.string().transform((raw, ctx): T => {
+  const schema = z.string().transform((raw, ctx): T => {
     const v = index.get(raw.trim().toLowerCase());
     if (v) return v;
     ctx.addIssue({
@@ -93,15 +111,17 @@ function choice<const T extends string>(options: Record<T, readonly string[]>) {
     });
     return z.NEVER;
   });
+  return kind(schema, { type: 'choice', options, many: false });
 }
 
 /** A comma-separated list of choices, e.g. share=sales,management. */
 function choices<const T extends string>(options: Record<T, readonly string[]>) {
   const one = choice(options);
-  return z
+  const schema = z
     .string()
     .transform((raw) => raw.split(/[,，、\s]+/).filter(Boolean))
     .pipe(z.array(one).min(1));
+  return kind(schema, { type: 'choice', options, many: true });
 }
 
 /** Repeatable key: `item=… item=…`. The parser hands over a string or, when repeated, an array. */
@@ -111,26 +131,42 @@ function repeated<T extends z.ZodType>(schema: T) {
 
 export const k = {
   text,
-  phone: () => fromParser((raw) => parsePhone(raw, phoneRegion(parsingCurrency))),
-  email: () => fromParser(parseEmail),
-  money: () => fromParser((raw) => parseMoney(raw, parsingCurrency)),
-  quantity: () => fromParser(parseQuantity),
-  bool: () => fromParser(parseBool),
-  month: () => fromParser(parseMonth),
+  phone: () =>
+    kind(
+      fromParser((raw) => parsePhone(raw, phoneRegion(parsingCurrency))),
+      { type: 'phone' },
+    ),
+  email: () => kind(fromParser(parseEmail), { type: 'email' }),
+  money: () =>
+    kind(
+      fromParser((raw) => parseMoney(raw, parsingCurrency)),
+      { type: 'money' },
+    ),
+  quantity: () => kind(fromParser(parseQuantity), { type: 'quantity' }),
+  bool: () => kind(fromParser(parseBool), { type: 'bool' }),
+  month: () => kind(fromParser(parseMonth), { type: 'month' }),
   /**
    * A date a command takes: every one today is a deadline (due, valid, delivery, until, payment_due, a
    * need's delivery), so each is marked as one: resolving it (dates.ts resolveDate) refuses the past, and
    * any date outside the sane window, with the same answer for every key and flow.
    */
   date: () =>
-    fromParser<DateExpr>((raw) => {
-      const r = parseDateExpr(raw);
-      return r.ok ? { ok: true, value: { ...r.value, deadline: true } } : r;
-    }),
+    kind(
+      fromParser<DateExpr>((raw) => {
+        const r = parseDateExpr(raw);
+        return r.ok ? { ok: true, value: { ...r.value, deadline: true } } : r;
+      }),
+      { type: 'date' },
+    ),
   /** A day something happened (a payment arrived): may be in the past, unlike a deadline. */
-  day: () => fromParser<DateExpr>(parseDateExpr),
-  item: () => repeated(fromParser<LineItem>((raw) => parseItem(raw, parsingCurrency))),
-  ref: (kind: RecordKind) => fromParser((raw) => parseRef(kind, raw)),
+  day: () => kind(fromParser<DateExpr>(parseDateExpr), { type: 'day' }),
+  item: () =>
+    kind(repeated(fromParser<LineItem>((raw) => parseItem(raw, parsingCurrency))), { type: 'item' }),
+  ref: (record: RecordKind) =>
+    kind(
+      fromParser((raw) => parseRef(record, raw)),
+      { type: 'ref', record },
+    ),
   choice,
   choices,
 };

@@ -2,7 +2,7 @@
 // the database), a name that picks one customer wherever a customer is asked for, and a choice when several do.
 import { and, asc, eq, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { ProblemParams } from '../commands/keys.ts';
+import { kind, type ProblemParams } from '../commands/keys.ts';
 import { parseRef, refKindOf } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
@@ -18,22 +18,25 @@ type Customer = typeof customers.$inferSelect;
  * name, looked up by the flow (resolveCustomer).
  */
 export const customerKey = () =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .transform((raw, zctx): string => {
-      if (!refKindOf(raw)) return raw;
-      const r = parseRef('customer', raw);
-      if (r.ok) return r.value;
-      zctx.addIssue({
-        code: 'custom',
-        message: r.problem,
-        params: { problem: r.problem, example: r.example } satisfies ProblemParams,
-      });
-      return z.NEVER;
-    });
+  kind(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .transform((raw, zctx): string => {
+        if (!refKindOf(raw)) return raw;
+        const r = parseRef('customer', raw);
+        if (r.ok) return r.value;
+        zctx.addIssue({
+          code: 'custom',
+          message: r.problem,
+          params: { problem: r.problem, example: r.example } satisfies ProblemParams,
+        });
+        return z.NEVER;
+      }),
+    { type: 'ref', record: 'customer', names: true },
+  );
 
 /** The same folding as the generated column, done by the database so the two never differ. */
 const keyOf = (name: string): SQL =>
