@@ -27,7 +27,8 @@
 // Environment: BENCH_DATABASE_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres, as the
 // tests' TEST_DATABASE_URL), BENCH_REDIS_URL (default redis://127.0.0.1:6379/0; only keys under the run's
 // prefix are touched and removed), BENCH_LOG_LEVEL (the replicas' log level, default warn),
-// BENCH_POOL_MAX (each replica's DATABASE_POOL_MAX, default the app's 10).
+// BENCH_POOL_MAX (each replica's DATABASE_POOL_MAX, default the app's 10), BENCH_NODE_ARGS (Node options
+// for the replicas only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -62,6 +63,7 @@ const REDELIVER_WITHIN_MS = 2000;
 /** Each person sends about one command every 6 s: within WeCom's 20-30 per minute per conversation. */
 const USERS = Math.max(20, Math.ceil(RATE * 6));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const chosen: PlatformName[] =
   opt.platform === 'all'
     ? [...PLATFORMS]
@@ -147,8 +149,8 @@ function baseEnv(): Record<string, string> {
 
 type Child = { proc: ChildProcess; out: () => string; exited: Promise<number | null> };
 
-function launch(args: string[], env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function launch(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -178,6 +180,32 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** The replicas' salesrelay_command_seconds buckets (le → count), summed over nouns and replicas. */
+async function commandBuckets(bases: string[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const b of bases) {
+    const text = await fetch(`${b}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    for (const m of text.matchAll(/^salesrelay_command_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)) {
+      const le = m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]);
+      out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}
+
+/** The bucket bound below which a share p of the commands between two readings fell. */
+function bucketQuantile(before: Map<number, number>, after: Map<number, number>, p: number): string {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return '–';
+  for (const le of les)
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= p * total)
+      return le === Number.POSITIVE_INFINITY ? '> 10 s' : `≤ ${le * 1000} ms`;
+  return '–';
 }
 
 async function until<T>(fn: () => T | false | Promise<T | false>, ms: number, what: string): Promise<T> {
@@ -262,18 +290,22 @@ async function phase(name: PlatformName, side: 'baseline' | 'ours'): Promise<Sid
       await database.close();
       const ports = await Promise.all(Array.from({ length: REPLICAS }, () => freePort()));
       procs = ports.map((port) =>
-        launch(['src/main.ts', '--no-demo'], {
-          ...baseEnv(),
-          DATABASE_URL: url,
-          ...(process.env.BENCH_POOL_MAX ? { DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX } : {}),
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-          REDIS_URL,
-          QUEUE_PREFIX: prefix,
-          CONSOLE: 'off',
-          ...p.env(),
-        }),
+        launch(
+          ['src/main.ts', '--no-demo'],
+          {
+            ...baseEnv(),
+            DATABASE_URL: url,
+            ...(process.env.BENCH_POOL_MAX ? { DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX } : {}),
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+            REDIS_URL,
+            QUEUE_PREFIX: prefix,
+            CONSOLE: 'off',
+            ...p.env(),
+          },
+          NODE_ARGS,
+        ),
       );
       const base = ports.map((port) => `http://127.0.0.1:${port}`);
       await Promise.all(
@@ -386,6 +418,8 @@ async function phase(name: PlatformName, side: 'baseline' | 'ours'): Promise<Sid
     const pgUsedSince = async () =>
       (await backends()).reduce((a, pid) => a + cpuSeconds(pid) - (pg0.get(pid) ?? 0), 0);
     const cpu0 = cpu();
+    const bases = side === 'ours' ? targets.map((t) => t.replace('/slack/events', '')) : [];
+    const core0 = await commandBuckets(bases);
     const late = await openLoop(events);
     const lastSent = performance.now();
 
@@ -405,6 +439,13 @@ async function phase(name: PlatformName, side: 'baseline' | 'ours'): Promise<Sid
     const drainedIn = performance.now() - lastSent;
     const cpuUsed = cpu() - cpu0;
     const pgUsed = await pgUsedSince();
+    if (bases.length) {
+      const core1 = await commandBuckets(bases);
+      notes.push(
+        `in the replicas (salesrelay_command_seconds, command reaching the core → its answer): ` +
+          `p50 ${bucketQuantile(core0, core1, 0.5)}, p99 ${bucketQuantile(core0, core1, 0.99)}`,
+      );
+    }
 
     const acks = measured.map((s) => {
       const t = ackTimes.get(s);
