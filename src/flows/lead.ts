@@ -319,8 +319,8 @@ const list = command({
     zh: '线索 列表 [状态=未完成|全部|新建|已分配|跟进中|已转化|已关闭] [负责人=我|@li|无] [起始=2026-11-01] [截至=…] [页=2]',
   },
   summary: {
-    en: 'list leads (reps: their own and unassigned)',
-    zh: '线索列表（销售代表：自己的和未分配的）',
+    en: 'list leads (reps: their own, the unassigned and those they recorded)',
+    zh: '线索列表（销售代表：自己的、未分配的和自己登记的）',
   },
   allow: readsLeads,
   readOnly: true,
@@ -331,8 +331,8 @@ const list = command({
     const owner = f.owner;
     if (rep && owner !== undefined && owner !== null && owner !== ctx.actor.personId)
       refuse(
-        'You see your own leads and unassigned ones; the sales manager sees everyone’s.',
-        '您可以查看自己的和未分配的线索；其他人的线索请找销售经理。',
+        'You see your own leads, the unassigned ones and those you recorded; the sales manager sees everyone’s.',
+        '您可以查看自己的、未分配的和自己登记的线索；其他人的线索请找销售经理。',
       );
     // What the status left out is counted too, so an empty list after a conversion does not read as
     // "no leads at all".
