@@ -40,6 +40,16 @@ export type CommandSpec<S extends z.ZodRawShape, Ctx> = {
    * to confirm this time (e.g. no likely duplicate), the command runs at once.
    */
   confirm?: (ctx: Ctx, intent: Intent<S>) => Promise<Bilingual | ConfirmAsk | null>;
+  /**
+   * A command work starts with (`lead add`, `quote new`): its noun has an entry point of its own on a
+   * channel that offers them (a command, shortcut or menu beside the one for everything).
+   */
+  entry?: boolean;
+  /**
+   * Asked as a form, on a channel that has forms, when typed with nothing after it (`quote new`): the keys
+   * the form asks for, in order (`item` line by line).
+   */
+  form?: CommandForm;
   /** Changes nothing but (perhaps) the audit log, so it runs without a savepoint. */
   readOnly?: boolean;
   run(ctx: Ctx, intent: Intent<S>): Promise<Message>;
@@ -54,6 +64,12 @@ export type ConfirmAsk = Bilingual & {
   confirmLabel?: Bilingual;
   actions?: (confirmation: string) => { id: string; label: Bilingual; style?: 'primary' | 'default' }[];
 };
+
+/**
+ * The keys a form asks for. `oneOf`: keys of which the command needs one (the flow refuses otherwise): the
+ * form requires the only one it asks for, or says so when all it asks for are left empty.
+ */
+export type CommandForm = { keys: readonly string[]; oneOf?: readonly (readonly string[])[] };
 
 /** A command with its types erased, as the registry holds it. */
 export type AnyCommand<Ctx> = CommandSpec<z.ZodRawShape, Ctx> & { schema: z.ZodObject<z.ZodRawShape> };

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Message } from '../cards/card.ts';
+import { commandMetadata } from '../commands/metadata.ts';
 import type { Db } from '../db/client.ts';
 import {
   channelValues,
@@ -130,6 +131,7 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
       handleMessage: (inbound) => inFlight.run(() => core.handleMessage(inbound)),
       handleAction: (inbound) => inFlight.run(() => core.handleAction(inbound)),
       understand: (text) => core.understand(text),
+      metadata: commandMetadata(core.commands),
     },
     journal: new InboundJournal({ db, core, log, platform, inFlight }),
     contacts: contactServices(platform, {

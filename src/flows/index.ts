@@ -1,5 +1,6 @@
 // Every command the bot understands. Adding a flow means adding its commands here.
 import { CommandTable } from '../commands/parse.ts';
+import type { AnyCommand, CommandSpec } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
 import { registerAssessmentHook } from '../kpi/assessment.ts';
 import { measuredCorrection, measuredQuote } from '../kpi/measured-subjects.ts';
@@ -49,32 +50,66 @@ registerAssessmentHook();
 registerReportHooks();
 registerRectifyHooks();
 
+/**
+ * What a channel offers beside typing, marked here once for every channel (the command metadata,
+ * src/commands/metadata.ts, hands it to them): the commands work starts with, whose nouns get an entry point
+ * of their own, and the commands asked as a form when typed with nothing after them, with the keys it asks.
+ */
+const MARKS: Record<string, Pick<CommandSpec<never, FlowContext>, 'entry' | 'form'>> = {
+  'lead add': { entry: true },
+  'quote new': {
+    entry: true,
+    form: {
+      keys: ['customer', 'item', 'valid', 'tax', 'delivery', 'payment', 'note'],
+      oneOf: [['customer', 'lead']],
+    },
+  },
+  'order new': {
+    entry: true,
+    form: {
+      keys: ['customer', 'from', 'item', 'delivery', 'place', 'payment', 'note'],
+      oneOf: [['customer', 'from']],
+    },
+  },
+};
+
+function marked(commands: AnyCommand<FlowContext>[]): AnyCommand<FlowContext>[] {
+  const named = new Set(commands.map((c) => `${c.noun} ${c.verbs[0] ?? ''}`));
+  for (const name of Object.keys(MARKS)) if (!named.has(name)) throw new Error(`MARKS: no command "${name}"`);
+  return commands.map((c) => {
+    const marks = MARKS[`${c.noun} ${c.verbs[0] ?? ''}`];
+    return marks ? { ...c, ...marks } : c;
+  });
+}
+
 export function commandTable(): CommandTable<FlowContext> {
-  return new CommandTable<FlowContext>([
-    ...customerCommands,
-    ...leadCommands,
-    ...quoteCommands,
-    ...orderCommands,
-    ...orderApprovalCommands,
-    ...orderExecutionCommands,
-    ...orderCollectionCommands,
-    ...customerContactCommands,
-    ...customerFindCommands,
-    ...quoteReviseCommands,
-    ...approvalCommands,
-    ...remindCommands,
-    ...intelCommands,
-    ...adminCommands,
-    ...adminPersonCommands,
-    ...assignmentRuleCommands,
-    ...auditCommands,
-    ...backupCommands,
-    ...auditSampleCommands,
-    ...rectifyCommands,
-    ...reportSummaryCommands,
-    ...reportKpiCommands,
-    ...meCommands,
-    ...webCommands,
-    ...helpCommands,
-  ]);
+  return new CommandTable<FlowContext>(
+    marked([
+      ...customerCommands,
+      ...leadCommands,
+      ...quoteCommands,
+      ...orderCommands,
+      ...orderApprovalCommands,
+      ...orderExecutionCommands,
+      ...orderCollectionCommands,
+      ...customerContactCommands,
+      ...customerFindCommands,
+      ...quoteReviseCommands,
+      ...approvalCommands,
+      ...remindCommands,
+      ...intelCommands,
+      ...adminCommands,
+      ...adminPersonCommands,
+      ...assignmentRuleCommands,
+      ...auditCommands,
+      ...backupCommands,
+      ...auditSampleCommands,
+      ...rectifyCommands,
+      ...reportSummaryCommands,
+      ...reportKpiCommands,
+      ...meCommands,
+      ...webCommands,
+      ...helpCommands,
+    ]),
+  );
 }

@@ -15,6 +15,7 @@ export { BrowserGuard } from '../http/same-origin.ts';
 export { type Catalogue, inEveryLanguage, messages } from '../i18n/catalogue.ts';
 export type { Locale } from '../i18n/locale.ts';
 export * from './adapter.ts';
+export type * from './commands.ts';
 export type * from './inbound.ts';
 export * from './outbound.ts';
 export { AdapterRegistry, type Env } from './registry.ts';

@@ -2,6 +2,7 @@
 // its own platform: it sees its own identities, cards and chats, never another platform's, never a table.
 import type { Message } from '../cards/card.ts';
 import type { Locale } from '../i18n/locale.ts';
+import type { CommandMetadata } from './commands.ts';
 import type { ChatRef, InboundAction, InboundMessage } from './inbound.ts';
 import type { Audience, PostedRef, PostTarget } from './outbound.ts';
 
@@ -14,6 +15,8 @@ export interface CommandPath {
    * it: for a channel that opens a form for a command typed with nothing after it (`quote new`).
    */
   understand(text: string): { noun: string; verb: string; bare: boolean } | null;
+  /** The command table described (src/port/commands.ts): the nouns with an entry point, the forms and their fields. */
+  readonly metadata: CommandMetadata;
 }
 
 /** What is recorded before it is acknowledged: a message, or a button press, and how its live answer went. */
