@@ -5,6 +5,7 @@
 // writes nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Driver, startDriver } from './helpers/console.ts';
+import { signIn } from './helpers/web.ts';
 
 let d: Driver;
 
@@ -191,5 +192,32 @@ describe('order list and order show', () => {
     expect(await refusedRead('chen', 'order show SO-0001', 'order', 'SO-0001')).toMatch(
       /SO-0001: it is another rep's order/,
     );
+  });
+});
+
+describe('the web workspace follows the same rule', () => {
+  const pages = async (who: string, kind: 'leads' | 'orders', refs: string[]) => {
+    const web = await signIn(d, who);
+    const out: string[] = [];
+    for (const n of refs) {
+      const status = (await web.get(`/app/${kind}/${n}`)).status;
+      expect([200, 403], `${who} ${n}`).toContain(status);
+      if (status === 200) out.push(n);
+    }
+    return out.sort();
+  };
+
+  it('a lead page opens for exactly the leads lead show opens', async () => {
+    const all = ['L-0001', 'L-0002', 'L-0003', 'L-0004'];
+    expect(await pages('li', 'leads', all)).toEqual(['L-0001', 'L-0003', 'L-0004']);
+    expect(await pages('chen', 'leads', all)).toEqual(['L-0002', 'L-0003', 'L-0004']);
+    expect(await pages('wang', 'leads', all)).toEqual(all);
+  });
+
+  it('an order page opens for exactly the orders order show opens', async () => {
+    const all = ['SO-0001', 'SO-0002', 'SO-0003', 'SO-0004'];
+    expect(await pages('zhao', 'orders', all)).toEqual(['SO-0003']);
+    expect(await pages('mgmt', 'orders', all)).toEqual(['SO-0003']);
+    expect(await pages('li', 'orders', all)).toEqual(['SO-0001', 'SO-0002', 'SO-0003']);
   });
 });
