@@ -16,6 +16,7 @@ import { nextNumber } from './numbering.ts';
 import type { Org } from './org.ts';
 import { type OutboxWriter, outboxWriter } from './outbox.ts';
 import { findPersonByHandle, findPersonByIdentity, type PersonRow } from './people.ts';
+import type { AuditRow, Traces } from './traces.ts';
 
 /** The audit action of a confidential read; `audit list kind=read` selects it. */
 export const READ_ACTION = 'read.confidential';
@@ -70,8 +71,17 @@ export function createContext(args: {
   org: Org;
   /** The reply is read by the actor alone (default: only in a direct chat). */
   privateReply?: boolean;
+  /**
+   * Where history and audit rows are kept until the command's end (its caller flushes them in the same
+   * transaction); without it each is inserted at once.
+   */
+  traces?: Traces;
 }): FlowContext {
-  const { tx, actor, chat, now, org } = args;
+  const { tx, actor, chat, now, org, traces } = args;
+  const writeAudit = async (rows: AuditRow[]) => {
+    if (traces) traces.audit(rows);
+    else await tx.insert(auditLog).values(rows);
+  };
   const replyAudience = (args.privateReply ?? chat.kind === 'dm') ? 'private' : 'group';
   const locale = actor.locale;
   const zone = actor.timezone;
@@ -87,18 +97,20 @@ export function createContext(args: {
     t: (text) => text[locale],
     out: outboxWriter(tx, org, chat.platform),
     async audit(action, entity, ref, detail = {}) {
-      await tx.insert(auditLog).values({
-        personId: actor.personId,
-        action,
-        entity: entity ?? null,
-        entityRef: ref ?? null,
-        detail: { ...detail, platform: chat.platform, chat: chat.chatId, chatKind: chat.kind },
-      });
+      await writeAudit([
+        {
+          personId: actor.personId,
+          action,
+          entity: entity ?? null,
+          entityRef: ref ?? null,
+          detail: { ...detail, platform: chat.platform, chat: chat.chatId, chatKind: chat.kind },
+        },
+      ]);
     },
     async auditRead(entity, refs, fields, detail = {}) {
       const records = typeof refs === 'string' ? [refs] : refs;
       if (records.length === 0 || fields.length === 0) return;
-      await tx.insert(auditLog).values(
+      await writeAudit(
         records.map((ref) => ({
           personId: actor.personId,
           action: READ_ACTION,
@@ -111,17 +123,17 @@ export function createContext(args: {
     async history(entity, id, changes) {
       const real = changes.filter((c) => stringify(c.from) !== stringify(c.to));
       if (real.length === 0) return;
-      await tx.insert(recordHistory).values(
-        real.map((c) => ({
-          entity,
-          entityId: id,
-          field: c.field,
-          oldValue: stringify(c.from),
-          newValue: stringify(c.to),
-          personId: actor.personId,
-          at: now,
-        })),
-      );
+      const rows = real.map((c) => ({
+        entity,
+        entityId: id,
+        field: c.field,
+        oldValue: stringify(c.from),
+        newValue: stringify(c.to),
+        personId: actor.personId,
+        at: now,
+      }));
+      if (traces) traces.history(rows);
+      else await tx.insert(recordHistory).values(rows);
     },
     nextNumber: (prefix) => nextNumber(tx, prefix),
     async person(m) {

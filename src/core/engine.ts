@@ -24,6 +24,7 @@ import { type CommandNote, type CommandObservation, newNote } from './observatio
 import { loadOrg, type Org } from './org.ts';
 import { outboxTally } from './outbox.ts';
 import { findPersonById, resolvePerson, toActor } from './people.ts';
+import { Traces } from './traces.ts';
 
 /**
  * What the core needs of delivery (src/delivery): a nudge to send what a commit just wrote to the outbox.
@@ -256,7 +257,22 @@ export class Core {
     const tally = { written: 0, request: eventId ?? `req:${randomUUID()}` };
     if (note) note.request = tally.request;
     try {
-      const replies = await outboxTally.run(tally, () => this.transact(user, chat, eventId, work));
+      const run = () => this.transact(user, chat, eventId, work);
+      const replies = await outboxTally.run(tally, () =>
+        run().catch((err: unknown) => {
+          // PostgreSQL ended the transaction to break a deadlock or a serialization conflict: it was rolled
+          // back whole, and all a command does is inside it (its replies, outbox rows, audit, the inbound
+          // event marked done, a link's claim), so it runs once more; a second conflict fails as any error.
+          const code = conflictCode(err);
+          if (!code) throw err;
+          this.deps.log.warn(
+            { err, code, req: tally.request },
+            'command transaction conflicted; running it again',
+          );
+          tally.written = 0;
+          return run();
+        }),
+      );
       if (tally.written > 0) void this.deps.delivery.drain();
       return replies;
     } catch (err) {
@@ -350,6 +366,8 @@ export class Core {
       if (command.readOnly && !command.confirm) return [await command.run(ctx, intent)];
       // A savepoint: a refusal half-way through rolls back the flow's writes, keeping the audit of the attempt.
       return await tx.transaction(async (sp) => {
+        // The flow's history and audit rows go in one statement at its end, inside this savepoint.
+        const traces = new Traces();
         const inner = createContext({
           tx: sp,
           actor,
@@ -357,13 +375,17 @@ export class Core {
           now: ctx.now,
           org,
           privateReply: this.privateReply(chat),
+          traces,
         });
         inner.commands = this.deps.commands;
+        let reply: Message | undefined;
         if (command.confirm && !confirmed) {
           const summary = await command.confirm(inner, intent);
-          if (summary) return [await this.askConfirmation(inner, intent, summary)];
+          if (summary) reply = await this.askConfirmation(inner, intent, summary);
         }
-        return [await command.run(inner, intent)];
+        reply ??= await command.run(inner, intent);
+        await traces.flush(sp);
+        return [reply];
       });
     } catch (err) {
       if (err instanceof UserError) {
@@ -536,6 +558,16 @@ export function withValues(text: string, values: Record<string, string> | undefi
       return `${key}=${open}${value.replaceAll(close!, '')}${close}`;
     });
   return [text, ...parts].join(' ');
+}
+
+/** deadlock_detected (40P01) or serialization_failure (40001), on the error or a cause (drizzle wraps it). */
+function conflictCode(err: unknown): '40P01' | '40001' | null {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (e.code === '40P01' || e.code === '40001') return e.code;
+    e = e.cause as typeof e;
+  }
+  return null;
 }
 
 function say(actor: Pick<Actor, 'locale'>, en: string, zh: string): Message {
