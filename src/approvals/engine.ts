@@ -1,8 +1,9 @@
 // The approval state machine. Every decision locks the approval row first, so the same button pressed
 // twice or two approvers pressing together produce exactly one decision; the loser is told who won.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
+import type { Queryable } from '../db/client.ts';
 import { approvalEvents, approvalSeats, approvals, people } from '../db/schema.ts';
 import type { StepPlan, SubjectType } from './policy.ts';
 import { type Holder, holderOf, holdersOf, mayHold, SEAT_NAMES, seatLabel } from './seats.ts';
@@ -101,7 +102,28 @@ export async function openApproval(
   return approval!;
 }
 
+/**
+ * Locks the approvals' reminder occurrences still to fire, in id order. Whatever changes an approval takes
+ * these before the approval row, in the order the firing of reminders takes them (src/schedule/fire.ts
+ * claims occurrences, then a hook may lock the approval to mark it overdue): taken the other way round,
+ * a decision holding the approval and waiting to cancel an occurrence, and a firing holding that occurrence
+ * and waiting for the approval, deadlock. Held, the firing skips or waits for them and finds them
+ * cancelled; one being fired right now is waited for, so its reminder is out before the decision is made.
+ */
+export async function lockApprovalReminders(db: Queryable, numbers: string[]): Promise<void> {
+  if (numbers.length === 0) return;
+  await db.execute(sql`
+    select o.id from reminder_occurrences o
+    join reminders r on r.id = o.reminder_id
+    where r.subject_type = 'approval' and r.subject_ref = any(${`{${numbers.join(',')}}`}::text[])
+      and o.state = 'scheduled'
+    order by o.id
+    for update of o`);
+}
+
+/** With `forUpdate`, locked as every change locks it: its reminder occurrences first, then the row. */
 export async function loadApproval(ctx: FlowContext, number: string, forUpdate = false): Promise<Approval> {
+  if (forUpdate) await lockApprovalReminders(ctx.tx, [number]);
   const q = ctx.tx.select().from(approvals).where(eq(approvals.number, number));
   const [row] = forUpdate ? await q.for('update') : await q;
   return row ?? refuseInput(`There is no approval ${number}.`, `审批 ${number} 不存在。`);

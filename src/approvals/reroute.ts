@@ -5,7 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { approvalEvents, approvalSeats, approvals } from '../db/schema.ts';
-import type { Approval } from './engine.ts';
+import { type Approval, lockApprovalReminders } from './engine.ts';
 import { holderOf, holdersOf, mayHold, ruleOf } from './seats.ts';
 
 export type Rerouted = {
@@ -33,7 +33,7 @@ export async function rerouteSeats(
   // Pending approvals where this person sits, or where a seat has nobody (or, on a handover, that this person
   // asked for), locked as a decision locks them.
   const touched = await tx
-    .selectDistinct({ id: approvals.id })
+    .selectDistinct({ id: approvals.id, number: approvals.number })
     .from(approvals)
     .innerJoin(approvalSeats, eq(approvalSeats.approvalId, approvals.id))
     .where(
@@ -44,6 +44,11 @@ export async function rerouteSeats(
       ),
     );
   if (touched.length === 0) return [];
+  // Their reminder occurrences first, then the rows, as every change of an approval takes them (engine.ts).
+  await lockApprovalReminders(
+    tx,
+    touched.map((t) => t.number),
+  );
   const locked = await tx
     .select()
     .from(approvals)

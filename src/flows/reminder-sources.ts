@@ -290,14 +290,23 @@ export function registerReminderHooks(): void {
     return undefined;
   });
   registerFireHook('approval', async (tx, r) => stillPending(tx, r.subjectRef));
-  // Escalation also marks the approval overdue, and its card says so everywhere it was posted.
+  // Escalation also marks the approval overdue, and its card says so everywhere it was posted. A decision
+  // holds the approval's occurrences before the approval (approvals/engine.ts lockApprovalReminders), so
+  // this one, claimed, is never waiting here for a decision that waits for it; still pending is checked
+  // again on the row as updated.
   registerFireHook('approval_escalation', async (tx, r, _o, now) => {
     const waiting = await stillPending(tx, r.subjectRef);
     if (waiting) return waiting;
     const [a] = await tx
       .update(approvals)
       .set({ overdueAt: now })
-      .where(and(eq(approvals.number, r.subjectRef ?? ''), isNull(approvals.overdueAt)))
+      .where(
+        and(
+          eq(approvals.number, r.subjectRef ?? ''),
+          eq(approvals.state, 'pending'),
+          isNull(approvals.overdueAt),
+        ),
+      )
       .returning();
     if (a) {
       const [requester] = await tx.select().from(people).where(eq(people.id, a.requesterId));

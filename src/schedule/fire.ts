@@ -119,12 +119,24 @@ async function fire(db: Db, id: number | null, opts: FireOptions): Promise<FireR
       )
       .returning();
     if (claimed.length === 0) return { self, fired: 0, claimed: [], outbox: [] };
-    claimed.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id - b.id);
     const owners = await tx
       .select()
       .from(reminders)
       .where(sql`${reminders.id} = any(${idArray(claimed.map((o) => o.reminderId))}::int[])`);
     const byId = new Map(owners.map((r) => [r.id, r]));
+    // In due order; at one due time, by subject: a hook may lock its subject (an escalation locks its
+    // approval), and two batches then lock the subjects they share in one order (no deadlock between them).
+    // Whatever changes a subject locks its occurrences first (approvals/engine.ts lockApprovalReminders).
+    const subject = (o: Occurrence) => {
+      const r = byId.get(o.reminderId);
+      return `${r?.subjectType ?? ''}\n${r?.subjectRef ?? ''}`;
+    };
+    claimed.sort(
+      (a, b) =>
+        a.dueAt.getTime() - b.dueAt.getTime() ||
+        (subject(a) < subject(b) ? -1 : subject(a) > subject(b) ? 1 : 0) ||
+        a.id - b.id,
+    );
     const org = { ...(await loadOrg(tx)), contactChannels: opts.contactChannels ?? [] };
     const batch = new OutboxBatch(tx, org);
     await batch.preload(owners.flatMap((r) => targetOf(r) ?? []));
