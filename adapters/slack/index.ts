@@ -1,11 +1,13 @@
-// The Slack adapter: slash commands /crm /lead /quote /order, Block Kit cards with buttons, modals for a
-// reason or a new quote/order, DMs and app mentions; outbound posts paced per channel, updated in place.
+// The Slack adapter: slash commands (/crm, and /lead /quote /order: the nouns the command metadata gives an
+// entry point, manifest-commands.ts), Block Kit cards with buttons, modals for a reason or a command's form
+// (a new quote/order), DMs and app mentions; outbound posts paced per channel, updated in place.
 // HTTP mode shares the app's one port (POST /slack/events); Socket Mode (SLACK_APP_TOKEN) needs no public URL.
 import { App, type Logger as BoltLogger, type LogLevel, type types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import {
   type ChannelAdapter,
   type ChatRef,
+  type CommandForm,
   type DirectoryEntry,
   declareAdapter,
   type InboundUser,
@@ -21,9 +23,11 @@ import {
 } from '../../src/port/index.ts';
 import { type Rendered, render } from './blocks.ts';
 import { loadSlackConfig, type SlackConfig, slackSchema } from './config.ts';
+import { slashCommands } from './manifest-commands.ts';
 import {
   ADD_LINE,
   FORM_CALLBACK,
+  formCallback,
   formCommand,
   formModal,
   INPUT_CALLBACK,
@@ -134,6 +138,7 @@ export class SlackAdapter implements ChannelAdapter {
   readonly journal: Journal;
   /** Events whose ack waits until their listener has recorded them (see holdEventAcks). */
   private readonly held = new WeakMap<object, { release(): Promise<void>; fail(): void }>();
+  private slashNouns: Map<string, string> | undefined;
 
   constructor(
     private readonly config: SlackConfig,
@@ -214,7 +219,7 @@ export class SlackAdapter implements ChannelAdapter {
   private listen(): void {
     this.bolt.command(/.*/, async ({ ack, body }) => {
       const cmd = body as unknown as SlashBody;
-      const text = commandText(cmd.command, cmd.text ?? '');
+      const text = commandText(cmd.command, cmd.text ?? '', this.nounCommands);
       const form = this.emptyForm(text);
       const where: Where = {
         team: cmd.team_id,
@@ -275,12 +280,13 @@ export class SlackAdapter implements ChannelAdapter {
       await this.answer(where, replies);
     });
 
-    this.bolt.view(new RegExp(`^(${FORM_CALLBACK.quote}|${FORM_CALLBACK.order})$`), async ({ ack, body }) => {
+    this.bolt.view(new RegExp(`^${FORM_CALLBACK}`), async ({ ack, body }) => {
       const b = body as unknown as ViewBody;
       const meta = unpackMeta(b.view.private_metadata);
-      if (!meta?.f) return void (await ack());
+      const form = this.formOf(meta?.f);
+      if (!meta || !form || b.view.callback_id !== formCallback(form)) return void (await ack());
       const locale = await this.localeOf(meta.t, b.user.id);
-      const result = formCommand(meta.f, meta.n ?? 1, b.view.state.values, locale);
+      const result = formCommand(form, meta.n ?? 1, b.view.state.values, locale);
       if (!result.ok) {
         await ack({ response_action: 'errors', errors: result.errors });
         return;
@@ -431,9 +437,10 @@ export class SlackAdapter implements ChannelAdapter {
     const team = b.team?.id ?? b.user.team_id ?? '';
     if (action.action_id === ADD_LINE && b.view) {
       const meta = unpackMeta(b.view.private_metadata);
-      if (!meta?.f) return;
+      const form = this.formOf(meta?.f);
+      if (!meta || !form) return;
       const locale = await this.localeOf(team, b.user.id);
-      const view = formModal(meta.f, Math.min((meta.n ?? 1) + 1, MAX_LINES), meta, locale);
+      const view = formModal(form, Math.min((meta.n ?? 1) + 1, MAX_LINES), meta, locale);
       try {
         await this.bolt.client.views.update({
           view_id: b.view.id,
@@ -496,11 +503,27 @@ export class SlackAdapter implements ChannelAdapter {
     }
   }
 
-  /** `quote new` / `order new` with nothing after (in any language the core reads): open the form instead. */
-  private emptyForm(text: string): 'quote' | 'order' | null {
+  /**
+   * A command the command metadata asks as a form (`quote new`, `order new`) typed with nothing after it, in
+   * any language the core reads: open its form instead.
+   */
+  private emptyForm(text: string): CommandForm | null {
     const c = this.services.commands.understand(text);
-    if (!c?.bare || c.verb !== 'new') return null;
-    return c.noun === 'quote' || c.noun === 'order' ? c.noun : null;
+    if (!c?.bare) return null;
+    return this.services.commands.metadata.forms.find((f) => f.noun === c.noun && f.verb === c.verb) ?? null;
+  }
+
+  /** The form of a noun, as a modal's private_metadata names it. */
+  private formOf(noun: string | undefined): CommandForm | undefined {
+    return noun ? this.services.commands.metadata.forms.find((f) => f.noun === noun) : undefined;
+  }
+
+  /** `/lead` → lead: the slash commands of nouns with an entry point of their own. */
+  private get nounCommands(): Map<string, string> {
+    this.slashNouns ??= new Map(
+      slashCommands(this.services.commands.metadata).flatMap((c) => (c.noun ? [[c.command, c.noun]] : [])),
+    );
+    return this.slashNouns;
   }
 
   /** Sends the core's replies to the person who spoke or pressed (the core's reply path remembers cards). */
@@ -545,7 +568,7 @@ export class SlackAdapter implements ChannelAdapter {
     if (!res.ok) throw new Error(`response_url answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   }
 
-  private async openForm(kind: 'quote' | 'order', triggerId: string, where: Where): Promise<boolean> {
+  private async openForm(form: CommandForm, triggerId: string, where: Where): Promise<boolean> {
     const locale = await this.localeOf(where.team, where.user);
     const meta: ModalMeta = {
       t: where.team,
@@ -556,7 +579,7 @@ export class SlackAdapter implements ChannelAdapter {
     try {
       await this.bolt.client.views.open({
         trigger_id: triggerId,
-        view: formModal(kind, 1, meta, locale) as unknown as types.View,
+        view: formModal(form, 1, meta, locale) as unknown as types.View,
       });
       return true;
     } catch (err) {
@@ -667,12 +690,14 @@ function replyPath(where: Where): { reply?: Record<string, string> } {
   return where.responseUrl ? { reply: { responseUrl: where.responseUrl } } : {};
 }
 
-/** `/lead add …` means `lead add …`; `/crm` alone means `help`. */
-export function commandText(command: string, text: string): string {
-  const noun = command.replace(/^\//, '').toLowerCase();
+/**
+ * `/lead add …` means `lead add …` (`nouns`: the slash commands of nouns, `/lead` → lead); `/lead` alone
+ * means `help lead`; `/crm` (or any other name) alone means `help`.
+ */
+export function commandText(command: string, text: string, nouns: ReadonlyMap<string, string>): string {
+  const noun = nouns.get(command.toLowerCase());
   const rest = text.trim();
-  if (noun === 'lead' || noun === 'quote' || noun === 'order')
-    return rest ? `${noun} ${rest}` : `help ${noun}`;
+  if (noun) return rest ? `${noun} ${rest}` : `help ${noun}`;
   return rest || 'help';
 }
 

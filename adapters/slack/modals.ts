@@ -1,11 +1,21 @@
-// Modals: a text asked before a button acts (e.g. a reject reason), and the forms for `quote new` and
-// `order new` typed without arguments, with line items added one at a time (views.update keeps what was typed
-// because every input keeps its block_id and action_id).
-import { type CardAction, type Locale, messages } from '../../src/port/index.ts';
+// Modals: a text asked before a button acts (e.g. a reject reason), and the forms of the commands the
+// command metadata marks as asked by a form (`quote new`, `order new` typed without arguments): one field per
+// key the form asks for, named and typed as the command table says (a date picker, a choice, a record
+// number), line items added one at a time (views.update keeps what was typed because every input keeps its
+// block_id and action_id).
+import {
+  type CardAction,
+  type CommandForm,
+  type KeyInfo,
+  type Locale,
+  messages,
+} from '../../src/port/index.ts';
 import { type Block, clip } from './blocks.ts';
 
 export const INPUT_CALLBACK = 'sr_input';
-export const FORM_CALLBACK = { quote: 'sr_form_quote', order: 'sr_form_order' } as const;
+/** A form's callback_id: `sr_form_<noun>` (sr_form_quote, sr_form_order). */
+export const FORM_CALLBACK = 'sr_form_';
+export const formCallback = (form: Pick<CommandForm, 'noun'>) => `${FORM_CALLBACK}${form.noun}`;
 export const ADD_LINE = 'sr_add_line';
 export const MAX_LINES = 20;
 
@@ -25,8 +35,8 @@ export type ModalMeta = {
   o?: boolean;
   /** the button was on an ephemeral message */
   e?: boolean;
-  /** form kind and number of lines (forms) */
-  f?: 'quote' | 'order';
+  /** the form's noun and number of lines (forms) */
+  f?: string;
   n?: number;
 };
 
@@ -99,30 +109,62 @@ function number(blockId: string, label: string, optional: boolean): Block {
   };
 }
 
-function date(blockId: string, label: string): Block {
-  return {
-    type: 'input',
-    block_id: blockId,
-    optional: true,
-    label: plain(label),
-    element: { type: 'datepicker', action_id: 'v' },
-  };
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A field's label: the key's name in the reader's language (`Valid`, `有效期`). */
+export const labelOf = (field: Pick<KeyInfo, 'name'>, locale: Locale) => capitalised(field.name[locale]);
+
+/** The input block of one key (line items are blocks of their own, see lineBlocks). */
+function fieldBlock(field: KeyInfo, locale: Locale): Block {
+  const label = labelOf(field, locale);
+  const optional = !field.required;
+  switch (field.type) {
+    case 'date':
+    case 'day':
+      return {
+        type: 'input',
+        block_id: field.key,
+        optional,
+        label: plain(label),
+        element: { type: 'datepicker', action_id: 'v' },
+      };
+    case 'choice':
+      if (field.many) break;
+      return {
+        type: 'input',
+        block_id: field.key,
+        optional,
+        label: plain(label),
+        element: {
+          type: 'static_select',
+          action_id: 'v',
+          options: field.options.slice(0, 100).map((o) => ({
+            text: plain(capitalised(o.name[locale]), 75),
+            value: o.value,
+          })),
+        },
+      };
+    case 'money':
+    case 'quantity':
+      return number(field.key, label, optional);
+    case 'ref':
+      return text(field.key, label, optional, { placeholder: plain(field.example, 150) });
+    case 'text':
+      return text(field.key, label, optional, {
+        ...(field.max ? { max_length: Math.min(field.max, 3000) } : {}),
+        ...(field.max && field.max > 300 ? { multiline: true } : {}),
+      });
+  }
+  return text(field.key, label, optional);
 }
 
-/** The `quote new` / `order new` form with `lines` line items. */
-export function formModal(kind: 'quote' | 'order', lines: number, meta: ModalMeta, locale: Locale): Block {
+/** Line items: `lines` of name, model, quantity and unit price; the first required when the key is. */
+function lineBlocks(field: KeyInfo, lines: number, noun: string, locale: Locale): Block[] {
   const f = messages(locale).form;
-  const n = Math.max(1, Math.min(lines, MAX_LINES));
-  const quote = kind === 'quote';
-  const blocks: Block[] = [
-    text('customer', f.customer, !quote, {
-      placeholder: plain('C-0001', 150),
-    }),
-  ];
-  if (!quote) blocks.push(text('from', f.fromQuote, true));
-  for (let i = 1; i <= n; i++) {
-    // The first line of a quote is required; further lines (and order lines) only when something is typed.
-    const opt = !quote || i > 1;
+  const blocks: Block[] = [];
+  for (let i = 1; i <= lines; i++) {
+    // Further lines (and all of an optional key) only when something is typed.
+    const opt = !field.required || i > 1;
     blocks.push(
       { type: 'header', text: plain(f.line(i), 150) },
       text(`line_${i}_name`, f.product, opt, { max_length: 200 }),
@@ -131,48 +173,29 @@ export function formModal(kind: 'quote' | 'order', lines: number, meta: ModalMet
       number(`line_${i}_price`, f.unitPrice, opt),
     );
   }
-  if (n < MAX_LINES)
+  if (lines < MAX_LINES)
     blocks.push({
       type: 'actions',
       block_id: 'sr_lines',
-      elements: [
-        {
-          type: 'button',
-          action_id: ADD_LINE,
-          text: plain(f.addLine, 75),
-          value: kind,
-        },
-      ],
+      elements: [{ type: 'button', action_id: ADD_LINE, text: plain(f.addLine, 75), value: noun }],
     });
-  if (quote) {
-    blocks.push(date('valid', f.validUntil), {
-      type: 'input',
-      block_id: 'tax',
-      optional: true,
-      label: plain(f.tax),
-      element: {
-        type: 'static_select',
-        action_id: 'v',
-        options: [
-          { text: plain(f.taxIncluded, 75), value: 'included' },
-          { text: plain(f.taxExcluded, 75), value: 'excluded' },
-        ],
-      },
-    });
-  }
-  blocks.push(
-    date('delivery', f.deliveryDate),
-    ...(quote ? [] : [text('place', f.deliveryPlace, true, { max_length: 300 })]),
-    text('payment', f.paymentTerms, true, { max_length: 300 }),
-    text('note', f.note, true, { multiline: true, max_length: 1000 }),
+  return blocks;
+}
+
+/** The form of a command (`quote new`, `order new`) with `lines` line items. */
+export function formModal(form: CommandForm, lines: number, meta: ModalMeta, locale: Locale): Block {
+  const f = messages(locale).form;
+  const n = Math.max(1, Math.min(lines, MAX_LINES));
+  const blocks = form.fields.flatMap((field) =>
+    field.type === 'item' ? lineBlocks(field, n, form.noun, locale) : [fieldBlock(field, locale)],
   );
   return {
     type: 'modal',
-    callback_id: FORM_CALLBACK[kind],
-    title: plain(quote ? f.newQuote : f.newOrder, 24),
+    callback_id: formCallback(form),
+    title: plain(form.title[locale], 24),
     submit: plain(f.create, 24),
     close: plain(f.cancel, 24),
-    private_metadata: packMeta({ ...meta, f: kind, n }),
+    private_metadata: packMeta({ ...meta, f: form.noun, n }),
     blocks,
   };
 }
@@ -202,46 +225,52 @@ export function quoteValue(v: string): string {
 
 /** The form's values as a command, or the errors to show next to the fields (keys are block_ids). */
 export function formCommand(
-  kind: 'quote' | 'order',
+  form: CommandForm,
   lines: number,
   state: ViewState,
   locale: Locale,
 ): { ok: true; text: string } | { ok: false; errors: Record<string, string> } {
   const f = messages(locale).form;
   const errors: Record<string, string> = {};
-  const parts: string[] = [`${kind} new`];
-  const customer = read(state, 'customer');
-  if (customer) {
-    if (!/^C-?\d{1,6}$/i.test(customer)) errors.customer = f.errors.customerNumber;
-    else parts.push(`customer=${customer}`);
+  const parts: string[] = [`${form.noun} ${form.verb}`];
+  const given = new Set<string>();
+  for (const field of form.fields) {
+    if (field.type === 'item') {
+      let items = 0;
+      for (let i = 1; i <= lines; i++) {
+        const name = read(state, `line_${i}_name`).replaceAll('|', '/');
+        const model = read(state, `line_${i}_model`).replaceAll('|', '/');
+        const qty = read(state, `line_${i}_qty`);
+        const price = read(state, `line_${i}_price`);
+        if (!name && !model && !qty && !price) continue;
+        if (!name) errors[`line_${i}_name`] = f.errors.productName;
+        if (!(Number(qty) > 0)) errors[`line_${i}_qty`] = f.errors.quantityAboveZero;
+        if (!price || !(Number(price) >= 0)) errors[`line_${i}_price`] = f.errors.price;
+        parts.push(`${field.key}=${quoteValue(`${name} | ${model} | ${qty} | ${price}`)}`);
+        items++;
+      }
+      if (items > 0) given.add(field.key);
+      else if (field.required) errors.line_1_name = f.errors.oneLine;
+      continue;
+    }
+    const v = read(state, field.key);
+    if (!v) continue;
+    given.add(field.key);
+    if (field.type === 'ref') {
+      // A record's number as the core reads it (C-1, c_0001); a name where the key takes names too.
+      const number = new RegExp(`^${field.prefix}[-_－]?\\d{1,9}$`, 'i').test(v);
+      if (number) parts.push(`${field.key}=${v}`);
+      else if (field.names) parts.push(`${field.key}=${quoteValue(v)}`);
+      else errors[field.key] = f.errors.recordNumber(field.example);
+    } else if (field.type === 'date' || field.type === 'day' || field.type === 'choice') {
+      parts.push(`${field.key}=${v}`);
+    } else parts.push(`${field.key}=${quoteValue(v)}`);
   }
-  const from = read(state, 'from');
-  if (from) {
-    if (!/^Q-?\d{1,6}$/i.test(from)) errors.from = f.errors.quoteNumber;
-    else parts.push(`from=${from}`);
-  }
-  if (kind === 'order' && !customer && !from) errors.customer = f.errors.customerOrQuote;
-  let items = 0;
-  for (let i = 1; i <= lines; i++) {
-    const name = read(state, `line_${i}_name`).replaceAll('|', '/');
-    const model = read(state, `line_${i}_model`).replaceAll('|', '/');
-    const qty = read(state, `line_${i}_qty`);
-    const price = read(state, `line_${i}_price`);
-    if (!name && !model && !qty && !price) continue;
-    if (!name) errors[`line_${i}_name`] = f.errors.productName;
-    if (!(Number(qty) > 0)) errors[`line_${i}_qty`] = f.errors.quantityAboveZero;
-    if (!price || !(Number(price) >= 0)) errors[`line_${i}_price`] = f.errors.price;
-    parts.push(`item=${quoteValue(`${name} | ${model} | ${qty} | ${price}`)}`);
-    items++;
-  }
-  if (kind === 'quote' && items === 0) errors.line_1_name = f.errors.oneLine;
-  for (const key of ['valid', 'tax', 'delivery'] as const) {
-    const v = read(state, key);
-    if (v) parts.push(`${key}=${v}`);
-  }
-  for (const key of ['place', 'payment', 'note'] as const) {
-    const v = read(state, key);
-    if (v) parts.push(`${key}=${quoteValue(v)}`);
+  for (const group of form.oneOf) {
+    if (group.some((key) => given.has(key))) continue;
+    const labels = group.map((key) => form.fields.find((x) => x.key === key)).filter((x) => x !== undefined);
+    const first = labels[0]?.type === 'item' ? 'line_1_name' : group[0]!;
+    errors[first] ??= f.errors.oneOf(labels.map((x) => labelOf(x, locale)));
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, text: parts.join(' ') };

@@ -24,28 +24,18 @@ export type Catalogue = {
     submit: string;
     cancel: string;
     create: string;
-    newQuote: string;
-    newOrder: string;
-    customer: string;
-    fromQuote: string;
+    /** Line items, asked line by line (a form's `item` key; the other fields are named by their keys). */
     line: (n: number) => string;
     product: string;
     model: string;
     quantity: string;
     unitPrice: string;
     addLine: string;
-    validUntil: string;
-    tax: string;
-    taxIncluded: string;
-    taxExcluded: string;
-    deliveryDate: string;
-    deliveryPlace: string;
-    paymentTerms: string;
-    note: string;
     errors: {
-      customerNumber: string;
-      quoteNumber: string;
-      customerOrQuote: string;
+      /** A field that takes a record's number (`example`: C-0001). */
+      recordNumber: (example: string) => string;
+      /** Fields of which the command needs one, all left empty (their labels). */
+      oneOf: (labels: string[]) => string;
       productName: string;
       quantityAboveZero: string;
       price: string;
