@@ -13,7 +13,7 @@ export { isLoopbackHost, isWildcardHost } from '../http/addresses.ts';
 export { BrowserGuard } from '../http/same-origin.ts';
 // What people read around the core's messages, in each language (a missing translation is a compile error).
 export { type Catalogue, inEveryLanguage, messages } from '../i18n/catalogue.ts';
-export type { Locale } from '../i18n/locale.ts';
+export { type Locale, pick, toLocale } from '../i18n/locale.ts';
 export * from './adapter.ts';
 export type * from './commands.ts';
 export type * from './inbound.ts';
