@@ -276,6 +276,25 @@ describe('every slash-command form', () => {
     expect(sent.status).toBe(200);
     const view = await h.waitFor(() => h.slack.openViewsOf(uid('li')).at(-1), 'the order form');
     expect(view.view.callback_id).toBe('sr_form_order');
+    // Its fields are the keys the command table's form asks for, named by the keys (li reads English).
+    type Input = { type: string; block_id?: string; label?: { text: string }; element?: { type: string } };
+    const inputs = (view.view.blocks as Input[]).filter((b) => b.type === 'input');
+    expect(inputs.map((b) => b.block_id)).toEqual([
+      'customer',
+      'from',
+      'line_1_name',
+      'line_1_model',
+      'line_1_qty',
+      'line_1_price',
+      'delivery',
+      'place',
+      'payment',
+      'note',
+    ]);
+    const field = (id: string) => inputs.find((b) => b.block_id === id)!;
+    expect(field('from').label?.text).toBe('From');
+    expect(field('delivery').element?.type).toBe('datepicker');
+    expect((view.view as unknown as { title: { text: string } }).title.text).toBe('New order');
     expect(
       h.slack
         .callsTo('views.open')

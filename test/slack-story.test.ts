@@ -96,6 +96,11 @@ describe('the main story through Slack', () => {
     expect(sent.status).toBe(200);
     const view = await openView('li');
     expect(view.view.callback_id).toBe('sr_form_quote');
+    // The tax field is the command's choice, with its options; valid= is a date.
+    type Input = { block_id?: string; element?: { type: string; options?: { value: string }[] } };
+    const input = (id: string) => (view.view.blocks as Input[]).find((b) => b.block_id === id)!;
+    expect(input('tax').element?.options?.map((o) => o.value)).toEqual(['included', 'excluded']);
+    expect(input('valid').element?.type).toBe('datepicker');
     h.slack.type(uid('li'), view.id, { customer: 'C-0001', line_1_name: 'Sensor', line_1_model: 'X200' });
     h.slack.type(uid('li'), view.id, { line_1_qty: '200', line_1_price: '600' });
     // Add a line: the view is updated and keeps what was typed.

@@ -66,7 +66,8 @@ export function slashCommands(metadata: CommandMetadata): SlashCommand[] {
 
 /** The slash_commands block of the manifest (without its markers), every command at `url`. */
 export function slashCommandsYaml(metadata: CommandMetadata, url: string): string {
-  const q = (s: string) => JSON.stringify(s);
+  // Quoted as the formatter (biome) writes YAML: single quotes around a text with double quotes in it.
+  const q = (s: string) => (s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s));
   const lines = ['  slash_commands:'];
   for (const c of slashCommands(metadata))
     lines.push(
