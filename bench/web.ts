@@ -49,6 +49,11 @@ try {
         select 'rep' || g, 'Rep ' || g, 'sales_rep', (select id from departments where code = 'sales')
         from generate_series(1, ${REPS}) g`),
     );
+    // Their console identities, so signing in as rep1 is that sales rep (not a new person without a role).
+    await tx.execute(
+      sql.raw(`insert into identities (person_id, platform, tenant, external_id)
+        select id, 'console', '', handle from people where handle like 'rep%'`),
+    );
     const reps = `(select array_agg(id order by id) as a from people where role = 'sales_rep')`;
     await tx.execute(
       sql.raw(`insert into customers (number, name, industry, created_by, owner_id)
