@@ -7,6 +7,7 @@ import { loadOrg } from '../core/org.ts';
 import { outboxWriter } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { people } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import type { LogKind, LogTrigger } from './log.ts';
 
 export type Failure = {
@@ -24,39 +25,37 @@ export function failureText(f: Failure, l: 'en' | 'zh', zone: string): string {
   const at = DateTime.fromJSDate(f.startedAt, { zone }).toFormat('yyyy-MM-dd HH:mm');
   // The first lines of the error say what happened; the whole of it is in the log and in `backup list`.
   const error = f.error.split('\n').slice(0, 4).join('\n').slice(0, 600);
-  const how =
-    l === 'en'
-      ? f.trigger === 'schedule'
-        ? 'scheduled'
-        : 'manual'
-      : f.trigger === 'schedule'
-        ? '定时'
-        : '手动';
+  const how = pick(l, {
+    en: f.trigger === 'schedule' ? 'scheduled' : 'manual',
+    zh: f.trigger === 'schedule' ? '定时' : '手动',
+  });
   if (f.kind === 'backup') {
-    return l === 'en'
-      ? [
-          `⚠️ Backup FAILED (${how}, ${at}): no new backup was made.`,
-          `> ${error}`,
-          `Check: that BACKUP_DIR (${f.backupDir}) is mounted, writable and has space; that pg_dump of the server's version is installed (PostgreSQL); the database is reachable. Then run \`npm run backup\` on the server. The log: backup list`,
-        ].join('\n')
-      : [
-          `⚠️ 备份失败（${how}，${at}）：未生成新的备份。`,
-          `> ${error}`,
-          `请检查：备份目录 BACKUP_DIR（${f.backupDir}）是否已挂载、可写、空间充足；（PostgreSQL）是否安装了与服务器同版本的 pg_dump；数据库能否连接。然后在服务器上运行 \`npm run backup\`。日志：备份 列表`,
-        ].join('\n');
+    return pick(l, {
+      en: [
+        `⚠️ Backup FAILED (${how}, ${at}): no new backup was made.`,
+        `> ${error}`,
+        `Check: that BACKUP_DIR (${f.backupDir}) is mounted, writable and has space; that pg_dump of the server's version is installed (PostgreSQL); the database is reachable. Then run \`npm run backup\` on the server. The log: backup list`,
+      ].join('\n'),
+      zh: [
+        `⚠️ 备份失败（${how}，${at}）：未生成新的备份。`,
+        `> ${error}`,
+        `请检查：备份目录 BACKUP_DIR（${f.backupDir}）是否已挂载、可写、空间充足；（PostgreSQL）是否安装了与服务器同版本的 pg_dump；数据库能否连接。然后在服务器上运行 \`npm run backup\`。日志：备份 列表`,
+      ].join('\n'),
+    });
   }
   const which = f.file ? ` ${f.file}` : '';
-  return l === 'en'
-    ? [
-        `⚠️ Restore drill FAILED (${how}, ${at}): the backup${which} could not be proved to restore.`,
-        `> ${error}`,
-        'Check: make a new backup now (`npm run backup`) and run the drill again (`npm run backup -- --drill`); find out what changed the file (disk, copy, BACKUP_KEY). The log: backup list',
-      ].join('\n')
-    : [
-        `⚠️ 恢复演练失败（${how}，${at}）：无法证明备份${which}可以恢复。`,
-        `> ${error}`,
-        '请检查：立即重新备份（`npm run backup`）并再次演练（`npm run backup -- --drill`）；查明文件为何改变（磁盘、复制、BACKUP_KEY）。日志：备份 列表',
-      ].join('\n');
+  return pick(l, {
+    en: [
+      `⚠️ Restore drill FAILED (${how}, ${at}): the backup${which} could not be proved to restore.`,
+      `> ${error}`,
+      'Check: make a new backup now (`npm run backup`) and run the drill again (`npm run backup -- --drill`); find out what changed the file (disk, copy, BACKUP_KEY). The log: backup list',
+    ].join('\n'),
+    zh: [
+      `⚠️ 恢复演练失败（${how}，${at}）：无法证明备份${which}可以恢复。`,
+      `> ${error}`,
+      '请检查：立即重新备份（`npm run backup`）并再次演练（`npm run backup -- --drill`）；查明文件为何改变（磁盘、复制、BACKUP_KEY）。日志：备份 列表',
+    ].join('\n'),
+  });
 }
 
 /** Writes the notice to the outbox. Returns how many messages were written (0: nobody to tell). */

@@ -8,6 +8,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuseInput } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { backupLog } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import { command } from './common.ts';
 import { LIST_SIZE } from './list-lines.ts';
 
@@ -34,31 +35,33 @@ export const fileName = (path: string | null) => (path ? path.split(/[\\/]/).at(
 /** What became of an entry; 'started' long ago is a process that stopped half-way. */
 export function stateOf(ctx: FlowContext, r: LogRow): string {
   const l = ctx.locale;
-  if (r.state === 'done') return l === 'en' ? 'done' : '成功';
-  if (r.state === 'failed') return l === 'en' ? 'FAILED' : '失败';
-  if (r.state === 'queued') return l === 'en' ? 'queued' : '排队中';
+  if (r.state === 'done') return pick(l, { en: 'done', zh: '成功' });
+  if (r.state === 'failed') return pick(l, { en: 'FAILED', zh: '失败' });
+  if (r.state === 'queued') return pick(l, { en: 'queued', zh: '排队中' });
   const since = r.startedAt ?? r.createdAt;
   if (ctx.now.getTime() - since.getTime() > STALE_AFTER_MS)
-    return l === 'en' ? 'FAILED: never finished (its process stopped)' : '失败：未完成（进程已停止）';
-  return l === 'en' ? 'running' : '进行中';
+    return pick(l, { en: 'FAILED: never finished (its process stopped)', zh: '失败：未完成（进程已停止）' });
+  return pick(l, { en: 'running', zh: '进行中' });
 }
 
 function describe(ctx: FlowContext, r: LogRow): string {
   const l = ctx.locale;
-  const kind = r.kind === 'drill' ? (l === 'en' ? 'drill' : '演练') : l === 'en' ? 'backup' : '备份';
-  const how = r.trigger === 'schedule' ? (l === 'en' ? 'scheduled' : '定时') : l === 'en' ? 'manual' : '手动';
+  const kind =
+    r.kind === 'drill' ? pick(l, { en: 'drill', zh: '演练' }) : pick(l, { en: 'backup', zh: '备份' });
+  const how =
+    r.trigger === 'schedule'
+      ? pick(l, { en: 'scheduled', zh: '定时' })
+      : pick(l, { en: 'manual', zh: '手动' });
   const result = r.result as { tables?: number; problems?: string[] } | null;
   const parts = [
     `#${r.id} ${ctx.fmtDate(r.startedAt ?? r.createdAt, true)}`,
     `${kind} (${how})`,
     stateOf(ctx, r),
-    [fileName(r.file), size(r.size), r.encrypted ? (l === 'en' ? 'encrypted' : '已加密') : '']
+    [fileName(r.file), size(r.size), r.encrypted ? pick(l, { en: 'encrypted', zh: '已加密' }) : '']
       .filter(Boolean)
       .join(' '),
     r.kind === 'drill' && r.state === 'done' && result?.tables
-      ? l === 'en'
-        ? `${result.tables} tables match`
-        : `${result.tables} 张表一致`
+      ? pick(l, { en: `${result.tables} tables match`, zh: `${result.tables} 张表一致` })
       : '',
   ].filter(Boolean);
   const problems = result?.problems?.length ? result.problems.slice(0, 3).join('; ') : '';
