@@ -6,6 +6,7 @@ import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuseAudited, refuseInput } from '../core/errors.ts';
 import { isSupervisor } from '../core/permissions.ts';
+import { pick } from '../i18n/locale.ts';
 import { delay, pct, pctText } from '../kpi/format.ts';
 import { monthOf } from '../kpi/period.ts';
 import { hasData, type KpiReport, kpiReport, type MonthFigures } from '../kpi/report.ts';
@@ -88,18 +89,20 @@ export const ackShare = (r: TimelinessRow | undefined) => (r ? pct(r.acked, r.as
 
 function timelinessLine(ctx: FlowContext, r: TimelinessRow, l: 'en' | 'zh'): string {
   const parts = [
-    l === 'en'
-      ? `delivered on time ${r.onTime}/${r.n}${r.waiting ? ` (${r.waiting} waiting)` : ''}, median ${delay(r.deliverP50, l)}, p90 ${delay(r.deliverP90, l)}`
-      : `按时送达 ${r.onTime}/${r.n}${r.waiting ? `（${r.waiting} 未到时限）` : ''}，中位 ${delay(r.deliverP50, l)}，P90 ${delay(r.deliverP90, l)}`,
+    pick(l, {
+      en: `delivered on time ${r.onTime}/${r.n}${r.waiting ? ` (${r.waiting} waiting)` : ''}, median ${delay(r.deliverP50, l)}, p90 ${delay(r.deliverP90, l)}`,
+      zh: `按时送达 ${r.onTime}/${r.n}${r.waiting ? `（${r.waiting} 未到时限）` : ''}，中位 ${delay(r.deliverP50, l)}，P90 ${delay(r.deliverP90, l)}`,
+    }),
   ];
   if (r.asked)
     parts.push(
-      l === 'en'
-        ? `acknowledged ${r.acked}/${r.asked} (on time ${r.ackOnTime}), median ${delay(r.ackP50, l)}, p90 ${delay(r.ackP90, l)}`
-        : `已确认 ${r.acked}/${r.asked}（按时 ${r.ackOnTime}），中位 ${delay(r.ackP50, l)}，P90 ${delay(r.ackP90, l)}`,
+      pick(l, {
+        en: `acknowledged ${r.acked}/${r.asked} (on time ${r.ackOnTime}), median ${delay(r.ackP50, l)}, p90 ${delay(r.ackP90, l)}`,
+        zh: `已确认 ${r.acked}/${r.asked}（按时 ${r.ackOnTime}），中位 ${delay(r.ackP50, l)}，P90 ${delay(r.ackP90, l)}`,
+      }),
     );
   void ctx;
-  return parts.join(l === 'en' ? '; ' : '；');
+  return parts.join(pick(l, { en: '; ', zh: '；' }));
 }
 
 export function lateLine(ctx: FlowContext, i: LateItem): string {
@@ -108,21 +111,25 @@ export function lateLine(ctx: FlowContext, i: LateItem): string {
   const flow = FLOW_NAMES[i.flow][l];
   if (i.ackState === 'late') {
     if (!i.ackedAt)
-      return l === 'en'
-        ? `${i.ref} → ${dept}: not acknowledged (${flow}, target ${delay(i.ackTarget, l)})`
-        : `${i.ref} → ${dept}：未确认（${flow}，时限 ${delay(i.ackTarget, l)}）`;
-    return l === 'en'
-      ? `${i.ref} → ${dept}: acknowledged ${delay(i.ackS, l)} after delivery by ${i.person ?? '?'} (target ${delay(i.ackTarget, l)})`
-      : `${i.ref} → ${dept}：${i.person ?? '?'} 于送达后 ${delay(i.ackS, l)} 确认（时限 ${delay(i.ackTarget, l)}）`;
+      return pick(l, {
+        en: `${i.ref} → ${dept}: not acknowledged (${flow}, target ${delay(i.ackTarget, l)})`,
+        zh: `${i.ref} → ${dept}：未确认（${flow}，时限 ${delay(i.ackTarget, l)}）`,
+      });
+    return pick(l, {
+      en: `${i.ref} → ${dept}: acknowledged ${delay(i.ackS, l)} after delivery by ${i.person ?? '?'} (target ${delay(i.ackTarget, l)})`,
+      zh: `${i.ref} → ${dept}：${i.person ?? '?'} 于送达后 ${delay(i.ackS, l)} 确认（时限 ${delay(i.ackTarget, l)}）`,
+    });
   }
   const who = i.person ? ` (${i.person})` : '';
   if (i.deliverS === null)
-    return l === 'en'
-      ? `${i.ref} → ${i.department ? dept : (i.person ?? '—')}: ${flow} not done (target ${delay(i.deliverTarget, l)})`
-      : `${i.ref} → ${i.department ? dept : (i.person ?? '—')}：${flow} 未完成（时限 ${delay(i.deliverTarget, l)}）`;
-  return l === 'en'
-    ? `${i.ref} → ${dept}${who}: ${flow} took ${delay(i.deliverS, l)} (target ${delay(i.deliverTarget, l)})`
-    : `${i.ref} → ${dept}${who}：${flow} 用时 ${delay(i.deliverS, l)}（时限 ${delay(i.deliverTarget, l)}）`;
+    return pick(l, {
+      en: `${i.ref} → ${i.department ? dept : (i.person ?? '—')}: ${flow} not done (target ${delay(i.deliverTarget, l)})`,
+      zh: `${i.ref} → ${i.department ? dept : (i.person ?? '—')}：${flow} 未完成（时限 ${delay(i.deliverTarget, l)}）`,
+    });
+  return pick(l, {
+    en: `${i.ref} → ${dept}${who}: ${flow} took ${delay(i.deliverS, l)} (target ${delay(i.deliverTarget, l)})`,
+    zh: `${i.ref} → ${dept}${who}：${flow} 用时 ${delay(i.deliverS, l)}（时限 ${delay(i.deliverTarget, l)}）`,
+  });
 }
 
 function render(ctx: FlowContext, who: Who, r: KpiReport, page: number) {

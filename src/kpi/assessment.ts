@@ -8,7 +8,7 @@ import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { people, reminders } from '../db/schema.ts';
 import { readMailItems } from '../flows/mail-policy.ts';
-import type { Bilingual } from '../i18n/locale.ts';
+import { type Bilingual, pick } from '../i18n/locale.ts';
 import { rectifySummary } from '../rectify/summary.ts';
 import { calendarAround, isWorkingDay } from '../schedule/calendar.ts';
 import { createReminder } from '../schedule/create.ts';
@@ -100,15 +100,17 @@ export async function assessmentText(
   const prevMonth = previousMonth(month, zone);
   const out = (l: 'en' | 'zh') => {
     const lines = [
-      l === 'en'
-        ? `Monthly assessment ${month} (against ${prevMonth}; delays in working time)`
-        : `月度考核 ${month}（对比 ${prevMonth}；时长按工作时间）`,
+      pick(l, {
+        en: `Monthly assessment ${month} (against ${prevMonth}; delays in working time)`,
+        zh: `月度考核 ${month}（对比 ${prevMonth}；时长按工作时间）`,
+      }),
     ];
     const t = r.targets;
     lines.push(
-      l === 'en'
-        ? `Targets: orders delivered within ${formatTarget(t['target.order.deliver'], l)}, acknowledged within ${formatTarget(t['target.order.ack'], l)}`
-        : `时限：订单 ${formatTarget(t['target.order.deliver'], l)} 内送达，${formatTarget(t['target.order.ack'], l)} 内确认`,
+      pick(l, {
+        en: `Targets: orders delivered within ${formatTarget(t['target.order.deliver'], l)}, acknowledged within ${formatTarget(t['target.order.ack'], l)}`,
+        zh: `时限：订单 ${formatTarget(t['target.order.deliver'], l)} 内送达，${formatTarget(t['target.order.ack'], l)} 内确认`,
+      }),
     );
     const depts = new Set<string>();
     for (const x of r.current.timeliness)
@@ -122,17 +124,19 @@ export async function assessmentText(
       const pshare = prev ? pct(prev.onTime, prev.onTime + prev.late) : null;
       const name = DEPT[code as DepartmentCode]?.[l] ?? code;
       const ack = cur?.asked
-        ? l === 'en'
-          ? `; acknowledged ${cur.acked}/${cur.asked}, ${cur.ackOnTime} on time, median ${delay(cur.ackP50, l)}`
-          : `；确认 ${cur.acked}/${cur.asked}，按时 ${cur.ackOnTime}，中位 ${delay(cur.ackP50, l)}`
+        ? pick(l, {
+            en: `; acknowledged ${cur.acked}/${cur.asked}, ${cur.ackOnTime} on time, median ${delay(cur.ackP50, l)}`,
+            zh: `；确认 ${cur.acked}/${cur.asked}，按时 ${cur.ackOnTime}，中位 ${delay(cur.ackP50, l)}`,
+          })
         : '';
       const notices = rc
-        ? l === 'en'
-          ? `; rectification: ${rc.opened} issued, ${rc.closed} closed (median ${rc.closeHoursMedian ?? '—'} h), ${rc.overdueAtEnd} overdue`
-          : `；整改：下发 ${rc.opened}，关闭 ${rc.closed}（中位 ${rc.closeHoursMedian ?? '—'} 小时），逾期 ${rc.overdueAtEnd}`
+        ? pick(l, {
+            en: `; rectification: ${rc.opened} issued, ${rc.closed} closed (median ${rc.closeHoursMedian ?? '—'} h), ${rc.overdueAtEnd} overdue`,
+            zh: `；整改：下发 ${rc.opened}，关闭 ${rc.closed}（中位 ${rc.closeHoursMedian ?? '—'} 小时），逾期 ${rc.overdueAtEnd}`,
+          })
         : '';
       lines.push(
-        `• ${name}: ${l === 'en' ? 'on time' : '按时'} ${pctText(share)}, ${versus(share, pshare, l)}${ack}${notices}`,
+        `• ${name}: ${pick(l, { en: 'on time', zh: '按时' })} ${pctText(share)}, ${versus(share, pshare, l)}${ack}${notices}`,
       );
     }
     for (const p of r.current.timeliness.filter((x) => x.level === 'person' && x.person)) {
@@ -143,26 +147,28 @@ export async function assessmentText(
       const comp = r.current.completeness.find((x) => x.level === 'person' && x.personId === p.personId);
       const rc = rect.byPerson.find((x) => x.personId === p.personId);
       lines.push(
-        `  · ${p.person}: ${l === 'en' ? 'on time' : '按时'} ${pctText(share)}, ${versus(share, pshare, l)}` +
+        `  · ${p.person}: ${pick(l, { en: 'on time', zh: '按时' })} ${pctText(share)}, ${versus(share, pshare, l)}` +
           (acc?.created
-            ? `; ${l === 'en' ? 'error rate' : '错误率'} ${pctText(pct(acc.upheld, acc.created))}`
+            ? `; ${pick(l, { en: 'error rate', zh: '错误率' })} ${pctText(pct(acc.upheld, acc.created))}`
             : '') +
           (comp?.required
-            ? `; ${l === 'en' ? 'complete' : '完整率'} ${pctText(pct(comp.filled, comp.required))}`
+            ? `; ${pick(l, { en: 'complete', zh: '完整率' })} ${pctText(pct(comp.filled, comp.required))}`
             : '') +
-          (rc ? `; ${l === 'en' ? 'notices' : '整改'} ${rc.opened}/${rc.closed}` : ''),
+          (rc ? `; ${pick(l, { en: 'notices', zh: '整改' })} ${rc.opened}/${rc.closed}` : ''),
       );
     }
     const acc = r.current.accuracy.find((x) => x.level === 'all');
     const comp = r.current.completeness.find((x) => x.level === 'all');
     lines.push(
-      l === 'en'
-        ? `Accuracy: ${acc?.upheld ?? 0} corrections upheld of ${acc?.created ?? 0} records (${pctText(pct(acc?.upheld ?? 0, acc?.created ?? 0))}); completeness ${pctText(pct(comp?.filled ?? 0, comp?.required ?? 0))}`
-        : `准确性：${acc?.created ?? 0} 条记录中更正成立 ${acc?.upheld ?? 0} 条（${pctText(pct(acc?.upheld ?? 0, acc?.created ?? 0))}）；完整率 ${pctText(pct(comp?.filled ?? 0, comp?.required ?? 0))}`,
-      l === 'en'
-        ? `Rectification notices: ${rect.total.opened} issued, ${rect.total.closed} closed (${rect.total.closedOnTime} on time, median ${rect.total.closeHoursMedian ?? '—'} h to close), ${rect.total.openAtEnd} open at month end (${rect.total.overdueAtEnd} overdue)`
-        : `整改通知：下发 ${rect.total.opened}，关闭 ${rect.total.closed}（按时 ${rect.total.closedOnTime}，关闭中位 ${rect.total.closeHoursMedian ?? '—'} 小时），月末未关闭 ${rect.total.openAtEnd}（逾期 ${rect.total.overdueAtEnd}）`,
-      l === 'en' ? `Detail: report kpi month=${month}` : `详情：报表 考核 月份=${month}`,
+      pick(l, {
+        en: `Accuracy: ${acc?.upheld ?? 0} corrections upheld of ${acc?.created ?? 0} records (${pctText(pct(acc?.upheld ?? 0, acc?.created ?? 0))}); completeness ${pctText(pct(comp?.filled ?? 0, comp?.required ?? 0))}`,
+        zh: `准确性：${acc?.created ?? 0} 条记录中更正成立 ${acc?.upheld ?? 0} 条（${pctText(pct(acc?.upheld ?? 0, acc?.created ?? 0))}）；完整率 ${pctText(pct(comp?.filled ?? 0, comp?.required ?? 0))}`,
+      }),
+      pick(l, {
+        en: `Rectification notices: ${rect.total.opened} issued, ${rect.total.closed} closed (${rect.total.closedOnTime} on time, median ${rect.total.closeHoursMedian ?? '—'} h to close), ${rect.total.openAtEnd} open at month end (${rect.total.overdueAtEnd} overdue)`,
+        zh: `整改通知：下发 ${rect.total.opened}，关闭 ${rect.total.closed}（按时 ${rect.total.closedOnTime}，关闭中位 ${rect.total.closeHoursMedian ?? '—'} 小时），月末未关闭 ${rect.total.openAtEnd}（逾期 ${rect.total.overdueAtEnd}）`,
+      }),
+      pick(l, { en: `Detail: report kpi month=${month}`, zh: `详情：报表 考核 月份=${month}` }),
     );
     return lines.join('\n');
   };

@@ -3,6 +3,7 @@
 // stored in org_settings.settings.kpi.required. Each field is a SQL test on the record's row (alias r).
 
 import { lookupKey } from '../commands/vocabulary.ts';
+import { pick } from '../i18n/locale.ts';
 import type { RequiredKey } from './policy-keys.ts';
 
 export type RecordType = 'customer' | 'lead' | 'quote' | 'order';
@@ -117,5 +118,5 @@ export function readRequired(stored: unknown): Record<RecordType, string[]> {
 }
 
 export function fieldNames(type: RecordType, fields: string[], locale: 'en' | 'zh'): string {
-  return fields.map((f) => FIELDS[type][f]?.[locale] ?? f).join(locale === 'en' ? ', ' : '、');
+  return fields.map((f) => FIELDS[type][f]?.[locale] ?? f).join(pick(locale, { en: ', ', zh: '、' }));
 }

@@ -1,6 +1,7 @@
 // Target delays per flow (R-KPI-1), in WORKING time of the organisation's calendar: "1h" is one working
 // hour, "1d" one working day (the working hours of a day). Defaults from the issue; admins change them with
 // `admin policy target.order.ack=8h`, stored in org_settings.settings.kpi.targets.
+import { pick } from '../i18n/locale.ts';
 import { DEFAULT_HOURS } from '../schedule/calendar.ts';
 import type { TargetKey } from './policy-keys.ts';
 
@@ -45,12 +46,12 @@ export function targetSeconds(t: Target): number {
 
 export function formatTarget(t: Target, locale: 'en' | 'zh'): string {
   if ('days' in t)
-    return locale === 'en' ? `${t.days} working day${t.days === 1 ? '' : 's'}` : `${t.days} 个工作日`;
+    return pick(locale, { en: `${t.days} working day${t.days === 1 ? '' : 's'}`, zh: `${t.days} 个工作日` });
   if (t.minutes % 60 === 0) {
     const h = t.minutes / 60;
-    return locale === 'en' ? `${h} working hour${h === 1 ? '' : 's'}` : `${h} 工作小时`;
+    return pick(locale, { en: `${h} working hour${h === 1 ? '' : 's'}`, zh: `${h} 工作小时` });
   }
-  return locale === 'en' ? `${t.minutes} working minutes` : `${t.minutes} 工作分钟`;
+  return pick(locale, { en: `${t.minutes} working minutes`, zh: `${t.minutes} 工作分钟` });
 }
 
 /** The short form an admin types (`8h`, `1d`, `30m`). */

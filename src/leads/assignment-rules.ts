@@ -4,7 +4,7 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.ts';
 import { assignmentRules, type leads, orgSettings, people } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 
 export type Rule = typeof assignmentRules.$inferSelect;
 export type LeadFacts = Pick<typeof leads.$inferSelect, 'region' | 'industry' | 'source'>;
@@ -135,16 +135,19 @@ const SOURCE_WORDS: Record<string, { en: string; zh: string }> = {
 /** "region=华南 source=trade show", or "any lead" for a catch-all. */
 export function criteriaText(rule: Rule, l: Locale): string {
   const parts = [
-    rule.region ? `${l === 'en' ? 'region' : '地区'}=${rule.region}` : '',
-    rule.industry ? `${l === 'en' ? 'industry' : '行业'}=${rule.industry}` : '',
-    rule.source ? `${l === 'en' ? 'source' : '来源'}=${SOURCE_WORDS[rule.source]?.[l] ?? rule.source}` : '',
+    rule.region ? `${pick(l, { en: 'region', zh: '地区' })}=${rule.region}` : '',
+    rule.industry ? `${pick(l, { en: 'industry', zh: '行业' })}=${rule.industry}` : '',
+    rule.source
+      ? `${pick(l, { en: 'source', zh: '来源' })}=${SOURCE_WORDS[rule.source]?.[l] ?? rule.source}`
+      : '',
   ].filter(Boolean);
-  return parts.length ? parts.join(' ') : l === 'en' ? 'any lead' : '所有线索';
+  return parts.length ? parts.join(' ') : pick(l, { en: 'any lead', zh: '所有线索' });
 }
 
 /** "rule #3 (region=华南)": what a suggestion or an assignment says about why. */
 export function ruleRef(rule: Rule, l: Locale): string {
-  return l === 'en'
-    ? `rule #${rule.id} (${criteriaText(rule, l)})`
-    : `规则 #${rule.id}（${criteriaText(rule, l)}）`;
+  return pick(l, {
+    en: `rule #${rule.id} (${criteriaText(rule, l)})`,
+    zh: `规则 #${rule.id}（${criteriaText(rule, l)}）`,
+  });
 }

@@ -10,7 +10,7 @@ import { loadOrg } from '../core/org.ts';
 import { toActor } from '../core/people.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { departments, people, rectifyEvents, rectifyNotices } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { cancelReminders, createReminder, toWorkingTime } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
 
@@ -90,7 +90,7 @@ export async function viewOf(db: Queryable, n: Notice, zone: string, fmt: FlowCo
 /** The card every copy shows; its buttons are for whoever may press them (others are refused on press). */
 export function renderNotice(v: NoticeView, l: Locale, now: Date): Message {
   const n = v.notice;
-  const t = (en: string, zh: string) => (l === 'en' ? en : zh);
+  const t = (en: string, zh: string) => pick(l, { en, zh });
   const name = (id: number | null) => (id ? (v.names.get(id) ?? '?') : '—');
   const overdue = isPending(n) && n.dueAt.getTime() < now.getTime();
   const to =

@@ -4,7 +4,7 @@ import type { Card, CardField, Message } from '../cards/card.ts';
 import { formatMoney } from '../core/money.ts';
 import { LEAD_STATUS, nameOf, SOURCE_NAMES } from '../flows/labels.ts';
 import { quoteStatus } from '../flows/quote.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { type Figures, type Group, isEmpty } from './figures.ts';
 import type { Period } from './periods.ts';
 
@@ -54,12 +54,12 @@ function groupLine(
       const v = money && a ? ` ${money(a.value)}` : '';
       return `${name(k)} ${a?.n ?? 0}${v} ${delta(a?.n ?? 0, b?.n ?? 0)}`;
     })
-    .join(l === 'en' ? ', ' : '，');
+    .join(pick(l, { en: ', ', zh: '，' }));
 }
 
 export function renderSummary(input: SummaryInput, l: Locale): Message {
   const { period, now, before, prices } = input;
-  const t = (en: string, zh: string) => (l === 'en' ? en : zh);
+  const t = (en: string, zh: string) => pick(l, { en, zh });
   const money = (v: bigint) => formatMoney(v, input.currency);
   const m = prices ? money : null;
   const kindName = period.kind === 'week' ? t('Weekly summary', '周汇总') : t('Monthly summary', '月汇总');

@@ -4,7 +4,7 @@ import { runButton } from '../cards/actions.ts';
 import type { Card, Message } from '../cards/card.ts';
 import { formatDate } from '../commands/dates.ts';
 import type { Audience } from '../core/outbox.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { describeRepeat } from './repeat.ts';
 import type { Occurrence, Reminder } from './rows.ts';
 
@@ -13,7 +13,7 @@ export function reminderText(r: Pick<Reminder, 'text'>, l: Locale): string {
   if (r.text.startsWith('{')) {
     try {
       const t = JSON.parse(r.text) as { en?: string; zh?: string };
-      if (t.en && t.zh) return l === 'en' ? t.en : t.zh;
+      if (t.en && t.zh) return pick(l, { en: t.en, zh: t.zh });
     } catch {
       // typed by a person and happens to start with a brace
     }
@@ -74,7 +74,7 @@ export function renderReminder(
   _audience: Audience,
   now: Date,
 ): Message {
-  const t = (en: string, zh: string) => (l === 'en' ? en : zh);
+  const t = (en: string, zh: string) => pick(l, { en, zh });
   const title = TITLES[r.kind]?.[l] ?? t('Reminder', '提醒');
   const body = reminderText(r, l);
   const late = now.getTime() - occ.dueAt.getTime() > 10 * 60_000;

@@ -3,6 +3,7 @@
 // fires twice nor skips (a time that does not exist moves forward; an ambiguous one takes the first).
 import { DateTime } from 'luxon';
 import type { Queryable } from '../db/client.ts';
+import { pick } from '../i18n/locale.ts';
 import { calendarAround, isWorkingDay } from './calendar.ts';
 
 export type RepeatRule =
@@ -61,7 +62,10 @@ export function describeRepeat(rule: string, l: 'en' | 'zh'): string {
   const r = parseRepeat(rule);
   if (!r) return rule;
   const hm = `${String(r.hour).padStart(2, '0')}:${String(r.minute).padStart(2, '0')}`;
-  if (r.kind === 'daily') return l === 'en' ? `every day ${hm}` : `每天 ${hm}`;
-  if (r.kind === 'workdays') return l === 'en' ? `every working day ${hm}` : `每个工作日 ${hm}`;
-  return l === 'en' ? `every ${WEEKDAY_NAMES.en[r.weekday]} ${hm}` : `每${WEEKDAY_NAMES.zh[r.weekday]} ${hm}`;
+  if (r.kind === 'daily') return pick(l, { en: `every day ${hm}`, zh: `每天 ${hm}` });
+  if (r.kind === 'workdays') return pick(l, { en: `every working day ${hm}`, zh: `每个工作日 ${hm}` });
+  return pick(l, {
+    en: `every ${WEEKDAY_NAMES.en[r.weekday]} ${hm}`,
+    zh: `每${WEEKDAY_NAMES.zh[r.weekday]} ${hm}`,
+  });
 }
