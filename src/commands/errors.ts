@@ -1,5 +1,5 @@
 // Says, in the person's language, what was wrong with a command and what to type instead.
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import type { CommandError } from './parse.ts';
 import type { AnyCommand } from './spec.ts';
 import { formatRef, RECORD_PREFIX } from './values.ts';
@@ -32,7 +32,7 @@ const PROBLEMS: Record<string, { en: string; zh: string }> = {
   timezone: { en: 'an IANA time zone', zh: 'IANA 时区' },
 };
 
-const say = (locale: Locale, en: string, zh: string) => (locale === 'en' ? en : zh);
+const say = (locale: Locale, en: string, zh: string) => pick(locale, { en, zh });
 
 export function usageOf(command: Pick<AnyCommand<unknown>, 'usage'>, locale: Locale): string {
   return command.usage[locale];
@@ -139,7 +139,7 @@ export function renderCommandError(
           ) + usage
         );
       }
-      const keys = names.join(locale === 'en' ? ', ' : '、');
+      const keys = names.join(pick(locale, { en: ', ', zh: '、' }));
       const meant = error.suggestion
         ? say(locale, ` Did you mean ${error.suggestion}=?`, `您是不是要输入 ${error.suggestion}=？`)
         : '';
@@ -221,8 +221,11 @@ export function renderCommandError(
           ) + usage
         );
       const p = PROBLEMS[error.params.problem] ?? { en: 'a valid value', zh: '有效的值' };
-      const list = locale === 'zh' ? (error.params.choicesZh ?? error.params.choices) : error.params.choices;
-      const choices = list ? ` ${list.join(locale === 'zh' ? '、' : ', ')}` : '';
+      const list = pick(locale, {
+        en: error.params.choices,
+        zh: error.params.choicesZh ?? error.params.choices,
+      });
+      const choices = list ? ` ${list.join(pick(locale, { en: ', ', zh: '、' }))}` : '';
       const eg =
         error.params.example && !error.params.choices
           ? say(locale, ` (e.g. ${error.params.example})`, `（例如 ${error.params.example}）`)

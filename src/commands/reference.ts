@@ -2,7 +2,7 @@
 // grouped by noun, each linked to its section of docs/commands.<locale>.md. `npm run docs:commands` writes
 // it between the markers; test/command-docs.test.ts fails when the docs and the table disagree (a command
 // added without its section, a section whose command is gone, an index not regenerated).
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import type { CommandTable } from './parse.ts';
 import type { AnyCommand } from './spec.ts';
 import { NOUNS, type Noun, spell } from './vocabulary.ts';
@@ -66,7 +66,7 @@ export function commandIndex<Ctx>(table: CommandTable<Ctx>, l: Locale, headings:
   for (const noun of Object.keys(NOUNS) as Noun[]) {
     const commands = table.forNoun(noun);
     if (commands.length === 0) continue;
-    const other: Locale = l === 'en' ? 'zh' : 'en';
+    const other: Locale = pick(l, { en: 'zh', zh: 'en' });
     lines.push('', `**${spell('noun', noun, l)}** · ${spell('noun', noun, other)}`, '');
     for (const c of commands) {
       const at = sectionOf(c, headings);

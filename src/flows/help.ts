@@ -4,6 +4,7 @@ import { MINE, phraseNoun, phrasesFor } from '../commands/short-forms.ts';
 import { lookupNoun, lookupVerb, NOUNS, type Noun, spell } from '../commands/vocabulary.ts';
 import type { FlowContext } from '../core/context.ts';
 import { anyone } from '../core/permissions.ts';
+import { pick } from '../i18n/locale.ts';
 import { command } from './common.ts';
 
 const NOUN_SUMMARY: Record<Noun, { en: string; zh: string }> = {
@@ -38,22 +39,24 @@ function overview(ctx: FlowContext): string {
       );
       return `• ${spell('noun', n, l)}${verbs.length ? ` ${verbs.join('|')}` : ''} — ${NOUN_SUMMARY[n][l]}`;
     });
-  const head =
-    l === 'en'
-      ? 'Commands: NOUN VERB [record] key=value … Quote values with spaces: name="Acme Ltd".'
-      : '命令格式：名词 动词 [编号] 键=值 … 含空格的值加引号：名称="华星 科技"。';
+  const head = pick(l, {
+    en: 'Commands: NOUN VERB [record] key=value … Quote values with spaces: name="Acme Ltd".',
+    zh: '命令格式：名词 动词 [编号] 键=值 … 含空格的值加引号：名称="华星 科技"。',
+  });
   const mine = (Object.keys(MINE) as Noun[])
     .filter((n) => table.forNoun(n).length > 0)
     .map(
       (n) =>
-        `${phrasesFor(n)[l === 'en' ? 0 : 1]} = ${[...MINE[n]!.means.map((w) => spelled(w, l)), ...(MINE[n]!.shown ? [MINE[n]!.shown[l]] : [])].join(' ')}`,
+        `${phrasesFor(n)[pick(l, { en: 0, zh: 1 })]} = ${[...MINE[n]!.means.map((w) => spelled(w, l)), ...(MINE[n]!.shown ? [MINE[n]!.shown[l]] : [])].join(' ')}`,
     );
-  const short =
-    l === 'en'
-      ? `Also understood: ${mine.join(', ')}; list customers = customer list; crm help = help.`
-      : `也可以这样说：${mine.join('、')}；列表客户 = 客户 列表；crm 帮助 = 帮助。`;
-  const tail =
-    l === 'en' ? 'More: help customer, help lead, help quote …' : '详细：帮助 客户、帮助 线索、帮助 报价 …';
+  const short = pick(l, {
+    en: `Also understood: ${mine.join(', ')}; list customers = customer list; crm help = help.`,
+    zh: `也可以这样说：${mine.join('、')}；列表客户 = 客户 列表；crm 帮助 = 帮助。`,
+  });
+  const tail = pick(l, {
+    en: 'More: help customer, help lead, help quote …',
+    zh: '详细：帮助 客户、帮助 线索、帮助 报价 …',
+  });
   return [head, ...lines, short, tail].join('\n');
 }
 
@@ -65,12 +68,15 @@ function spelled(word: string, l: 'en' | 'zh'): string {
 /** help <noun>'s closing lines: the other spellings of the noun and the phrases that stand for its commands. */
 function alsoLines(noun: Noun, l: 'en' | 'zh'): string[] {
   const others = NOUNS[noun].filter((w) => w !== spell('noun', noun, l));
-  const out = [l === 'en' ? `Also written: ${others.join(', ')}` : `也可写作：${others.join('、')}`];
+  const out = [pick(l, { en: `Also written: ${others.join(', ')}`, zh: `也可写作：${others.join('、')}` })];
   const phrases = phrasesFor(noun);
   const means = MINE[noun]?.means.map((w) => spelled(w, l)).join(' ');
   if (phrases.length && means)
     out.push(
-      l === 'en' ? `Short forms: ${phrases.join(', ')} = ${means}` : `简写：${phrases.join('、')} = ${means}`,
+      pick(l, {
+        en: `Short forms: ${phrases.join(', ')} = ${means}`,
+        zh: `简写：${phrases.join('、')} = ${means}`,
+      }),
     );
   return out;
 }
@@ -112,7 +118,9 @@ const help = command({
       };
     }
     const blocks = commands.map((c) => {
-      const mark = c.allow(ctx.actor) ? '' : l === 'en' ? ' (not for your role)' : '（您的角色不可用）';
+      const mark = c.allow(ctx.actor)
+        ? ''
+        : pick(l, { en: ' (not for your role)', zh: '（您的角色不可用）' });
       return `• ${c.summary[l]}${mark}\n  ${c.usage[l]}`;
     });
     const title = `${spell('noun', noun, l)} — ${NOUN_SUMMARY[noun][l]}`;
