@@ -9,6 +9,7 @@ import type { FlowContext } from '../core/context.ts';
 import { age, fileName, size, stateOf } from '../flows/backup.ts';
 import { DEPARTMENT_NAMES } from '../flows/common.ts';
 import { MAIL_ITEMS } from '../flows/mail-policy.ts';
+import { isLocale, pick } from '../i18n/locale.ts';
 import { TARGET_KEYS, type TargetKey } from '../kpi/policy-keys.ts';
 import { fieldNames, RECORD_TYPES } from '../kpi/required.ts';
 import { formatTarget, shortTarget } from '../kpi/targets.ts';
@@ -31,7 +32,7 @@ const deptName = (code: string | null, l: L) =>
   code ? (DEPARTMENT_NAMES[code as DepartmentCode]?.[l] ?? code) : '—';
 const roleName = (r: string | null, l: L) => {
   const name = r ? (ROLE_NAMES[r as Role]?.[l] ?? r) : say(l, 'no role', '无角色');
-  return l === 'en' ? name.charAt(0).toUpperCase() + name.slice(1) : name;
+  return pick(l, { en: name.charAt(0).toUpperCase() + name.slice(1), zh: name });
 };
 
 function Cmd(p: { children?: Child }) {
@@ -133,7 +134,7 @@ export function PeoplePage(p: { ctx: FlowContext; csrf: string; rows: PersonRow[
                   </td>
                   <td class="hide-phone">{r.email ?? '—'}</td>
                   <td class="hide-phone">
-                    {r.locale === 'en' ? 'English' : r.locale === 'zh' ? '中文' : '—'}
+                    {isLocale(r.locale) ? pick(r.locale, { en: 'English', zh: '中文' }) : '—'}
                   </td>
                 </tr>
               ))}
@@ -222,7 +223,9 @@ export function ChatsPage(p: { ctx: FlowContext; csrf: string; rows: BindingRow[
 export function PolicyPage(p: { ctx: FlowContext; csrf: string; policy: Policy; flash?: Flash }) {
   const { ctx, policy } = p;
   const l = ctx.locale;
-  const joint = policy.approvals.quoteJoint.map((d) => deptName(d, l)).join(l === 'en' ? ' and ' : '和');
+  const joint = policy.approvals.quoteJoint
+    .map((d) => deptName(d, l))
+    .join(pick(l, { en: ' and ', zh: '和' }));
   const keys = Object.keys(TARGET_KEYS) as TargetKey[];
   return (
     <Frame ctx={ctx} csrf={p.csrf} tab="policy" {...(p.flash ? { flash: p.flash } : {})}>
@@ -292,7 +295,7 @@ export function PolicyPage(p: { ctx: FlowContext; csrf: string; policy: Policy; 
                   <td>
                     {TARGET_NAMES[k][l]}
                     <br />
-                    <small class="muted key">{l === 'en' ? k : TARGET_KEYS[k][1]}</small>
+                    <small class="muted key">{pick(l, { en: k, zh: TARGET_KEYS[k][1] })}</small>
                   </td>
                   <td class="num nowrap">{formatTarget(policy.kpi.targets[k], l)}</td>
                 </tr>
@@ -400,12 +403,13 @@ export function CalendarPage(p: { ctx: FlowContext; csrf: string; cal: CalendarV
                   .map((x) => (
                     <div>
                       <h3>
-                        {l === 'en'
-                          ? new Date(Date.UTC(y, x.m - 1, 1)).toLocaleString('en', {
-                              month: 'long',
-                              timeZone: 'UTC',
-                            })
-                          : `${x.m} 月`}
+                        {pick(l, {
+                          en: new Date(Date.UTC(y, x.m - 1, 1)).toLocaleString('en', {
+                            month: 'long',
+                            timeZone: 'UTC',
+                          }),
+                          zh: `${x.m} 月`,
+                        })}
                       </h3>
                       <ul>
                         {x.days.map((d) => (
@@ -413,10 +417,13 @@ export function CalendarPage(p: { ctx: FlowContext; csrf: string; cal: CalendarV
                             <span class="nowrap">
                               {d.date.slice(5)}{' '}
                               <small class="muted">
-                                {new Date(`${d.date}T00:00:00Z`).toLocaleString(l === 'en' ? 'en' : 'zh-CN', {
-                                  weekday: 'short',
-                                  timeZone: 'UTC',
-                                })}
+                                {new Date(`${d.date}T00:00:00Z`).toLocaleString(
+                                  pick(l, { en: 'en', zh: 'zh-CN' }),
+                                  {
+                                    weekday: 'short',
+                                    timeZone: 'UTC',
+                                  },
+                                )}
                               </small>
                             </span>{' '}
                             <span class={d.working ? 'state-wait' : 'state-ok'}>

@@ -13,6 +13,7 @@ import {
   recordRef,
   selectRows,
 } from '../flows/audit.ts';
+import { pick } from '../i18n/locale.ts';
 
 export const AUDIT_PAGE = 50;
 export const EXPORT_MAX = 10_000;
@@ -111,13 +112,9 @@ export function channelOf(detail: Record<string, unknown>, l: 'en' | 'zh'): stri
   const kind = detail?.chatKind;
   const chat =
     kind === 'dm'
-      ? l === 'en'
-        ? 'private'
-        : '私聊'
+      ? pick(l, { en: 'private', zh: '私聊' })
       : kind === 'group'
-        ? l === 'en'
-          ? 'group'
-          : '群聊'
+        ? pick(l, { en: 'group', zh: '群聊' })
         : '';
   return [detail?.platform, chat].filter(Boolean).join(' · ');
 }

@@ -2,6 +2,7 @@
 // read it goes to the asker's private chat instead, since whoever holds the link signs in as them.
 import { anyone } from '../core/permissions.ts';
 import { command } from '../flows/common.ts';
+import { pick } from '../i18n/locale.ts';
 import { webUrl } from './address.ts';
 import { createSignInLink, LINK_MINUTES } from './sessions.ts';
 
@@ -16,9 +17,10 @@ const web = command({
     const token = await createSignInLink(ctx.tx, ctx.actor.personId, ctx.now);
     const link = webUrl(`/sign-in/${token}`);
     const text = (l: 'en' | 'zh') =>
-      l === 'en'
-        ? `Your sign-in link to the web workspace (for you alone, once, valid ${LINK_MINUTES} minutes):\n${link}`
-        : `您的网页工作台登录链接（仅限本人、一次有效，${LINK_MINUTES} 分钟内有效）：\n${link}`;
+      pick(l, {
+        en: `Your sign-in link to the web workspace (for you alone, once, valid ${LINK_MINUTES} minutes):\n${link}`,
+        zh: `您的网页工作台登录链接（仅限本人、一次有效，${LINK_MINUTES} 分钟内有效）：\n${link}`,
+      });
     await ctx.audit('web.link', 'person', String(ctx.actor.personId));
     if (ctx.replyAudience === 'private') return { text: text(ctx.locale) };
     await ctx.out.send({ kind: 'person', personId: ctx.actor.personId }, (l) => ({ text: text(l) }));

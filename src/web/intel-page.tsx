@@ -19,6 +19,7 @@ import {
   mayReadIntel,
 } from '../flows/intel.ts';
 import { INTEL_KINDS, nameOf } from '../flows/labels.ts';
+import { pick } from '../i18n/locale.ts';
 import { Page } from './layout.tsx';
 import { say } from './text.ts';
 import { Fields, Timeline, type TimelineItem } from './timeline.tsx';
@@ -51,7 +52,7 @@ export async function intelView(
   const decision = await intelDecision(ctx, row);
   const depts = row.sharedWith
     .map((d) => DEPARTMENT_NAMES[d as DepartmentCode]?.[l] ?? d)
-    .join(l === 'en' ? ', ' : '、');
+    .join(pick(l, { en: ', ', zh: '、' }));
   const fields: CardField[] = [
     { label: say(l, 'Kind', '类型'), value: nameOf(INTEL_KINDS, row.kind, l) },
     { label: say(l, 'Level', '密级'), value: intelLevelName(row.level, l) },

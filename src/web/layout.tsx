@@ -2,7 +2,7 @@
 import type { Child } from 'hono/jsx';
 import type { Actor } from '../core/actor.ts';
 import { ROLE_NAMES } from '../core/actor.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick, toLocale } from '../i18n/locale.ts';
 import { OVERSIGHT_NAV, type OversightSection, oversightFor } from './oversight.ts';
 import { inNav, NAV, type Section, say } from './text.ts';
 
@@ -20,7 +20,7 @@ type Props = {
 export function Page(p: Props) {
   const l = p.actor?.locale ?? p.locale ?? 'zh';
   return (
-    <html lang={l === 'en' ? 'en' : 'zh-CN'}>
+    <html lang={pick(l, { en: 'en', zh: 'zh-CN' })}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -93,7 +93,7 @@ export function Notice(p: {
         <p>{p.text}</p>
         {p.link && (
           <p>
-            <a href={p.link}>{p.actor?.locale === 'en' ? 'Back' : '返回'}</a>
+            <a href={p.link}>{pick(toLocale(p.actor?.locale), { en: 'Back', zh: '返回' })}</a>
           </p>
         )}
       </section>

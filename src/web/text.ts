@@ -2,9 +2,9 @@
 import type { Actor } from '../core/actor.ts';
 import { seesPrices } from '../core/permissions.ts';
 import { readsLeads } from '../flows/list-queries.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 
-export const say = (l: Locale, en: string, zh: string): string => (l === 'en' ? en : zh);
+export const say = (l: Locale, en: string, zh: string): string => pick(l, { en, zh });
 
 export const NAV = {
   dashboard: { en: 'Dashboard', zh: '概览' },
