@@ -14,7 +14,7 @@ import {
   people,
   postedCards,
 } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, toLocale } from '../i18n/locale.ts';
 import type { Audience, PostedRef, PostTarget } from '../port/outbound.ts';
 import type {
   AnswerLive,
@@ -43,8 +43,6 @@ export type ChannelServiceDeps = {
   limits?: Limits;
 };
 
-const asLocale = (l: string | null | undefined): Locale => (l === 'en' ? 'en' : 'zh');
-
 /** The services for `platform`; its journal logs through `log`. */
 export function channelServices(platform: string, deps: ChannelServiceDeps): PortServices {
   const { db, core, delivery, log } = deps;
@@ -69,7 +67,7 @@ export function channelServices(platform: string, deps: ChannelServiceDeps): Por
       tenant: row.tenant,
       chatId: row.chatId,
       messageId: row.messageId,
-      locale: asLocale(row.locale),
+      locale: toLocale(row.locale),
       audience: row.audience === 'private' ? 'private' : 'group',
     };
     return card;

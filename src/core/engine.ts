@@ -14,7 +14,7 @@ import { spell } from '../commands/vocabulary.ts';
 import type { Config } from '../config.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { confirmations } from '../db/schema.ts';
-import type { Bilingual } from '../i18n/locale.ts';
+import { type Bilingual, pick } from '../i18n/locale.ts';
 import { type Actor, ROLE_NAMES } from './actor.ts';
 import { createContext, type FlowContext } from './context.ts';
 import { UserError } from './errors.ts';
@@ -392,7 +392,7 @@ export class Core {
         note.outcome = 'refused';
         if (err.audit) await ctx.audit(err.audit.action, err.audit.entity, err.audit.ref, err.audit.detail);
         const usage = err.withUsage
-          ? `\n${actor.locale === 'en' ? 'Usage' : '用法'}: ${command.usage[actor.locale]}`
+          ? `\n${pick(actor.locale, { en: 'Usage', zh: '用法' })}: ${command.usage[actor.locale]}`
           : '';
         return [{ text: err.text[actor.locale] + usage }];
       }
@@ -529,12 +529,12 @@ export class Core {
       expired: { en: 'Expired', zh: '已过期' },
     }[state];
     await ctx.out.update(`confirm:${id}`, (locale) => {
-      const title = locale === 'en' ? 'Confirmation' : '确认';
+      const title = pick(locale, { en: 'Confirmation', zh: '确认' });
       return {
         text: `${title}: ${summary[locale]} — ${states[locale]}`,
         card: {
           title,
-          fields: [{ label: locale === 'en' ? 'Action' : '操作', value: summary[locale] }],
+          fields: [{ label: pick(locale, { en: 'Action', zh: '操作' }), value: summary[locale] }],
           actions: [],
           note: states[locale],
         },
@@ -571,7 +571,7 @@ function conflictCode(err: unknown): '40P01' | '40001' | null {
 }
 
 function say(actor: Pick<Actor, 'locale'>, en: string, zh: string): Message {
-  return { text: actor.locale === 'en' ? en : zh };
+  return { text: pick(actor.locale, { en, zh }) };
 }
 
 function denial(actor: Actor, command: AnyCommand<FlowContext>): Message {
@@ -579,7 +579,7 @@ function denial(actor: Actor, command: AnyCommand<FlowContext>): Message {
   const what = [spell('noun', command.noun, l), command.verbs[0] ? spell('verb', command.verbs[0], l) : '']
     .join(' ')
     .trim();
-  const usage = `\n${l === 'en' ? 'Usage' : '用法'}: ${command.usage[l]}`;
+  const usage = `\n${pick(l, { en: 'Usage', zh: '用法' })}: ${command.usage[l]}`;
   if (!actor.role) {
     return say(
       actor,

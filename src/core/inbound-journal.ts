@@ -10,7 +10,7 @@ import type { Message } from '../cards/card.ts';
 import { redactSecrets } from '../commands/secrets.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { inboundEvents, outbox } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import type { InFlight } from './in-flight.ts';
 import type { InboundAction, InboundMessage } from './inbound.ts';
 import { outboxTally } from './outbox.ts';
@@ -301,9 +301,9 @@ function what(entry: JournalEntry, locale: Locale): string {
   if (entry.kind === 'message') return cut(entry.inbound.text);
   const [kind, ...rest] = entry.inbound.actionId.split(':');
   if (kind === 'run') return cut(rest.join(':'));
-  if (kind === 'confirm') return locale === 'en' ? 'Confirm' : '确认';
-  if (kind === 'cancel') return locale === 'en' ? 'Cancel' : '取消';
-  return locale === 'en' ? 'a button' : '按钮';
+  if (kind === 'confirm') return pick(locale, { en: 'Confirm', zh: '确认' });
+  if (kind === 'cancel') return pick(locale, { en: 'Cancel', zh: '取消' });
+  return pick(locale, { en: 'a button', zh: '按钮' });
 }
 
 function cut(text: string): string {
@@ -314,12 +314,14 @@ function cut(text: string): string {
 function recoveredNote(entry: JournalEntry, locale: Locale): string {
   const w = what(entry, locale);
   if (entry.kind === 'message')
-    return locale === 'en'
-      ? `Your command “${w}” reached us just before a restart; it has been done now:`
-      : `您的命令「${w}」在服务重启前已收到，现已处理：`;
-  return locale === 'en'
-    ? `Your press of “${w}” reached us just before a restart; it has been done now:`
-    : `您按下的「${w}」在服务重启前已收到，现已处理：`;
+    return pick(locale, {
+      en: `Your command “${w}” reached us just before a restart; it has been done now:`,
+      zh: `您的命令「${w}」在服务重启前已收到，现已处理：`,
+    });
+  return pick(locale, {
+    en: `Your press of “${w}” reached us just before a restart; it has been done now:`,
+    zh: `您按下的「${w}」在服务重启前已收到，现已处理：`,
+  });
 }
 
 function failedNote(entry: JournalEntry, at: Date): string {

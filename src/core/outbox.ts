@@ -14,7 +14,7 @@ import {
   outbox,
   people,
 } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { isLocale, type Locale } from '../i18n/locale.ts';
 import type { Org } from './org.ts';
 
 export type Target =
@@ -381,7 +381,7 @@ function personAddress(
 ): ResolvedTarget[] {
   const chosen = ids.find((i) => i.platform === prefer) ?? ids[0];
   if (!chosen?.active) return [];
-  const locale = chosen.locale === 'en' || chosen.locale === 'zh' ? chosen.locale : org.locale;
+  const locale = isLocale(chosen.locale) ? chosen.locale : org.locale;
   return [
     {
       platform: chosen.platform,

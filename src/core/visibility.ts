@@ -5,7 +5,7 @@
 // flow then records with ctx.auditRead, so the audit names exactly the fields a person saw.
 import type { DepartmentCode } from '../commands/keys.ts';
 import { auditLog } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import type { Actor } from './actor.ts';
 import { type FlowContext, READ_ACTION } from './context.ts';
 import { formatMoney } from './money.ts';
@@ -196,9 +196,10 @@ export function cardReveal(
 
 /** The line a group-chat reply ends with when it masked something. */
 export function privateNote(l: Locale): string {
-  return l === 'en'
-    ? 'Confidential details are masked in group chats (everyone here reads them); ask me in a private chat to see them.'
-    : '群聊中机密信息已隐藏（群内所有人可见），请在与我的私聊中查看完整内容。';
+  return pick(l, {
+    en: 'Confidential details are masked in group chats (everyone here reads them); ask me in a private chat to see them.',
+    zh: '群聊中机密信息已隐藏（群内所有人可见），请在与我的私聊中查看完整内容。',
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { loadOrg } from '../core/org.ts';
 import { type OutboxRow, outboxWriter } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
@@ -17,9 +17,10 @@ export const DEAD_LETTER_KEY = 'deadletter:';
 export function deadLetterText(row: OutboxRow, lastError: string, l: Locale): string {
   const where = `${row.platform} ${row.targetKind} ${row.targetId}`;
   const text = (row.payload as Partial<Message>)?.text?.slice(0, 200) ?? '';
-  return l === 'en'
-    ? `⚠️ A message to ${where} could not be delivered after ${row.attempts} tries and was given up (outbox #${row.id}): ${lastError}\n> ${text}`
-    : `⚠️ 发往 ${where} 的消息尝试 ${row.attempts} 次仍未送达，已放弃（outbox #${row.id}）：${lastError}\n> ${text}`;
+  return pick(l, {
+    en: `⚠️ A message to ${where} could not be delivered after ${row.attempts} tries and was given up (outbox #${row.id}): ${lastError}\n> ${text}`,
+    zh: `⚠️ 发往 ${where} 的消息尝试 ${row.attempts} 次仍未送达，已放弃（outbox #${row.id}）：${lastError}\n> ${text}`,
+  });
 }
 
 /** Marks the row 'failed' and tells the management chat once; returns how many notices were written. */
