@@ -7,7 +7,7 @@ import type { FlowContext } from '../core/context.ts';
 import type { Audience } from '../core/outbox.ts';
 import { privateNote, type Viewer } from '../core/visibility.ts';
 import { people } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { type Approval, type Seat, seatsOf } from './engine.ts';
 import { SUBJECT_NAMES } from './policy.ts';
 import { SEAT_NAMES } from './seats.ts';
@@ -71,11 +71,11 @@ function seatLine(v: ApprovalView, s: Seat, l: Locale): string {
     case 'rejected':
       return `❌ ${who}: ${name(s.decidedBy)} ${v.when(s.decidedAt)} — ${s.note ?? ''}`;
     case 'open':
-      return `⏳ ${who}: ${s.eligible.map(name).join(l === 'en' ? ' or ' : ' 或 ')}`;
+      return `⏳ ${who}: ${s.eligible.map(name).join(pick(l, { en: ' or ', zh: ' 或 ' }))}`;
     case 'skipped':
       return `— ${who}`;
     default:
-      return `· ${who}: ${s.eligible.map(name).join(l === 'en' ? ' or ' : ' 或 ')}`;
+      return `· ${who}: ${s.eligible.map(name).join(pick(l, { en: ' or ', zh: ' 或 ' }))}`;
   }
 }
 
@@ -86,7 +86,7 @@ export function renderApproval(
   reader: Audience | Viewer,
 ): Message {
   const a = v.approval;
-  const t = (en: string, zh: string) => (l === 'en' ? en : zh);
+  const t = (en: string, zh: string) => pick(l, { en, zh });
   const viewer = typeof reader === 'string' ? approvalCardViewer(reader) : reader;
   const subject = summary(l, viewer);
   const steps = [...new Set(v.seats.map((s) => s.stepNo))].map((n) => {

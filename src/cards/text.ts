@@ -1,6 +1,7 @@
 // A card as text, once, for platforms and chats that cannot show it: the title, the fields, the note, and
 // for each button the command to type instead (src/cards/actions.ts). Channels differ only in markup
 // (bold, line breaks), passed as a style.
+import { pick } from '../i18n/locale.ts';
 import { typedCommand } from './actions.ts';
 import type { Card, CardAction, Message } from './card.ts';
 
@@ -27,7 +28,7 @@ export type TextStyle = {
 export function typedHint(a: CardAction, locale: Locale): string | null {
   const cmd = typedCommand(a);
   if (!cmd) return null;
-  return locale === 'en' ? `${a.label}: type ${cmd}` : `${a.label}：发送 ${cmd}`;
+  return pick(locale, { en: `${a.label}: type ${cmd}`, zh: `${a.label}：发送 ${cmd}` });
 }
 
 /** The card as lines of text, in `style`. */

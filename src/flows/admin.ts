@@ -7,6 +7,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { departments, orgSettings, people } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import { REQUIRED_KEYS, type RequiredKey, TARGET_KEYS, type TargetKey } from '../kpi/policy-keys.ts';
 import { FIELDS, fieldNames, parseFields, RECORD_TYPES, typeOfKey } from '../kpi/required.ts';
 import { readKpiSettings, storeKpiSettings } from '../kpi/settings.ts';
@@ -212,7 +213,7 @@ const policy = command({
       (await mailPolicy(ctx, args.email));
     const joint = after.quoteJoint
       .map((d) => DEPARTMENT_NAMES[d][ctx.locale])
-      .join(ctx.locale === 'en' ? ' and ' : '和');
+      .join(pick(ctx.locale, { en: ' and ', zh: '和' }));
     return {
       text:
         ctx.t({

@@ -9,6 +9,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { chatBindingDepartments, chatBindings, departments } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import { command, DEPARTMENT_NAMES, departmentCodes, departmentId, deptChoice } from './common.ts';
 
 /** Up to this many departments in one command, as words or comma-separated. */
@@ -39,7 +40,7 @@ function inGroup(ctx: FlowContext) {
 }
 
 const names = (ctx: FlowContext, codes: DepartmentCode[]) =>
-  codes.map((c) => DEPARTMENT_NAMES[c][ctx.locale]).join(ctx.locale === 'en' ? ', ' : '、');
+  codes.map((c) => DEPARTMENT_NAMES[c][ctx.locale]).join(pick(ctx.locale, { en: ', ', zh: '、' }));
 
 function thisChat(ctx: FlowContext) {
   return and(

@@ -6,7 +6,7 @@ import { defineCommand } from '../commands/spec.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
 import { customers, departments, leads, orders, people, quotes } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 
 export const command = defineCommand<FlowContext>();
 
@@ -91,7 +91,7 @@ export function field(label: string, value: string | null | undefined): CardFiel
 }
 
 export function label(locale: Locale, en: string, zh: string): string {
-  return locale === 'en' ? en : zh;
+  return pick(locale, { en, zh });
 }
 
 /** Text lines of a card-like reply, for the text every platform shows. */

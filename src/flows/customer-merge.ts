@@ -18,7 +18,7 @@ import {
   quotes,
   reminders,
 } from '../db/schema.ts';
-import type { Bilingual } from '../i18n/locale.ts';
+import { type Bilingual, pick } from '../i18n/locale.ts';
 import { command, label } from './common.ts';
 import { customerKey, customerOf, resolveCustomer } from './customer-names.ts';
 
@@ -83,9 +83,10 @@ async function tally(ctx: FlowContext, id: number) {
 }
 
 const moved = (t: Awaited<ReturnType<typeof tally>>, l: 'en' | 'zh') =>
-  l === 'en'
-    ? `${t.contacts} contact(s), ${t.leads} lead(s), ${t.quotes} quote(s), ${t.orders} order(s)`
-    : `${t.contacts} 个联系人、${t.leads} 条线索、${t.quotes} 份报价、${t.orders} 个订单`;
+  pick(l, {
+    en: `${t.contacts} contact(s), ${t.leads} lead(s), ${t.quotes} quote(s), ${t.orders} order(s)`,
+    zh: `${t.contacts} 个联系人、${t.leads} 条线索、${t.quotes} 份报价、${t.orders} 个订单`,
+  });
 
 const merge = command({
   noun: 'customer',

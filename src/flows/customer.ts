@@ -26,7 +26,7 @@ import {
   orders,
   quotes,
 } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
 import {
   command,
@@ -150,7 +150,7 @@ const add = command({
           ? label(l, 'the same phone number', '相同电话')
           : label(l, 'the same email', '相同邮箱');
     const list = (l: 'en' | 'zh') =>
-      dups.map((d) => `${d.number} ${d.name} (${why(d, l)})`).join(l === 'en' ? '; ' : '；');
+      dups.map((d) => `${d.number} ${d.name} (${why(d, l)})`).join(pick(l, { en: '; ', zh: '；' }));
     return {
       en: `${args.name} looks like an existing customer: ${list('en')}. Use ${dups[0]!.number}, or register ${args.name} as a new customer anyway.`,
       zh: `${args.name} 与已有客户相似：${list('zh')}。可改用 ${dups[0]!.number}，或仍新增 ${args.name}。`,
@@ -651,7 +651,7 @@ const unshare = command({
       ended.push(code);
     }
     const names = (list: DepartmentCode[], l: Locale) =>
-      list.map((d) => DEPARTMENT_NAMES[d][l]).join(l === 'en' ? ', ' : '、');
+      list.map((d) => DEPARTMENT_NAMES[d][l]).join(pick(l, { en: ', ', zh: '、' }));
     if (ended.length === 0)
       refuse(
         `${c.number} is not shared with ${names(depts, 'en')}; nothing to end.`,

@@ -10,7 +10,7 @@ import { directoryOf } from '../core/directories.ts';
 import { refuse } from '../core/errors.ts';
 import { isAdmin } from '../core/permissions.ts';
 import { identities, people } from '../db/schema.ts';
-import type { Bilingual } from '../i18n/locale.ts';
+import { type Bilingual, pick } from '../i18n/locale.ts';
 import { AdminActionError, type DirectoryEntry, RetryLaterError } from '../port/outbound.ts';
 import { command, DEPARTMENT_NAMES, departmentId } from './common.ts';
 
@@ -116,9 +116,10 @@ function describe(p: Plan, platform: string): Bilingual {
       .map((e) => `• ${person(l, e)}`)
       .join('\n') +
     (p.create.length > SHOWN
-      ? l === 'en'
-        ? `\n… and ${p.create.length - SHOWN} more`
-        : `\n…… 另有 ${p.create.length - SHOWN} 人`
+      ? pick(l, {
+          en: `\n… and ${p.create.length - SHOWN} more`,
+          zh: `\n…… 另有 ${p.create.length - SHOWN} 人`,
+        })
       : '');
   const same = p.sameEmail.map((s) => `${s.entry.name} (${platform}:${s.entry.externalId}) ~ ${s.person}`);
   return {

@@ -9,7 +9,7 @@ import type { FlowContext } from '../core/context.ts';
 import type { Queryable } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { departments, people } from '../db/schema.ts';
-import type { Bilingual, Locale } from '../i18n/locale.ts';
+import { type Bilingual, type Locale, pick } from '../i18n/locale.ts';
 import { DEPARTMENT_NAMES } from './common.ts';
 import { type MailItem, readMailItems } from './mail-policy.ts';
 import { remindIfUnacknowledged } from './mail-reminders.ts';
@@ -71,7 +71,7 @@ export async function mailDistribution(
       const m = args.card(l, 'private');
       const c = args.content(l, 'private', args.department);
       const point = c.keyPoint ?? m.card?.title ?? '';
-      const sep = l === 'en' ? ': ' : '：';
+      const sep = pick(l, { en: ': ', zh: '：' });
       return { ...m, headline: c.keyPoint ? `${args.ref} ${WHAT[args.kind][l]}${sep}${point}` : point };
     },
     mailKey(args.distributionId),
@@ -121,28 +121,21 @@ export async function mailReceiptFields(
     const at = (v: string | Date | null) => (v ? ctx.fmtDate(new Date(v), true) : '');
     const parts = [
       r.sent_at
-        ? l === 'en'
-          ? `sent ${at(r.sent_at)}`
-          : `已发送 ${at(r.sent_at)}`
+        ? pick(l, { en: `sent ${at(r.sent_at)}`, zh: `已发送 ${at(r.sent_at)}` })
         : r.state === 'failed'
-          ? l === 'en'
-            ? 'not delivered'
-            : '未送达'
-          : l === 'en'
-            ? 'waiting to be sent'
-            : '待发送',
-      ...(r.opened_at ? [l === 'en' ? `opened ${at(r.opened_at)}` : `已打开 ${at(r.opened_at)}`] : []),
+          ? pick(l, { en: 'not delivered', zh: '未送达' })
+          : pick(l, { en: 'waiting to be sent', zh: '待发送' }),
+      ...(r.opened_at ? [pick(l, { en: `opened ${at(r.opened_at)}`, zh: `已打开 ${at(r.opened_at)}` })] : []),
       r.acked_at
-        ? l === 'en'
-          ? `acknowledged ${at(r.acked_at)}${r.acked_by ? ` by ${r.acked_by}` : ''}${r.acted_at ? ' (by email)' : ''}`
-          : `${r.acked_by ? `${r.acked_by} ` : ''}已于 ${at(r.acked_at)} ${r.acted_at ? '通过邮件' : ''}确认收到`
-        : l === 'en'
-          ? 'not acknowledged'
-          : '未确认',
+        ? pick(l, {
+            en: `acknowledged ${at(r.acked_at)}${r.acked_by ? ` by ${r.acked_by}` : ''}${r.acted_at ? ' (by email)' : ''}`,
+            zh: `${r.acked_by ? `${r.acked_by} ` : ''}已于 ${at(r.acked_at)} ${r.acted_at ? '通过邮件' : ''}确认收到`,
+          })
+        : pick(l, { en: 'not acknowledged', zh: '未确认' }),
     ];
     return {
-      label: `${l === 'en' ? 'Email' : '邮件'} · ${DEPARTMENT_NAMES[r.code][l]}${r.kind === 'order' ? '' : ` (${WHAT[r.kind][l]})`}`,
-      value: `${r.name}: ${parts.join(l === 'en' ? ' · ' : ' · ')}`,
+      label: `${pick(l, { en: 'Email', zh: '邮件' })} · ${DEPARTMENT_NAMES[r.code][l]}${r.kind === 'order' ? '' : ` (${WHAT[r.kind][l]})`}`,
+      value: `${r.name}: ${parts.join(pick(l, { en: ' · ', zh: ' · ' }))}`,
     };
   });
 }

@@ -9,7 +9,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
 import type { Audience } from '../core/outbox.ts';
 import { departments, distributions, outbox, people, postedCards } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { DEPARTMENT_NAMES, departmentId, label } from './common.ts';
 import { mailDistribution } from './distribution-mail.ts';
 
@@ -158,7 +158,7 @@ function renderShared(content: DistributionContent, members: Member[], ref: stri
       fields: [
         {
           label: label(l, 'For', '接收部门'),
-          value: members.map((m) => DEPARTMENT_NAMES[m.code][l]).join(l === 'en' ? ', ' : '、'),
+          value: members.map((m) => DEPARTMENT_NAMES[m.code][l]).join(pick(l, { en: ', ', zh: '、' })),
         },
         ...fields,
       ],

@@ -15,7 +15,7 @@ import type { FlowContext } from '../core/context.ts';
 import { refuseInput } from '../core/errors.ts';
 import { type ConfidentialClass, MASK, maskMoney, privateNote, type Reveal } from '../core/visibility.ts';
 import { approvalSeats, approvals, people, recordHistory } from '../db/schema.ts';
-import type { Bilingual, Locale } from '../i18n/locale.ts';
+import { type Bilingual, type Locale, pick } from '../i18n/locale.ts';
 import { command, field, label } from './common.ts';
 import { type MailEvent, mailEvents } from './distribution-mail.ts';
 
@@ -246,9 +246,10 @@ export function describeApproval(ctx: FlowContext, e: Extract<HistoryEvent, { ki
   const seat = e.seat ? (SEAT_NAMES[e.seat]?.[l] ?? e.seat) : null;
   const what = [subject.toLowerCase(), seat].filter(Boolean).join(label(l, ', ', '，'));
   const note = e.note ? label(l, `: ${e.note}`, `：${e.note}`) : '';
-  return l === 'en'
-    ? `${STEP[e.step].en} ${e.number} (${what})${note}`
-    : `${STEP[e.step].zh} ${e.number}（${what}）${note}`;
+  return pick(l, {
+    en: `${STEP[e.step].en} ${e.number} (${what})${note}`,
+    zh: `${STEP[e.step].zh} ${e.number}（${what}）${note}`,
+  });
 }
 
 /** One event as a card field: when (the reader's zone, the org's unless they set theirs) → who · what. */

@@ -5,7 +5,7 @@
 import { k } from '../commands/keys.ts';
 import { spell } from '../commands/vocabulary.ts';
 import { refuseInput } from '../core/errors.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { INTEL_KINDS } from './labels.ts';
 
 /** The kinds as typed (kind=…), with their aliases; the first Chinese one is what answers name. */
@@ -15,7 +15,7 @@ export const KINDS = {
   campaign: ['市场活动', '活动反馈', 'feedback'],
   tip: ['线索', '爆料', '信息'],
 } as const;
-const kindWord = (kind: IntelKind, l: Locale) => (l === 'en' ? kind : KINDS[kind][0]);
+const kindWord = (kind: IntelKind, l: Locale) => pick(l, { en: kind, zh: KINDS[kind][0] });
 
 export const STRUCTURE = {
   industry: ['trend', 'policy', 'size', 'growth'],
@@ -54,7 +54,7 @@ export const structureKeys = Object.fromEntries(STRUCTURE_KEYS.map((key) => [key
 >;
 
 const keyList = (keys: readonly string[], l: Locale) =>
-  keys.map((key) => `${spell('key', key, l)}=`).join(l === 'en' ? ', ' : '、');
+  keys.map((key) => `${spell('key', key, l)}=`).join(pick(l, { en: ', ', zh: '、' }));
 
 /**
  * The parts given for an item of this kind, in the kind's order; a part of another kind is refused,
@@ -74,12 +74,14 @@ export function structureOf(
     )!;
     const takes = (l: Locale) =>
       fits.length
-        ? l === 'en'
-          ? `${INTEL_KINDS[kind]!.en} takes ${keyList(fits, 'en')}`
-          : `${INTEL_KINDS[kind]!.zh}可填 ${keyList(fits, 'zh')}`
-        : l === 'en'
-          ? 'a tip takes no structure: choose kind=industry, competitor or campaign to give one'
-          : '信息线索不带结构字段：如需填写，请选择 类型=行业、竞争对手 或 市场活动';
+        ? pick(l, {
+            en: `${INTEL_KINDS[kind]!.en} takes ${keyList(fits, 'en')}`,
+            zh: `${INTEL_KINDS[kind]!.zh}可填 ${keyList(fits, 'zh')}`,
+          })
+        : pick(l, {
+            en: 'a tip takes no structure: choose kind=industry, competitor or campaign to give one',
+            zh: '信息线索不带结构字段：如需填写，请选择 类型=行业、竞争对手 或 市场活动',
+          });
     refuseInput(
       `${spell('key', key, 'en')}= belongs to ${INTEL_KINDS[owner]!.en} (kind=${kindWord(owner, 'en')}), not to ${INTEL_KINDS[kind]!.en}; ${takes('en')}. Nothing was recorded.`,
       `${spell('key', key, 'zh')}= 属于${INTEL_KINDS[owner]!.zh}（类型=${kindWord(owner, 'zh')}），不适用于${INTEL_KINDS[kind]!.zh}；${takes('zh')}。未做任何记录。`,

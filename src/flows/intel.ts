@@ -11,7 +11,7 @@ import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
 import { isAdmin, isMarketing, isStaff, isSupervisor } from '../core/permissions.ts';
 import { entitled, privateNote, Reveal, reveal, type Subject, viewerOf } from '../core/visibility.ts';
 import { intel, people, recordHistory } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { clip, command, DEPARTMENT_NAMES, deptChoice, field, label, linesOf, personName } from './common.ts';
 import { type IntelKind, KINDS, structureFields, structureKeys, structureOf } from './intel-structure.ts';
 import { INTEL_KINDS, nameOf } from './labels.ts';
@@ -63,7 +63,7 @@ function mayRead(ctx: FlowContext, row: Intel): boolean {
 }
 
 const deptNames = (codes: readonly string[], l: Locale) =>
-  codes.map((c) => DEPARTMENT_NAMES[c as DepartmentCode]?.[l] ?? c).join(l === 'en' ? ', ' : '、');
+  codes.map((c) => DEPARTMENT_NAMES[c as DepartmentCode]?.[l] ?? c).join(pick(l, { en: ', ', zh: '、' }));
 
 const maskedLine = (row: Intel, l: Locale) =>
   label(
@@ -114,7 +114,7 @@ async function announce(
               .filter(Boolean)
               .join('\n');
       return {
-        text: `${lead ? `${lead[l]}${l === 'en' ? ' ' : ''}` : ''}${label(l, 'Market information', '市场信息')} ${row.number} [${levelName(row.level, l)}] ${nameOf(INTEL_KINDS, row.kind, l)}${label(l, ': ', '：')}${row.title}${text ? `\n${text}` : ''}`,
+        text: `${lead ? `${lead[l]}${pick(l, { en: ' ', zh: '' })}` : ''}${label(l, 'Market information', '市场信息')} ${row.number} [${levelName(row.level, l)}] ${nameOf(INTEL_KINDS, row.kind, l)}${label(l, ': ', '：')}${row.title}${text ? `\n${text}` : ''}`,
       };
     });
   }
@@ -558,7 +558,7 @@ const share = command({
           : '',
       ]
         .filter(Boolean)
-        .join(l === 'en' ? '; ' : '；');
+        .join(pick(l, { en: '; ', zh: '；' }));
     return {
       text: ctx.t({
         en: `${row.number}: ${parts('en')}. Now shared with ${deptNames(sharedWith, 'en') || 'nobody'}.`,

@@ -1,5 +1,5 @@
 // Names of stored codes in both languages, so replies never show a Chinese reader "expo" or "active".
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 
 type Names = Record<string, { en: string; zh: string }>;
 
@@ -80,7 +80,7 @@ export function nameOf(names: Names, code: string | null | undefined, l: Locale)
 
 /** A list of codes, joined the way each language joins lists. */
 export function namesOf(names: Names, codes: readonly string[], l: Locale): string {
-  return codes.map((c) => nameOf(names, c, l)).join(l === 'en' ? ', ' : '、');
+  return codes.map((c) => nameOf(names, c, l)).join(pick(l, { en: ', ', zh: '、' }));
 }
 
 /** 200.000 → 200, 1.500 → 1.5: exact, without the padding the database keeps. */

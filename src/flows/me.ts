@@ -5,6 +5,7 @@ import { k } from '../commands/keys.ts';
 import { ROLE_NAMES } from '../core/actor.ts';
 import { anyone } from '../core/permissions.ts';
 import { people } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import { command, DEPARTMENT_NAMES } from './common.ts';
 import { personLinkCommands } from './person-links.ts';
 
@@ -57,9 +58,7 @@ const me = command({
     }
     const role = ctx.actor.role
       ? ROLE_NAMES[ctx.actor.role][locale]
-      : locale === 'en'
-        ? 'no role yet (ask an admin)'
-        : '尚无角色（请联系管理员）';
+      : pick(locale, { en: 'no role yet (ask an admin)', zh: '尚无角色（请联系管理员）' });
     const dept = ctx.actor.department ? DEPARTMENT_NAMES[ctx.actor.department][locale] : '—';
     const tz = args.tz ?? ctx.zone;
     const name = args.name ?? ctx.actor.name;
@@ -68,10 +67,10 @@ const me = command({
       .from(people)
       .where(eq(people.id, ctx.actor.personId));
     const email = mine?.email ?? null;
-    const text =
-      locale === 'en'
-        ? `${changed ? 'Saved. ' : ''}${name}: ${role}, ${dept}. Language: English. Time zone: ${tz}.${email ? ` Email: ${email}.` : ''}`
-        : `${changed ? '已保存。' : ''}${name}：${role}，${dept}。语言：中文。时区：${tz}。${email ? `邮箱：${email}。` : ''}`;
+    const text = pick(locale, {
+      en: `${changed ? 'Saved. ' : ''}${name}: ${role}, ${dept}. Language: English. Time zone: ${tz}.${email ? ` Email: ${email}.` : ''}`,
+      zh: `${changed ? '已保存。' : ''}${name}：${role}，${dept}。语言：中文。时区：${tz}。${email ? `邮箱：${email}。` : ''}`,
+    });
     return { text };
   },
 });

@@ -14,7 +14,7 @@ import { refuse } from '../core/errors.ts';
 import { isSales, isSalesManager } from '../core/permissions.ts';
 import { Reveal, type Show, type Viewer } from '../core/visibility.ts';
 import { customers, orderItems, orders } from '../db/schema.ts';
-import type { Locale } from '../i18n/locale.ts';
+import { type Locale, pick } from '../i18n/locale.ts';
 import { submitForApproval } from './approval.ts';
 import { command, DEPARTMENT_NAMES, field, label, loadOrder } from './common.ts';
 import { type DistributionContent, distribute, receivers } from './distribution.ts';
@@ -133,11 +133,12 @@ export async function orderView(
       masked: r.masked,
       prices,
       keyPoint: [
-        l === 'en'
-          ? `deliver ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` to ${o.deliveryPlace}` : ''}`
-          : `交期 ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` 送至${o.deliveryPlace}` : ''}`,
+        pick(l, {
+          en: `deliver ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` to ${o.deliveryPlace}` : ''}`,
+          zh: `交期 ${o.deliveryDate ?? '—'}${o.deliveryPlace ? ` 送至${o.deliveryPlace}` : ''}`,
+        }),
         ...(total !== null ? [total] : []),
-      ].join(l === 'en' ? ', ' : '，'),
+      ].join(pick(l, { en: ', ', zh: '，' })),
     };
   };
 }
@@ -416,7 +417,9 @@ const change = command({
       payload,
     });
     const signers = [...new Set(fields.flatMap((f) => CHANGE_SIGNERS[f] ?? []))];
-    const names = signers.map((d) => DEPARTMENT_NAMES[d][ctx.locale]).join(ctx.locale === 'en' ? ', ' : '、');
+    const names = signers
+      .map((d) => DEPARTMENT_NAMES[d][ctx.locale])
+      .join(pick(ctx.locale, { en: ', ', zh: '、' }));
     return {
       text: ctx.t({
         en: `Change of ${o.number} submitted (${a.number}); ${names} must all sign.`,
@@ -443,7 +446,7 @@ export const orderCancelSubject: SubjectHandler = {
       return {
         title: c.title,
         fields: [field(label(l, 'Reason', '原因'), a.reason), ...c.fields],
-        keyPoint: `${label(l, 'reason', '原因')}${l === 'en' ? ': ' : '：'}${a.reason}`,
+        keyPoint: `${label(l, 'reason', '原因')}${pick(l, { en: ': ', zh: '：' })}${a.reason}`,
       };
     };
     await tellEveryDepartment(ctx, o, 'cancel', content, {

@@ -3,6 +3,7 @@
 // card's first button (Accept) as them.
 import { sendToContacts } from '../core/contact-posts.ts';
 import type { FlowContext } from '../core/context.ts';
+import { pick } from '../i18n/locale.ts';
 import { type Notice, renderNotice, viewOf } from '../rectify/notices.ts';
 import { readMailItems } from './mail-policy.ts';
 
@@ -16,7 +17,7 @@ export async function mailNotice(ctx: FlowContext, n: Notice, personId: number):
     [personId],
     (l) => ({
       ...renderNotice(v, l, ctx.now),
-      headline: `${n.number} ${l === 'en' ? 'rectification by' : '整改期限'} ${v.when(n.dueAt)}${l === 'en' ? ': ' : '：'}${n.issue}`,
+      headline: `${n.number} ${pick(l, { en: 'rectification by', zh: '整改期限' })} ${v.when(n.dueAt)}${pick(l, { en: ': ', zh: '：' })}${n.issue}`,
     }),
     `mail:rectify:${n.number}`,
   );

@@ -9,6 +9,7 @@ import { refuse, refuseAudited, refuseInput } from '../core/errors.ts';
 import { isStaff, isSupervisor } from '../core/permissions.ts';
 import { rowsOf } from '../db/rows.ts';
 import { departments, people, rectifyNotices } from '../db/schema.ts';
+import { pick } from '../i18n/locale.ts';
 import {
   cancelNoticeReminders,
   EVENT_NAMES,
@@ -325,10 +326,10 @@ const reopen = command({
     await scheduleNoticeReminders(ctx, next!);
     await rerender(ctx, next!);
     await ctx.out.send({ kind: 'person', personId: n.responsibleId }, (l) => ({
-      text:
-        l === 'en'
-          ? `↩️ ${n.number} was sent back by ${ctx.actor.name}: ${args.note}. Due ${ctx.fmtDate(due, true)}.`
-          : `↩️ ${n.number} 被 ${ctx.actor.name} 退回：${args.note}。期限 ${ctx.fmtDate(due, true)}。`,
+      text: pick(l, {
+        en: `↩️ ${n.number} was sent back by ${ctx.actor.name}: ${args.note}. Due ${ctx.fmtDate(due, true)}.`,
+        zh: `↩️ ${n.number} 被 ${ctx.actor.name} 退回：${args.note}。期限 ${ctx.fmtDate(due, true)}。`,
+      }),
     }));
     return {
       text: ctx.t({
