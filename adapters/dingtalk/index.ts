@@ -22,6 +22,7 @@ import {
   type PostOptions,
   type PostTarget,
   RetryLaterError,
+  toLocale,
   typedPress,
 } from '../../src/port/index.ts';
 import { DingTalkApi, WindowLimiter } from './api.ts';
@@ -451,7 +452,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     cb: z.infer<typeof cardCallback>,
   ): Promise<{ chat: ChatRef; locale: 'en' | 'zh' }> {
     const row = await this.services.cards.find(cb.outTrackId);
-    const locale = row?.locale === 'en' ? 'en' : 'zh';
+    const locale = toLocale(row?.locale);
     if (row)
       return {
         chat: {

@@ -1,7 +1,7 @@
 // The pages an acknowledge link opens: a confirmation with one button, the outcome, or why the link does
 // nothing (expired, altered, used). Small, self-contained, in the recipient's language; values escaped.
 import { html } from 'hono/html';
-import type { Locale } from '../../src/port/index.ts';
+import { type Locale, pick } from '../../src/port/index.ts';
 
 export type PageState =
   | {
@@ -84,7 +84,7 @@ ${state.note ? html`<label>${state.note.label}<br><textarea name="${state.note.n
     }
   })();
   const body = html`<!doctype html>
-<html lang="${locale === 'en' ? 'en' : 'zh-CN'}"><head><meta charset="utf-8">
+<html lang="${pick(locale, { en: 'en', zh: 'zh-CN' })}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
 <title>${heading} · SalesRelay</title>
 <style>

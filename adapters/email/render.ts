@@ -2,7 +2,7 @@
 // and an HTML part with the card's fields as a table, in the recipient's language. Every value is escaped
 // (hono/html): a customer named <script> arrives as text.
 import { html } from 'hono/html';
-import { type Locale, type Message, typedHint } from '../../src/port/index.ts';
+import { type Locale, type Message, pick, typedHint } from '../../src/port/index.ts';
 
 export type Rendered = { subject: string; text: string; html: string };
 
@@ -78,7 +78,7 @@ export function renderEmail(message: Message, locale: Locale, links: MailLinks):
     ? html`<img src="${links.pixel}" width="1" height="1" alt="" style="display:block">`
     : '';
   const page = html`<!doctype html>
-<html lang="${locale === 'en' ? 'en' : 'zh-CN'}"><head><meta charset="utf-8"><title>${subject}</title></head>
+<html lang="${pick(locale, { en: 'en', zh: 'zh-CN' })}"><head><meta charset="utf-8"><title>${subject}</title></head>
 <body style="font-family:-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;color:#222;max-width:640px;margin:0 auto;padding:16px">
 <h2 style="font-size:18px;margin:0 0 12px">${title}</h2>
 ${body}

@@ -25,6 +25,7 @@ import {
   type PostedRef,
   type PostOptions,
   type PostTarget,
+  toLocale,
   typedPress,
 } from '../../src/port/index.ts';
 import { FeishuApi, sdkLogger } from './api.ts';
@@ -423,8 +424,7 @@ export class FeishuAdapter implements ChannelAdapter {
     const early = await Promise.race([work, timeout]);
     // What the core says goes to the presser's own chat too; every copy of the card is patched by the outbox.
     this.track(work.then((replies) => this.tellPresser(user, replies)));
-    if (!early)
-      return { toast: { type: 'info', content: messages(where.locale === 'en' ? 'en' : 'zh').workingOnIt } };
+    if (!early) return { toast: { type: 'info', content: messages(toLocale(where.locale)).workingOnIt } };
     const answer: CardAnswer = {};
     if (early[0]) answer.toast = { type: 'info', content: cut(early[0].text.split('\n')[0] ?? '', 80) };
     // The card changes at once in the answer; the outbox's patch of the same card follows.

@@ -13,6 +13,7 @@ import {
   type PostOptions,
   type PostTarget,
   RetryLaterError,
+  toLocale,
 } from '../../src/port/index.ts';
 import {
   buttonCard,
@@ -354,7 +355,7 @@ export class AppTransport {
   async update(ref: PostedRef, message: Message): Promise<void> {
     if (this.s.alreadyShows(ref, message) || !ref.chatId.startsWith('dm:')) return;
     const copy = await this.s.services.cards.find(ref.messageId, ref);
-    const locale = copy?.locale === 'en' ? 'en' : 'zh';
+    const locale = toLocale(copy?.locale);
     try {
       if (await this.updateCard(ref, message, locale)) return;
     } catch (err) {

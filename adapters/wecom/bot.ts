@@ -13,6 +13,7 @@ import {
   type PostOptions,
   type PostTarget,
   RetryLaterError,
+  toLocale,
 } from '../../src/port/index.ts';
 import {
   buttonCard,
@@ -383,7 +384,7 @@ export class BotTransport {
     if (!this.holding)
       throw new RetryLaterError('wecom: this replica does not hold the long connection', 1000);
     const copy = await this.s.services.cards.find(ref.messageId, ref);
-    const locale = copy?.locale === 'en' ? 'en' : 'zh';
+    const locale = toLocale(copy?.locale);
     const click = this.takeClick(ref);
     if (click) {
       try {
