@@ -110,3 +110,25 @@ describe('src/ has no import cycles', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+// Issue 15: a language is chosen by pick(locale, { en, zh }) (src/i18n/locale.ts) or the message catalogue,
+// never by an open-coded `locale === 'en' ? … : …`: a pair must name every language, so a third language is a
+// type error wherever a choice is made. A stored tag is read with toLocale / isLocale. No exceptions.
+const LANGUAGE_TERNARY = /===\s*'(?:en|zh)'\s*\?/;
+
+describe('no language is chosen by an open-coded ternary', () => {
+  it("no file of src/ or adapters/ has `=== 'en' ? … : …` (pick(locale, { en, zh }) instead)", () => {
+    const found = [...srcFiles, ...adapterFiles].flatMap((f) => {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      return [...text.matchAll(new RegExp(LANGUAGE_TERNARY, 'g'))].map(
+        (m) => `${f}:${text.slice(0, m.index).split('\n').length}`,
+      );
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('the check sees a ternary across lines, as the formatter writes a long one', () => {
+    expect(LANGUAGE_TERNARY.test("l === 'en'\n    ? 'yes'\n    : '是'")).toBe(true);
+    expect(LANGUAGE_TERNARY.test("pick(l, { en: 'yes', zh: '是' })")).toBe(false);
+  });
+});
