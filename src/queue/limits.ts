@@ -22,13 +22,21 @@ const PACE_MARGIN = 1.03;
 /** The time one message takes of a rate, paced a little slower than the platform allows. */
 const slotOf = (rate: Rate) => Math.ceil((rate.perMs / rate.count) * PACE_MARGIN);
 
-/** pexpire in milliseconds, so slots shorter than a second work on Redis too (the stock script uses EX). */
-const PX_SCRIPT = `redis.call('set', KEYS[1], 0, 'PX', math.ceil(tonumber(ARGV[2]) * 1000), 'NX') \
+/**
+ * The increment script, with the slot's own length in milliseconds. rate-limiter-flexible rounds a duration
+ * down to whole seconds (`Math.floor(ms / 1000)`) and, for 0 (any slot shorter than a second: Feishu's 5 a
+ * second into a chat, 16 a second per app), counts with a plain INCR that never expires: every later caller
+ * was then told to wait longer and longer, and messages waited for good. The script is what sets the expiry,
+ * so it carries the slot length itself instead of the rounded seconds.
+ */
+const pxScript = (
+  slotMs: number,
+) => `redis.call('set', KEYS[1], 0, 'PX', ${Math.max(1, Math.ceil(slotMs))}, 'NX') \
 local consumed = redis.call('incrby', KEYS[1], ARGV[1]) \
 local ttl = redis.call('pttl', KEYS[1]) \
 if ttl == -1 then \
-  redis.call('pexpire', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000)) \
-  ttl = math.ceil(tonumber(ARGV[2]) * 1000) \
+  redis.call('pexpire', KEYS[1], ${Math.max(1, Math.ceil(slotMs))}) \
+  ttl = ${Math.max(1, Math.ceil(slotMs))} \
 end \
 return {consumed, ttl}`;
 
@@ -100,14 +108,16 @@ export class Limits {
     let l = this.limiters.get(key);
     if (!l) {
       const slotMs = slotOf(rate);
-      const common = {
-        points: 1,
-        duration: slotMs / 1000,
-        keyPrefix: `${this.opts.prefix ?? 'sr'}:rl:${key}`,
-      };
+      const common = { points: 1, keyPrefix: `${this.opts.prefix ?? 'sr'}:rl:${key}` };
       const rl = this.opts.redis
-        ? new RateLimiterRedis({ ...common, storeClient: this.opts.redis, customIncrTtlLuaScript: PX_SCRIPT })
-        : new RateLimiterMemory(common);
+        ? new RateLimiterRedis({
+            ...common,
+            // At least a second, so the library runs the script (which expires the key after the slot).
+            duration: Math.max(1, slotMs / 1000),
+            storeClient: this.opts.redis,
+            customIncrTtlLuaScript: pxScript(slotMs),
+          })
+        : new RateLimiterMemory({ ...common, duration: slotMs / 1000 });
       l = { rl, slotMs };
       this.limiters.set(key, l);
     }
