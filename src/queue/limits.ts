@@ -24,7 +24,7 @@ const slotOf = (rate: Rate) => Math.ceil((rate.perMs / rate.count) * PACE_MARGIN
 
 /**
  * The increment script, with the slot's own length in milliseconds. rate-limiter-flexible rounds a duration
- * down to whole seconds (`Math.floor(ms / 1000)`) and, for 0 (any slot shorter than a second: Feishu's 5 a
+ * down to whole seconds (`Math.floor(ms / 1000)`) and, for 0 (any slot shorter than a second: 5 a
  * second into a chat, 16 a second per app), counts with a plain INCR that never expires: every later caller
  * was then told to wait longer and longer, and messages waited for good. The script is what sets the expiry,
  * so it carries the slot length itself instead of the rounded seconds.
