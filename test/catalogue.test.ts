@@ -7,7 +7,8 @@ import { locales } from '../src/i18n/locale.ts';
 /** Every message of a catalogue as text (functions given a sample argument), by its path. */
 function leaves(c: unknown, path = ''): [string, string][] {
   if (typeof c === 'string') return [[path, c]];
-  if (typeof c === 'function') return [[path, String((c as (x: unknown) => unknown)(7))]];
+  // A sample argument every message function takes: a list of one value reads as that value in a text.
+  if (typeof c === 'function') return [[path, String((c as (x: unknown) => unknown)(['7']))]];
   return Object.entries(c as Record<string, unknown>).flatMap(([k, v]) =>
     leaves(v, path ? `${path}.${k}` : k),
   );
