@@ -59,7 +59,7 @@ const acked = (p: Promise<unknown>): Acked =>
     () => null,
   );
 
-class Slack implements Platform {
+export class Slack implements Platform {
   readonly name = 'slack';
   readonly topology = 'spread';
   readonly ackIs = 'HTTP 200 to the signed slash command';
@@ -67,7 +67,7 @@ class Slack implements Platform {
   limit() {
     return undefined; // response_urls are not rate limited (chat.postMessage is: 1 per second per channel)
   }
-  private readonly fake = new FakeSlack();
+  protected readonly fake = new FakeSlack();
   private signers: SlackSigner[] = [];
   private readonly channel = 'C0BENCH';
 
@@ -130,7 +130,7 @@ class Slack implements Platform {
   }
 }
 
-class DingTalk implements Platform {
+export class DingTalk implements Platform {
   readonly name = 'dingtalk';
   readonly topology = 'each';
   readonly ackIs = 'the stream ACK frame for the robot CALLBACK';
@@ -140,7 +140,7 @@ class DingTalk implements Platform {
       ? 'the adapter sends sessionWebhook replies through its per-API limiter (DINGTALK_API_QPS, 20/s): above 20 commands/s replies queue'
       : undefined;
   }
-  private fake!: FakeDingTalk;
+  protected fake!: FakeDingTalk;
   private template = '';
 
   async start(onReply: (text: string, at: number) => void) {
@@ -191,7 +191,7 @@ class DingTalk implements Platform {
 const BOT = 'BENCHBOT';
 const SECRET = 'bench-bot-secret';
 
-class WeCom implements Platform {
+export class WeCom implements Platform {
   readonly name = 'wecom';
   readonly topology = 'one';
   readonly ackIs = 'the first aibot_respond_msg on the callback req_id (the robot has no other ack)';
@@ -199,7 +199,7 @@ class WeCom implements Platform {
   limit() {
     return 'WeCom allows 30 replies per minute per conversation: the load is spread over many people';
   }
-  private fake!: FakeWeCom;
+  protected fake!: FakeWeCom;
   private readonly waiting = new Map<string, (at: number) => void>();
 
   async start(onReply: (text: string, at: number) => void) {

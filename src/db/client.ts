@@ -36,6 +36,8 @@ export type OpenOptions = {
   sessionUrl?: string | undefined;
   /** Named prepared statements (default on; off behind a pooler that has none). */
   prepare?: boolean;
+  /** postgres.js's `debug` hook, called as each statement is sent (bench/commands.ts counts them). */
+  debug?: (connection: number, query: string, parameters: unknown[], types: unknown[]) => void;
 };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -43,6 +45,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, {
       sessionUrl: opts.sessionUrl ?? opts.databaseUrl,
       prepare: opts.prepare ?? true,
+      ...(opts.debug ? { debug: opts.debug } : {}),
     });
   return openPglite(opts.dataDir);
 }
@@ -59,7 +62,7 @@ export function reconnectBackoff(failures: number): number {
 async function openPostgres(
   url: string,
   max: number,
-  opts: { sessionUrl: string; prepare: boolean },
+  opts: { sessionUrl: string; prepare: boolean; debug?: OpenOptions['debug'] },
 ): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
@@ -70,6 +73,7 @@ async function openPostgres(
     connection: { application_name: 'salesrelay' },
     backoff: reconnectBackoff,
     prepare: opts.prepare,
+    ...(opts.debug ? { debug: opts.debug } : {}),
   });
   const db = drizzle(opts.prepare ? preparing(client) : client) as unknown as Db;
   return {
