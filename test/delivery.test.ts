@@ -336,3 +336,45 @@ it('a message whose sent mark cannot be written keeps its lease and goes again a
   expect(r.keys).toEqual([`outbox:${row!.id}`, `outbox:${row!.id}`]);
   await fresh.database.db.execute(sql`drop trigger refuse_marks on outbox`);
 });
+
+it('a claim that outlived its lease while waiting for a send place is not sent: the worker that took it over sends it, once', async () => {
+  await fresh.database.db.delete(outbox);
+  // A's one send place is taken by a slow post to chat x; y's message waits for it past its short lease
+  // (as in a CPU-starved process), and meanwhile B claims y and sends it.
+  const rows = await fresh.database.db.transaction(async (tx) => {
+    const batch = new OutboxBatch(tx, org);
+    await batch.send({ kind: 'chat', platform: 'fake', tenant: '', chatId: 'x' }, () => ({ text: 'slow' }));
+    await batch.send({ kind: 'chat', platform: 'fake', tenant: '', chatId: 'y' }, () => ({ text: 'waits' }));
+    return batch.flush({ leaseMs: 600 });
+  });
+  class Slow extends Recorder {
+    override async post(target: PostTarget, message: Message): Promise<PostedRef> {
+      if (target.id === 'x') await new Promise((r) => setTimeout(r, 1200));
+      return super.post(target, message);
+    }
+  }
+  const pa = new Slow();
+  const pb = new Recorder();
+  const a = new Delivery(fresh.database.db, log, { sendConcurrency: 1, leaseMs: 600 });
+  const b = new Delivery(fresh.database.db, log);
+  a.register(pa);
+  b.register(pb);
+  await a.start(60_000);
+  await b.start(60_000);
+  try {
+    const sending = a.sendClaimed(rows);
+    await new Promise((r) => setTimeout(r, 800));
+    await b.deliverOne(rows[1]!.id);
+    expect(pb.posted.map((m) => m.message.text)).toEqual(['waits']);
+    await sending;
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+  expect(pa.posted.map((m) => m.message.text)).toEqual(['slow']);
+  const stored = await fresh.database.db.select().from(outbox).orderBy(outbox.id);
+  expect(stored.map((r) => [r.state, r.attempts])).toEqual([
+    ['sent', 1],
+    ['sent', 2],
+  ]);
+});

@@ -221,21 +221,10 @@ it('SIGTERM to a replica during a burst: it exits 0 in time; nothing lost, nothi
     throw err;
   });
   await sleep(3000); // a double would come now
-  // Slack takes no idempotency key: a message whose lease ran out before its sent mark (its sender gone, or
-  // starved of CPU for longer than DELIVERY_LEASE_MS on a loaded machine) is claimed again and shown again.
-  // That is the documented window (docs/operations.md); it is allowed only for such rows (claimed more than
-  // once: attempts > 1), and counted. Anything else shown twice is a double.
-  const resent = new Set(
-    (
-      await sql<{ payload: string }[]>`select payload::text as payload from outbox where attempts > 1`
-    ).flatMap((r) => [...(/tick (\d\d)/.exec(r.payload)?.slice(1) ?? [])]),
-  );
-  const shown = (i: number) => delivered().filter((m) => m.text.includes(tick(i))).length;
-  const twice = Array.from({ length: N }, (_, i) => i).filter((i) => shown(i) > 1);
-  console.log(`SIGTERM: ${twice.length} reminder(s) shown twice, each re-sent after its lease`);
+  // Nothing was killed, so nothing is shown twice: a claim outlived while its process was starved of CPU
+  // is not sent by that process once another worker has taken it over (src/delivery/held.ts).
   for (let i = 0; i < N; i++)
-    expect(shown(i), tick(i)).toBe(resent.has(String(i).padStart(2, '0')) ? shown(i) : 1);
-  expect(twice.every((i) => shown(i) === 2)).toBe(true);
+    expect(delivered().filter((m) => m.text.includes(tick(i))).length, tick(i)).toBe(1);
   expect((await sql`select 1 from outbox where state in ('pending', 'sending')`).length).toBe(0);
 
   b.child.kill('SIGTERM');

@@ -31,9 +31,13 @@ it('extends the leases of rows still being sent, for every caller at once, and l
   const a = await rows(['sending', 'sending']);
   const b = await rows(['sending', 'sent']);
   const before = Date.now();
-  await Promise.all([leases.extend(a), leases.extend(b)]);
-  // In memory: each caller's rows carry the new lease.
-  for (const r of [...a, ...b]) expect(r.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 59_000);
+  const [lostA, lostB] = await Promise.all([leases.extend(a), leases.extend(b)]);
+  // Each caller hears which of its rows are no longer its claim (the one sent meanwhile).
+  expect(lostA).toEqual([]);
+  expect(lostB).toEqual([b[1]]);
+  // In memory: the rows still held carry the new lease; the lost one keeps its old one.
+  for (const r of [...a, b[0]!]) expect(r.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 59_000);
+  expect(b[1]!.nextAttemptAt.getTime()).toBeLessThan(before + 5_000);
   // Stored: only the rows still 'sending' were extended, all to the same time (one statement).
   const stored = rowsOf<{ state: string; ms: string }>(
     await fresh.database.db.execute(sql`
@@ -45,4 +49,21 @@ it('extends the leases of rows still being sent, for every caller at once, and l
   expect(leased[0]!).toBeGreaterThanOrEqual(before + 59_000);
   const sent = stored.find((r) => r.state === 'sent')!;
   expect(Number(sent.ms)).toBeLessThan(before + 5_000);
+});
+
+it('does not extend a claim another worker took over (its attempts moved on), and says so', async () => {
+  const leases = new LeaseExtensions(fresh.database.db, 60_000);
+  const [mine, taken] = await rows(['sending', 'sending']);
+  // Another worker claimed `taken` after its lease ran out: attempts + 1, a lease of its own.
+  await fresh.database.db.execute(
+    sql`update outbox set attempts = attempts + 1, next_attempt_at = now() + interval '15 seconds' where id = ${taken!.id}`,
+  );
+  const lost = await leases.extend([mine!, taken!]);
+  expect(lost.map((r) => r.id)).toEqual([taken!.id]);
+  const [stored] = rowsOf<{ left: number }>(
+    await fresh.database.db.execute(
+      sql`select extract(epoch from next_attempt_at - now())::int as left from outbox where id = ${taken!.id}`,
+    ),
+  );
+  expect(Number(stored!.left)).toBeLessThanOrEqual(15); // the other worker's lease, untouched
 });

@@ -3,12 +3,13 @@
 // whose lease ran out (its process died) is claimed again. The order of a chat's posts is part of every
 // claim: a post is not claimed while an earlier message to its chat still waits (see chat-order.ts for
 // the order kept inside one process).
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, lte, or, sql } from 'drizzle-orm';
 import type { OutboxRow } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { outbox } from '../db/schema.ts';
 import { RunAgainAt } from '../queue/types.ts';
+import { heldBy } from './held.ts';
 
 /** Rows one pass of drain() claims at most. */
 export const BATCH = 50;
@@ -96,8 +97,12 @@ export async function claimDue(
   return { claimed: ids.length, rows };
 }
 
-/** Gives claimed rows back (due now, attempt not counted), e.g. the rest of a chat behind a throttled one. */
-export async function release(db: Db, ids: number[]): Promise<void> {
+/**
+ * Gives claimed rows back (due now, attempt not counted), e.g. the rest of a chat behind a throttled one;
+ * only those this worker still holds (held.ts).
+ */
+export async function release(db: Db, rows: OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await db
     .update(outbox)
     .set({
@@ -105,7 +110,7 @@ export async function release(db: Db, ids: number[]): Promise<void> {
       attempts: sql`greatest(${outbox.attempts} - 1, 0)`,
       nextAttemptAt: sql`now()`,
     })
-    .where(and(inArray(outbox.id, ids), eq(outbox.state, 'sending')));
+    .where(or(...rows.map(heldBy)));
 }
 
 /** Rows due now, for the local driver. */

@@ -2,13 +2,13 @@
 // the management chat is told what was lost, in the same transaction, so the notice exists exactly when
 // the row is dead. Notices are themselves outbox rows under DEAD_LETTER_KEY, and a dead notice is not
 // reported again (no notice about a notice).
-import { and, eq, sql } from 'drizzle-orm';
 import type { Message } from '../cards/card.ts';
 import { loadOrg } from '../core/org.ts';
 import { type OutboxRow, outboxWriter } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
 import { type Locale, pick } from '../i18n/locale.ts';
+import { heldBy } from './held.ts';
 
 /** Notices about dead messages carry this card key prefix (and are never reported themselves). */
 export const DEAD_LETTER_KEY = 'deadletter:';
@@ -29,7 +29,7 @@ export async function deadLetter(db: Db, row: OutboxRow, lastError: string): Pro
     const [dead] = await tx
       .update(outbox)
       .set({ state: 'failed', lastError, nextAttemptAt: new Date() })
-      .where(and(eq(outbox.id, row.id), sql`${outbox.state} <> 'failed'`))
+      .where(heldBy(row))
       .returning({ id: outbox.id });
     if (!dead || row.cardKey?.startsWith(DEAD_LETTER_KEY)) return 0;
     const org = await loadOrg(tx);

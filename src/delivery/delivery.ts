@@ -33,6 +33,7 @@ import { type DueJob, type JobQueue, RunAgainAt } from '../queue/types.ts';
 import { ChatOrder, nextWaiting } from './chat-order.ts';
 import { claimDue, claimOne, dueRows, release, waiting, whyNot } from './claims.ts';
 import { deadLetter } from './dead-letters.ts';
+import { LostClaimError } from './held.ts';
 import { LeaseExtensions } from './leases.ts';
 import { HOLD_MS, PACE_EARLY_MS, Pacing } from './pacing.ts';
 import { MAX_ATTEMPTS, type Outcome, putOff, retryLater } from './retries.ts';
@@ -260,14 +261,12 @@ export class Delivery {
   private async sendChain(key: string, chain: OutboxRow[], later: DueJob[]): Promise<void> {
     if (this.order.isDeferred(key)) {
       // An earlier message of this chat went back to the queue: these queue behind it.
-      await release(
-        this.db,
-        chain.map((r) => r.id),
-      );
+      await release(this.db, chain);
       later.push(...chain.map((r) => ({ id: String(r.id), at: new Date() })));
       return;
     }
     const began = Date.now();
+    // Rows whose claim was lost are caught again in deliver() (stillHeld): their lease is not extended.
     if (began > chain[0]!.nextAttemptAt.getTime() - this.leaseMs / 3) await this.leases.extend(chain);
     for (let i = 0; i < chain.length; i++) {
       const row = chain[i]!;
@@ -293,10 +292,7 @@ export class Delivery {
       if (outcome.retryAt) later.push({ id: String(row.id), at: outcome.retryAt });
       const rest = chain.slice(i + 1);
       if (rest.length) {
-        await release(
-          this.db,
-          rest.map((r) => r.id),
-        );
+        await release(this.db, rest);
         later.push(...rest.map((r) => ({ id: String(r.id), at: outcome.retryAt ?? new Date() })));
       }
       return;
@@ -347,12 +343,12 @@ export class Delivery {
     const later: DueJob[] = [];
     // A post that has to wait stops the rest of its chat in this pass: they go back behind it.
     const stopped = new Map<string, Date>();
-    const behind: number[] = [];
+    const behind: OutboxRow[] = [];
     for (const row of rows) {
       const key = row.op === 'post' ? chatKey(row) : null;
       const until = key ? stopped.get(key) : undefined;
       if (until) {
-        behind.push(row.id);
+        behind.push(row);
         later.push({ id: String(row.id), at: until });
         continue;
       }
@@ -392,6 +388,7 @@ export class Delivery {
           )
           .limit(1);
         if (earlier) throw new RetryLaterError(`waits for outbox #${earlier.id}`, 200);
+        await this.stillHeld(row);
         await this.senders.updateEverywhere(this.db, row);
         await this.recordSent(row, null);
       } else {
@@ -412,6 +409,14 @@ export class Delivery {
       );
       return { sent: true };
     } catch (err) {
+      if (err instanceof LostClaimError) {
+        this.opts.observe?.({ platform: row.platform, result: 'waited', reason: 'claim_lost' });
+        this.log.warn(
+          { req: row.requestId, outboxId: row.id, platform: row.platform, attempts: row.attempts },
+          'not sent: its lease ran out and another worker claimed it',
+        );
+        return { sent: false, retryAt: null };
+      }
       if (err instanceof RetryLaterError) {
         this.opts.observe?.({ platform: row.platform, result: 'waited', reason: waitReason(err.message) });
         return putOff(this.db, row, err.afterMs, err.message);
@@ -450,11 +455,23 @@ export class Delivery {
   private async post(row: OutboxRow): Promise<PostedRef> {
     const sender = this.senders.for(row.platform);
     await this.pacing.waitTurn(row);
+    await this.stillHeld(row);
     return sender.post(
       { tenant: row.tenant, kind: row.targetKind as 'user' | 'chat', id: row.targetId },
       row.payload as Message,
       { idempotencyKey: `outbox:${row.id}` },
     );
+  }
+
+  /**
+   * Throws LostClaimError unless this worker still holds `row`'s claim (held.ts). Checked in the database
+   * only when little of the lease is left: a lease outlived (a starved process, a long wait for a pace
+   * slot) may have let another worker claim the row, and then that one sends it, not this one.
+   */
+  private async stillHeld(row: OutboxRow): Promise<void> {
+    if (Date.now() < row.nextAttemptAt.getTime() - this.leaseMs / 3) return;
+    const [lost] = await this.leases.extend([row]);
+    if (lost) throw new LostClaimError(`outbox #${row.id} was claimed again`);
   }
 
   /** Count of messages waiting, for health checks and tests. */

@@ -6,27 +6,43 @@ import { sql } from 'drizzle-orm';
 import type { OutboxRow } from '../core/outbox.ts';
 import type { Queryable } from '../db/client.ts';
 import { GroupWrites } from '../db/group-writes.ts';
-import { idArray } from '../db/rows.ts';
+import { rowsOf } from '../db/rows.ts';
 
 /** Asks per statement at most (a chain asks for its few rows; the ids go as one array parameter). */
 const MAX_GROUP = 2000;
 
 export class LeaseExtensions {
-  private readonly asks: GroupWrites<OutboxRow[], void>;
+  private readonly asks: GroupWrites<OutboxRow[], OutboxRow[]>;
 
   constructor(db: Queryable, leaseMs: number) {
-    this.asks = new GroupWrites<OutboxRow[], void>(async (groups) => {
+    this.asks = new GroupWrites<OutboxRow[], OutboxRow[]>(async (groups) => {
       const until = new Date(Date.now() + leaseMs);
-      await db.execute(sql`
-        update outbox set next_attempt_at = ${until.toISOString()}::timestamptz
-        where id = any(${idArray(groups.flat().map((r) => r.id))}::bigint[]) and state = 'sending'`);
-      for (const r of groups.flat()) r.nextAttemptAt = until;
-      return groups.map(() => undefined);
+      const rows = groups.flat();
+      // Only claims still held (held.ts): same attempts, still 'sending'.
+      const kept = rowsOf<{ id: string | number }>(
+        await db.execute(sql`
+          update outbox o set next_attempt_at = ${until.toISOString()}::timestamptz
+          from unnest(${numberArray(rows.map((r) => r.id))}::bigint[], ${numberArray(rows.map((r) => r.attempts))}::int[])
+            as k(id, attempts)
+          where o.id = k.id and o.attempts = k.attempts and o.state = 'sending'
+          returning o.id`),
+      );
+      const held = new Set(kept.map((r) => Number(r.id)));
+      for (const r of rows) if (held.has(r.id)) r.nextAttemptAt = until;
+      return groups.map((g) => g.filter((r) => !held.has(r.id)));
     }, MAX_GROUP);
   }
 
-  /** Leases `rows` (still 'sending') for another leaseMs from when the statement runs; sets nextAttemptAt. */
-  extend(rows: OutboxRow[]): Promise<void> {
+  /**
+   * Leases `rows` for another leaseMs from when the statement runs and sets their nextAttemptAt; returns
+   * the rows whose claim was taken by another worker meanwhile (not extended: this worker must not send them).
+   */
+  extend(rows: OutboxRow[]): Promise<OutboxRow[]> {
     return this.asks.add(rows);
   }
+}
+
+/** A Postgres int array literal, in order and with repeats (ids and their attempts pair up by position). */
+function numberArray(xs: readonly number[]): string {
+  return `{${xs.join(',')}}`;
 }

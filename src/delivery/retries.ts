@@ -1,11 +1,11 @@
 // What happens to a claimed row that was not sent: put off when the platform or a limit said "slow down"
 // (the wait is not counted as a try), or retried later with growing pauses after a platform error. After
 // the last try (or a permanent error) it is a dead letter instead (dead-letters.ts).
-import { eq } from 'drizzle-orm';
 import type { OutboxRow } from '../core/outbox.ts';
 import type { Db } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
 import { backoffMs } from '../queue/types.ts';
+import { heldBy } from './held.ts';
 
 /** Tries before a row is given up. */
 export const MAX_ATTEMPTS = 10;
@@ -34,16 +34,13 @@ export async function putOff(db: Db, row: OutboxRow, ms: number, reason: string)
       lastError: reason.slice(0, 500),
       nextAttemptAt: at,
     })
-    .where(eq(outbox.id, row.id));
+    .where(heldBy(row));
   return { sent: false, retryAt: at };
 }
 
 /** A failed try: the row waits retryDelayMs before the next one. */
 export async function retryLater(db: Db, row: OutboxRow, lastError: string): Promise<Outcome> {
   const at = new Date(Date.now() + retryDelayMs(row.attempts));
-  await db
-    .update(outbox)
-    .set({ state: 'pending', lastError, nextAttemptAt: at })
-    .where(eq(outbox.id, row.id));
+  await db.update(outbox).set({ state: 'pending', lastError, nextAttemptAt: at }).where(heldBy(row));
   return { sent: false, retryAt: at };
 }
