@@ -185,7 +185,7 @@ class WeComPath extends WeCom implements ChatPath {
 
   limits(people: number) {
     return [
-      `WeCom: 30 replies per minute and 1000 per hour per conversation (the adapter's quota and the fake both keep them); the ${people} people are taken in turn, so pacing starts above ${Math.floor(people / 2)} commands/s, or after ${1000} commands per person`,
+      `WeCom: 30 replies per minute and 1000 per hour per conversation (the adapter's quota and the fake both keep them); the ${people} people are taken in turn, so pacing starts above ${Math.floor(people / 2)} commands/s, or beyond 1000 commands per person in an hour`,
     ];
   }
 }
