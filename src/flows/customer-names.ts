@@ -1,12 +1,13 @@
 // Customers by name as well as by number: one normalised name per customer (customers.name_key, unique in
 // the database), a name that picks one customer wherever a customer is asked for, and a choice when several do.
-import { and, asc, eq, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { kind, type ProblemParams } from '../commands/keys.ts';
 import { parseRef, refKindOf } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
-import { contacts, customers } from '../db/schema.ts';
+import { rowsOf } from '../db/rows.ts';
+import { customers } from '../db/schema.ts';
 import { loadCustomer } from './common.ts';
 import { pinyinOf } from './customer-pinyin.ts';
 
@@ -68,67 +69,59 @@ const coreOf = (name: SQL | string): SQL =>
 
 export type LikelyDuplicate = { number: string; name: string; why: 'name' | 'phone' | 'email' };
 
+/** Names whose exact taking this command already checked (likelyDuplicates), so run need not ask again. */
+const takenChecked = new WeakMap<FlowContext, string>();
+
 /**
  * Customers a new one may be the same as (issue 21, duplicates): the same name once the legal form and
- * punctuation are set aside, or a contact with the same phone (digits only) or email. An exact name is not
- * here: that is refused outright (refuseTakenName).
+ * punctuation are set aside, or a contact with the same phone (digits only) or email. The exact same name
+ * is refused outright (refuseDuplicate, naming the customer to use). One statement asks all of it.
  */
 export async function likelyDuplicates(
   ctx: FlowContext,
   given: { name: string; phone?: string | undefined; email?: string | undefined },
 ): Promise<LikelyDuplicate[]> {
-  if (await customerNamed(ctx, given.name)) return [];
-  const out: LikelyDuplicate[] = [];
+  const key = keyOf(given.name);
+  // A merged customer's name is still its own: the customer to use is the one it went into.
+  const parts: SQL[] = [
+    sql`(select coalesce(t.number, c.number) as number, coalesce(t.name, c.name) as name, 'taken' as why
+      from customers c left join customers t on t.id = c.merged_into_id
+      where c.name_key = ${key} limit 1)`,
+  ];
   // At least two letters left once the legal form is off, or every "… Ltd" would look alike.
-  if (given.name.replace(/[\p{P}\s]|ltd|limited|inc|co|corp|llc|gmbh|有限|公司|集团/giu, '').length >= 2) {
-    const rows = await ctx.tx
-      .select({ number: customers.number, name: customers.name })
-      .from(customers)
-      .where(
-        and(
-          sql`${coreOf(sql`${customers.name}`)} = ${coreOf(given.name)}`,
-          ne(customers.nameKey, keyOf(given.name)),
-          isNull(customers.mergedIntoId),
-        ),
-      )
-      .limit(3);
-    out.push(...rows.map((r) => ({ ...r, why: 'name' as const })));
-  }
+  if (given.name.replace(/[\p{P}\s]|ltd|limited|inc|co|corp|llc|gmbh|有限|公司|集团/giu, '').length >= 2)
+    parts.push(sql`(select number, name, 'name' as why from customers
+      where ${coreOf(sql.raw('name'))} = ${coreOf(given.name)} and name_key <> ${key} and merged_into_id is null
+      limit 3)`);
   const digits = given.phone?.replace(/\D/g, '') ?? '';
   if (digits.length >= 7 || given.email) {
-    const rows = await ctx.tx
-      .select({
-        number: customers.number,
-        name: customers.name,
-        phone: contacts.phone,
-        email: contacts.email,
-      })
-      .from(contacts)
-      .innerJoin(customers, eq(customers.id, contacts.customerId))
-      .where(
-        and(
-          // The exact same name is refused by the command itself, even when it was registered meanwhile.
-          ne(customers.nameKey, keyOf(given.name)),
-          or(
-            digits.length >= 7
-              ? sql`regexp_replace(coalesce(${contacts.phone}, ''), '[^0-9]', '', 'g') = ${digits}`
-              : undefined,
-            given.email ? sql`lower(${contacts.email}) = lower(${given.email})` : undefined,
-          ),
-        ),
-      )
-      .limit(3);
-    for (const r of rows) {
-      if (out.some((o) => o.number === r.number)) continue;
-      const samePhone = digits.length >= 7 && (r.phone ?? '').replace(/\D/g, '') === digits;
-      out.push({ number: r.number, name: r.name, why: samePhone ? 'phone' : 'email' });
-    }
+    const samePhone =
+      digits.length >= 7
+        ? sql`regexp_replace(coalesce(ct.phone, ''), '[^0-9]', '', 'g') = ${digits}`
+        : sql`false`;
+    const sameEmail = given.email ? sql`lower(ct.email) = lower(${given.email})` : sql`false`;
+    parts.push(sql`(select cu.number, cu.name, case when ${samePhone} then 'phone' else 'email' end as why
+      from contacts ct join customers cu on cu.id = ct.customer_id
+      where cu.name_key <> ${key} and (${samePhone} or ${sameEmail}) limit 3)`);
+  }
+  const rows = rowsOf<{ number: string; name: string; why: 'taken' | LikelyDuplicate['why'] }>(
+    await ctx.tx.execute(sql.join(parts, sql` union all `)),
+  );
+  const taken = rows.find((r) => r.why === 'taken');
+  if (taken) refuseDuplicate(taken, given.name);
+  takenChecked.set(ctx, given.name);
+  const out: LikelyDuplicate[] = [];
+  for (const r of rows) {
+    if (r.why === 'taken' || out.some((o) => o.number === r.number)) continue;
+    out.push({ number: r.number, name: r.name, why: r.why });
   }
   return out;
 }
 
 /** Refuses a name another customer already has, naming that customer. */
 export async function refuseTakenName(ctx: FlowContext, name: string, except?: number): Promise<void> {
+  // Asked already in this command (likelyDuplicates, inside the same transaction).
+  if (except === undefined && takenChecked.get(ctx) === name) return;
   const other = await customerNamed(ctx, name, except);
   if (other?.mergedIntoId != null) {
     // The name is still the merged record's: the customer to use is the one it went into.
@@ -151,7 +144,7 @@ export function refuseDuplicate(existing: Pick<Customer, 'number' | 'name'>, nam
  */
 export async function insertCustomerOnce(
   ctx: FlowContext,
-  values: typeof customers.$inferInsert,
+  values: Omit<typeof customers.$inferInsert, 'number'> & { number: string | SQL },
 ): Promise<{ customer: Customer; created: boolean }> {
   const [row] = await ctx.tx
     .insert(customers)

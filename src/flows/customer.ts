@@ -6,6 +6,7 @@ import type { Message } from '../cards/card.ts';
 import { type DepartmentCode, k } from '../commands/keys.ts';
 import type { FieldChange, FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
+import { takeNumber } from '../core/numbering.ts';
 import { isMarketing, isSales, isSalesManager, isStaff } from '../core/permissions.ts';
 import {
   type ConfidentialClass,
@@ -171,10 +172,9 @@ const add = command({
     }
     // Asked first so a plain duplicate uses up no number; the insert below still decides a race.
     await refuseTakenName(ctx, args.name);
-    const number = await ctx.nextNumber('C');
     // One statement decides a race: the loser is told which customer the winner registered.
     const { customer: c, created } = await insertCustomerOnce(ctx, {
-      number,
+      number: takeNumber('C'),
       name: args.name,
       industry: args.industry ?? null,
       address: args.address ?? null,
@@ -190,6 +190,7 @@ const add = command({
       updatedAt: ctx.now,
     });
     if (!created) refuseDuplicate(c, args.name);
+    const number = c.number;
     if (args.contact) {
       await ctx.tx.insert(contacts).values({
         customerId: c!.id,

@@ -7,6 +7,7 @@ import type { DateExpr } from '../commands/dates.ts';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseAudited } from '../core/errors.ts';
+import { takeNumber } from '../core/numbering.ts';
 import { isMarketing, isSales, isSalesManager } from '../core/permissions.ts';
 import { reveal } from '../core/visibility.ts';
 import { contacts, customers, leadFollowups, leads, people } from '../db/schema.ts';
@@ -114,13 +115,12 @@ const add = command({
     const due = args.due ? ctx.date(args.due) : null;
     if (due && due.at < ctx.now && due.date < ctx.fmtDate(ctx.now))
       refuse('The due date is in the past.', '截止日期已过。');
-    const number = await ctx.nextNumber('L');
     // A rep's own lead is theirs to follow; marketing and managers hand leads to the manager to assign.
     const ownLead = ctx.actor.role === 'sales_rep';
     const [lead] = await ctx.tx
       .insert(leads)
       .values({
-        number,
+        number: takeNumber('L'),
         customerId: customer?.id ?? null,
         prospectName: customer ? null : args.name!,
         contactName: args.contact ?? null,
@@ -139,6 +139,7 @@ const add = command({
         updatedAt: ctx.now,
       })
       .returning();
+    const number = lead!.number;
     await ctx.history('lead', lead!.id, [{ field: 'created', from: null, to: number }]);
     if (ownLead && due) await scheduleFollowup(ctx, lead!, due.at, args.next ?? null);
     await ctx.audit('lead.add', 'lead', number, { source: args.source, important: args.important ?? false });

@@ -4,6 +4,7 @@ import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { k } from '../commands/keys.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse } from '../core/errors.ts';
+import { takeNumber } from '../core/numbering.ts';
 import { isSales, isSalesManager, seesPrices } from '../core/permissions.ts';
 import { entitled, privateNote, Reveal, reveal } from '../core/visibility.ts';
 import type { Queryable } from '../db/client.ts';
@@ -100,11 +101,10 @@ const create = command({
     const today = ctx.fmtDate(ctx.now);
     if (valid && valid < today) refuse(`valid=${valid} is already past.`, `有效期 ${valid} 已过。`);
     const delivery = args.delivery ? ctx.date(args.delivery).date : null;
-    const number = await ctx.nextNumber('Q');
     const [q] = await ctx.tx
       .insert(quotes)
       .values({
-        number,
+        number: takeNumber('Q'),
         customerId: customer.id,
         leadId: lead?.id ?? null,
         currency: ctx.org.currency,
@@ -120,6 +120,7 @@ const create = command({
         updatedAt: ctx.now,
       })
       .returning();
+    const number = q!.number;
     await insertQuoteItems(ctx, q!.id, items);
     await ctx.history('quote', q!.id, [{ field: 'created', from: null, to: number }]);
     const from = await linkQuoteToLead(ctx, lead, number);
