@@ -1,8 +1,11 @@
 // Time: working calendar with 调休, working hours, repeat rules across DST, and the system reminders that
 // flows create and cancel.
+import { and, eq, inArray } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { people, reminderOccurrences, reminders } from '../src/db/schema.ts';
 import { addWorkingHours, loadCalendar, nextWorkingTime } from '../src/schedule/calendar.ts';
+import { createReminderForRole } from '../src/schedule/create.ts';
 import { fireOccurrence } from '../src/schedule/fire.ts';
 import { nextOccurrence } from '../src/schedule/repeat.ts';
 import { type Driver, startDriver } from './helpers/console.ts';
@@ -166,5 +169,68 @@ describe('system reminders follow the records', () => {
     await d.app.delivery.drain();
     const card = (await d.messages('dm:wang')).findLast((m) => m.card?.title.includes('Weekly digest'));
     expect(card?.text).toMatch(/Your team, .*: 2 reps, 1 open leads/);
+  });
+});
+
+describe('one reminder per person of a role, in one statement', () => {
+  it('reaches every active person of the role but those excepted, each with its own number and occurrences', async () => {
+    const { db } = d.app.database;
+    const made = await db
+      .insert(people)
+      .values([
+        { name: 'Mgr A', role: 'sales_manager' },
+        { name: 'Mgr B', role: 'sales_manager' },
+        { name: 'Mgr Gone', role: 'sales_manager', active: false },
+      ])
+      .returning({ id: people.id });
+    const managers = await db
+      .select({ id: people.id })
+      .from(people)
+      .where(and(eq(people.role, 'sales_manager'), eq(people.active, true)));
+    const except = [made[1]!.id];
+    const at = [new Date(Date.now() + 86_400_000), new Date(Date.now() + 2 * 86_400_000)];
+    const reached = await db.transaction((tx) =>
+      createReminderForRole(
+        tx,
+        {
+          kind: 'role_test',
+          subject: { type: 'test', ref: 'T-1' },
+          text: 'hello',
+          timezone: 'UTC',
+          urgent: true,
+        },
+        { role: 'sales_manager', except },
+        at,
+      ),
+    );
+    const rows = await db
+      .select({ id: reminders.id, number: reminders.number, target: reminders.targetPersonId })
+      .from(reminders)
+      .where(eq(reminders.kind, 'role_test'));
+    const expected = managers.map((m) => m.id).filter((id) => !except.includes(id));
+    expect(reached).toBe(expected.length);
+    expect(rows.map((r) => r.target).sort()).toEqual(expected.sort());
+    expect(new Set(rows.map((r) => r.number)).size).toBe(rows.length);
+    expect(rows.every((r) => /^R-\d{4,}$/.test(r.number))).toBe(true);
+    const occurrences = await db
+      .select({ id: reminderOccurrences.id })
+      .from(reminderOccurrences)
+      .where(
+        inArray(
+          reminderOccurrences.reminderId,
+          rows.map((r) => r.id),
+        ),
+      );
+    expect(occurrences).toHaveLength(rows.length * at.length);
+    // Nobody of the role left: nothing written, and the caller hears 0.
+    const none = await db.transaction((tx) =>
+      createReminderForRole(
+        tx,
+        { kind: 'role_test2', text: 'x', timezone: 'UTC' },
+        { role: 'nobody', except: [] },
+        at,
+      ),
+    );
+    expect(none).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type { Queryable, Tx } from '../db/client.ts';
 import { approvals, leadFollowups, leads, orders, people, type quotes, reminders } from '../db/schema.ts';
 import { managerDigest } from '../leads/digest.ts';
 import { addWorkingHours, calendarAround, nextWorkingDay } from '../schedule/calendar.ts';
-import { cancelReminders, createReminder, type ReminderTarget } from '../schedule/create.ts';
+import { cancelReminders, createReminder, createReminderForRole } from '../schedule/create.ts';
 import { registerFireHook } from '../schedule/hooks.ts';
 import { rerenderApproval } from './approval-card.ts';
 
@@ -71,20 +71,9 @@ export async function scheduleDeliveryReminders(
     zh: `订单 ${order.number} 交期 ${order.deliveryDate} 已过，尚未发货。`,
   };
   const first = morning(order.deliveryDate, 1, zone);
-  for (const personId of [order.ownerId, ...(await salesManagers(ctx.tx))]) {
-    await createReminder(
-      ctx.tx,
-      {
-        kind: 'overdue',
-        subject,
-        target: { kind: 'person', personId },
-        text: overdue,
-        repeat: 'daily@09:00',
-        timezone: zone,
-      },
-      [first],
-    );
-  }
+  const daily = { kind: 'overdue', subject, text: overdue, repeat: 'daily@09:00', timezone: zone };
+  await createReminder(ctx.tx, { ...daily, target: { kind: 'person', personId: order.ownerId } }, [first]);
+  await createReminderForRole(ctx.tx, daily, { role: 'sales_manager', except: [order.ownerId] }, [first]);
 }
 
 export async function cancelDeliveryReminders(ctx: FlowContext, orderRef: string): Promise<void> {
@@ -122,23 +111,20 @@ export async function scheduleFollowup(
   const cal = await calendarAround(ctx.tx, dueAt);
   const local = DateTime.fromJSDate(dueAt, { zone });
   const later = nextWorkingDay(local, cal).set({ hour: local.hour, minute: local.minute }).toJSDate();
-  for (const personId of await salesManagers(ctx.tx)) {
-    if (personId === lead.ownerId) continue;
-    await createReminder(
-      ctx.tx,
-      {
-        kind: 'followup_escalation',
-        subject,
-        target: { kind: 'person', personId },
-        text: {
-          en: `Lead ${lead.number} was due for follow-up a working day ago and nothing was recorded.`,
-          zh: `线索 ${lead.number} 的跟进已逾期一个工作日，尚无记录。`,
-        },
-        timezone: zone,
+  await createReminderForRole(
+    ctx.tx,
+    {
+      kind: 'followup_escalation',
+      subject,
+      text: {
+        en: `Lead ${lead.number} was due for follow-up a working day ago and nothing was recorded.`,
+        zh: `线索 ${lead.number} 的跟进已逾期一个工作日，尚无记录。`,
       },
-      [later],
-    );
-  }
+      timezone: zone,
+    },
+    { role: 'sales_manager', except: [lead.ownerId] },
+    [later],
+  );
 }
 
 export async function cancelFollowups(ctx: FlowContext, leadRef: string): Promise<void> {
@@ -176,29 +162,24 @@ export async function scheduleApprovalReminders(
     );
   }
   // Escalation goes to a sales manager who is not already deciding; failing that, to management's chat.
-  const managers = (await salesManagers(ctx.tx)).filter(
-    (id) => !approvers.includes(id) && id !== a.requesterId,
-  );
-  const targets: ReminderTarget[] = managers.length
-    ? managers.map((personId) => ({ kind: 'person', personId }))
-    : [{ kind: 'department', code: 'management' }];
-  for (const target of targets) {
-    await createReminder(
-      ctx.tx,
-      {
-        kind: 'approval_escalation',
-        subject,
-        target,
-        text: {
-          en: `${a.number} (${a.subjectRef}) has waited ${APPROVAL_ESCALATE_HOURS} working hours for a decision.`,
-          zh: `${a.number}（${a.subjectRef}）已等待审批 ${APPROVAL_ESCALATE_HOURS} 个工作小时。`,
-        },
-        timezone: zone,
-        urgent: true,
-      },
-      [escalateAt],
-    );
-  }
+  const escalation = {
+    kind: 'approval_escalation',
+    subject,
+    text: {
+      en: `${a.number} (${a.subjectRef}) has waited ${APPROVAL_ESCALATE_HOURS} working hours for a decision.`,
+      zh: `${a.number}（${a.subjectRef}）已等待审批 ${APPROVAL_ESCALATE_HOURS} 个工作小时。`,
+    },
+    timezone: zone,
+    urgent: true,
+  };
+  const except = [...approvers, ...(a.requesterId === null ? [] : [a.requesterId])];
+  const reached = await createReminderForRole(ctx.tx, escalation, { role: 'sales_manager', except }, [
+    escalateAt,
+  ]);
+  if (reached === 0)
+    await createReminder(ctx.tx, { ...escalation, target: { kind: 'department', code: 'management' } }, [
+      escalateAt,
+    ]);
 }
 
 export async function cancelApprovalReminders(ctx: FlowContext, approvalRef: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Working time: weekdays, public holidays and make-up working days (调休) as data in calendar_days, and
 // working hours (09:00-18:00 by default) in the organisation's zone. Zone arithmetic is Luxon's.
-import { and, gte, lte } from 'drizzle-orm';
+import { and, gte, is, lte } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { DateTime } from 'luxon';
 import type { Queryable } from '../db/client.ts';
 import { calendarDays } from '../db/schema.ts';
@@ -11,7 +12,32 @@ export const DEFAULT_HOURS: WorkingHours = { start: 9, end: 18 };
 /** Dates that differ from the plain Monday-Friday rule, within a window. */
 export type Calendar = { overrides: Map<string, boolean> };
 
+/** Calendars read inside a transaction, kept for its other reads (a follow-up and its escalation). */
+const readInTransaction = new WeakMap<object, { from: string; to: string; cal: Promise<Calendar> }[]>();
+/** A read inside a transaction reaches this much further, so that nearby asks find it already read. */
+const READ_AHEAD_DAYS = 31;
+
 export async function loadCalendar(db: Queryable, from: string, to: string): Promise<Calendar> {
+  // Only inside a transaction: outside one, nothing would tell a kept calendar that `npm run calendar`
+  // changed it; a command's own transaction is short, and one view of the calendar is right for it.
+  if (!is(db, PgTransaction)) return readCalendar(db, from, to);
+  const kept = readInTransaction.get(db) ?? [];
+  const hit = kept.find((k) => k.from <= from && k.to >= to);
+  if (hit) return hit.cal;
+  const until = DateTime.fromISO(to, { zone: 'UTC' }).plus({ days: READ_AHEAD_DAYS }).toISODate()!;
+  const cal = readCalendar(db, from, until);
+  kept.push({ from, to: until, cal });
+  readInTransaction.set(db, kept);
+  cal.catch(() =>
+    kept.splice(
+      kept.findIndex((k) => k.cal === cal),
+      1,
+    ),
+  );
+  return cal;
+}
+
+async function readCalendar(db: Queryable, from: string, to: string): Promise<Calendar> {
   const rows = await db
     .select({ date: calendarDays.date, working: calendarDays.working })
     .from(calendarDays)

@@ -1,11 +1,10 @@
 // Creating and cancelling reminders inside the caller's transaction, so a reminder exists exactly when the
 // change that caused it was committed. The reconciler hands new occurrences to the queue after the commit.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
 import type { Queryable } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
-import { reminderOccurrences, reminders } from '../db/schema.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import { calendarAround, loadCalendar, nextWorkingTime } from './calendar.ts';
 
@@ -68,6 +67,46 @@ export async function createReminder(
 /** formatRef('R', n), written in SQL so the number is taken in the same statement. */
 const NUMBER_PREFIX = 'R-';
 
+/** Every active person of a role but some (a manager who is the lead's owner, say). */
+export type RoleTarget = { role: string; except: readonly number[] };
+
+/**
+ * One statement: the same reminder for every active person of `to.role` (one reminder each, numbered from
+ * the R sequence) and their occurrences, so that neither the people nor each reminder costs a round trip
+ * of its own. Returns how many people it reached (none: the caller may turn to a department instead).
+ */
+export async function createReminderForRole(
+  db: Queryable,
+  input: Omit<NewReminder, 'target'>,
+  to: RoleTarget,
+  dueTimes: Date[],
+): Promise<number> {
+  const due = input.urgent ? dueTimes : await toWorkingTimes(db, dueTimes, input.timezone);
+  const unique = [...new Set(due.map((d) => d.getTime()))].map((ms) => new Date(ms));
+  const text = typeof input.text === 'string' ? input.text : JSON.stringify(input.text);
+  const except = `{${to.except.map((id) => Math.trunc(id)).join(',')}}`;
+  const res = await db.execute(sql`
+    with p as (
+      select id, nextval('reminder_numbers') as n from people
+      where role = ${to.role} and active and not (id = any(${except}::int[]))
+      order by id),
+    r as (
+      insert into reminders (number, kind, subject_type, subject_ref, target_kind, target_person_id, text,
+        repeat, timezone, urgent, created_by)
+      select ${NUMBER_PREFIX} || lpad(p.n::text, greatest(4, length(p.n::text)), '0'), ${input.kind},
+        ${input.subject?.type ?? null}, ${input.subject?.ref ?? null}, 'person', p.id, ${text},
+        ${input.repeat ?? null}, ${input.timezone}, ${input.urgent ?? false}, ${input.createdBy ?? null}
+      from p
+      returning id),
+    o as (
+      insert into reminder_occurrences (reminder_id, due_at)
+      select r.id, d::timestamptz
+      from r, jsonb_array_elements_text(${JSON.stringify(unique.map((d) => d.toISOString()))}::jsonb) as d
+      on conflict do nothing)
+    select count(*)::int as n from r`);
+  return Number(rowsOf<{ n: number | string }>(res)[0]!.n);
+}
+
 /** Moves each time to the next working time, with one read of the calendar around them. */
 async function toWorkingTimes(db: Queryable, at: Date[], zone: string): Promise<Date[]> {
   if (at.length === 0) return [];
@@ -82,37 +121,22 @@ export async function toWorkingTime(db: Queryable, at: Date, zone: string): Prom
   return nextWorkingTime(at, zone, await calendarAround(db, at));
 }
 
-/** Cancels a subject's open reminders of the given kinds (e.g. when an order ships). */
+/** Cancels a subject's open reminders of the given kinds (e.g. when an order ships), with their occurrences. */
 export async function cancelReminders(
   db: Queryable,
   subject: { type: string; ref: string },
   kinds: string[],
 ): Promise<number> {
-  const rows = await db
-    .update(reminders)
-    .set({ state: 'cancelled' })
-    .where(
-      and(
-        eq(reminders.subjectType, subject.type),
-        eq(reminders.subjectRef, subject.ref),
-        inArray(reminders.kind, kinds),
-        eq(reminders.state, 'active'),
-      ),
-    )
-    .returning({ id: reminders.id });
-  if (rows.length) {
-    await db
-      .update(reminderOccurrences)
-      .set({ state: 'cancelled' })
-      .where(
-        and(
-          inArray(
-            reminderOccurrences.reminderId,
-            rows.map((r) => r.id),
-          ),
-          eq(reminderOccurrences.state, 'scheduled'),
-        ),
-      );
-  }
-  return rows.length;
+  // One statement: the reminders and their scheduled occurrences.
+  const res = await db.execute(sql`
+    with r as (
+      update reminders set state = 'cancelled'
+      where subject_type = ${subject.type} and subject_ref = ${subject.ref} and state = 'active'
+        and kind in ${kinds}
+      returning id),
+    o as (
+      update reminder_occurrences set state = 'cancelled'
+      where reminder_id in (select id from r) and state = 'scheduled')
+    select count(*)::int as n from r`);
+  return Number(rowsOf<{ n: number | string }>(res)[0]!.n);
 }
