@@ -310,12 +310,17 @@ export class Core {
   ): Promise<Message[]> {
     return this.deps.db.transaction(async (tx) => {
       // Done in the flow's own transaction: a redelivery or a recovery of the same event then finds it done.
-      if (eventId && !('personId' in user) && !(await markDone(tx, user.platform, eventId))) return []; // answered the first time
-      const org = await this.org(tx);
-      const found =
+      // The person is looked up at the same time (the two statements go out together, one round trip):
+      // a redelivery waits on the first one's mark, by which time the first has made the person if new.
+      const marking = eventId && !('personId' in user) ? markDone(tx, user.platform, eventId) : null;
+      const finding =
         'personId' in user
-          ? await findPersonById(tx, user.personId)
-          : await resolvePerson(tx, user, this.deps.config.admins);
+          ? findPersonById(tx, user.personId)
+          : resolvePerson(tx, user, this.deps.config.admins);
+      finding.catch(() => {}); // awaited below, after the mark's own failure if it fails
+      if (marking && !(await marking)) return []; // answered the first time
+      const org = await this.org(tx);
+      const found = await finding;
       if (!found) throw new Error(`no person ${'personId' in user ? user.personId : ''}`);
       const { person, department } = found;
       if (!person.active) {
