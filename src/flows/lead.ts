@@ -141,7 +141,7 @@ const add = command({
       .returning();
     const number = lead!.number;
     await ctx.history('lead', lead!.id, [{ field: 'created', from: null, to: number }]);
-    if (ownLead && due) await scheduleFollowup(ctx, lead!, due.at, args.next ?? null);
+    if (ownLead && due) await scheduleFollowup(ctx, lead!, due.at, args.next ?? null, { newLead: true });
     await ctx.audit('lead.add', 'lead', number, { source: args.source, important: args.important ?? false });
     const who = customer ? `${customer.number} ${customer.name}` : args.name!;
     // Marketing's hand-over is assigned by the rules at once when the organisation says so (R-LEAD-3);
@@ -668,25 +668,28 @@ const follow = command({
       );
     if (args.due && !args.next) refuse('Say what the next step is: next="…".', '请写明下一步：下一步=…。');
     const due = args.due ? ctx.date(args.due) : null;
-    await ctx.tx.insert(leadFollowups).values({
-      leadId: lead.id,
-      personId: ctx.actor.personId,
-      note: args.note,
-      nextStep: args.next ?? null,
-      nextDueAt: due?.at ?? null,
-      createdAt: ctx.now,
-    });
     const status = lead.ownerId === ctx.actor.personId ? 'following' : lead.status;
-    await ctx.tx
-      .update(leads)
-      .set({
+    // Two independent statements, sent together.
+    await Promise.all([
+      ctx.tx.insert(leadFollowups).values({
+        leadId: lead.id,
+        personId: ctx.actor.personId,
+        note: args.note,
         nextStep: args.next ?? null,
         nextDueAt: due?.at ?? null,
-        status,
-        acceptedAt: lead.acceptedAt ?? (lead.ownerId === ctx.actor.personId ? ctx.now : null),
-        updatedAt: ctx.now,
-      })
-      .where(eq(leads.id, lead.id));
+        createdAt: ctx.now,
+      }),
+      ctx.tx
+        .update(leads)
+        .set({
+          nextStep: args.next ?? null,
+          nextDueAt: due?.at ?? null,
+          status,
+          acceptedAt: lead.acceptedAt ?? (lead.ownerId === ctx.actor.personId ? ctx.now : null),
+          updatedAt: ctx.now,
+        })
+        .where(eq(leads.id, lead.id)),
+    ]);
     await ctx.history('lead', lead.id, [
       { field: 'followup', from: null, to: args.note },
       { field: 'next_step', from: lead.nextStep, to: args.next ?? null },

@@ -87,28 +87,40 @@ export async function scheduleFollowup(
   lead: typeof leads.$inferSelect,
   dueAt: Date | null,
   step: string | null,
+  opts: { newLead?: boolean } = {},
 ): Promise<void> {
-  await cancelReminders(ctx.tx, { type: 'lead', ref: lead.number }, ['followup', 'followup_escalation']);
-  if (!dueAt || !lead.ownerId) return;
+  // A lead created in this command has no reminders yet to cancel.
+  const cancelling = opts.newLead
+    ? null
+    : cancelReminders(ctx.tx, { type: 'lead', ref: lead.number }, ['followup', 'followup_escalation']);
+  if (!dueAt || !lead.ownerId) {
+    await cancelling;
+    return;
+  }
   const zone = ctx.org.timezone;
   const subject = { type: 'lead', ref: lead.number };
   const what = step ? { en: `: ${step}`, zh: `：${step}` } : { en: '', zh: '' };
-  await createReminder(
-    ctx.tx,
-    {
-      kind: 'followup',
-      subject,
-      target: { kind: 'person', personId: lead.ownerId },
-      text: {
-        en: `Follow up lead ${lead.number}${what.en}. Record it: lead follow ${lead.number} note="…"`,
-        zh: `跟进线索 ${lead.number}${what.zh}。记录：线索 跟进 ${lead.number} 备注=…`,
+  // The cancel, the rep's reminder and the calendar read go out together (in this order: the cancel must
+  // not meet the new reminder); the escalation needs the calendar.
+  const [, , cal] = await Promise.all([
+    cancelling,
+    createReminder(
+      ctx.tx,
+      {
+        kind: 'followup',
+        subject,
+        target: { kind: 'person', personId: lead.ownerId },
+        text: {
+          en: `Follow up lead ${lead.number}${what.en}. Record it: lead follow ${lead.number} note="…"`,
+          zh: `跟进线索 ${lead.number}${what.zh}。记录：线索 跟进 ${lead.number} 备注=…`,
+        },
+        timezone: zone,
+        urgent: true,
       },
-      timezone: zone,
-      urgent: true,
-    },
-    [dueAt],
-  );
-  const cal = await calendarAround(ctx.tx, dueAt);
+      [dueAt],
+    ),
+    calendarAround(ctx.tx, dueAt),
+  ]);
   const local = DateTime.fromJSDate(dueAt, { zone });
   const later = nextWorkingDay(local, cal).set({ hour: local.hour, minute: local.minute }).toJSDate();
   await createReminderForRole(
