@@ -23,6 +23,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { emailFolded, nameCore, phoneDigits } from './matching-forms.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -203,6 +204,8 @@ export const customers = pgTable(
     index('customers_owner_idx').on(t.ownerId),
     index('customers_name_idx').on(t.name),
     uniqueIndex('customers_name_key_uq').on(t.nameKey),
+    // The duplicate check's "same name but for the legal form" (src/db/matching-forms.ts).
+    index('customers_name_core_idx').using('btree', nameCore(sql`name`)),
   ],
 );
 
@@ -223,7 +226,12 @@ export const contacts = pgTable(
     /** The contact's name in pinyin, whole and by initials, written with the name, for customer find. */
     namePinyin: text('name_pinyin'),
   },
-  (t) => [index('contacts_customer_idx').on(t.customerId)],
+  (t) => [
+    index('contacts_customer_idx').on(t.customerId),
+    // The duplicate check's "a contact with the same phone or email" (src/db/matching-forms.ts).
+    index('contacts_phone_digits_idx').using('btree', phoneDigits(sql`phone`)),
+    index('contacts_email_folded_idx').using('btree', emailFolded(sql`email`)),
+  ],
 );
 
 /** What the customer needs (R-CUST-1): one row per need. */

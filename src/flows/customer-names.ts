@@ -6,6 +6,7 @@ import { kind, type ProblemParams } from '../commands/keys.ts';
 import { parseRef, refKindOf } from '../commands/values.ts';
 import type { FlowContext } from '../core/context.ts';
 import { refuse, refuseInput } from '../core/errors.ts';
+import { emailFolded, nameCore, phoneDigits } from '../db/matching-forms.ts';
 import { rowsOf } from '../db/rows.ts';
 import { customers } from '../db/schema.ts';
 import { loadCustomer } from './common.ts';
@@ -59,14 +60,6 @@ export async function customerNamed(
   return row;
 }
 
-/**
- * The name with what does not tell companies apart taken off: punctuation, spaces and the legal form at the
- * end (有限公司, 股份有限公司, 集团, Ltd., Limited, Inc., Co., Corp., LLC, GmbH …). "ACME Holdings Ltd." and
- * "Acme  Holdings" are one company to a reader.
- */
-const coreOf = (name: SQL | string): SQL =>
-  sql`regexp_replace(regexp_replace(lower(normalize(${name}::text, NFKC)), '[[:punct:][:space:]·・，。（）()]+', '', 'g'), '(股份有限公司|有限责任公司|有限公司|集团公司|集团|公司|limited|ltd|incorporated|inc|company|co|corporation|corp|llc|gmbh|plc)+$', '')`;
-
 export type LikelyDuplicate = { number: string; name: string; why: 'name' | 'phone' | 'email' };
 
 /** Names whose exact taking this command already checked (likelyDuplicates), so run need not ask again. */
@@ -91,7 +84,8 @@ export async function likelyDuplicates(
   // At least two letters left once the legal form is off, or every "… Ltd" would look alike.
   if (given.name.replace(/[\p{P}\s]|ltd|limited|inc|co|corp|llc|gmbh|有限|公司|集团/giu, '').length >= 2)
     parts.push(sql`(select number, name, 'name' as why from customers
-      where ${coreOf(sql.raw('name'))} = ${coreOf(given.name)} and name_key <> ${key} and merged_into_id is null
+      where ${nameCore(sql.raw('name'))} = ${nameCore(sql`${given.name}::text`)} and name_key <> ${key}
+        and merged_into_id is null
       limit 3)`);
   const digits = given.phone?.replace(/\D/g, '') ?? '';
   if (digits.length >= 7 || given.email) {

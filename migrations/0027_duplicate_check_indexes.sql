@@ -1,0 +1,3 @@
+CREATE INDEX "contacts_phone_digits_idx" ON "contacts" USING btree (regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'));--> statement-breakpoint
+CREATE INDEX "contacts_email_folded_idx" ON "contacts" USING btree (lower(email));--> statement-breakpoint
+CREATE INDEX "customers_name_core_idx" ON "customers" USING btree (regexp_replace(regexp_replace(lower(normalize(name, NFKC)), '[[:punct:][:space:]·・，。（）()]+', '', 'g'), '(股份有限公司|有限责任公司|有限公司|集团公司|集团|公司|limited|ltd|incorporated|inc|company|co|corporation|corp|llc|gmbh|plc)+$', ''));
