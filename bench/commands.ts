@@ -271,6 +271,27 @@ async function pgbenchSegment(url: string, tally: Tally, cpu: CpuMeter, total: n
   }
 }
 
+/** Round trips of a command of the mix on average (the statement pass prints them per kind: 6-7). */
+const FLOOR_TRIPS = 7;
+
+/**
+ * FLOOR_TRIPS round trips in one transaction through raw postgres.js, as a command's begin-with-its-first
+ * statement, the ones after it and its commit: what the wire and the driver cost a command by themselves.
+ */
+async function floorSegment(url: string, tally: Tally, cpu: CpuMeter, total: number, concurrency: number) {
+  const sql = postgres(url, { max: concurrency, onnotice: () => {}, prepare: true });
+  const tx = () =>
+    sql.begin(async (t) => {
+      for (let i = 0; i < FLOOR_TRIPS - 1; i++) await t`select ${i}::int as i`;
+    });
+  try {
+    await closedLoop(2 * concurrency, concurrency, tx);
+    return await segment(tally, cpu, total, concurrency, tx);
+  } finally {
+    await sql.end();
+  }
+}
+
 /** One TPC-B-like transaction (pgbench's built-in script, scale 1) on `sql`, with random accounts. */
 function pgbenchTx(sql: postgres.Sql) {
   const rnd = (n: number) => 1 + Math.floor(Math.random() * n);
@@ -549,6 +570,13 @@ async function main() {
     say(
       `baseline (TPC-B-like): ${base.ops} in ${fmt(base.ms / 1000, 1)} s = ${fmt(baseline, 0)} tps; ${latencies(base.h)}; ${cpuText(base.cpu)}`,
     );
+    // The floor a command's round trips set by themselves: a transaction of as many round trips of a
+    // trivial prepared statement, through raw postgres.js (no drizzle, no command logic).
+    const floor = new Tally();
+    await floorSegment(url, floor, cpu, bPer, CONCURRENCY);
+    say(
+      `round-trip floor (${FLOOR_TRIPS} round trips per transaction, raw postgres.js): ${floor.ops} in ${fmt(floor.ms / 1000, 1)} s = ${fmt(floor.rate, 0)} tps; ${cpuText(floor.cpu)}`,
+    );
 
     // Open loop: command i is due at start + i/rate (openLoop).
     const total = Math.round(RATE * SECONDS);
@@ -638,6 +666,12 @@ async function main() {
         verdict(closedCpu.db === null ? null : closedCpu.db <= TARGET.cpuPg),
       ],
       ['CPU ms per baseline tx: Node / PostgreSQL', `${ms2(base.cpu.self)} / ${ms2(base.cpu.db)}`, '', ''],
+      [
+        `CPU ms per ${FLOOR_TRIPS}-round-trip floor tx: Node / PostgreSQL`,
+        `${ms2(floor.cpu.self)} / ${ms2(floor.cpu.db)}`,
+        '',
+        '',
+      ],
       [
         `open loop ${RATE}/s p99 (ms)`,
         fmt(openP99, 2),
