@@ -127,12 +127,8 @@ class DingTalkPath extends DingTalk implements ChatPath {
     return { ...super.env(), ...(this.realLimits ? {} : { DINGTALK_API_QPS: '100000' }) };
   }
 
-  async attach() {
-    const end = Date.now() + 30_000;
-    while (this.connections() < 1) {
-      if (Date.now() > end) throw new Error('the app did not open its DingTalk Stream connection');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  attach() {
+    return connected(() => this.connections(), 'the app did not open its DingTalk Stream connection');
   }
 
   say(person: number, text: string) {
@@ -168,12 +164,8 @@ class WeComPath extends WeCom implements ChatPath {
     });
   }
 
-  async attach() {
-    const end = Date.now() + 30_000;
-    while (this.connections() < 1) {
-      if (Date.now() > end) throw new Error('the app did not take the WeCom connection');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  attach() {
+    return connected(() => this.connections(), 'the app did not take the WeCom connection');
   }
 
   say(person: number, text: string) {
@@ -207,5 +199,14 @@ export async function chatPath(name: ChatPlatform, people: number, realLimits: b
       await p.begin();
       return p;
     }
+  }
+}
+
+/** Waits up to 30 s for the app to hold its long connection to the fake. */
+async function connected(connections: () => number, failure: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (connections() < 1) {
+    if (Date.now() > end) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

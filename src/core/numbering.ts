@@ -28,10 +28,20 @@ export async function nextNumber(db: Queryable, prefix: string): Promise<string>
   return formatRef(prefix, Number(row!.n));
 }
 
+/** `nextval` of the prefix's sequence, for a statement that numbers several rows (one call per row). */
+export function nextvalOf(prefix: string): SQL {
+  return sql.raw(`nextval('${sequenceOf(prefix)}')`);
+}
+
+/** Formats a sequence value `n` as formatRef does (C-0001, C-12345), in SQL. */
+export function formatInSql(prefix: string, n: SQL): SQL {
+  return sql`${`${prefix}-`}::text || lpad(${n}::text, greatest(4, length(${n}::text)), '0')`;
+}
+
 /**
  * The next number as an expression of the insert that stores the record (`number: takeNumber('C')`, then
- * `returning`): one statement fewer than nextNumber. Formatted as formatRef does (C-0001, C-12345).
+ * `returning`): one statement fewer than nextNumber.
  */
 export function takeNumber(prefix: string): SQL {
-  return sql`(select ${`${prefix}-`}::text || lpad(n::text, greatest(4, length(n::text)), '0') from nextval(${sql.raw(`'${sequenceOf(prefix)}'`)}) as n)`;
+  return sql`(select ${formatInSql(prefix, sql.raw('n'))} from ${nextvalOf(prefix)} as n)`;
 }

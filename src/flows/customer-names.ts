@@ -89,11 +89,10 @@ export async function likelyDuplicates(
       limit 3)`);
   const digits = given.phone?.replace(/\D/g, '') ?? '';
   if (digits.length >= 7 || given.email) {
-    const samePhone =
-      digits.length >= 7
-        ? sql`regexp_replace(coalesce(ct.phone, ''), '[^0-9]', '', 'g') = ${digits}`
-        : sql`false`;
-    const sameEmail = given.email ? sql`lower(ct.email) = lower(${given.email})` : sql`false`;
+    const samePhone = digits.length >= 7 ? sql`${phoneDigits(sql.raw('ct.phone'))} = ${digits}` : sql`false`;
+    const sameEmail = given.email
+      ? sql`${emailFolded(sql.raw('ct.email'))} = ${emailFolded(sql`${given.email}::text`)}`
+      : sql`false`;
     parts.push(sql`(select cu.number, cu.name, case when ${samePhone} then 'phone' else 'email' end as why
       from contacts ct join customers cu on cu.id = ct.customer_id
       where cu.name_key <> ${key} and (${samePhone} or ${sameEmail}) limit 3)`);

@@ -28,12 +28,11 @@ export async function loadCalendar(db: Queryable, from: string, to: string): Pro
   const cal = readCalendar(db, from, until);
   kept.push({ from, to: until, cal });
   readInTransaction.set(db, kept);
-  cal.catch(() =>
-    kept.splice(
-      kept.findIndex((k) => k.cal === cal),
-      1,
-    ),
-  );
+  // A failed read is not kept (the transaction fails with it anyway, but a savepoint may carry on).
+  cal.catch(() => {
+    const at = kept.findIndex((k) => k.cal === cal);
+    if (at >= 0) kept.splice(at, 1);
+  });
   return cal;
 }
 

@@ -3,8 +3,9 @@
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { DepartmentCode } from '../commands/keys.ts';
+import { formatInSql, nextvalOf, takeNumber } from '../core/numbering.ts';
 import type { Queryable } from '../db/client.ts';
-import { rowsOf } from '../db/rows.ts';
+import { idArray, rowsOf } from '../db/rows.ts';
 import type { Bilingual } from '../i18n/locale.ts';
 import { calendarAround, loadCalendar, nextWorkingTime } from './calendar.ts';
 
@@ -37,35 +38,45 @@ export async function createReminder(
   dueTimes: Date[],
 ): Promise<{ id: number; number: string; due: Date[] }> {
   const t = input.target;
-  const due = input.urgent ? dueTimes : await toWorkingTimes(db, dueTimes, input.timezone);
-  const unique = [...new Set(due.map((d) => d.getTime()))].map((ms) => new Date(ms));
-  const text = typeof input.text === 'string' ? input.text : JSON.stringify(input.text);
+  const { due, text } = await prepared(db, input, dueTimes);
   const res = await db.execute(sql`
     with r as (
       insert into reminders (number, kind, subject_type, subject_ref, target_kind, target_person_id,
         target_department, target_platform, target_tenant, target_chat_id, text, repeat, timezone, urgent,
         created_by)
       values (
-        (select ${NUMBER_PREFIX} || lpad(n::text, greatest(4, length(n::text)), '0')
-         from nextval('reminder_numbers') as n),
+        ${takeNumber('R')},
         ${input.kind}, ${input.subject?.type ?? null}, ${input.subject?.ref ?? null}, ${t.kind},
         ${t.kind === 'person' ? t.personId : null}, ${t.kind === 'department' ? t.code : null},
         ${t.kind === 'chat' ? t.platform : null}, ${t.kind === 'chat' ? t.tenant : null},
         ${t.kind === 'chat' ? t.chatId : null}, ${text}, ${input.repeat ?? null}, ${input.timezone},
         ${input.urgent ?? false}, ${input.createdBy ?? null})
       returning id, number),
-    o as (
-      insert into reminder_occurrences (reminder_id, due_at)
-      select r.id, d::timestamptz
-      from r, jsonb_array_elements_text(${JSON.stringify(unique.map((d) => d.toISOString()))}::jsonb) as d
-      on conflict do nothing)
+    ${occurrencesOf(due)}
     select id, number from r`);
   const row = rowsOf<{ id: number | string; number: string }>(res)[0]!;
-  return { id: Number(row.id), number: row.number, due: unique };
+  return { id: Number(row.id), number: row.number, due };
 }
 
-/** formatRef('R', n), written in SQL so the number is taken in the same statement. */
-const NUMBER_PREFIX = 'R-';
+/** The due times as stored (moved to working time unless urgent, each once) and the text as stored. */
+async function prepared(
+  db: Queryable,
+  input: Omit<NewReminder, 'target'>,
+  dueTimes: Date[],
+): Promise<{ due: Date[]; text: string }> {
+  const moved = input.urgent ? dueTimes : await toWorkingTimes(db, dueTimes, input.timezone);
+  const due = [...new Set(moved.map((d) => d.getTime()))].map((ms) => new Date(ms));
+  return { due, text: typeof input.text === 'string' ? input.text : JSON.stringify(input.text) };
+}
+
+/** The CTE `o` that writes each reminder of the CTE `r` an occurrence at each due time. */
+function occurrencesOf(due: Date[]) {
+  return sql`o as (
+      insert into reminder_occurrences (reminder_id, due_at)
+      select r.id, d::timestamptz
+      from r, jsonb_array_elements_text(${JSON.stringify(due.map((d) => d.toISOString()))}::jsonb) as d
+      on conflict do nothing)`;
+}
 
 /** Every active person of a role but some (a manager who is the lead's owner, say). */
 export type RoleTarget = { role: string; except: readonly number[] };
@@ -81,28 +92,21 @@ export async function createReminderForRole(
   to: RoleTarget,
   dueTimes: Date[],
 ): Promise<number> {
-  const due = input.urgent ? dueTimes : await toWorkingTimes(db, dueTimes, input.timezone);
-  const unique = [...new Set(due.map((d) => d.getTime()))].map((ms) => new Date(ms));
-  const text = typeof input.text === 'string' ? input.text : JSON.stringify(input.text);
-  const except = `{${to.except.map((id) => Math.trunc(id)).join(',')}}`;
+  const { due, text } = await prepared(db, input, dueTimes);
   const res = await db.execute(sql`
     with p as (
-      select id, nextval('reminder_numbers') as n from people
-      where role = ${to.role} and active and not (id = any(${except}::int[]))
+      select id, ${nextvalOf('R')} as n from people
+      where role = ${to.role} and active and not (id = any(${idArray(to.except)}::int[]))
       order by id),
     r as (
       insert into reminders (number, kind, subject_type, subject_ref, target_kind, target_person_id, text,
         repeat, timezone, urgent, created_by)
-      select ${NUMBER_PREFIX} || lpad(p.n::text, greatest(4, length(p.n::text)), '0'), ${input.kind},
+      select ${formatInSql('R', sql.raw('p.n'))}, ${input.kind},
         ${input.subject?.type ?? null}, ${input.subject?.ref ?? null}, 'person', p.id, ${text},
         ${input.repeat ?? null}, ${input.timezone}, ${input.urgent ?? false}, ${input.createdBy ?? null}
       from p
       returning id),
-    o as (
-      insert into reminder_occurrences (reminder_id, due_at)
-      select r.id, d::timestamptz
-      from r, jsonb_array_elements_text(${JSON.stringify(unique.map((d) => d.toISOString()))}::jsonb) as d
-      on conflict do nothing)
+    ${occurrencesOf(due)}
     select count(*)::int as n from r`);
   return Number(rowsOf<{ n: number | string }>(res)[0]!.n);
 }
