@@ -1,7 +1,7 @@
 // Binding a chat to departments (R-CHAN-1, R-CHAN-4): `admin bind finance` in a chat makes it receive
 // finance's messages; a project group may be bound to several departments (`admin bind sales production
 // logistics`) and then gets a message meant for several of them once. `admin unbind` takes one off.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type DepartmentCode, k } from '../commands/keys.ts';
 import { REDACTED } from '../commands/secrets.ts';
 import { departmentsOfChat } from '../core/chat-departments.ts';
@@ -101,7 +101,9 @@ const bind = command({
           bindingId,
           departmentId: await departmentId(ctx, code),
           boundBy: ctx.actor.personId,
-          createdAt: ctx.now,
+          // The database's clock as each is written: after the first department's row (written by the
+          // chat_bindings trigger at the transaction's start) and in the order given, which the reply lists.
+          createdAt: sql`clock_timestamp()`,
         })
         .onConflictDoNothing();
     const after = await departmentsOfChat(ctx.tx, ctx.chat);
